@@ -1,0 +1,665 @@
+"""Region packs: zones, gateways, economic zones, road and rail data.
+
+A region pack is a folder with a ``region.yaml`` and the CSV files it names
+(``data/luzon/`` is bundled). :func:`load_region` reads and checks every row
+and returns a :class:`Region` whose layers are GeoDataFrames in the metric
+CRS (EPSG:32651), each row keeping its ``lat``/``lon`` and its ``source``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from shapely.geometry import LineString, Point, Polygon, box
+
+from corridor.errors import DataError, DataFileNotFound
+
+__all__ = [
+    "Region",
+    "load_region",
+    "region_path",
+    "METRIC_CRS",
+    "DISPLAY_CRS",
+    "STATUSES",
+    "ROAD_CLASSES",
+    "RAIL_CLASSES",
+]
+
+METRIC_CRS = "EPSG:32651"
+DISPLAY_CRS = "EPSG:4326"
+STATUSES = ("operating", "under_construction", "planned", "suspended", "closed")
+ROAD_CLASSES = ("expressway", "trunk", "primary", "secondary", "tertiary")
+RAIL_CLASSES = ("light_rail", "metro_rail", "commuter_rail", "freight_rail", "rail")
+GATEWAY_TYPES = ("seaport", "airport", "dry_port")
+
+Status = Literal["operating", "under_construction", "planned", "suspended", "closed"]
+Id = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=80)
+Text = Field(min_length=1)
+Lat = Field(ge=-90, le=90)
+Lon = Field(ge=-180, le=180)
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+
+class ZoneRow(_Row):
+    zone_id: str = Id
+    name: str = Text
+    region: str = Text
+    province: str = Text
+    lat: float = Lat
+    lon: float = Lon
+    population_2020: int = Field(gt=0)
+    psgc_members: str | None = None
+    source: str = Text
+
+
+class GatewayRow(_Row):
+    gateway_id: str = Id
+    name: str = Text
+    type: Literal["seaport", "airport", "dry_port"]
+    group: str | None = None
+    lat: float = Lat
+    lon: float = Lon
+    capacity: float | None = Field(None, ge=0)
+    capacity_unit: str | None = None
+    handling_h: float = Field(0.0, ge=0)
+    code: str | None = None
+    source: str = Text
+
+
+class EconomicZoneRow(_Row):
+    ez_id: str = Id
+    name: str = Text
+    lat: float = Lat
+    lon: float = Lon
+    area_ha: float | None = Field(None, ge=0)
+    jobs: int | None = Field(None, ge=0)
+    source: str = Text
+
+
+class RoadNodeRow(_Row):
+    node_id: str = Id
+    name: str = Text
+    lat: float = Lat
+    lon: float = Lon
+    source: str = Text
+
+
+class RoadLinkRow(_Row):
+    link_id: str = Id
+    from_node: str = Text
+    to_node: str = Text
+    name: str = Text
+    link_class: Literal["expressway", "trunk", "primary", "secondary", "tertiary"]
+    lanes: int | None = Field(None, ge=1, le=20)
+    speed_kph: float | None = Field(None, gt=0, le=300)
+    oneway: bool = False
+    status: Status
+    via: tuple[tuple[float, float], ...] = ()
+    source: str = Text
+
+    @field_validator("oneway", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if value is None:
+            return False
+        if isinstance(value, str) and value.lower() in {"yes", "no", "true", "false", "1", "0"}:
+            return value.lower() in {"yes", "true", "1"}
+        return value
+
+    @field_validator("via", mode="before")
+    @classmethod
+    def _parse_via(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return ()
+        if not isinstance(value, str):
+            return value
+        points = []
+        for part in value.split(";"):
+            bits = part.split()
+            if len(bits) != 2:
+                raise ValueError(
+                    f"waypoint {part.strip()!r} is not 'lat lon'; write waypoints as "
+                    "'lat lon;lat lon' in decimal degrees"
+                )
+            lat, lon = float(bits[0]), float(bits[1])
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(f"waypoint {part.strip()!r} is not a valid 'lat lon'")
+            points.append((lat, lon))
+        return tuple(points)
+
+
+class RailLineRow(_Row):
+    line_id: str = Id
+    name: str = Text
+    link_class: Literal["light_rail", "metro_rail", "commuter_rail", "freight_rail", "rail"]
+    speed_kph: float = Field(gt=0, le=400)
+    dwell_s: float = Field(ge=0)
+    headway_min: float = Field(gt=0)
+    status: Status
+    color: str | None = None
+    source: str = Text
+
+
+class RailStationRow(_Row):
+    station_id: str = Id
+    line_id: str = Text
+    seq: int = Field(ge=1)
+    name: str = Text
+    lat: float = Lat
+    lon: float = Lon
+    status: Status
+    source: str = Text
+
+
+class RailInterchangeRow(_Row):
+    from_station: str = Text
+    to_station: str = Text
+    walk_min: float = Field(ge=0)
+    source: str = Text
+
+
+class CalibrationRow(_Row):
+    origin: str = Field(min_length=1, alias="from")
+    destination: str = Field(min_length=1, alias="to")
+    mode: Literal["road", "rail", "any"] = "road"
+    minutes: float | None = Field(None, gt=0)
+    km: float | None = Field(None, gt=0)
+    route: str | None = None
+    source: str = Text
+
+
+class _GatewayGroup(_Row):
+    id: str = Id
+    name: str = Text
+    type: Literal["seaport", "airport", "dry_port"]
+    source: str = Text
+
+
+class _CongestionArea(_Row):
+    id: str = Id
+    name: str = Text
+    source: str = Text
+    polygon: list[tuple[float, float]] = Field(min_length=4)
+
+
+class _RegionFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Id
+    title: str = Text
+    version: str = Text
+    base_year: int = Field(ge=1900, le=2200)
+    bbox: tuple[float, float, float, float]
+    files: dict[
+        Literal[
+            "zones",
+            "gateways",
+            "economic_zones",
+            "road_nodes",
+            "road_links",
+            "rail_lines",
+            "rail_stations",
+            "rail_interchanges",
+            "calibration",
+        ],
+        str,
+    ]
+    gateway_groups: list[_GatewayGroup] = []
+    congestion_areas: list[_CongestionArea] = []
+    attribution: list[str] = []
+
+
+R = TypeVar("R", bound=_Row)
+REQUIRED_FILES = ("zones", "gateways", "road_nodes", "road_links")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A loaded region pack.
+
+    Every layer is a GeoDataFrame in EPSG:32651 indexed by its id, with the
+    row's ``lat``/``lon`` (EPSG:4326) and ``source`` kept as columns.
+    """
+
+    name: str
+    title: str
+    version: str
+    base_year: int
+    path: Path
+    bbox: tuple[float, float, float, float]
+    zones: gpd.GeoDataFrame
+    gateways: gpd.GeoDataFrame
+    gateway_groups: pd.DataFrame
+    economic_zones: gpd.GeoDataFrame
+    road_nodes: gpd.GeoDataFrame
+    road_links: gpd.GeoDataFrame
+    rail_lines: pd.DataFrame
+    rail_stations: gpd.GeoDataFrame
+    rail_interchanges: pd.DataFrame
+    calibration: pd.DataFrame
+    congestion_areas: gpd.GeoDataFrame
+    attribution: tuple[str, ...]
+    file_digests: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_digest(self) -> str:
+        """A short hash over every file of the pack, for provenance."""
+        blob = "".join(f"{k}={v};" for k, v in sorted(self.file_digests.items()))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def provenance(self) -> dict[str, Any]:
+        """The pack's name, version, path and file hashes."""
+        return {
+            "region": self.name,
+            "region_version": self.version,
+            "base_year": self.base_year,
+            "data_digest": self.data_digest,
+            "files": dict(self.file_digests),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Region({self.name!r} {self.version}, {len(self.zones)} zones, "
+            f"{len(self.gateways)} gateways, {len(self.road_links)} road links, "
+            f"{len(self.rail_stations)} rail stations)"
+        )
+
+
+def _bundled_roots() -> list[Path]:
+    here = Path(__file__).resolve().parent
+    roots = []
+    if env := os.environ.get("CORRIDOR_DATA"):
+        roots.append(Path(env))
+    roots += [here / "data", here.parents[1] / "data"]
+    return roots
+
+
+def region_path(region: str | Path) -> Path:
+    """Return the folder of a region pack: a path, or the name of a bundled pack.
+
+    Raises
+    ------
+    DataFileNotFound
+        When no such folder holds a ``region.yaml``.
+    """
+    candidate = Path(region)
+    if (candidate / "region.yaml").is_file():
+        return candidate
+    if candidate.name == "region.yaml" and candidate.is_file():
+        return candidate.parent
+    for root in _bundled_roots():
+        if (root / str(region) / "region.yaml").is_file():
+            return root / str(region)
+    known = sorted(
+        {p.parent.name for root in _bundled_roots() if root.is_dir() for p in root.glob("*/region.yaml")}
+    )
+    raise DataFileNotFound(
+        f"no region pack {str(region)!r}: give a folder with a region.yaml, or one of the bundled "
+        f"regions ({', '.join(known) or 'none found'})",
+        path=candidate / "region.yaml",
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _first_line(text: str) -> str:
+    return str(text).strip().splitlines()[0] if str(text).strip() else str(text)
+
+
+def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[int, R]]:
+    """Read a CSV file into validated rows with their line numbers."""
+    if not path.is_file():
+        raise DataFileNotFound("data file not found", path=path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"not a readable CSV table: {_first_line(str(exc))}", path=path) from None
+    columns = {f.alias or name: f for name, f in model.model_fields.items()}
+    required = [c for c, f in columns.items() if f.is_required()]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; the header must have: {', '.join(columns)}",
+            path=path,
+            line=1,
+        )
+    rows: list[tuple[int, R]] = []
+    seen: dict[str, int] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        line = index + 2
+        data = {k: (None if v == "" else v) for k, v in record.items() if k in columns}
+        row_id = data.get(id_field) if id_field else None
+        try:
+            row = model.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            column = str(err["loc"][0]) if err["loc"] else None
+            value = data.get(column) if column else None
+            if err["type"] == "missing" or (value is None and err["type"] != "value_error"):
+                message = "is empty; a value is required"
+            else:
+                message = f"bad value {value!r}: {_describe(err)}"
+            raise DataError(message, path=path, line=line, field=column, row_id=row_id) from None
+        if id_field:
+            key = str(getattr(row, id_field))
+            if key in seen:
+                raise DataError(
+                    f"duplicate id (first defined on line {seen[key]}); ids must be unique",
+                    path=path,
+                    line=line,
+                    field=id_field,
+                    row_id=key,
+                )
+            seen[key] = line
+        rows.append((line, row))
+    return rows
+
+
+def _describe(err: Any) -> str:
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "string_pattern_mismatch":
+        msg = "ids use lower-case letters, digits, '_' and '-'"
+    return msg
+
+
+def _check_in_bbox(
+    rows: Iterable[tuple[int, Any]], path: Path, id_field: str, bbox: tuple[float, float, float, float]
+) -> None:
+    lon_min, lat_min, lon_max, lat_max = bbox
+    for line, row in rows:
+        if not (lon_min <= row.lon <= lon_max and lat_min <= row.lat <= lat_max):
+            raise DataError(
+                f"coordinate (lat {row.lat}, lon {row.lon}) is outside the region "
+                f"(lat {lat_min}..{lat_max}, lon {lon_min}..{lon_max}, the bbox of region.yaml)",
+                path=path,
+                line=line,
+                field="lat",
+                row_id=getattr(row, id_field),
+            )
+
+
+def _points(rows: list[tuple[int, Any]], id_field: str, extra: list[str]) -> gpd.GeoDataFrame:
+    records = [row.model_dump(by_alias=False) for _, row in rows]
+    frame = pd.DataFrame.from_records(records, columns=[id_field, *extra, "lat", "lon", "source"])
+    geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs=DISPLAY_CRS)
+    gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+    return gdf.set_index(id_field, drop=False)
+
+
+def _unknown_ref(value: str, known: Iterable[str], what: str) -> str:
+    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.6)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    return f"{value!r} is not a {what}{hint}"
+
+
+def load_region(region: str | Path = "luzon") -> Region:
+    """Load and check a region pack.
+
+    Parameters
+    ----------
+    region
+        A bundled region's name (``"luzon"``) or a folder with a ``region.yaml``.
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    DataError
+        On the first missing file, malformed row, unknown reference or
+        coordinate outside the region, naming the file, line, field and id.
+
+    Examples
+    --------
+    >>> region = load_region("luzon")
+    >>> int(region.zones.population_2020.sum()) > 42_000_000
+    True
+    """
+    folder = region_path(region)
+    meta_path = folder / "region.yaml"
+    try:
+        meta_raw = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML: {_first_line(str(exc))}", path=meta_path) from None
+    try:
+        meta = _RegionFile.model_validate(meta_raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise DataError(
+            f"bad value {err.get('input')!r}: {_describe(err)}", path=meta_path, field=where
+        ) from None
+    for key in REQUIRED_FILES:
+        if key not in meta.files:
+            raise DataError(
+                f"files.{key} is missing; a region needs {', '.join(REQUIRED_FILES)}", path=meta_path
+            )
+    bbox = meta.bbox
+    digests = {"region.yaml": _digest(meta_path)}
+
+    def path_of(key: str) -> Path | None:
+        name = meta.files.get(key)  # type: ignore[call-overload]
+        if name is None:
+            return None
+        p = folder / name
+        if p.is_file():
+            digests[name] = _digest(p)
+        return p
+
+    # zones
+    zones_path = path_of("zones")
+    assert zones_path is not None
+    zone_rows = _read_rows(zones_path, ZoneRow, "zone_id")
+    if not zone_rows:
+        raise DataError("no zones; a region needs at least one zone", path=zones_path)
+    _check_in_bbox(zone_rows, zones_path, "zone_id", bbox)
+    zones = _points(zone_rows, "zone_id", ["name", "region", "province", "population_2020", "psgc_members"])
+
+    # gateways and their groups
+    groups = {g.id: g for g in meta.gateway_groups}
+    gw_path = path_of("gateways")
+    assert gw_path is not None
+    gw_rows = _read_rows(gw_path, GatewayRow, "gateway_id")
+    _check_in_bbox(gw_rows, gw_path, "gateway_id", bbox)
+    for line, row in gw_rows:
+        if row.group is not None and row.group not in groups:
+            raise DataError(
+                _unknown_ref(row.group, groups, "gateway group of region.yaml"),
+                path=gw_path,
+                line=line,
+                field="group",
+                row_id=row.gateway_id,
+            )
+    gateways = _points(
+        gw_rows,
+        "gateway_id",
+        ["name", "type", "group", "capacity", "capacity_unit", "handling_h", "code"],
+    )
+    gateway_groups = pd.DataFrame(
+        [g.model_dump() for g in meta.gateway_groups], columns=["id", "name", "type", "source"]
+    ).set_index("id", drop=False)
+
+    # economic zones (optional)
+    ez_path = path_of("economic_zones")
+    ez_rows = _read_rows(ez_path, EconomicZoneRow, "ez_id") if ez_path else []
+    if ez_path:
+        _check_in_bbox(ez_rows, ez_path, "ez_id", bbox)
+    economic_zones = _points(ez_rows, "ez_id", ["name", "area_ha", "jobs"])
+
+    # road network
+    nodes_path = path_of("road_nodes")
+    links_path = path_of("road_links")
+    assert nodes_path is not None and links_path is not None
+    node_rows = _read_rows(nodes_path, RoadNodeRow, "node_id")
+    _check_in_bbox(node_rows, nodes_path, "node_id", bbox)
+    road_nodes = _points(node_rows, "node_id", ["name"])
+    link_rows = _read_rows(links_path, RoadLinkRow, "link_id")
+    road_links = _road_links(link_rows, road_nodes, links_path, bbox)
+
+    # rail (optional)
+    lines_path = path_of("rail_lines")
+    line_rows = _read_rows(lines_path, RailLineRow, "line_id") if lines_path else []
+    rail_lines = pd.DataFrame(
+        [r.model_dump() for _, r in line_rows],
+        columns=list(RailLineRow.model_fields),
+    ).set_index("line_id", drop=False)
+    stations_path = path_of("rail_stations")
+    station_rows = _read_rows(stations_path, RailStationRow, "station_id") if stations_path else []
+    if stations_path:
+        _check_in_bbox(station_rows, stations_path, "station_id", bbox)
+        seqs: set[tuple[str, int]] = set()
+        for line, srow in station_rows:
+            if srow.line_id not in rail_lines.index:
+                raise DataError(
+                    _unknown_ref(srow.line_id, rail_lines.index, "line of rail_lines.csv"),
+                    path=stations_path,
+                    line=line,
+                    field="line_id",
+                    row_id=srow.station_id,
+                )
+            if (srow.line_id, srow.seq) in seqs:
+                raise DataError(
+                    f"sequence number {srow.seq} is used twice on line {srow.line_id!r}",
+                    path=stations_path,
+                    line=line,
+                    field="seq",
+                    row_id=srow.station_id,
+                )
+            seqs.add((srow.line_id, srow.seq))
+    rail_stations = _points(station_rows, "station_id", ["line_id", "seq", "name", "status"])
+    rail_stations = rail_stations.sort_values(["line_id", "seq"])
+    ic_path = path_of("rail_interchanges")
+    ic_rows = _read_rows(ic_path, RailInterchangeRow, None) if ic_path else []
+    for line, irow in ic_rows:
+        for column in ("from_station", "to_station"):
+            value = getattr(irow, column)
+            if value not in rail_stations.index:
+                assert ic_path is not None
+                raise DataError(
+                    _unknown_ref(value, rail_stations.index, "station of rail_stations.csv"),
+                    path=ic_path,
+                    line=line,
+                    field=column,
+                )
+    rail_interchanges = pd.DataFrame(
+        [r.model_dump() for _, r in ic_rows], columns=list(RailInterchangeRow.model_fields)
+    )
+
+    cal_path = path_of("calibration")
+    cal_rows = _read_rows(cal_path, CalibrationRow, None) if cal_path else []
+    calibration = pd.DataFrame(
+        [r.model_dump() for _, r in cal_rows], columns=list(CalibrationRow.model_fields)
+    )
+
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": [a.id for a in meta.congestion_areas],
+            "name": [a.name for a in meta.congestion_areas],
+            "source": [a.source for a in meta.congestion_areas],
+        },
+        geometry=[Polygon(a.polygon) for a in meta.congestion_areas],
+        crs=DISPLAY_CRS,
+    ).to_crs(METRIC_CRS)
+    for area in areas.itertuples():
+        if not area.geometry.is_valid:
+            raise DataError(
+                "congestion area polygon is not valid (it crosses itself); list lon lat pairs "
+                "around the outline in order",
+                path=meta_path,
+                field=f"congestion_areas.{area.area_id}",
+            )
+    areas = areas.set_index("area_id", drop=False)
+
+    return Region(
+        name=meta.name,
+        title=meta.title,
+        version=meta.version,
+        base_year=meta.base_year,
+        path=folder,
+        bbox=bbox,
+        zones=zones,
+        gateways=gateways,
+        gateway_groups=gateway_groups,
+        economic_zones=economic_zones,
+        road_nodes=road_nodes,
+        road_links=road_links,
+        rail_lines=rail_lines,
+        rail_stations=rail_stations,
+        rail_interchanges=rail_interchanges,
+        calibration=calibration,
+        congestion_areas=areas,
+        attribution=tuple(meta.attribution),
+        file_digests=digests,
+    )
+
+
+def _road_links(
+    rows: list[tuple[int, RoadLinkRow]],
+    nodes: gpd.GeoDataFrame,
+    path: Path,
+    bbox: tuple[float, float, float, float],
+) -> gpd.GeoDataFrame:
+    region_box = box(*bbox)
+    records = []
+    geometries = []
+    for line, row in rows:
+        for column in ("from_node", "to_node"):
+            node = getattr(row, column)
+            if node not in nodes.index:
+                raise DataError(
+                    _unknown_ref(node, nodes.index, "node of road_nodes.csv"),
+                    path=path,
+                    line=line,
+                    field=column,
+                    row_id=row.link_id,
+                )
+        if row.from_node == row.to_node:
+            raise DataError(
+                "from_node and to_node are the same node; a link joins two nodes",
+                path=path,
+                line=line,
+                field="to_node",
+                row_id=row.link_id,
+            )
+        start = nodes.loc[row.from_node]
+        end = nodes.loc[row.to_node]
+        coords = [(float(start.lon), float(start.lat))]
+        for lat, lon in row.via:
+            if not region_box.contains(Point(lon, lat)):
+                raise DataError(
+                    f"waypoint (lat {lat}, lon {lon}) is outside the region (bbox {list(bbox)})",
+                    path=path,
+                    line=line,
+                    field="via",
+                    row_id=row.link_id,
+                )
+            coords.append((lon, lat))
+        coords.append((float(end.lon), float(end.lat)))
+        geometries.append(LineString(coords))
+        record = row.model_dump()
+        record.pop("via")
+        records.append(record)
+    columns = [c for c in RoadLinkRow.model_fields if c != "via"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    gdf = gpd.GeoDataFrame(frame, geometry=geometries, crs=DISPLAY_CRS).to_crs(METRIC_CRS)
+    gdf["length_m"] = gdf.geometry.length
+    return gdf.set_index("link_id", drop=False)
