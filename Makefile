@@ -1,0 +1,40 @@
+# corridor: the two commands of the README, and the steps they need.
+#   make demo   build the Luzon base network and write maps/luzon_base.html
+#   make test   run the whole test suite (installs what it needs first)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.corridor-installed
+
+.PHONY: demo test lint install assets browser clean
+
+demo: $(STAMP)
+	$(BIN)/corridor map --out maps/luzon_base.html
+	$(BIN)/corridor route "Clark International Airport" "Port of Manila" --mode road
+
+test: $(STAMP) assets browser
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/bootstrap-python
+	@touch $@
+
+assets: node_modules/.corridor-installed
+
+node_modules/.corridor-installed: package.json package-lock.json
+	bash scripts/bootstrap-assets
+	@touch $@
+
+browser:
+	bash scripts/ensure-chromium
+
+clean:
+	rm -rf $(VENV) node_modules maps/*.html

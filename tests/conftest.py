@@ -1,0 +1,140 @@
+"""Shared fixtures: a small corridor region written in code, the bundled Luzon region,
+and the public datasets of ../shared/data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from corridor import build_network, load_region
+from corridor.region import Region
+from corridor.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("CORRIDOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+TINY_FILES = {
+    "region.yaml": """\
+name: tiny
+title: Tiny test corridor
+version: "t1"
+base_year: 2025
+bbox: [120.0, 14.0, 121.0, 15.0]
+files:
+  zones: zones.csv
+  gateways: gateways.csv
+  economic_zones: economic_zones.csv
+  road_nodes: road_nodes.csv
+  road_links: road_links.csv
+  rail_lines: rail_lines.csv
+  rail_stations: rail_stations.csv
+  rail_interchanges: rail_interchanges.csv
+gateway_groups:
+  - {id: harbour, name: Tiny Harbour, type: seaport, source: test}
+congestion_areas:
+  - id: city
+    name: City
+    source: test
+    polygon: [[120.55, 14.45], [120.75, 14.45], [120.75, 14.55], [120.55, 14.55], [120.55, 14.45]]
+attribution: ["Test data"]
+""",
+    # a west-east expressway A-B-C, a slow trunk road A-D-C below it, a spur C-E
+    "road_nodes.csv": """\
+node_id,name,lat,lon,source
+a,Junction A,14.50,120.20,test
+b,Junction B,14.50,120.50,test
+c,Junction C,14.50,120.80,test
+d,Junction D,14.40,120.50,test
+e,Junction E,14.70,120.80,test
+""",
+    "road_links.csv": """\
+link_id,from_node,to_node,name,link_class,lanes,speed_kph,oneway,status,via,source
+x1,a,b,Test Expressway,expressway,4,,no,operating,,test
+x2,b,c,Test Expressway,expressway,4,,no,operating,14.52 120.65,test
+t1,a,d,Old Road,trunk,2,,no,operating,,test
+t2,d,c,Old Road,trunk,2,,no,operating,,test
+s1,c,e,Spur,primary,2,,no,operating,,test
+p1,d,e,Planned Link,expressway,4,,no,planned,,test
+""",
+    "zones.csv": """\
+zone_id,name,region,province,lat,lon,population_2020,psgc_members,source
+west,West Town,R1,P1,14.51,120.21,100000,,test
+east,Biñan East,R1,P1,14.51,120.79,50000,,test
+north,North Town,R1,P2,14.71,120.81,20000,,test
+""",
+    "gateways.csv": """\
+gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source
+pier1,Tiny Harbour Pier 1,seaport,harbour,14.49,120.81,1000,TEU/yr,96,,test
+pier2,Tiny Harbour Pier 2,seaport,harbour,14.49,120.21,,,96,,test
+field,Tiny Airfield,airport,,14.69,120.79,,,2,,test
+""",
+    "economic_zones.csv": """\
+ez_id,name,lat,lon,area_ha,jobs,source
+park,Tiny Park,14.41,120.51,100,5000,test
+""",
+    "rail_lines.csv": """\
+line_id,name,link_class,speed_kph,dwell_s,headway_min,status,color,source
+l1,Line One,light_rail,60,30,10,operating,#ff0000,test
+""",
+    "rail_stations.csv": """\
+station_id,line_id,seq,name,lat,lon,status,source
+s_west,l1,1,West Station,14.505,120.205,operating,test
+s_mid,l1,2,Mid Station,14.505,120.50,operating,test
+s_east,l1,3,East Station,14.505,120.795,operating,test
+""",
+    "rail_interchanges.csv": """\
+from_station,to_station,walk_min,source
+""",
+}
+
+
+def write_tiny_region(folder: Path, **overrides: str) -> Path:
+    """Write the tiny region pack to ``folder``; ``overrides`` replace whole files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**TINY_FILES, **overrides}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    return write_tiny_region(tmp_path / "tiny")
+
+
+@pytest.fixture
+def tiny_region(tiny_dir: Path) -> Region:
+    return load_region(tiny_dir)
+
+
+@pytest.fixture
+def tiny_graph(tiny_region: Region) -> nx.MultiDiGraph:
+    return build_network(tiny_region, Settings())
+
+
+@pytest.fixture(scope="session")
+def luzon() -> Region:
+    return load_region("luzon")
+
+
+@pytest.fixture(scope="session")
+def luzon_graph(luzon: Region) -> nx.MultiDiGraph:
+    return build_network(luzon, Settings())
+
+
+@pytest.fixture
+def luzon_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled region pack, for bad-input tests."""
+    dest = tmp_path / "luzon"
+    shutil.copytree(ROOT / "data" / "luzon", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the public datasets are not at {SHARED_DATA} (set CORRIDOR_SHARED_DATA)")
+    return SHARED_DATA
