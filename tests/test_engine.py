@@ -19,11 +19,26 @@ from corridor.network import PlaceIndex
 def _graph(n: int, edges: list[tuple[int, int, float]], centroids: set[int] = frozenset()) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(crs="EPSG:4326")
     for i in range(n):
-        G.add_node(i, x=120 + i * 0.01, y=14.5, kind="zone" if i in centroids else "junction",
-                   name=f"N{i}", place_id=f"n{i}")
+        G.add_node(
+            i,
+            x=120 + i * 0.01,
+            y=14.5,
+            kind="zone" if i in centroids else "junction",
+            name=f"N{i}",
+            place_id=f"n{i}",
+        )
     for u, v, w in edges:
-        G.add_edge(u, v, travel_time=w, length=w * 10, mode="road", link_class="primary", name=f"{u}-{v}",
-                   link_id=f"{u}-{v}", geometry=LineString([(120, 14.5), (120.01, 14.5)]))
+        G.add_edge(
+            u,
+            v,
+            travel_time=w,
+            length=w * 10,
+            mode="road",
+            link_class="primary",
+            name=f"{u}-{v}",
+            link_id=f"{u}-{v}",
+            geometry=LineString([(120, 14.5), (120.01, 14.5)]),
+        )
     return G
 
 

@@ -13,14 +13,24 @@ from corridor.settings import Settings
 
 from .conftest import write_tiny_region
 
-EDGE_KEYS = {"length", "speed_kph", "travel_time", "mode", "link_class", "name", "status", "link_id",
-             "geometry", "source"}
+EDGE_KEYS = {
+    "length",
+    "speed_kph",
+    "travel_time",
+    "mode",
+    "link_class",
+    "name",
+    "status",
+    "link_id",
+    "geometry",
+    "source",
+}
 
 
 def test_schema_on_every_edge(tiny_graph):
     assert tiny_graph.graph["crs"] == "EPSG:4326"
     for u, v, d in tiny_graph.edges(data=True):
-        assert EDGE_KEYS <= set(d), (u, v, set(EDGE_KEYS) - set(d))
+        assert set(d) >= EDGE_KEYS, (u, v, set(EDGE_KEYS) - set(d))
         assert d["mode"] in {"road", "rail", "access", "transfer"}
         assert d["travel_time"] > 0 and d["length"] >= 0
     for _, d in tiny_graph.nodes(data=True):
@@ -68,7 +78,9 @@ def test_link_speed_overrides_class_speed(tmp_path):
 
 
 def test_settings_speeds_change_times(tiny_region):
-    slow = build_network(tiny_region, Settings().replace(speeds_kph={**Settings().speeds_kph, "expressway": 40.0}))
+    slow = build_network(
+        tiny_region, Settings().replace(speeds_kph={**Settings().speeds_kph, "expressway": 40.0})
+    )
     fast = build_network(tiny_region)
     t_slow = route(slow, "West Town", "Biñan East", mode="road").time_s
     t_fast = route(fast, "West Town", "Biñan East", mode="road").time_s
@@ -122,9 +134,7 @@ def test_luzon_base_excludes_what_was_not_open(luzon_graph):
 
 
 def test_luzon_road_network_is_connected(luzon_graph):
-    road = nx.MultiDiGraph(
-        (u, v, d) for u, v, d in luzon_graph.edges(data=True) if d["mode"] == "road"
-    )
+    road = nx.MultiDiGraph((u, v, d) for u, v, d in luzon_graph.edges(data=True) if d["mode"] == "road")
     assert nx.is_strongly_connected(road)
 
 

@@ -18,8 +18,15 @@ def test_normalise_name():
     assert normalise_name("Santo Tomas, Batangas") == "santo tomas batangas"
 
 
-@pytest.mark.parametrize("query", ["Clark International Airport", "clark international airport",
-                                   "CLARK INTERNATIONAL AIRPORT", "clark_airport"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Clark International Airport",
+        "clark international airport",
+        "CLARK INTERNATIONAL AIRPORT",
+        "clark_airport",
+    ],
+)
 def test_names_and_ids(places, query):
     place = places.resolve(query)
     assert place.nodes == ("g:clark_airport",)

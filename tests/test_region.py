@@ -21,13 +21,49 @@ PROVINCES = {
 }
 # cities of over 150,000 people (2020) that must be zones of their own
 BIG_CITIES = [
-    "Manila", "Quezon City", "Caloocan", "Taguig", "Pasig", "Valenzuela", "Parañaque", "Las Piñas",
-    "Makati", "Muntinlupa", "Marikina", "Pasay", "Mandaluyong", "Malabon", "Navotas",
-    "Angeles", "Olongapo", "San Fernando, Pampanga", "Mabalacat", "Tarlac City", "Cabanatuan",
-    "San Jose City", "San Jose del Monte", "Malolos", "Meycauayan", "Baliwag",
-    "Antipolo", "Bacoor", "Dasmariñas", "Imus", "General Trias", "Trece Martires", "Calamba",
-    "Biñan", "Santa Rosa, Laguna", "San Pedro, Laguna", "Cabuyao", "San Pablo", "Batangas City",
-    "Lipa", "Tanauan", "Santo Tomas, Batangas", "Lucena",
+    "Manila",
+    "Quezon City",
+    "Caloocan",
+    "Taguig",
+    "Pasig",
+    "Valenzuela",
+    "Parañaque",
+    "Las Piñas",
+    "Makati",
+    "Muntinlupa",
+    "Marikina",
+    "Pasay",
+    "Mandaluyong",
+    "Malabon",
+    "Navotas",
+    "Angeles",
+    "Olongapo",
+    "San Fernando, Pampanga",
+    "Mabalacat",
+    "Tarlac City",
+    "Cabanatuan",
+    "San Jose City",
+    "San Jose del Monte",
+    "Malolos",
+    "Meycauayan",
+    "Baliwag",
+    "Antipolo",
+    "Bacoor",
+    "Dasmariñas",
+    "Imus",
+    "General Trias",
+    "Trece Martires",
+    "Calamba",
+    "Biñan",
+    "Santa Rosa, Laguna",
+    "San Pedro, Laguna",
+    "Cabuyao",
+    "San Pablo",
+    "Batangas City",
+    "Lipa",
+    "Tanauan",
+    "Santo Tomas, Batangas",
+    "Lucena",
 ]
 
 
@@ -48,16 +84,35 @@ def test_luzon_has_a_zone_per_province_and_big_city(luzon):
 
 def test_luzon_gateways_and_economic_zones(luzon):
     gw = luzon.gateways
-    for gid in ["subic_port", "manila_mict", "manila_south_harbor", "manila_north_harbor", "batangas_port",
-                "mariveles_port", "clark_airport", "naia"]:
+    for gid in [
+        "subic_port",
+        "manila_mict",
+        "manila_south_harbor",
+        "manila_north_harbor",
+        "batangas_port",
+        "mariveles_port",
+        "clark_airport",
+        "naia",
+    ]:
         assert gid in gw.index
     assert set(gw.loc[["clark_airport", "naia"], "type"]) == {"airport"}
-    assert set(gw[gw.group == "port_of_manila"].index) == {"manila_mict", "manila_south_harbor",
-                                                            "manila_north_harbor"}
+    assert set(gw[gw.group == "port_of_manila"].index) == {
+        "manila_mict",
+        "manila_south_harbor",
+        "manila_north_harbor",
+    }
     assert gw.loc["manila_mict", "capacity"] == 3_000_000
     ez = luzon.economic_zones
-    for ezid in ["clark_freeport", "subic_freeport", "fab", "new_clark_city", "lima_estate", "fpip",
-                 "laguna_technopark", "cavite_ecozone"]:
+    for ezid in [
+        "clark_freeport",
+        "subic_freeport",
+        "fab",
+        "new_clark_city",
+        "lima_estate",
+        "fpip",
+        "laguna_technopark",
+        "cavite_ecozone",
+    ]:
         assert ezid in ez.index
     assert ez.loc["clark_freeport", "jobs"] == 127_000
 
@@ -65,8 +120,21 @@ def test_luzon_gateways_and_economic_zones(luzon):
 def test_luzon_network_data(luzon):
     links = luzon.road_links
     names = " ".join(links.name)
-    for road in ["NLEX", "SCTEX", "TPLEX", "SLEX", "STAR", "CALAX", "CAVITEX", "Skyway", "NLEX–SLEX Connector",
-                 "MCX", "CLLEX", "NAIA Expressway", "NLEX Harbor Link"]:
+    for road in [
+        "NLEX",
+        "SCTEX",
+        "TPLEX",
+        "SLEX",
+        "STAR",
+        "CALAX",
+        "CAVITEX",
+        "Skyway",
+        "NLEX–SLEX Connector",
+        "MCX",
+        "CLLEX",
+        "NAIA Expressway",
+        "NLEX Harbor Link",
+    ]:
         assert road in names, road
     assert set(links.status) <= set(STATUSES)
     # the sections that were not open in the 2025 base year are data, not base network
@@ -82,8 +150,14 @@ def test_luzon_network_data(luzon):
 
 
 def test_every_row_has_a_source(luzon):
-    for layer in [luzon.zones, luzon.gateways, luzon.economic_zones, luzon.road_nodes, luzon.road_links,
-                  luzon.rail_stations]:
+    for layer in [
+        luzon.zones,
+        luzon.gateways,
+        luzon.economic_zones,
+        luzon.road_nodes,
+        luzon.road_links,
+        luzon.rail_stations,
+    ]:
         assert layer.source.str.len().min() > 0
     assert luzon.rail_lines.source.str.len().min() > 0
 
@@ -126,7 +200,9 @@ def test_malformed_csv(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    folder = write_tiny_region(tmp_path / "r", **{"zones.csv": "zone_id,name,lat,lon,source\nw,W,14.5,120.2,t\n"})
+    folder = write_tiny_region(
+        tmp_path / "r", **{"zones.csv": "zone_id,name,lat,lon,source\nw,W,14.5,120.2,t\n"}
+    )
     message = _error(folder)
     assert "zones.csv:1" in message and "population_2020" in message and "missing column" in message
 

@@ -251,25 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status (2 on bad input)."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args=args, standalone_mode=False)
+        app(args=args, standalone_mode=True)
     except CorridorError as exc:
         if STATE.verbose:
             traceback.print_exc()
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        err_console.print("aborted")
-        return 1
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
-    return int(result or 0) if isinstance(result, int) else 0
+    except SystemExit as exc:  # click's own exit, usage errors included (status 2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":

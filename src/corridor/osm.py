@@ -129,9 +129,6 @@ def graph_from_file(
         An unknown extension, a file that cannot be parsed, or no road of
         the wanted classes in it.
 
-    Examples
-    --------
-    >>> G = graph_from_file("network.osm.bz2")  # doctest: +SKIP
     """
     import osmnx as ox
 

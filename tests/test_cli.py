@@ -1,0 +1,148 @@
+"""The corridor command: answers, JSON, maps, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corridor.cli import main
+
+from .conftest import SHARED_DATA
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_route_by_name(capsys):
+    code, out, err = run(capsys, "route", "Clark International Airport", "Port of Manila")
+    assert code == 0, err
+    assert "Clark International Airport → Port of Manila" in out
+    assert " min, " in out and " km" in out
+    assert "NLEX" in out  # a leg
+
+
+def test_route_coordinates_json(capsys):
+    code, out, err = run(capsys, "route", "15.186,120.560", "14.61,120.95", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert 50 < data["minutes"] < 150 and 60 < data["km"] < 130
+    assert data["legs"] and {"mode", "name", "minutes"} <= set(data["legs"][0])
+    assert data["from"]["snapped_m"] < 10_000
+    assert data["provenance"]["region"] == "luzon"
+
+
+def test_route_modes(capsys):
+    code, out, _ = run(capsys, "route", "Recto", "North Avenue", "--mode", "rail", "--json")
+    data = json.loads(out)
+    assert code == 0 and {leg["mode"] for leg in data["legs"]} <= {"rail", "transfer", "access"}
+    assert {"LRT-2", "MRT-3"} <= {leg["name"] for leg in data["legs"]}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["route", "Clark Airprot", "Manila"], "closest: 'Clark International Airport'"),
+        (["route", "10.0,120.0", "Manila"], "outside the region luzon"),
+        (["route", "Batangas City", "Manila", "--mode", "rail"], "no rail route from 'Batangas City'"),
+        (["route", "13.7565,121.0583", "Manila", "--mode", "rail"], "km from the nearest rail node"),
+        (["route", "Manila", "Lipa", "--region", "nowhere"], "no region pack 'nowhere'"),
+        (["route", "Manila", "Lipa", "--settings", "missing.toml"], "settings file not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, args, expected):
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert err.startswith("error: ") and expected in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_verbose_shows_the_traceback(capsys):
+    code, _, err = run(capsys, "-v", "route", "Clark Airprot", "Manila")
+    assert code == 2 and "Traceback" in err
+
+
+def test_bad_settings_key(capsys, tmp_path):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("walking_speed = 5\n")
+    code, _, err = run(capsys, "route", "Manila", "Lipa", "--settings", str(cfg))
+    assert code == 2 and "unknown key 'walking_speed'" in err and "walk_speed_kph" in err
+
+
+def test_map_writes_the_file(capsys, tmp_path):
+    out_file = tmp_path / "out" / "base.html"
+    code, out, err = run(capsys, "map", "--out", str(out_file))
+    assert code == 0, err
+    text = out_file.read_text()
+    assert "Roads: expressway" in text and "Rail: LRT-1" in text and "corridor-legend" in text
+    assert list(out_file.parent.glob(".*tmp")) == []
+
+
+def test_map_of_bad_region_leaves_no_file(capsys, tmp_path, luzon_copy):
+    (luzon_copy / "road_links.csv").write_text(
+        (luzon_copy / "road_links.csv")
+        .read_text()
+        .replace("nlex-03,nlex_meycauayan", "nlex-03,nlex_meycauayn")
+    )
+    out_file = tmp_path / "m.html"
+    code, _, err = run(capsys, "map", "--out", str(out_file), "--region", str(luzon_copy))
+    assert code == 2
+    assert "road_links.csv:4" in err and "id 'nlex-03'" in err and "closest: nlex_meycauayan" in err
+    assert not out_file.exists() and list(tmp_path.glob(".*tmp")) == []
+
+
+def test_map_write_failure_keeps_the_old_map(capsys, tmp_path, monkeypatch):
+    import corridor.maps
+
+    out_file = tmp_path / "m.html"
+    out_file.write_text("old map")
+
+    def broken_save(self, path, **kwargs):
+        Path(path).write_text("half a map")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("folium.Map.save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        main(["map", "--out", str(out_file)])
+    assert out_file.read_text() == "old map" and list(tmp_path.glob(".*tmp")) == []
+    del corridor.maps
+
+
+def test_usage_error_exit_2(capsys):
+    code, _, err = run(capsys, "route", "Manila")
+    assert code == 2 and "Missing argument" in err
+
+
+def test_info_and_places(capsys):
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and "12,422,172" in out and "13,484,462" in out and "16,195,042" in out
+    code, out, _ = run(capsys, "places", "--kind", "gateway")
+    assert code == 0 and "clark_airport" in out and "manila_mict" in out
+
+
+def test_route_on_an_osm_file(capsys, shared_data):
+    path = shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz"
+    code, out, err = run(capsys, "route", "14.65,121.03", "14.70,121.08", "--network", str(path), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert 5 < data["km"] < 20 and data["minutes"] > 0
+    assert "OpenStreetMap" in data["provenance"]["source"]
+
+
+def test_console_script_exit_status(tmp_path):
+    exe = Path(sys.executable).with_name("corridor")
+    if not exe.exists():
+        pytest.skip("the corridor console script is not installed in this environment")
+    env = {**os.environ, "CORRIDOR_SHARED_DATA": str(SHARED_DATA)}
+    done = subprocess.run(
+        [str(exe), "route", "Nowhere", "Manila"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unknown place 'Nowhere'") and "Traceback" not in done.stderr

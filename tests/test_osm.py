@@ -1,0 +1,109 @@
+"""Real OpenStreetMap networks from ../shared/data, in corridor's schema, routed on."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from corridor import route
+from corridor.engine import compile_network, travel_times
+from corridor.errors import DataFileNotFound, OSMError
+from corridor.osm import graph_from_file
+
+pytestmark = pytest.mark.realdata
+
+EDGE_KEYS = {
+    "length",
+    "speed_kph",
+    "travel_time",
+    "mode",
+    "link_class",
+    "name",
+    "status",
+    "link_id",
+    "geometry",
+    "source",
+}
+
+
+@pytest.fixture(scope="module")
+def legazpi_xml(shared_data):
+    return graph_from_file(shared_data / "osm_legazpi" / "legazpi_roads_rail.osm.bz2")
+
+
+@pytest.fixture(scope="module")
+def legazpi_pbf(shared_data):
+    return graph_from_file(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
+
+
+@pytest.fixture(scope="module")
+def quezon_city(shared_data):
+    return graph_from_file(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
+
+
+def _check_schema(G):
+    assert G.graph["crs"] == "EPSG:4326" and "OpenStreetMap" in G.graph["attribution"]
+    assert G.number_of_edges() > 1000
+    for _, _, d in G.edges(data=True):
+        assert set(d) >= EDGE_KEYS
+        assert d["mode"] == "road" and d["travel_time"] > 0 and d["speed_kph"] > 0
+        assert d["travel_time"] == pytest.approx(d["length"] / (d["speed_kph"] / 3.6), rel=1e-3)
+    assert nx.is_weakly_connected(G)
+
+
+def test_legazpi_xml_schema(legazpi_xml):
+    _check_schema(legazpi_xml)
+    classes = {d["link_class"] for _, _, d in legazpi_xml.edges(data=True)}
+    assert {"primary", "tertiary", "residential"} <= classes
+    assert "rail" not in classes  # railways are not roads
+
+
+def test_legazpi_pbf_matches_xml(legazpi_pbf, legazpi_xml):
+    _check_schema(legazpi_pbf)
+    # the two files are cut differently; the road network is the same size within a few percent
+    assert legazpi_pbf.number_of_edges() == pytest.approx(legazpi_xml.number_of_edges(), rel=0.1)
+    names = {d["name"] for _, _, d in legazpi_pbf.edges(data=True)}
+    assert any("Rizal" in n for n in names)
+
+
+def test_quezon_city_schema(quezon_city):
+    _check_schema(quezon_city)
+    assert quezon_city.number_of_nodes() == 2517
+
+
+@pytest.mark.parametrize("which", ["legazpi_xml", "quezon_city"])
+def test_routes_equal_networkx(request, which):
+    G = request.getfixturevalue(which)
+    nodes = list(G.nodes)[:: max(1, len(G) // 12)][:12]
+    times = travel_times(compile_network(G, "road"), nodes, nodes)
+    for i, s in enumerate(nodes):
+        ref = nx.single_source_dijkstra_path_length(G, s, weight="travel_time")
+        for j, t in enumerate(nodes):
+            assert times[i, j] == pytest.approx(ref.get(t, float("inf")), rel=1e-9, abs=1e-3)
+
+
+def test_route_across_quezon_city(quezon_city):
+    # Quezon Memorial Circle to SM North EDSA area
+    trip = route(quezon_city, "14.6516,121.0493", "14.6565,121.0296", mode="road")
+    assert 1.5 < trip.km < 6 and 2 < trip.minutes < 20
+    assert trip.origin.snapped_m < 500
+    assert any(leg.name for leg in trip.legs)
+
+
+def test_route_across_legazpi(legazpi_xml):
+    # Legazpi city centre to the airport area
+    trip = route(legazpi_xml, "13.1391,123.7438", "13.1575,123.7350", mode="road")
+    assert 1 < trip.km < 8
+
+
+def test_missing_and_unknown_files(tmp_path):
+    with pytest.raises(DataFileNotFound):
+        graph_from_file(tmp_path / "none.osm")
+    bad = tmp_path / "roads.shp"
+    bad.write_text("x")
+    with pytest.raises(OSMError, match="unknown OSM file type"):
+        graph_from_file(bad)
+    broken = tmp_path / "broken.osm"
+    broken.write_text("<osm><way id='1'>")
+    with pytest.raises(OSMError, match="could not read as OSM"):
+        graph_from_file(broken)
