@@ -58,7 +58,7 @@ def test_route_modes(capsys):
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, args, expected):
-    code, out, err = run(capsys, *args)
+    code, _out, err = run(capsys, *args)
     assert code == 2
     assert err.startswith("error: ") and expected in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -78,7 +78,7 @@ def test_bad_settings_key(capsys, tmp_path):
 
 def test_map_writes_the_file(capsys, tmp_path):
     out_file = tmp_path / "out" / "base.html"
-    code, out, err = run(capsys, "map", "--out", str(out_file))
+    code, _out, err = run(capsys, "map", "--out", str(out_file))
     assert code == 0, err
     text = out_file.read_text()
     assert "Roads: expressway" in text and "Rail: LRT-1" in text and "corridor-legend" in text

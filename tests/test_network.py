@@ -110,7 +110,7 @@ def test_zone_far_from_roads_is_a_data_error(tmp_path):
 
     zones = TINY_ZONES_HEADER + "far,Far Town,R1,P1,14.95,120.05,100,,test\n"
     region = load_region(write_tiny_region(tmp_path / "r", **{"zones.csv": zones}))
-    with pytest.raises(DataError, match="id 'far'.*km from the nearest road junction"):
+    with pytest.raises(DataError, match=r"id 'far'.*km from the nearest road junction"):
         build_network(region, Settings(connector_max_km=5))
 
 

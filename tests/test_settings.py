@@ -58,7 +58,7 @@ def test_bad_settings(tmp_path, text, expected):
 def test_wrong_extension(tmp_path):
     path = tmp_path / "s.ini"
     path.write_text("x=1")
-    with pytest.raises(SettingsError, match="must be .toml, .yaml or .yml"):
+    with pytest.raises(SettingsError, match=r"must be \.toml, \.yaml or \.yml"):
         load_settings(path)
 
 
