@@ -52,7 +52,7 @@ class Legend(MacroElement):
         """
         {% macro html(this, kwargs) %}
         <div id="corridor-legend" role="region" aria-label="{{ this.title|e }}"
-             style="position:fixed;bottom:28px;left:10px;z-index:1000;background:rgba(255,255,255,.94);
+             style="position:fixed;bottom:64px;left:10px;z-index:1000;background:rgba(255,255,255,.94);
                     padding:8px 10px;border:1px solid #888;border-radius:4px;font:12px/1.5 sans-serif;
                     max-height:55vh;overflow:auto;">
           <b>{{ this.title|e }}</b><br>
