@@ -107,3 +107,41 @@ def test_missing_and_unknown_files(tmp_path):
     broken.write_text("<osm><way id='1'>")
     with pytest.raises(OSMError, match="could not read as OSM"):
         graph_from_file(broken)
+
+
+def test_overpass_download_uses_and_restores_the_cache(monkeypatch, tmp_path, shared_data):
+    """graph_from_place goes through osmnx with its on-disk cache switched on, then restores osmnx's settings."""
+    import osmnx as ox
+
+    from corridor import osm
+
+    seen = {}
+    qc = ox.load_graphml(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
+
+    def fake_graph_from_place(query, network_type, simplify):
+        seen.update(
+            query=query,
+            network_type=network_type,
+            cache=ox.settings.use_cache,
+            folder=ox.settings.cache_folder,
+        )
+        return qc
+
+    before = (ox.settings.use_cache, ox.settings.cache_folder)
+    monkeypatch.setattr(ox, "graph_from_place", fake_graph_from_place)
+    G = osm.graph_from_place("Quezon City, Philippines", cache_dir=tmp_path / "cache")
+    assert seen == {
+        "query": "Quezon City, Philippines",
+        "network_type": "drive",
+        "cache": True,
+        "folder": str(tmp_path / "cache"),
+    }
+    assert (ox.settings.use_cache, ox.settings.cache_folder) == before
+    assert G.graph["provenance"]["source_file"] == "overpass:Quezon City, Philippines"
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Max retries exceeded with url: /api/interpreter")
+
+    monkeypatch.setattr(ox, "graph_from_place", offline)
+    with pytest.raises(OSMError, match="could not download 'Nowhere' from OpenStreetMap"):
+        osm.graph_from_place("Nowhere", cache_dir=tmp_path / "cache")

@@ -10,7 +10,10 @@ Load a region, build its multimodal network, route on it and map it::
 
 from __future__ import annotations
 
+import logging
+
 __version__ = "0.1.0"
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from corridor.engine import Route, compile_network, route, travel_times
 from corridor.errors import (
