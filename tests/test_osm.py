@@ -110,7 +110,7 @@ def test_missing_and_unknown_files(tmp_path):
 
 
 def test_overpass_download_uses_and_restores_the_cache(monkeypatch, tmp_path, shared_data):
-    """graph_from_place goes through osmnx with its on-disk cache switched on, then restores osmnx's settings."""
+    """graph_from_place uses osmnx with its disk cache on, then restores osmnx's settings."""
     import osmnx as ox
 
     from corridor import osm

@@ -15,8 +15,9 @@ import logging
 __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from corridor.engine import Route, compile_network, route, travel_times
-from corridor.errors import (
+# The public API; imported after __version__, which the modules record in provenance.
+from corridor.engine import Route, compile_network, route, travel_times  # noqa: E402
+from corridor.errors import (  # noqa: E402
     CorridorError,
     DataError,
     NoRouteError,
@@ -24,26 +25,26 @@ from corridor.errors import (
     PlaceNotFound,
     SettingsError,
 )
-from corridor.network import PlaceIndex, build_network
-from corridor.region import Region, load_region
-from corridor.settings import Settings, load_settings
+from corridor.network import PlaceIndex, build_network  # noqa: E402
+from corridor.region import Region, load_region  # noqa: E402
+from corridor.settings import Settings, load_settings  # noqa: E402
 
 __all__ = [
-    "__version__",
     "CorridorError",
     "DataError",
     "NoRouteError",
     "OutsideRegionError",
-    "PlaceNotFound",
-    "SettingsError",
-    "Region",
-    "load_region",
-    "Settings",
-    "load_settings",
     "PlaceIndex",
-    "build_network",
+    "PlaceNotFound",
+    "Region",
     "Route",
+    "Settings",
+    "SettingsError",
+    "__version__",
+    "build_network",
     "compile_network",
+    "load_region",
+    "load_settings",
     "route",
     "travel_times",
 ]
