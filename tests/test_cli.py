@@ -12,7 +12,7 @@ import pytest
 
 from corridor.cli import main
 
-from .conftest import SHARED_DATA
+from .conftest import ROOT, SHARED_DATA
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -87,9 +87,7 @@ def test_map_writes_the_file(capsys, tmp_path):
 
 def test_map_of_bad_region_leaves_no_file(capsys, tmp_path, luzon_copy):
     (luzon_copy / "road_links.csv").write_text(
-        (luzon_copy / "road_links.csv")
-        .read_text()
-        .replace("nlex-03,nlex_meycauayan", "nlex-03,nlex_meycauayn")
+        (luzon_copy / "road_links.csv").read_text().replace("nlex-03,nlex_meycauayan", "nlex-03,nlex_meycauayn")
     )
     out_file = tmp_path / "m.html"
     code, _, err = run(capsys, "map", "--out", str(out_file), "--region", str(luzon_copy))
@@ -146,3 +144,68 @@ def test_console_script_exit_status(tmp_path):
     )
     assert done.returncode == 2
     assert done.stderr.startswith("error: unknown place 'Nowhere'") and "Traceback" not in done.stderr
+
+
+def test_score_portfolio(capsys):
+    code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "lec_core.yaml"))
+    assert code == 0, err
+    assert "lec_core: 5 projects" in out and "marginal contribution" in out and "bauan_terminal" in out
+
+
+def test_score_json(capsys):
+    code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "committed.yaml"), "--json", "--no-marginal")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["portfolio"] == "committed" and data["cost_usd"] > 1e10
+    assert data["gains"]["avg_to_seaport_min"] < 0
+    prov = data["provenance"]
+    assert prov["region_version"] == "2025.1" and prov["settings_digest"] and prov["corridor_version"]
+    assert any(path.endswith("committed.yaml") for path in prov["files"])
+
+
+def test_compare_writes_csv_and_markdown(capsys, tmp_path):
+    files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core", "lec_full")]
+    code, out, err = run(capsys, "compare", *files, "--out", str(tmp_path))
+    assert code == 0, err
+    assert "★" in out and "lec_full" in out
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "compare.csv", index_col=0)
+    assert list(table.index) == ["committed", "lec_core", "lec_full"]
+    assert table.loc["lec_full", "d_to_seaport_min"] <= table.loc["committed", "d_to_seaport_min"] < 0
+    md = (tmp_path / "compare.md").read_text()
+    assert "| lec_full |" in md and "★" in md and "marginal contribution" in md
+    prov = json.loads((tmp_path / "compare.provenance.json").read_text())
+    assert set(prov) == {"committed", "lec_core", "lec_full"}
+
+
+def test_route_with_a_portfolio(capsys):
+    code, out, _ = run(capsys, "route", "Naic", "Mariveles", "--mode", "road", "--json")
+    base = json.loads(out)["minutes"]
+    code, out, err = run(capsys, "route", "Naic", "Mariveles", "--mode", "road", "--json", "--projects", "bcib")
+    assert code == 0, err
+    assert json.loads(out)["minutes"] < base / 3
+    code, out, _ = run(capsys, "route", "Naic", "Mariveles", "--portfolio", str(ROOT / "portfolios" / "lec_full.yaml"))
+    assert code == 0 and "with lec_full" in out and "Bataan–Cavite Interlink Bridge" in out
+
+
+def test_bad_portfolio_is_exit_2(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nprojects:\n  - nscr_malolos_clark\n")
+    code, _, err = run(capsys, "score", str(bad))
+    assert code == 2 and f"{bad}:3:" in err and "requires 'nscr_tutuban_malolos'" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_schema_export(capsys, tmp_path):
+    code, _out, _ = run(capsys, "schema", "--out", str(tmp_path))
+    assert code == 0
+    project = json.loads((tmp_path / "project.schema.json").read_text())
+    portfolio = json.loads((tmp_path / "portfolio.schema.json").read_text())
+    assert project["title"] == "corridor project file" and "Project" in project["$defs"]
+    assert portfolio["title"] == "corridor portfolio file"
+
+
+def test_projects_listing(capsys):
+    code, out, _ = run(capsys, "projects")
+    assert code == 0 and "scmb_freight_rail" in out and "pre_feasibility" in out

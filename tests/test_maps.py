@@ -79,9 +79,7 @@ def browser():
     if not Path(chromium).exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is not installed (scripts/ensure-chromium installs it)")
-        pytest.skip(
-            "Debian's chromium is not installed: run 'make test' as root, or apt-get install chromium"
-        )
+        pytest.skip("Debian's chromium is not installed: run 'make test' as root, or apt-get install chromium")
     if not (NODE_MODULES / "leaflet").is_dir():
         if os.environ.get("CI"):
             pytest.fail("the map assets are not installed (npm ci)")

@@ -78,9 +78,7 @@ def test_link_speed_overrides_class_speed(tmp_path):
 
 
 def test_settings_speeds_change_times(tiny_region):
-    slow = build_network(
-        tiny_region, Settings().replace(speeds_kph={**Settings().speeds_kph, "expressway": 40.0})
-    )
+    slow = build_network(tiny_region, Settings().replace(speeds_kph={**Settings().speeds_kph, "expressway": 40.0}))
     fast = build_network(tiny_region)
     t_slow = route(slow, "West Town", "Biñan East", mode="road").time_s
     t_fast = route(fast, "West Town", "Biñan East", mode="road").time_s

@@ -13,14 +13,10 @@ pytestmark = pytest.mark.notebook
 
 def test_quickstart_notebook_executes(tmp_path):
     nb = nbformat.read(ROOT / "examples" / "quickstart.ipynb", as_version=4)
-    NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert " min, " in text
-    html = "".join(
-        o.get("data", {}).get("text/html", "") for o in outputs if o.output_type == "execute_result"
-    )
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs if o.output_type == "execute_result")
     assert "Clark International Airport" in html and "leaflet" in html.lower()

@@ -200,9 +200,7 @@ def test_malformed_csv(tmp_path):
 
 
 def test_missing_column(tmp_path):
-    folder = write_tiny_region(
-        tmp_path / "r", **{"zones.csv": "zone_id,name,lat,lon,source\nw,W,14.5,120.2,t\n"}
-    )
+    folder = write_tiny_region(tmp_path / "r", **{"zones.csv": "zone_id,name,lat,lon,source\nw,W,14.5,120.2,t\n"})
     message = _error(folder)
     assert "zones.csv:1" in message and "population_2020" in message and "missing column" in message
 

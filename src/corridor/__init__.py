@@ -23,28 +23,50 @@ from corridor.errors import (  # noqa: E402
     NoRouteError,
     OutsideRegionError,
     PlaceNotFound,
+    PortfolioError,
+    ProjectError,
+    ScenarioError,
     SettingsError,
 )
+from corridor.metrics import Metrics, compute_metrics  # noqa: E402
 from corridor.network import PlaceIndex, build_network  # noqa: E402
+from corridor.portfolio import ScoreResult, compare, score  # noqa: E402
+from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids  # noqa: E402
 from corridor.region import Region, load_region  # noqa: E402
+from corridor.scenario import Scenario, apply_portfolio  # noqa: E402
 from corridor.settings import Settings, load_settings  # noqa: E402
 
 __all__ = [
     "CorridorError",
     "DataError",
+    "Metrics",
     "NoRouteError",
     "OutsideRegionError",
     "PlaceIndex",
     "PlaceNotFound",
+    "Portfolio",
+    "PortfolioError",
+    "Project",
+    "ProjectError",
     "Region",
     "Route",
+    "Scenario",
+    "ScenarioError",
+    "ScoreResult",
     "Settings",
     "SettingsError",
     "__version__",
+    "apply_portfolio",
     "build_network",
+    "compare",
     "compile_network",
+    "compute_metrics",
+    "load_catalog",
+    "load_portfolio",
     "load_region",
     "load_settings",
+    "portfolio_from_ids",
     "route",
+    "score",
     "travel_times",
 ]

@@ -28,8 +28,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# wide tables stay readable when output goes to a file or a CI log
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 class ModeChoice(StrEnum):
@@ -44,9 +45,7 @@ class _State:
 
 STATE = _State()
 
-RegionOpt = Annotated[
-    str, typer.Option("--region", "-r", help="Bundled region name or a folder with a region.yaml.")
-]
+RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Bundled region name or a folder with a region.yaml.")]
 SettingsOpt = Annotated[
     Path | None, typer.Option("--settings", "-s", help="Settings file (.toml or .yaml); defaults otherwise.")
 ]
@@ -67,11 +66,7 @@ def _main(
     ] = False,
 ) -> None:
     STATE.verbose = verbose
-    level = (
-        logging.ERROR
-        if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    )
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -89,12 +84,17 @@ def _load(region: str, settings_path: Path | None) -> tuple[Any, Any, Any]:
 def route(
     origin: Annotated[str, typer.Argument(metavar="FROM", help="Place id, place name, or 'lat,lon'.")],
     destination: Annotated[str, typer.Argument(metavar="TO", help="Place id, place name, or 'lat,lon'.")],
-    mode: Annotated[
-        ModeChoice, typer.Option("--mode", "-m", help="Travel by road, rail or any.")
-    ] = ModeChoice.any,
+    mode: Annotated[ModeChoice, typer.Option("--mode", "-m", help="Travel by road, rail or any.")] = ModeChoice.any,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", "-p", help="Route on the network with this portfolio built.")
+    ] = None,
+    projects: Annotated[
+        str | None,
+        typer.Option("--projects", help="Route with these catalog projects built (ids, comma-separated)."),
+    ] = None,
     network: Annotated[
         Path | None,
         typer.Option(
@@ -116,13 +116,20 @@ def route(
         with err_console.status(f"reading {network}", spinner="dots") if not as_json else _null():
             G = graph_from_file(network, cfg)
     else:
-        _, cfg, G = _load(region, settings)
+        reg, cfg, G = _load(region, settings)
+        chosen = _portfolio(reg, portfolio, projects)
+        if chosen is not None:
+            from corridor.scenario import apply_portfolio
+
+            G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
     places = PlaceIndex(G, snap_max_km=cfg.snap_max_km)
     trip = find_route(G, origin, destination, mode=mode.value, places=places)
     if as_json:
         typer.echo(json.dumps(trip.to_dict(), ensure_ascii=False))
         return
-    console.print(f"[bold]{trip.origin.name}[/] → [bold]{trip.destination.name}[/] by {trip.mode}")
+    scenario = G.graph.get("scenario")
+    on = f" with {scenario}" if scenario else ""
+    console.print(f"[bold]{trip.origin.name}[/] → [bold]{trip.destination.name}[/] by {trip.mode}{on}")
     console.print(f"{trip.minutes:.0f} min, {trip.km:.1f} km")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("mode")
@@ -133,6 +140,21 @@ def route(
         wait = f" (wait {leg.wait_minutes:.0f})" if leg.wait_minutes >= 0.5 else ""
         table.add_row(leg.mode, leg.name, f"{leg.minutes:.1f}{wait}", f"{leg.km:.1f}")
     console.print(table)
+
+
+def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
+    """The portfolio a command was given: a file, catalog ids, or none."""
+    from corridor.errors import PortfolioError
+    from corridor.projects import load_catalog, load_portfolio, portfolio_from_ids
+
+    if portfolio is not None and projects is not None:
+        raise PortfolioError("give --portfolio or --projects, not both")
+    if portfolio is not None:
+        return load_portfolio(portfolio, catalog_path=reg.path / "projects.yaml")
+    if projects is not None:
+        ids = [p.strip() for p in projects.split(",") if p.strip()]
+        return portfolio_from_ids(ids, load_catalog(reg.path))
+    return None
 
 
 class _null:
@@ -207,9 +229,7 @@ def places(
     table.add_column("id")
     table.add_column("kind")
     table.add_column("name")
-    for _, d in sorted(
-        G.nodes(data=True), key=lambda nd: (str(nd[1].get("kind")), str(nd[1].get("place_id")))
-    ):
+    for _, d in sorted(G.nodes(data=True), key=lambda nd: (str(nd[1].get("kind")), str(nd[1].get("place_id")))):
         if d.get("place_id") is None or (kind and d.get("kind") != kind):
             continue
         table.add_row(str(d["place_id"]), str(d["kind"]), str(d.get("name", "")))
@@ -221,13 +241,9 @@ def places(
 
 @app.command()
 def fetch(
-    place: Annotated[
-        str, typer.Argument(help="A place name for the geocoder, e.g. 'Quezon City, Philippines'.")
-    ],
+    place: Annotated[str, typer.Argument(help="A place name for the geocoder, e.g. 'Quezon City, Philippines'.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the network (.graphml).")],
-    cache: Annotated[Path, typer.Option(help="Folder for cached Overpass responses.")] = Path(
-        ".cache/overpass"
-    ),
+    cache: Annotated[Path, typer.Option(help="Folder for cached Overpass responses.")] = Path(".cache/overpass"),
     settings: SettingsOpt = None,
 ) -> None:
     """Download a place's roads from OpenStreetMap (needs the internet) and save them as GraphML."""
@@ -245,6 +261,191 @@ def fetch(
     with atomic_path(out) as tmp:
         ox.save_graphml(G, tmp)
     console.print(f"wrote {out}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+
+
+def _fmt(value: float, column: str) -> str:
+    if value != value or value in (float("inf"), float("-inf")):  # nan or inf
+        return "n/a"
+    if column == "cost_usd_bn":
+        return f"{value:,.2f}"
+    return f"{value:+,.2f}"
+
+
+HEADLINE_TITLES = {
+    "cost_usd_bn": "cost (USD bn)",
+    "d_to_seaport_min": "Δ to seaport (min)",
+    "d_to_airport_min": "Δ to airport (min)",
+    "d_door_to_ship_h": "Δ door-to-ship (h)",
+    "d_pop_90min_port_m": "Δ pop ≤90 min of port (M)",
+    "d_market_access_pop_pct": "Δ market access pop (%)",
+    "d_market_access_jobs_pct": "Δ market access jobs (%)",
+    "d_gateway_od_min": "Δ gateway OD (min)",
+}
+
+
+def _headline_table(frame: Any, title: str, marks: dict[str, Any] | None = None) -> Table:
+    table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+    table.add_column(frame.index.name or "")
+    for column in frame.columns:
+        table.add_column(HEADLINE_TITLES.get(column, column), justify="right")
+    for label, row in frame.iterrows():
+        cells = []
+        for column in frame.columns:
+            value = row[column]
+            text = _fmt(value, column) if isinstance(value, float) else str(value)
+            if marks and marks.get(column) == label:
+                text = f"[bold green]{text} ★[/]"
+            cells.append(text)
+        table.add_row(str(label), *cells)
+    return table
+
+
+@app.command()
+def score(
+    portfolio: Annotated[Path, typer.Argument(help="A portfolio file (YAML).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    marginal: Annotated[bool, typer.Option(help="Also score the portfolio without each project.")] = True,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+) -> None:
+    """Print a portfolio's cost and its gains over the base network."""
+    from corridor.portfolio import score as score_portfolio
+
+    reg, cfg, G = _load(region, settings)
+    chosen = _portfolio(reg, portfolio, None)
+    result = score_portfolio(G, chosen, settings=cfg, region=reg, marginal=marginal)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+        return
+    import pandas as pd
+
+    budget = f", budget USD {chosen.budget_usd / 1e9:,.2f} bn" if chosen.budget_usd else ""
+    over = " [bold red](over budget)[/]" if chosen.budget_usd and chosen.cost_usd > chosen.budget_usd else ""
+    console.print(
+        f"[bold]{chosen.name}[/]: {len(chosen.projects)} projects, USD {chosen.cost_usd / 1e9:,.2f} bn{budget}{over}"
+    )
+    head = pd.DataFrame([result.headline()], index=pd.Index([chosen.name], name="portfolio"))
+    console.print(_headline_table(head, "gains over the base network (negative minutes are faster)"))
+    if result.marginal is not None:
+        console.print(
+            _headline_table(
+                result.marginal.drop(columns="name"),
+                "marginal contribution: the gain lost without each project",
+            )
+        )
+    if len(result.scenario.unreachable):
+        console.print(f"[yellow]{len(result.scenario.unreachable)} unreachable pairs[/] (see --json)")
+
+
+@app.command()
+def compare(
+    portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.csv and compare.md.")] = None,
+    marginal: Annotated[bool, typer.Option(help="Also show each project's marginal contribution.")] = True,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+) -> None:
+    """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
+    from corridor.portfolio import best_marks
+    from corridor.portfolio import compare as compare_portfolios
+
+    reg, cfg, G = _load(region, settings)
+    chosen = [_portfolio(reg, p, None) for p in portfolios]
+    names = [p.name for p in chosen]
+    if len(set(names)) != len(names):
+        from corridor.errors import PortfolioError
+
+        raise PortfolioError(f"two portfolios have the same name ({', '.join(names)}); names label the rows")
+    table, results = compare_portfolios(G, chosen, settings=cfg, region=reg, marginal=marginal)
+    marks = best_marks(table)
+    console.print(_headline_table(table, "portfolios against the 2025 base (★ best per column)", marks))
+    if marginal:
+        for result in results:
+            if result.marginal is not None:
+                console.print(
+                    _headline_table(
+                        result.marginal.drop(columns="name"),
+                        f"{result.portfolio.name}: marginal contribution of each project",
+                    )
+                )
+    if out is not None:
+        written = _write_compare(table, marks, results, out)
+        console.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def _write_compare(table: Any, marks: dict[str, Any], results: list[Any], out: Path) -> list[Path]:
+    from corridor._io import atomic_path
+
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path, prov_path = out / "compare.csv", out / "compare.md", out / "compare.provenance.json"
+    with atomic_path(csv_path) as tmp:
+        table.to_csv(tmp, float_format="%.4f")
+    lines = [
+        "| portfolio | " + " | ".join(HEADLINE_TITLES.get(c, c) for c in table.columns) + " |",
+        "|---|" + "---:|" * len(table.columns),
+    ]
+    for label, row in table.iterrows():
+        cells = []
+        for column in table.columns:
+            text = _fmt(row[column], column)
+            cells.append(f"**{text}** ★" if marks.get(column) == label else text)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("★ best per column. Changes are scenario minus the 2025 base; negative minutes are faster.")
+    for result in results:
+        if result.marginal is None:
+            continue
+        m = result.marginal.drop(columns="name")
+        lines += [
+            "",
+            f"### {result.portfolio.name}: marginal contribution of each project",
+            "",
+            "| project | " + " | ".join(HEADLINE_TITLES.get(c, c) for c in m.columns) + " |",
+            "|---|" + "---:|" * len(m.columns),
+        ]
+        for label, row in m.iterrows():
+            lines.append(f"| {label} | " + " | ".join(_fmt(row[c], c) for c in m.columns) + " |")
+    with atomic_path(md_path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    provenance = {r.portfolio.name: r.provenance for r in results}
+    with atomic_path(prov_path) as tmp:
+        tmp.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    return [csv_path, md_path, prov_path]
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the two .schema.json files.")] = None,
+) -> None:
+    """Export the JSON Schemas of project and portfolio files, for editors."""
+    from corridor._io import atomic_path
+    from corridor.projects import json_schemas
+
+    schemas = json_schemas()
+    if out is None:
+        typer.echo(json.dumps(schemas, indent=2))
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, body in schemas.items():
+        path = out / f"{name}.schema.json"
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(body, indent=2), encoding="utf-8")
+        console.print(f"wrote {path}")
+
+
+@app.command("projects")
+def projects_cmd(region: RegionOpt = "luzon") -> None:
+    """List the catalog's projects: id, category, status, opening year, cost."""
+    from corridor.projects import load_catalog
+    from corridor.region import region_path
+
+    catalog = load_catalog(region_path(region))
+    table = Table(header_style="bold", box=None, pad_edge=False)
+    for column in ("id", "category", "status", "opens", "USD bn", "name"):
+        table.add_column(column, justify="right" if column in {"opens", "USD bn"} else "left")
+    for p in catalog.values():
+        table.add_row(p.id, p.category, p.status, str(p.opening_year), f"{p.cost_usd / 1e9:,.2f}", p.name)
+    console.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,9 +60,7 @@ class CompiledNetwork:
         return int(self.matrix.shape[0])
 
 
-def compile_network(
-    G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "travel_time"
-) -> CompiledNetwork:
+def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "travel_time") -> CompiledNetwork:
     """Compile a graph's edges usable by ``mode`` into a CSR matrix.
 
     Parameters
@@ -241,9 +239,7 @@ def route(
     if set(src.nodes) & set(dst.nodes):
         return Route(src, dst, mode, 0.0, 0.0, (src.nodes[0],), (), (), provenance)
     sources = [compiled.out_index[n] for n in src.nodes]
-    dist, pred, _ = dijkstra(
-        compiled.matrix, directed=True, indices=sources, return_predecessors=True, min_only=True
-    )
+    dist, pred, _ = dijkstra(compiled.matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
     targets = [compiled.in_index[n] for n in dst.nodes]
     best = min(targets, key=lambda t: dist[t])
     if not np.isfinite(dist[best]):
@@ -276,9 +272,7 @@ def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...]) -> tuple[
         wait = d.get("wait_s", 0.0) / 60
         if legs and legs[-1].mode == mode and legs[-1].name == name:
             last = legs[-1]
-            legs[-1] = Leg(
-                mode, name, last.link_class, last.minutes + minutes, last.km + km, last.wait_minutes + wait
-            )
+            legs[-1] = Leg(mode, name, last.link_class, last.minutes + minutes, last.km + km, last.wait_minutes + wait)
         else:
             legs.append(Leg(mode, name, link_class, minutes, km, wait))
     return tuple(legs)

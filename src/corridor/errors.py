@@ -19,6 +19,9 @@ __all__ = [
     "NoRouteError",
     "OutsideRegionError",
     "OSMError",
+    "ProjectError",
+    "PortfolioError",
+    "ScenarioError",
 ]
 
 
@@ -93,3 +96,15 @@ class NoRouteError(CorridorError, ValueError):
 
 class OSMError(CorridorError, ValueError):
     """An OpenStreetMap file or query could not be turned into a network."""
+
+
+class ProjectError(CorridorError, ValueError):
+    """A project file or project breaks the schema."""
+
+
+class PortfolioError(ProjectError):
+    """A portfolio names unknown, duplicate, conflicting or missing projects."""
+
+
+class ScenarioError(ProjectError):
+    """An edit cannot be applied: its place or link does not exist in the network."""

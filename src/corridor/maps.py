@@ -373,9 +373,7 @@ def base_map(G: nx.MultiDiGraph, region: Region | None = None, *, title: str | N
     return fmap
 
 
-def _draw_inactive_lines(
-    fmap: Any, G: nx.MultiDiGraph, region: Region, legend_rows: list[tuple[str, str]]
-) -> None:
+def _draw_inactive_lines(fmap: Any, G: nx.MultiDiGraph, region: Region, legend_rows: list[tuple[str, str]]) -> None:
     """Draw, dashed, the rail lines of the region that do not run in the base year."""
     import folium
 

@@ -24,9 +24,9 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import pyproj
+import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
-from shapely.ops import transform
 
 from corridor import __version__
 from corridor.errors import DataError, OutsideRegionError, PlaceNotFound
@@ -119,9 +119,9 @@ def build_network(region: Region, settings: Settings | None = None) -> nx.MultiD
         bbox=tuple(region.bbox),
         base_year=region.base_year,
         gateway_groups={
-            str(gid): {"name": row["name"], "type": row["type"]}
-            for gid, row in region.gateway_groups.iterrows()
+            str(gid): {"name": row["name"], "type": row["type"]} for gid, row in region.gateway_groups.iterrows()
         },
+        congestion_areas={str(a): geom for a, geom in region.congestion_areas.geometry.items()},
         provenance={
             **region.provenance(),
             "settings_digest": settings.digest(),
@@ -236,41 +236,88 @@ def _metric_xy(data: dict[str, Any]) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def _add_road_links(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
-    links = region.road_links[region.road_links.status == "operating"]
-    areas = list(region.congestion_areas.itertuples())
-    lonlat = links.geometry.to_crs(DISPLAY_CRS)
-    for (lid, row), geom in zip(links.iterrows(), lonlat, strict=True):
-        free_flow = float(row.speed_kph) if _plain(row.speed_kph) else settings.speed_kph(row.link_class)
-        midpoint = row.geometry.interpolate(0.5, normalized=True)
-        factor, area_id = 1.0, None
-        for area in areas:
-            if area.geometry.contains(midpoint):
-                factor, area_id = settings.congestion_factor(area.area_id, row.link_class), area.area_id
-                break
-        speed = free_flow * factor
-        length = float(row.length_m)
-        attrs = dict(
+def congestion(
+    G: nx.MultiDiGraph, geometry_lonlat: LineString, link_class: str, settings: Settings
+) -> tuple[float, str | None]:
+    """The congestion factor and area of a road link, from the areas stored in ``G.graph``."""
+    midpoint = lonlat_to_metric(geometry_lonlat).interpolate(0.5, normalized=True)
+    for area_id, polygon in G.graph.get("congestion_areas", {}).items():
+        if polygon.contains(midpoint):
+            return settings.congestion_factor(area_id, link_class), area_id
+    return 1.0, None
+
+
+def road_edge_attrs(
+    G: nx.MultiDiGraph,
+    geometry_lonlat: LineString,
+    *,
+    link_class: str,
+    settings: Settings,
+    speed_kph: float | None = None,
+    **attrs: Any,
+) -> dict[str, Any]:
+    """Attributes of a road edge: speed from the class (or given), congestion, length and time."""
+    free_flow = float(speed_kph) if speed_kph else settings.speed_kph(link_class)
+    factor, area_id = congestion(G, geometry_lonlat, link_class, settings)
+    length = float(lonlat_to_metric(geometry_lonlat).length)
+    speed = free_flow * factor
+    return dict(
+        mode="road",
+        link_class=link_class,
+        free_flow_speed_kph=free_flow,
+        congestion_factor=factor,
+        congestion_area=area_id,
+        speed_kph=speed,
+        length=length,
+        travel_time=length / (speed / 3.6),
+        geometry=geometry_lonlat,
+        **attrs,
+    )
+
+
+def add_two_way(
+    G: nx.MultiDiGraph, u: Any, v: Any, attrs: dict[str, Any], *, oneway: bool = False
+) -> list[tuple[Any, Any, Any]]:
+    """Add an edge u->v and, unless one-way, v->u with the reversed geometry; return their keys."""
+    geom = attrs["geometry"]
+    keys = [(u, v, G.add_edge(u, v, **{**attrs, "oneway": oneway, "reversed": False}))]
+    if not oneway:
+        back = {**attrs, "geometry": LineString(list(geom.coords)[::-1]), "oneway": False, "reversed": True}
+        keys.append((v, u, G.add_edge(v, u, **back)))
+    return keys
+
+
+def region_road_edges(
+    G: nx.MultiDiGraph, region: Region, link_ids: list[str], settings: Settings
+) -> list[tuple[Any, Any, Any]]:
+    """Add the region's road links of these ids to G (both directions unless one-way)."""
+    rows = region.road_links.loc[link_ids]
+    lonlat = rows.geometry.to_crs(DISPLAY_CRS)
+    added = []
+    for (lid, row), geom in zip(rows.iterrows(), lonlat, strict=True):
+        attrs = road_edge_attrs(
+            G,
+            geom,
+            link_class=row.link_class,
+            settings=settings,
+            speed_kph=_plain(row.speed_kph),
             link_id=lid,
             name=row["name"],
-            mode="road",
-            link_class=row.link_class,
             lanes=_plain(row.lanes),
-            free_flow_speed_kph=free_flow,
-            congestion_factor=factor,
-            congestion_area=area_id,
-            speed_kph=speed,
-            length=length,
-            travel_time=length / (speed / 3.6),
             status=row.status,
             source=row.source,
         )
+        # the pack's metric length is the reference; the projected one differs by float noise only
+        attrs["length"] = float(row.length_m)
+        attrs["travel_time"] = attrs["length"] / (attrs["speed_kph"] / 3.6)
         u, v = node_id("junction", row.from_node), node_id("junction", row.to_node)
-        G.add_edge(u, v, geometry=geom, oneway=bool(row.oneway), reversed=False, **attrs)
-        if not row.oneway:
-            G.add_edge(
-                v, u, geometry=LineString(list(geom.coords)[::-1]), oneway=False, reversed=True, **attrs
-            )
+        added += add_two_way(G, u, v, attrs, oneway=bool(row.oneway))
+    return added
+
+
+def _add_road_links(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
+    links = region.road_links[region.road_links.status == "operating"]
+    region_road_edges(G, region, list(links.index), settings)
 
 
 def _add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
@@ -314,9 +361,7 @@ def _add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
                 source=line.source,
             )
             ga = LineString([(pa.lon, pa.lat), (pb.lon, pb.lat)])
-            G.add_edge(
-                node_id("station", str(a)), node_id("station", str(b)), geometry=ga, reversed=False, **attrs
-            )
+            G.add_edge(node_id("station", str(a)), node_id("station", str(b)), geometry=ga, reversed=False, **attrs)
             G.add_edge(
                 node_id("station", str(b)),
                 node_id("station", str(a)),
@@ -349,9 +394,7 @@ def _add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
             )
 
 
-def _connect_station(
-    G: nx.MultiDiGraph, station: str, junction: str, dist_m: float, settings: Settings
-) -> None:
+def _connect_station(G: nx.MultiDiGraph, station: str, junction: str, dist_m: float, settings: Settings) -> None:
     """Join a station to the road network both ways; boarding waits half a headway."""
     data = G.nodes[station]
     wait = data["headway_min"] * 60 / 2
@@ -486,11 +529,7 @@ class PlaceIndex:
             self._by_name.setdefault(normalise_name(info["name"]), []).append(place)
         for (kind, key), nodes in named.items():
             first = G.nodes[nodes[0]]
-            pid = (
-                str(first["place_id"])
-                if len(nodes) == 1
-                else "+".join(str(G.nodes[n]["place_id"]) for n in nodes)
-            )
+            pid = str(first["place_id"]) if len(nodes) == 1 else "+".join(str(G.nodes[n]["place_id"]) for n in nodes)
             self._by_name.setdefault(key, []).append(self._place(pid, first["name"], kind, tuple(nodes)))
         for places in self._by_name.values():
             places.sort(key=lambda p: _KIND_ORDER.index(p.kind) if p.kind in _KIND_ORDER else 99)
@@ -591,4 +630,9 @@ class PlaceIndex:
 
 def lonlat_to_metric(geom: Any) -> Any:
     """Project a shapely geometry from EPSG:4326 to EPSG:32651."""
-    return transform(_TO_METRIC.transform, geom)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        x, y = _TO_METRIC.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geom, project)

@@ -150,9 +150,7 @@ def graph_from_file(
     except OSMError:
         raise
     except Exception as exc:  # parsers raise many types; report one line
-        raise OSMError(
-            f"{path}: could not read as OSM ({type(exc).__name__}: {exc})".splitlines()[0]
-        ) from exc
+        raise OSMError(f"{path}: could not read as OSM ({type(exc).__name__}: {exc})".splitlines()[0]) from exc
     G = _keep_classes(G, classes)
     if G.number_of_edges() == 0:
         raise OSMError(f"{path}: no roads of the classes {', '.join(sorted(classes))}")

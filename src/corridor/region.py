@@ -302,9 +302,7 @@ def region_path(region: str | Path) -> Path:
     for root in _bundled_roots():
         if (root / str(region) / "region.yaml").is_file():
             return root / str(region)
-    known = sorted(
-        {p.parent.name for root in _bundled_roots() if root.is_dir() for p in root.glob("*/region.yaml")}
-    )
+    known = sorted({p.parent.name for root in _bundled_roots() if root.is_dir() for p in root.glob("*/region.yaml")})
     raise DataFileNotFound(
         f"no region pack {str(region)!r}: give a folder with a region.yaml, or one of the bundled "
         f"regions ({', '.join(known) or 'none found'})",
@@ -445,14 +443,10 @@ def load_region(region: str | Path = "luzon") -> Region:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise DataError(
-            f"bad value {err.get('input')!r}: {_describe(err)}", path=meta_path, field=where
-        ) from None
+        raise DataError(f"bad value {err.get('input')!r}: {_describe(err)}", path=meta_path, field=where) from None
     for key in REQUIRED_FILES:
         if key not in meta.files:
-            raise DataError(
-                f"files.{key} is missing; a region needs {', '.join(REQUIRED_FILES)}", path=meta_path
-            )
+            raise DataError(f"files.{key} is missing; a region needs {', '.join(REQUIRED_FILES)}", path=meta_path)
     bbox = meta.bbox
     digests = {"region.yaml": _digest(meta_path)}
 
@@ -566,9 +560,7 @@ def load_region(region: str | Path = "luzon") -> Region:
 
     cal_path = path_of("calibration")
     cal_rows = _read_rows(cal_path, CalibrationRow, None) if cal_path else []
-    calibration = pd.DataFrame(
-        [r.model_dump() for _, r in cal_rows], columns=list(CalibrationRow.model_fields)
-    )
+    calibration = pd.DataFrame([r.model_dump() for _, r in cal_rows], columns=list(CalibrationRow.model_fields))
 
     areas = gpd.GeoDataFrame(
         {
