@@ -1,67 +1,211 @@
-"""Shortest paths on compiled arrays.
+"""Shortest paths on compiled arrays, fast and exact.
 
-:func:`compile_network` turns a graph into a CSR matrix of travel times for
-one mode (road, rail or any), built once; :func:`travel_times` gives
-origin-destination matrices from it with scipy's compiled Dijkstra, and
-:func:`route` gives one door-to-door trip with its legs.
+:func:`compile_network` turns a graph into arrays for one mode (road, rail or
+any), built once: a CSR matrix of travel times for scipy's compiled Dijkstra
+and, when the ``routingkit-cch`` package is installed, a customizable
+contraction hierarchy (CCH) for many-to-many queries in a fraction of the time.
+:func:`travel_times` gives origin-destination matrices (``inf`` where there is
+no path); :func:`route` gives one door-to-door trip with its legs.
+
+:func:`rescore` updates a matrix for a set of changed links exactly: links
+that are added or made faster are combined with the base distances to and from
+their endpoints (``d'(s,t) = min(d(s,t), d(s,x) + d'(x,y) + d(y,t))`` over
+changed-link endpoints x, y, with the endpoints' own all-pairs step); links
+that are removed or slowed re-run only the origins whose shortest path to some
+destination could use them.
 
 Zones, gateways and economic zones are centroids: trips start and end at
-them but never pass through them. Each centroid gets two indices in the
-compiled matrix, one that edges leave and one that edges enter, so no path
-can use a centroid as a shortcut.
+them but never pass through them. Each centroid gets two indices, one that
+edges leave and one that edges enter, so no path can use one as a shortcut.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import csgraph_from_dense, dijkstra, floyd_warshall
 
 from corridor.errors import NoRouteError, PlaceNotFound
 from corridor.network import CENTROID_KINDS, MODES, Mode, Place, PlaceIndex, edge_in_mode
 
-__all__ = ["CompiledNetwork", "compile_network", "travel_times", "route", "Route", "Leg"]
+__all__ = [
+    "BACKENDS",
+    "CompiledNetwork",
+    "Delta",
+    "Leg",
+    "Route",
+    "available_backends",
+    "compile_arrays",
+    "compile_network",
+    "distances",
+    "rescore",
+    "route",
+    "travel_times",
+]
+
+BACKENDS = ("scipy", "cch")
+#: CCH weights are whole numbers: milliseconds keep every path exact to well under a second
+CCH_UNITS_PER_S = 1000
 
 
-@dataclass(frozen=True)
+def available_backends() -> list[str]:
+    """The backends that can run here: scipy always, cch when ``routingkit-cch`` is installed."""
+    out = ["scipy"]
+    try:
+        import routingkit_cch  # noqa: F401
+    except ImportError:
+        return out
+    return [*out, "cch"]
+
+
+def _resolve_backend(backend: str) -> str:
+    if backend == "auto":
+        return available_backends()[-1]
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)} or 'auto', got {backend!r}")
+    if backend == "cch" and "cch" not in available_backends():
+        raise ValueError("the cch backend needs the routingkit-cch package (pip install routingkit-cch)")
+    return backend
+
+
+@dataclass
 class CompiledNetwork:
-    """A graph's travel times for one mode as a CSR matrix.
+    """A network's travel times for one mode as arrays.
+
+    Arcs are sorted by (tail, head) and hold the fastest edge between each
+    pair, so the CSR matrix's data follow the arrays' order.
 
     Attributes
     ----------
     mode
         ``road``, ``rail`` or ``any``.
-    matrix
-        ``n x n`` CSR matrix of seconds; entry (i, j) is the fastest edge
-        from index i to index j.
+    n
+        Number of indices (nodes, plus a second index per centroid).
+    tail, head, weight
+        The arcs: index arrays and travel time in seconds.
     out_index, in_index
-        Graph node -> matrix index where paths leave and enter it (they
-        differ only for centroids).
+        Graph node -> index where paths leave and enter it (they differ only
+        for centroids).
     nodes
-        Matrix index -> graph node.
-    edge_of
-        (i, j) -> the graph edge (u, v, key) behind the matrix entry.
+        Index -> graph node.
+    edge_keys
+        Per arc, the graph edge (u, v, key) behind it (None for arrays).
     """
 
     mode: str
-    matrix: csr_matrix
+    n: int
+    tail: np.ndarray
+    head: np.ndarray
+    weight: np.ndarray
     out_index: dict[Any, int]
     in_index: dict[Any, int]
     nodes: list[Any]
-    edge_of: dict[tuple[int, int], tuple[Any, Any, Any]] = field(repr=False)
+    edge_keys: list[tuple[Any, Any, Any]] | None = field(default=None, repr=False)
+    lon: np.ndarray | None = field(default=None, repr=False)
+    lat: np.ndarray | None = field(default=None, repr=False)
+    _csr: csr_matrix | None = field(default=None, repr=False)
+    _csr_t: csr_matrix | None = field(default=None, repr=False)
+    _cch: Any = field(default=None, repr=False)
 
     @property
-    def n(self) -> int:
-        return int(self.matrix.shape[0])
+    def matrix(self) -> csr_matrix:
+        """The CSR matrix of seconds (rows: tails)."""
+        if self._csr is None:
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.tail, minlength=self.n), out=indptr[1:])
+            self._csr = csr_matrix((self.weight, self.head, indptr), shape=(self.n, self.n))
+        return self._csr
+
+    @property
+    def reverse(self) -> csr_matrix:
+        """The transposed matrix, for distances *to* a node."""
+        if self._csr_t is None:
+            self._csr_t = self.matrix.transpose().tocsr()
+        return self._csr_t
+
+    def arc(self, a: int, b: int) -> int:
+        """The position of arc a->b in the arrays."""
+        lo, hi = self.matrix.indptr[a], self.matrix.indptr[a + 1]
+        pos = lo + int(np.searchsorted(self.head[lo:hi], b))
+        if pos >= hi or self.head[pos] != b:
+            raise KeyError((a, b))
+        return pos
+
+    def cch(self) -> Any:
+        """The CCH index and metric (built on first use: seconds to a minute on a million nodes)."""
+        if self._cch is None:
+            import routingkit_cch as rk
+
+            tail, head = self.tail.tolist(), self.head.tolist()
+            if self.lon is not None and self.lat is not None and np.isfinite(self.lon).all():
+                order = rk.compute_order_inertial(self.n, tail, head, self.lat.tolist(), self.lon.tolist())
+            else:
+                order = rk.compute_order_degree(self.n, tail, head)
+            index = rk.CCH(order, tail, head, False)
+            weights = np.maximum(np.rint(self.weight * CCH_UNITS_PER_S), 1).astype(np.int64)
+            metric = rk.CCHMetric(index, weights.tolist())
+            self._cch = (index, metric)
+        return self._cch
+
+
+def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        raise ValueError(f"{what}: {int(bad.sum())} arcs have no valid travel time (first: {weights[bad][0]!r})")
+    # csgraph drops explicit zeros from sparse input, so floor weights at 1 ms
+    return np.maximum(weights.astype(float), 1e-3)
+
+
+def compile_arrays(
+    n: int,
+    tail: Sequence[int] | np.ndarray,
+    head: Sequence[int] | np.ndarray,
+    weight: Sequence[float] | np.ndarray,
+    *,
+    mode: str = "road",
+    lon: np.ndarray | None = None,
+    lat: np.ndarray | None = None,
+) -> CompiledNetwork:
+    """Compile a network given as arc arrays (indices 0..n-1, travel time in seconds).
+
+    For networks too large to hold as a networkx graph; parallel arcs keep
+    the fastest.
+    """
+    t = np.asarray(tail, dtype=np.int64)
+    h = np.asarray(head, dtype=np.int64)
+    w = _finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
+    order = np.lexsort((w, h, t))
+    t, h, w = t[order], h[order], w[order]
+    keep = np.ones(len(t), dtype=bool)
+    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    ident = list(range(n))
+    return CompiledNetwork(
+        mode,
+        n,
+        t[keep],
+        h[keep],
+        w[keep],
+        dict(zip(ident, ident, strict=True)),
+        dict(zip(ident, ident, strict=True)),
+        ident,
+        None,
+        lon,
+        lat,
+    )
 
 
 def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "travel_time") -> CompiledNetwork:
-    """Compile a graph's edges usable by ``mode`` into a CSR matrix.
+    """Compile a graph's edges usable by ``mode`` into arrays.
 
     Parameters
     ----------
@@ -86,28 +230,122 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
         if d.get("kind") in CENTROID_KINDS:
             in_index[n] = len(nodes)
             nodes.append(n)
-    best: dict[tuple[int, int], tuple[float, tuple[Any, Any, Any]]] = {}
+    tails, heads, weights, keys = [], [], [], []
     for u, v, k, d in G.edges(keys=True, data=True):
         if not edge_in_mode(d, mode):
             continue
         w = d.get(weight)
         if w is None or not np.isfinite(w) or w < 0:
             raise ValueError(f"edge {u!r}->{v!r} (link {d.get('link_id')!r}) has no valid {weight}: {w!r}")
-        key = (out_index[u], in_index[v])
-        if key not in best or w < best[key][0]:
-            best[key] = (float(w), (u, v, k))
-    n = len(nodes)
-    if best:
-        ij = np.array(list(best), dtype=np.int64)
-        # csgraph drops explicit zeros from sparse input, so floor weights at 1 ms
-        data = np.maximum(np.array([b[0] for b in best.values()]), 1e-3)
-        matrix = csr_matrix((data, (ij[:, 0], ij[:, 1])), shape=(n, n))
+        tails.append(out_index[u])
+        heads.append(in_index[v])
+        weights.append(float(w))
+        keys.append((u, v, k))
+    t = np.array(tails, dtype=np.int64)
+    h = np.array(heads, dtype=np.int64)
+    w = _finite_weights(np.array(weights, dtype=float), "compile_network")
+    order = np.lexsort((w, h, t))
+    keep = np.ones(len(order), dtype=bool)
+    if len(order):
+        keep[1:] = (t[order][1:] != t[order][:-1]) | (h[order][1:] != h[order][:-1])
+    sel = order[keep]
+    lon = np.array([float(G.nodes[n].get("x", np.nan)) for n in nodes])
+    lat = np.array([float(G.nodes[n].get("y", np.nan)) for n in nodes])
+    return CompiledNetwork(
+        mode, len(nodes), t[sel], h[sel], w[sel], out_index, in_index, nodes, [keys[i] for i in sel], lon, lat
+    )
+
+
+# ------------------------------------------------------------------ distances
+
+_WORKER: dict[str, Any] = {}
+
+
+def _scipy_rows(sources: np.ndarray) -> np.ndarray:
+    compiled, targets, reverse = _WORKER["job"]
+    matrix = compiled.reverse if reverse else compiled.matrix
+    return np.atleast_2d(dijkstra(matrix, directed=True, indices=sources))[:, targets]
+
+
+def _cch_rows(sources: np.ndarray) -> np.ndarray:
+    import routingkit_cch as rk
+
+    compiled, targets, reverse = _WORKER["job"]
+    _, metric = compiled.cch()
+    out = np.empty((len(sources), len(targets)))
+    pinned = [int(t) for t in targets]
+    if reverse:
+        many_to_one = rk.CCHManyToOne(metric, pinned)
+        for i, s in enumerate(sources):
+            out[i] = [math.inf if v is None else v for v in many_to_one.distances_to(int(s))]
+        del many_to_one  # the metric stays borrowed while a query lives
     else:
-        matrix = csr_matrix((n, n))
-    return CompiledNetwork(mode, matrix, out_index, in_index, nodes, {k: b[1] for k, b in best.items()})
+        one_to_many = rk.CCHOneToMany(metric, pinned)
+        for i, s in enumerate(sources):
+            out[i] = [math.inf if v is None else v for v in one_to_many.distances_from(int(s))]
+        del one_to_many
+    return out / CCH_UNITS_PER_S
 
 
-def travel_times(compiled: CompiledNetwork, origins: list[Any], destinations: list[Any]) -> np.ndarray:
+def distances(
+    compiled: CompiledNetwork,
+    sources: Sequence[int] | np.ndarray,
+    targets: Sequence[int] | np.ndarray,
+    *,
+    backend: str = "scipy",
+    workers: int = 1,
+    reverse: bool = False,
+) -> np.ndarray:
+    """The sources x targets matrix of shortest travel times (seconds) between indices.
+
+    Parameters
+    ----------
+    compiled
+        The compiled network.
+    sources, targets
+        Indices into it.
+    backend
+        ``scipy`` (compiled Dijkstra), ``cch`` (RoutingKit's CCH) or
+        ``auto``; they agree to well under a second.
+    workers
+        Processes to share the sources among (``0``: one per core).
+    reverse
+        Distances from each target to each source instead, returned as
+        sources x targets (``d(target, source)``): for the many-to-one side of
+        re-scoring.
+    """
+    backend = _resolve_backend(backend)
+    src = np.asarray(sources, dtype=np.int64)
+    tgt = np.asarray(targets, dtype=np.int64)
+    if len(src) == 0 or len(tgt) == 0:
+        return np.empty((len(src), len(tgt)))
+    if backend == "cch":
+        compiled.cch()  # build before forking, so workers share it
+    else:
+        _ = compiled.reverse if reverse else compiled.matrix
+    job = _cch_rows if backend == "cch" else _scipy_rows
+    workers = (os.cpu_count() or 1) if workers == 0 else workers
+    workers = max(1, min(workers, len(src) // 8 or 1))
+    _WORKER["job"] = (compiled, tgt, reverse)
+    try:
+        if workers == 1 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+            return job(src)
+        chunks = np.array_split(src, workers)
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return np.vstack(list(pool.map(job, chunks)))
+    finally:
+        _WORKER.pop("job", None)
+
+
+def travel_times(
+    compiled: CompiledNetwork,
+    origins: list[Any],
+    destinations: list[Any],
+    *,
+    backend: str = "scipy",
+    workers: int = 1,
+) -> np.ndarray:
     """Return the origin x destination matrix of travel times in seconds.
 
     Unreachable pairs are ``inf``. Origins and destinations are graph nodes.
@@ -123,13 +361,229 @@ def travel_times(compiled: CompiledNetwork, origins: list[Any], destinations: li
     if not origins or not destinations:
         return np.empty((len(origins), len(destinations)))
     src = [compiled.out_index[n] for n in origins]
-    dist = dijkstra(compiled.matrix, directed=True, indices=src)
-    dist = np.atleast_2d(dist)
     cols = [compiled.in_index[n] for n in destinations]
-    out = dist[:, cols]
+    out = distances(compiled, src, cols, backend=backend, workers=workers)
     same = np.array(origins, dtype=object)[:, None] == np.array(destinations, dtype=object)[None, :]
     out[same] = 0.0
     return out
+
+
+# ------------------------------------------------------------------ exact re-scoring
+
+
+@dataclass
+class Delta:
+    """Changed arcs of a network, in the index space of its base compilation.
+
+    Attributes
+    ----------
+    new_nodes
+        How many indices the change adds (``base.n``, ``base.n + 1``, ...).
+    better
+        Arcs added or made faster: (tail, head, seconds).
+    worse
+        Arcs removed or made slower: (tail, head).
+    """
+
+    new_nodes: int = 0
+    better: list[tuple[int, int, float]] = field(default_factory=list)
+    worse: list[tuple[int, int]] = field(default_factory=list)
+
+    @staticmethod
+    def combine(base_n: int, deltas: Iterable[Delta]) -> tuple[Delta, list[int]]:
+        """One delta for several, new indices renumbered in order; also each delta's offset."""
+        out = Delta()
+        offsets = []
+        for d in deltas:
+            offset = out.new_nodes
+            offsets.append(offset)
+
+            def shift(i: int, off: int = offset) -> int:
+                return i + off if i >= base_n else i
+
+            out.better += [(shift(a), shift(b), w) for a, b, w in d.better]
+            out.worse += [(shift(a), shift(b)) for a, b in d.worse]
+            out.new_nodes += d.new_nodes
+        return out, offsets
+
+
+class EndpointCache:
+    """Base distances between fixed origins/destinations and changed-link endpoints, kept across portfolios."""
+
+    def __init__(
+        self, compiled: CompiledNetwork, sources: np.ndarray, targets: np.ndarray, *, backend: str = "scipy"
+    ) -> None:
+        self.compiled = compiled
+        self.sources = np.asarray(sources, dtype=np.int64)
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self.backend = _resolve_backend(backend)
+        self.index: dict[int, int] = {}  # endpoint -> row of the arrays below
+        self.to_ = np.empty((0, len(self.sources)))  # d(sources, x), one row per endpoint
+        self.from_ = np.empty((0, len(self.targets)))  # d(x, targets)
+        self.between = np.empty((0, 0))  # d(x, y)
+
+    def prepare(self, endpoints: Iterable[int]) -> None:
+        """Compute what is missing for these base endpoints, in one batch."""
+        xs = sorted({int(x) for x in endpoints if 0 <= x < self.compiled.n} - set(self.index))
+        if not xs:
+            return
+        old = list(self.index)
+        to_x = distances(self.compiled, xs, self.sources, backend=self.backend, reverse=True)
+        from_x = distances(self.compiled, xs, self.targets, backend=self.backend)
+        new_to_old = distances(self.compiled, xs, old, backend=self.backend) if old else np.empty((len(xs), 0))
+        old_to_new = distances(self.compiled, old, xs, backend=self.backend) if old else np.empty((0, len(xs)))
+        new_new = distances(self.compiled, xs, xs, backend=self.backend)
+        self.to_ = np.vstack([self.to_, to_x])
+        self.from_ = np.vstack([self.from_, from_x])
+        self.between = np.block([[self.between, old_to_new], [new_to_old, new_new]])
+        for x in xs:
+            self.index[x] = len(self.index)
+
+
+def _min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller)."""
+    m, k = a.shape
+    n = b.shape[1]
+    result = np.full((m, n), math.inf) if out is None else out
+    step = max(1, int(4_000_000 // max(1, m * n)))
+    for lo in range(0, k, step):
+        hi = min(k, lo + step)
+        np.minimum(result, (a[:, lo:hi, None] + b[None, lo:hi, :]).min(axis=1), out=result)
+    return result
+
+
+def rescore(
+    compiled: CompiledNetwork,
+    base: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    delta: Delta,
+    *,
+    cache: EndpointCache | None = None,
+    backend: str = "scipy",
+    scenario: CompiledNetwork | None = None,
+    extra_sources: Sequence[int] = (),
+    extra_targets: Sequence[int] = (),
+) -> np.ndarray:
+    """The sources x targets matrix after a change, exactly, from the base one.
+
+    Parameters
+    ----------
+    compiled
+        The base network's compilation (indices of ``delta`` refer to it).
+    base
+        Base distances, sources x targets (seconds).
+    sources, targets
+        Base indices of the matrix's rows and columns.
+    delta
+        What changed.
+    cache
+        Endpoint distances to reuse across calls (built for these sources
+        and targets).
+    scenario
+        The changed network compiled, needed only when ``delta.worse`` is not
+        empty (to re-run the origins the change can reach).
+    extra_sources, extra_targets
+        New indices (``>= compiled.n``) to add as rows and columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        (sources + extra_sources) x (targets + extra_targets).
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    n_s, n_t = len(sources), len(targets)
+    cache = cache or EndpointCache(compiled, sources, targets, backend=backend)
+    if delta.worse:
+        if scenario is None:
+            raise ValueError("links were removed or slowed: pass the changed network as scenario=")
+        return _rescore_worse(
+            compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
+        )
+    xs = sorted(
+        {a for a, _, _ in delta.better}
+        | {b for _, b, _ in delta.better}
+        | {int(x) for x in extra_sources}
+        | {int(x) for x in extra_targets}
+    )
+    base_x = [x for x in xs if x < compiled.n]
+    cache.prepare(base_x)
+    k = len(xs)
+    pos = {x: i for i, x in enumerate(xs)}
+    in_base = np.array([pos[x] for x in base_x], dtype=np.int64)
+    rows = np.array([cache.index[x] for x in base_x], dtype=np.int64)
+    # endpoint-to-endpoint distances: the base ones, then the changed arcs, then all pairs
+    W = np.full((k, k), math.inf)
+    W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
+    np.fill_diagonal(W, 0.0)
+    for a, b, w in delta.better:
+        i, j = pos[a], pos[b]
+        W[i, j] = min(W[i, j], w)
+    if k > 1:
+        W = floyd_warshall(csgraph_from_dense(W, null_value=math.inf), directed=True)
+    # only the base endpoints join the new links to the rest of the network
+    es = np.array([pos[int(x)] for x in extra_sources], dtype=np.int64)
+    et = np.array([pos[int(x)] for x in extra_targets], dtype=np.int64)
+    D_sB = cache.to_[rows].T  # sources x base endpoints
+    D_Bt = cache.from_[rows]  # base endpoints x targets
+    out = np.full((n_s + len(es), n_t + len(et)), math.inf)
+    out[:n_s, :n_t] = base
+    if len(in_base):
+        A = _min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
+        _min_plus(A, D_Bt, out[:n_s, :n_t])
+        if len(et):
+            _min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
+        if len(es):
+            _min_plus(W[np.ix_(es, in_base)], D_Bt, out[n_s:, :n_t])
+    if len(es) and len(et):
+        np.minimum(out[n_s:, n_t:], W[np.ix_(es, et)], out=out[n_s:, n_t:])
+    return out
+
+
+def _rescore_worse(
+    compiled: CompiledNetwork,
+    base: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+    delta: Delta,
+    cache: EndpointCache,
+    scenario: CompiledNetwork,
+    backend: str,
+    extra_sources: Sequence[int],
+    extra_targets: Sequence[int],
+) -> np.ndarray:
+    """Removals or slow-downs (maybe with improvements): re-run only the rows that can change.
+
+    A row s is unaffected when, for every worse arc u->v of old weight w, no
+    shortest path from s to a target uses it: d(s,u) + w + d(v,t) > d(s,t)
+    for all t. Improvements make a row affected wherever they could help it.
+    """
+    rows_src = np.concatenate([sources, np.asarray(extra_sources, dtype=np.int64)])
+    cols = np.concatenate([targets, np.asarray(extra_targets, dtype=np.int64)])
+    if delta.better or len(extra_sources) or len(extra_targets):
+        affected = np.ones(len(sources), dtype=bool)  # improvements too: re-run every row
+    else:
+        ends = sorted({a for a, _ in delta.worse} | {b for _, b in delta.worse})
+        cache.prepare(ends)
+        affected = np.zeros(len(sources), dtype=bool)
+        tol = 1e-6 + 1e-9 * np.abs(base)
+        for a, b in delta.worse:
+            try:
+                w_old = float(compiled.weight[compiled.arc(a, b)])
+            except KeyError:
+                continue  # not an arc of this mode
+            via = cache.to_[cache.index[a]][:, None] + w_old + cache.from_[cache.index[b]][None, :]
+            affected |= (via <= base + tol).any(axis=1)
+    out = np.full((len(rows_src), len(cols)), math.inf)
+    out[: len(sources), : len(targets)] = base
+    redo = np.flatnonzero(np.concatenate([affected, np.ones(len(extra_sources), dtype=bool)]))
+    if len(redo):
+        out[redo] = distances(scenario, rows_src[redo], cols, backend=backend)
+    return out
+
+
+# ------------------------------------------------------------------ single routes
 
 
 @dataclass(frozen=True)
@@ -235,6 +689,8 @@ def route(
     compiled = compiled or compile_network(G, mode)
     if compiled.mode != mode:
         raise ValueError(f"compiled network is for mode {compiled.mode!r}, not {mode!r}")
+    if compiled.edge_keys is None:
+        raise ValueError("route needs a network compiled from a graph (compile_network), not from arrays")
     provenance = dict(G.graph.get("provenance", {}))
     if set(src.nodes) & set(dst.nodes):
         return Route(src, dst, mode, 0.0, 0.0, (src.nodes[0],), (), (), provenance)
@@ -251,7 +707,7 @@ def route(
     while pred[path_idx[-1]] >= 0:  # sources have no predecessor (-9999)
         path_idx.append(int(pred[path_idx[-1]]))
     path_idx.reverse()
-    edges = tuple(compiled.edge_of[(a, b)] for a, b in itertools.pairwise(path_idx))
+    edges = tuple(compiled.edge_keys[compiled.arc(a, b)] for a, b in itertools.pairwise(path_idx))
     nodes = tuple(compiled.nodes[i] for i in path_idx)
     time_s = float(sum(G.edges[e]["travel_time"] for e in edges))
     length_m = float(sum(G.edges[e].get("length", 0.0) for e in edges))

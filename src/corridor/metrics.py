@@ -25,7 +25,15 @@ import pandas as pd
 from corridor.engine import CompiledNetwork, compile_network, travel_times
 from corridor.settings import Settings
 
-__all__ = ["Metrics", "compute_metrics", "THRESHOLDS_MIN", "SUMMARY_LABELS"]
+__all__ = [
+    "SUMMARY_LABELS",
+    "THRESHOLDS_MIN",
+    "Metrics",
+    "centroids",
+    "compute_metrics",
+    "metrics_from_matrices",
+    "summary_from_matrices",
+]
 
 THRESHOLDS_MIN = (60, 90, 120)
 OD_MODES = ("road", "rail", "any")
@@ -73,16 +81,9 @@ class Metrics:
     provenance: dict[str, Any] = field(default_factory=dict)
 
 
-def _nodes(G: nx.MultiDiGraph, kind: str, gateway_type: str | None = None) -> list[Any]:
-    return [
-        n
-        for n, d in G.nodes(data=True)
-        if d.get("kind") == kind and (gateway_type is None or d.get("gateway_type") == gateway_type)
-    ]
-
-
-def _label(G: nx.MultiDiGraph, n: Any) -> str:
-    return str(G.nodes[n].get("place_id", n))
+def centroids(G: nx.MultiDiGraph) -> list[Any]:
+    """The zones, gateways and economic zones of a network, in graph order."""
+    return [n for n, d in G.nodes(data=True) if d.get("kind") in {"zone", "gateway", "economic_zone"}]
 
 
 def compute_metrics(
@@ -91,6 +92,7 @@ def compute_metrics(
     *,
     mode: str = "any",
     compiled: dict[str, CompiledNetwork] | None = None,
+    backend: str = "scipy",
 ) -> Metrics:
     """Compute every connectivity metric of a network.
 
@@ -104,107 +106,161 @@ def compute_metrics(
         The mode for the zone metrics (``any``: best of road and rail).
     compiled
         Compiled networks of G by mode, to reuse.
+    backend
+        The shortest-path backend (see :func:`corridor.engine.distances`).
     """
     settings = settings or Settings()
     compiled = dict(compiled or {})
-    for m in {*OD_MODES, mode}:
+    cents = centroids(G)
+    matrices = {}
+    for m in dict.fromkeys((*OD_MODES, mode)):
         if m not in compiled:
             compiled[m] = compile_network(G, m)  # type: ignore[arg-type]
+        matrices[m] = travel_times(compiled[m], cents, cents, backend=backend)
+    info = [dict(G.nodes[n]) for n in cents]
+    return metrics_from_matrices(info, matrices, settings, mode=mode, provenance=G.graph.get("provenance", {}))
 
-    places = _nodes(G, "gateway") + _nodes(G, "economic_zone")
-    zones = _nodes(G, "zone")
-    seaports = _nodes(G, "gateway", "seaport")
-    airports = _nodes(G, "gateway", "airport")
-    job_nodes = [n for n, d in G.nodes(data=True) if (d.get("jobs") or 0) > 0]
 
-    # origin-destination among gateways and economic zones
-    frames = {}
-    for m in OD_MODES:
-        frames[m] = travel_times(compiled[m], places, places) / 60
-    labels = [_label(G, n) for n in places]
+@dataclass
+class _Arrays:
+    """The numbers behind the metrics, before any frame is built."""
+
+    labels: list[str]
+    zones: list[int]
+    places: list[int]
+    seaports: list[int]
+    airports: list[int]
+    pop: np.ndarray
+    od: dict[str, np.ndarray]  # mode -> places x places minutes
+    to: dict[str, np.ndarray]  # seaport / airport -> minutes per zone
+    nearest: dict[str, np.ndarray]  # seaport / airport -> position in the group
+    door_h: np.ndarray
+    ma_pop: np.ndarray
+    ma_jobs: np.ndarray
+    t: np.ndarray  # zones x all centroids, minutes
+
+
+def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settings: Settings, mode: str) -> _Arrays:
+    kinds = [d.get("kind") for d in nodes]
+    labels = [str(d.get("place_id")) for d in nodes]
+    zones = [i for i, k in enumerate(kinds) if k == "zone"]
+    places = [i for i, k in enumerate(kinds) if k == "gateway"]
+    places += [i for i, k in enumerate(kinds) if k == "economic_zone"]
+    seaports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "seaport"]
+    airports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "airport"]
+    job_nodes = [i for i, d in enumerate(nodes) if (d.get("jobs") or 0) > 0]
+    od = {m: matrices[m][np.ix_(places, places)] / 60 for m in OD_MODES}
+    t = matrices[mode][zones] / 60
+    pop = np.array([_population(nodes[z]) for z in zones], dtype=float)
+    to, nearest = {}, {}
+    for kind, group in (("seaport", seaports), ("airport", airports)):
+        if group:
+            sub = t[:, group]
+            nearest[kind] = sub.argmin(axis=1)
+            to[kind] = sub[np.arange(len(zones)), nearest[kind]]
+        else:
+            nearest[kind] = np.zeros(len(zones), dtype=np.int64)
+            to[kind] = np.full(len(zones), math.inf)
+    if seaports:
+        handling = np.array([float(nodes[s].get("handling_h") or 0.0) for s in seaports])
+        door = (t[:, seaports] / 60 + handling[None, :]).min(axis=1)
+    else:
+        door = np.full(len(zones), math.inf)
+    decay = math.log(2) / settings.market_access_half_life_min
+    t_zz = t[:, zones].copy()
+    np.fill_diagonal(t_zz, 0.0)
+    ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
+    if job_nodes:
+        jobs = np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes])
+        t_zj = t[:, job_nodes].copy()
+        for r, z in enumerate(zones):  # a zone's own jobs need no trip
+            if z in job_nodes:
+                t_zj[r, job_nodes.index(z)] = 0.0
+        ma_jobs = (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
+    else:
+        ma_jobs = np.zeros(len(zones))
+    return _Arrays(labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, t)
+
+
+def _summary(a: _Arrays) -> dict[str, float]:
+    total = a.pop.sum()
+    best = np.minimum.reduce([a.od[m] for m in OD_MODES]) if a.places else np.empty((0, 0))
+    off = ~np.eye(len(a.places), dtype=bool)
+    pairs = best[off]
+    finite = np.isfinite(pairs)
+    unreachable = int((~finite).sum()) + sum(int((~np.isfinite(a.to[k])).sum()) for k in ("seaport", "airport"))
+    to_port = a.to["seaport"]
+    return {
+        "population": float(total),
+        "avg_to_seaport_min": float((to_port * a.pop).sum() / total),
+        "avg_to_airport_min": float((a.to["airport"] * a.pop).sum() / total),
+        "avg_door_to_ship_h": float((a.door_h * a.pop).sum() / total),
+        **{f"pop_within_{m}_min_seaport": float(a.pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
+        "market_access_pop": float((a.ma_pop * a.pop).sum() / total),
+        "market_access_jobs": float((a.ma_jobs * a.pop).sum() / total),
+        "gateway_od_mean_min": float(pairs[finite].mean()) if finite.any() else math.nan,
+        "unreachable_pairs": float(unreachable),
+    }
+
+
+def summary_from_matrices(
+    nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settings: Settings, *, mode: str = "any"
+) -> dict[str, float]:
+    """Only the headline numbers of :func:`metrics_from_matrices`, without building frames (for sweeps)."""
+    return _summary(_arrays(nodes, matrices, settings, mode))
+
+
+def metrics_from_matrices(
+    nodes: list[dict[str, Any]],
+    matrices: dict[str, np.ndarray],
+    settings: Settings,
+    *,
+    mode: str = "any",
+    provenance: dict[str, Any] | None = None,
+) -> Metrics:
+    """The metrics from centroid-to-centroid travel times (seconds), one matrix per mode.
+
+    ``nodes`` are the centroids' attributes (``kind``, ``place_id``, ``name``,
+    ``gateway_type``, ``population_2020``, ``jobs``, ``handling_h``), in the
+    matrices' order.
+    """
+    a = _arrays(nodes, matrices, settings, mode)
+    labels = [a.labels[i] for i in a.places]
     index = pd.MultiIndex.from_product([labels, labels], names=["origin", "destination"])
-    od = pd.DataFrame({f"{m}_min": frames[m].ravel() for m in OD_MODES}, index=index)
+    od = pd.DataFrame({f"{m}_min": a.od[m].ravel() for m in OD_MODES}, index=index)
     od["best_min"] = od[[f"{m}_min" for m in OD_MODES]].min(axis=1)
     od = od[od.index.get_level_values(0) != od.index.get_level_values(1)]
 
-    # zones: to ports and airports, market access
-    targets = list(dict.fromkeys(seaports + airports + zones + job_nodes))
-    t = travel_times(compiled[mode], zones, targets) / 60
-    col = {n: i for i, n in enumerate(targets)}
-    pop = np.array([_population(G.nodes[z]) for z in zones], dtype=float)
     zone_frame = pd.DataFrame(
-        {"name": [G.nodes[z]["name"] for z in zones], "population": pop.astype(np.int64)},
-        index=pd.Index([_label(G, z) for z in zones], name="zone_id"),
+        {"name": [nodes[z]["name"] for z in a.zones], "population": a.pop.astype(np.int64)},
+        index=pd.Index([a.labels[z] for z in a.zones], name="zone_id"),
     )
-    for kind, group in (("seaport", seaports), ("airport", airports)):
-        if group:
-            sub = t[:, [col[n] for n in group]]
-            best = sub.argmin(axis=1)
-            zone_frame[f"to_{kind}_min"] = sub[np.arange(len(zones)), best]
-            zone_frame[f"nearest_{kind}"] = [
-                _label(G, group[b]) if math.isfinite(v) else None
-                for b, v in zip(best, zone_frame[f"to_{kind}_min"], strict=True)
-            ]
-        else:
-            zone_frame[f"to_{kind}_min"] = math.inf
-            zone_frame[f"nearest_{kind}"] = None
-    if seaports:
-        handling = np.array([float(G.nodes[s].get("handling_h") or 0.0) for s in seaports])
-        door = t[:, [col[s] for s in seaports]] / 60 + handling[None, :]
-        zone_frame["door_to_ship_h"] = door.min(axis=1)
-    else:
-        zone_frame["door_to_ship_h"] = math.inf
-    decay = math.log(2) / settings.market_access_half_life_min
-    t_zz = t[:, [col[z] for z in zones]]
-    np.fill_diagonal(t_zz, 0.0)
-    zone_frame["market_access_pop"] = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
-    if job_nodes:
-        jobs = np.array([float(G.nodes[n].get("jobs") or 0) for n in job_nodes])
-        t_zj = t[:, [col[n] for n in job_nodes]]
-        for i, z in enumerate(zones):  # a zone's own jobs need no trip
-            if z in col and z in job_nodes:
-                t_zj[i, job_nodes.index(z)] = 0.0
-        zone_frame["market_access_jobs"] = (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
-    else:
-        zone_frame["market_access_jobs"] = 0.0
+    for kind, group in (("seaport", a.seaports), ("airport", a.airports)):
+        zone_frame[f"to_{kind}_min"] = a.to[kind]
+        zone_frame[f"nearest_{kind}"] = [
+            a.labels[group[b]] if group and math.isfinite(v) else None
+            for b, v in zip(a.nearest[kind], a.to[kind], strict=True)
+        ]
+    zone_frame["door_to_ship_h"] = a.door_h
+    zone_frame["market_access_pop"] = a.ma_pop
+    zone_frame["market_access_jobs"] = a.ma_jobs
 
-    # seaport catchments
     port_rows = {}
-    for s in seaports:
-        times = t[:, col[s]]
-        port_rows[_label(G, s)] = {
-            "name": G.nodes[s]["name"],
-            **{f"pop_within_{m}_min": int(pop[times <= m].sum()) for m in THRESHOLDS_MIN},
+    for s in a.seaports:
+        times = a.t[:, s]
+        port_rows[a.labels[s]] = {
+            "name": nodes[s]["name"],
+            **{f"pop_within_{m}_min": int(a.pop[times <= m].sum()) for m in THRESHOLDS_MIN},
         }
     port_frame = pd.DataFrame.from_dict(port_rows, orient="index")
     port_frame.index.name = "gateway_id"
 
-    best = od["best_min"]
-    unreachable: list[tuple[str, str, str]] = [
-        (str(o), str(dst), "best") for (o, dst), v in zip(od.index, best, strict=True) if not math.isfinite(v)
-    ]
-    unreachable += [
-        (str(zid), kind, mode)
-        for zid, row in zone_frame.iterrows()
-        for kind in ("seaport", "airport")
-        if not math.isfinite(row[f"to_{kind}_min"])
-    ]
+    bad = ~np.isfinite(od["best_min"].to_numpy())
+    unreachable: list[tuple[str, str, str]] = [(str(o), str(dst), "best") for o, dst in od.index[bad]]
+    for kind in ("seaport", "airport"):
+        unreachable += [(str(z), kind, mode) for z in zone_frame.index[~np.isfinite(a.to[kind])]]
     unreachable_frame = pd.DataFrame(unreachable, columns=["origin", "destination", "mode"])
-
-    total = pop.sum()
-    to_port = zone_frame["to_seaport_min"].to_numpy()
-    summary: dict[str, float] = {
-        "population": float(total),
-        "avg_to_seaport_min": float((to_port * pop).sum() / total),
-        "avg_to_airport_min": float((zone_frame["to_airport_min"].to_numpy() * pop).sum() / total),
-        "avg_door_to_ship_h": float((zone_frame["door_to_ship_h"].to_numpy() * pop).sum() / total),
-        **{f"pop_within_{m}_min_seaport": float(pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
-        "market_access_pop": float((zone_frame["market_access_pop"] * pop).sum() / total),
-        "market_access_jobs": float((zone_frame["market_access_jobs"] * pop).sum() / total),
-        "gateway_od_mean_min": float(od["best_min"][np.isfinite(od["best_min"])].mean()) if len(od) else math.nan,
-        "unreachable_pairs": float(len(unreachable_frame)),
-    }
-    return Metrics(od, zone_frame, port_frame, summary, unreachable_frame, dict(G.graph.get("provenance", {})))
+    return Metrics(od, zone_frame, port_frame, _summary(a), unreachable_frame, dict(provenance or {}))
 
 
 def _population(d: dict[str, Any]) -> float:

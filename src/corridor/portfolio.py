@@ -17,13 +17,23 @@ import numpy as np
 import pandas as pd
 
 from corridor import __version__
-from corridor.metrics import SUMMARY_LABELS, Metrics, compute_metrics
-from corridor.projects import Portfolio
+from corridor.engine import CompiledNetwork, Delta, EndpointCache, compile_network, rescore, travel_times
+from corridor.metrics import (
+    OD_MODES,
+    SUMMARY_LABELS,
+    Metrics,
+    centroids,
+    compute_metrics,
+    metrics_from_matrices,
+    summary_from_matrices,
+)
+from corridor.network import CENTROID_KINDS
+from corridor.projects import Portfolio, Project
 from corridor.region import Region
-from corridor.scenario import apply_portfolio
+from corridor.scenario import Piece, apply_portfolio, ordered_projects, piece_of
 from corridor.settings import Settings
 
-__all__ = ["ScoreResult", "score", "compare", "HEADLINES", "best_marks"]
+__all__ = ["HEADLINES", "PortfolioScorer", "ScoreResult", "best_marks", "compare", "score"]
 
 #: compare-table columns: (column, summary key or None for cost, scale, label, better: -1 lower / +1 higher)
 HEADLINES: list[tuple[str, str | None, float, int]] = [
@@ -119,6 +129,164 @@ class ScoreResult:
         }
 
 
+class _Lookup:
+    """Index of a node: a new one first, else the base compilation's."""
+
+    def __init__(self, new: dict[Any, int], base: dict[Any, int]) -> None:
+        self.new, self.base = new, base
+
+    def __getitem__(self, node: Any) -> int:
+        return self.new[node] if node in self.new else self.base[node]
+
+
+class PortfolioScorer:
+    """Scores many portfolios on one base network, exactly and fast.
+
+    The base travel times among zones, gateways and economic zones are
+    computed once per mode. Each project is applied once, on its own (with
+    what it requires), and what it changed is kept in graph terms; a
+    portfolio's matrices then come from :func:`corridor.engine.rescore` on
+    the union of its projects' changes, never from a new search of the whole
+    network. Portfolios that remove or slow links fall back to applying the
+    portfolio and computing its metrics in full.
+
+    Parameters
+    ----------
+    G
+        The base network (never changed).
+    settings, region
+        As for :func:`corridor.scenario.apply_portfolio`.
+    backend
+        Shortest-path backend for the base matrices and endpoint searches.
+    """
+
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        *,
+        settings: Settings | None = None,
+        region: Region | None = None,
+        backend: str = "scipy",
+    ) -> None:
+        self.G = G
+        self.settings = settings or Settings()
+        self.region = region
+        self.backend = backend
+        self.modes = tuple(dict.fromkeys((*OD_MODES, "any")))
+        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}  # type: ignore[arg-type]
+        self.cents = centroids(G)
+        self.info = [dict(G.nodes[n]) for n in self.cents]
+        self.base_matrices = {
+            m: travel_times(self.compiled[m], self.cents, self.cents, backend=backend) for m in self.modes
+        }
+        self._sources = {m: np.array([c.out_index[n] for n in self.cents]) for m, c in self.compiled.items()}
+        self._targets = {m: np.array([c.in_index[n] for n in self.cents]) for m, c in self.compiled.items()}
+        self._caches = {
+            m: EndpointCache(c, self._sources[m], self._targets[m], backend=backend) for m, c in self.compiled.items()
+        }
+        self._pieces: dict[tuple[str, tuple[str, ...]], Piece] = {}
+        self.base = metrics_from_matrices(
+            self.info, self.base_matrices, self.settings, provenance=G.graph.get("provenance", {})
+        )
+        kinds = [d.get("kind") for d in self.info]
+        self._places = [i for i, k in enumerate(kinds) if k == "gateway"]
+        self._places += [i for i, k in enumerate(kinds) if k == "economic_zone"]
+        self._base_best = (
+            np.minimum.reduce([self.base_matrices[m][np.ix_(self._places, self._places)] for m in OD_MODES]) / 60
+        )
+
+    def _piece(self, project: Project, by_id: dict[str, Project]) -> Piece:
+        requires = tuple(sorted(self._requirements(project, by_id)))
+        key = (project.id, requires)
+        if key not in self._pieces:
+            alone = Portfolio(name=project.id, projects=(*[by_id[r] for r in requires], project))
+            scenario = apply_portfolio(self.G, alone, settings=self.settings, region=self.region)
+            self._pieces[key] = piece_of(scenario, project.id)
+        return self._pieces[key]
+
+    @staticmethod
+    def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
+        out: set[str] = set()
+        stack = list(project.requires)
+        while stack:
+            r = stack.pop()
+            if r in by_id and r not in out:
+                out.add(r)
+                stack.extend(by_id[r].requires)
+        return out
+
+    def metrics(self, portfolio: Portfolio) -> Metrics:
+        """The metrics of the base network with the portfolio built."""
+        info, matrices = self._matrices(portfolio)
+        if matrices is None:
+            scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
+            return compute_metrics(scenario.G, self.settings, backend=self.backend)
+        provenance = {**self.G.graph.get("provenance", {}), **portfolio.provenance()}
+        return metrics_from_matrices(info, matrices, self.settings, provenance=provenance)
+
+    def summary(self, portfolio: Portfolio) -> dict[str, float]:
+        """Only the headline numbers of :meth:`metrics` (what a sweep needs), with the gateway OD change."""
+        info, matrices = self._matrices(portfolio)
+        if matrices is None:
+            m = self.metrics(portfolio)
+            return {**m.summary, "gateway_od_change_min": _od_gains(self.base, m)["gateway_od_mean_min"]}
+        out = summary_from_matrices(info, matrices, self.settings)
+        # the gateway OD over the base network's pairs, as in the full metrics
+        k = len(self.cents)
+        places = self._places
+        best = np.minimum.reduce([matrices[m][:k, :k][np.ix_(places, places)] for m in OD_MODES]) / 60
+        base = self._base_best
+        off = ~np.eye(len(places), dtype=bool) & np.isfinite(base)
+        out["gateway_od_change_min"] = float((best[off] - base[off]).mean()) if off.any() else math.nan
+        return out
+
+    def _matrices(self, portfolio: Portfolio) -> tuple[list[dict[str, Any]], dict[str, np.ndarray] | None]:
+        by_id = {p.id: p for p in portfolio.projects}
+        pieces = [self._piece(p, by_id) for p in ordered_projects(portfolio)]
+        if any(any(piece.worse.values()) for piece in pieces):
+            return [], None
+        info = [dict(d) for d in self.info]
+        pos = {n: i for i, n in enumerate(self.cents)}
+        new_nodes: list[tuple[Any, dict[str, Any]]] = []
+        for piece in pieces:
+            new_nodes += piece.nodes
+            for op, n, attr, value in piece.node_ops:
+                target = info[pos[n]] if n in pos else next(d for m, d in new_nodes if m == n)
+                target[attr] = (target.get(attr) or 0) + value if op == "add" else value
+        new_cents = [(n, d) for n, d in new_nodes if d.get("kind") in CENTROID_KINDS]
+        matrices = {}
+        for m in self.modes:
+            compiled = self.compiled[m]
+            new_out: dict[Any, int] = {}
+            new_in: dict[Any, int] = {}
+            nxt = compiled.n
+            for n, d in new_nodes:
+                new_out[n] = new_in[n] = nxt
+                nxt += 1
+                if d.get("kind") in CENTROID_KINDS:
+                    new_in[n] = nxt
+                    nxt += 1
+            out_idx = _Lookup(new_out, compiled.out_index)
+            in_idx = _Lookup(new_in, compiled.in_index)
+            better = [(out_idx[u], in_idx[v], w) for piece in pieces for u, v, w in piece.better[m]]
+            delta = Delta(new_nodes=nxt - compiled.n, better=better)
+            matrices[m] = rescore(
+                compiled,
+                self.base_matrices[m],
+                self._sources[m],
+                self._targets[m],
+                delta,
+                cache=self._caches[m],
+                backend=self.backend,
+                extra_sources=[out_idx[n] for n, _ in new_cents],
+                extra_targets=[in_idx[n] for n, _ in new_cents],
+            )
+            k = len(self.cents)
+            for r in range(len(new_cents)):  # a new place is at zero from itself
+                matrices[m][k + r, k + r] = 0.0
+        return info + [dict(d) for _, d in new_cents], matrices
+
+
 def score(
     G: nx.MultiDiGraph,
     portfolio: Portfolio,
@@ -127,6 +295,7 @@ def score(
     region: Region | None = None,
     base: Metrics | None = None,
     marginal: bool = True,
+    scorer: PortfolioScorer | None = None,
 ) -> ScoreResult:
     """Score a portfolio against the base network ``G``.
 
@@ -142,6 +311,8 @@ def score(
         The base network's metrics, to reuse across portfolios.
     marginal
         Also score the portfolio without each of its projects.
+    scorer
+        A :class:`PortfolioScorer` of ``G`` to reuse across portfolios.
 
     Examples
     --------
@@ -155,9 +326,9 @@ def score(
     True
     """
     settings = settings or Settings()
-    base = base or compute_metrics(G, settings)
-    scen_graph = apply_portfolio(G, portfolio, settings=settings, region=region).G
-    scen = compute_metrics(scen_graph, settings)
+    scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
+    base = base or scorer.base
+    scen = scorer.metrics(portfolio)
     gains = _gains(base.summary, scen.summary)
     gains.update(_od_gains(base, scen))
 
@@ -182,7 +353,7 @@ def score(
         for project in portfolio.projects:
             # without it, and without what requires it
             without = _without_dependents(portfolio, project.id)
-            m = compute_metrics(apply_portfolio(G, without, settings=settings, region=region).G, settings)
+            m = scorer.metrics(without)
             g = _gains(base.summary, m.summary)
             g.update(_od_gains(base, m))
             lost = {k: gains[k] - v for k, v in g.items()}
@@ -241,8 +412,8 @@ def compare(
     The table has one row per portfolio and the :data:`HEADLINES` columns.
     """
     settings = settings or Settings()
-    base = compute_metrics(G, settings)
-    results = [score(G, p, settings=settings, region=region, base=base, marginal=marginal) for p in portfolios]
+    scorer = PortfolioScorer(G, settings=settings, region=region)
+    results = [score(G, p, settings=settings, region=region, marginal=marginal, scorer=scorer) for p in portfolios]
     table = pd.DataFrame([r.headline() for r in results], index=[r.portfolio.name for r in results])
     table.index.name = "portfolio"
     return table, results

@@ -83,6 +83,7 @@ class Scenario:
     changed_edges: list[tuple[Any, Any, Any]] = field(default_factory=list)
     only_improves: bool = True
     applied: list[str] = field(default_factory=list)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     _junctions: tuple[Any, list[Any]] | None = field(default=None, repr=False)
     _base_graph_attrs: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -155,6 +156,76 @@ class Scenario:
         return self.G
 
 
+@dataclass
+class Piece:
+    """What one project changed, in graph node ids: enough to replay it on the compiled base.
+
+    Attributes
+    ----------
+    nodes
+        New nodes and their attributes.
+    better, worse
+        Per mode, arcs (u, v, seconds) added or made faster, and arcs (u, v)
+        removed or made slower.
+    node_ops
+        Changes of existing nodes: ("add", node, attr, amount) for jobs and
+        residents, ("set", node, attr, value) for the rest.
+    """
+
+    nodes: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    better: dict[str, list[tuple[Any, Any, float]]] = field(default_factory=dict)
+    worse: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
+    node_ops: list[tuple[str, Any, str, Any]] = field(default_factory=list)
+
+
+_ADDITIVE = {"jobs", "population_added"}
+
+
+def piece_of(scenario: Scenario, project_id: str) -> Piece:
+    """The change one applied project made to the scenario."""
+    from corridor.network import MODES, edge_in_mode
+
+    start, end = scenario.spans[project_id]
+    G = scenario.G
+    piece = Piece(better={m: [] for m in MODES}, worse={m: [] for m in MODES})
+    for entry in scenario.log[start:end]:
+        kind = entry[0]
+        if kind == "add_node":
+            piece.nodes.append((entry[1], dict(G.nodes[entry[1]])))
+        elif kind == "add_edge":
+            u, v, k = entry[1:4]
+            d = G.edges[u, v, k]
+            for m in MODES:
+                if edge_in_mode(d, m):
+                    piece.better[m].append((u, v, float(d["travel_time"])))
+        elif kind == "remove_edge":
+            u, v, _, data = entry[1:5]
+            for m in MODES:
+                if edge_in_mode(data, m):
+                    piece.worse[m].append((u, v))
+        elif kind == "set_edge":
+            u, v, k, old = entry[1:5]
+            d = G.edges[u, v, k]
+            before, after = old.get("travel_time", _MISSING), d.get("travel_time")
+            if before is _MISSING or after is None or before == after:
+                continue
+            for m in MODES:
+                if edge_in_mode(d, m):
+                    if after < before:
+                        piece.better[m].append((u, v, float(after)))
+                    else:
+                        piece.worse[m].append((u, v))
+        elif kind == "set_node":
+            n, old = entry[1], entry[2]
+            for attr, was in old.items():
+                now = G.nodes[n].get(attr)
+                if attr in _ADDITIVE:
+                    piece.node_ops.append(("add", n, attr, (now or 0) - (0 if was is _MISSING else (was or 0))))
+                else:
+                    piece.node_ops.append(("set", n, attr, now))
+    return piece
+
+
 def ordered_projects(portfolio: Portfolio) -> list[Project]:
     """The portfolio's projects in application order: listed order, requirements first."""
     by_id = {p.id: p for p in portfolio.projects}
@@ -212,10 +283,12 @@ def apply_portfolio(
     scenario.G.graph["scenario"] = portfolio.name
     scenario.junction_index()  # before any edit: new lines join the base network only
     for project in ordered_projects(portfolio):
+        start = len(scenario.log)
         for index, edit in enumerate(project.edits):
             ctx = _Context(scenario, project, index, settings, region)
             _APPLY[type(edit)](ctx, edit)
         scenario.applied.append(project.id)
+        scenario.spans[project.id] = (start, len(scenario.log))
     return scenario
 
 
