@@ -147,3 +147,130 @@ def test_any_mode_is_never_slower_than_road(luzon_graph):
     anym = travel_times(compile_network(luzon_graph, "any"), zones, zones)
     assert np.all(anym <= road + 1e-6)
     assert np.any(anym < road - 60)  # rail saves time somewhere in Metro Manila
+
+
+# ------------------------------------------------------------------ backends and exact re-scoring
+
+from corridor.engine import Delta, EndpointCache, available_backends, compile_arrays, distances, rescore  # noqa: E402
+
+
+def _random_arrays(seed: int, n: int, m: int):
+    rng = np.random.default_rng(seed)
+    tail = rng.integers(0, n, m)
+    head = rng.integers(0, n, m)
+    keep = tail != head
+    weight = rng.uniform(1, 600, m)
+    lon, lat = rng.uniform(120, 121, n), rng.uniform(14, 15, n)
+    return tail[keep], head[keep], weight[keep], lon, lat
+
+
+@pytest.mark.skipif("cch" not in available_backends(), reason="routingkit-cch is not installed")
+def test_cch_backend_agrees_with_scipy_to_the_second(luzon_graph):
+    compiled = compile_network(luzon_graph, "any")
+    nodes = [n for n, d in luzon_graph.nodes(data=True) if d["kind"] in {"zone", "gateway"}]
+    a = travel_times(compiled, nodes, nodes, backend="scipy")
+    b = travel_times(compile_network(luzon_graph, "any"), nodes, nodes, backend="cch")
+    assert np.array_equal(np.isinf(a), np.isinf(b))
+    finite = np.isfinite(a)
+    assert np.abs(a[finite] - b[finite]).max() < 1.0
+
+
+@pytest.mark.skipif("cch" not in available_backends(), reason="routingkit-cch is not installed")
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=25, deadline=None)
+def test_cch_equals_scipy_on_random_graphs(seed):
+    tail, head, weight, lon, lat = _random_arrays(seed, 40, 120)
+    compiled = compile_arrays(40, tail, head, weight, lon=lon, lat=lat)
+    idx = np.arange(40)
+    a = distances(compiled, idx, idx, backend="scipy")
+    b = distances(compiled, idx, idx, backend="cch")
+    assert np.array_equal(np.isinf(a), np.isinf(b))
+    assert np.abs(a[np.isfinite(a)] - b[np.isfinite(b)]).max(initial=0) < 1.0
+    c = distances(compiled, idx, idx, backend="cch", reverse=True)
+    assert np.allclose(np.nan_to_num(c, posinf=-1), np.nan_to_num(b.T, posinf=-1), atol=1e-9)
+
+
+def test_two_workers_give_the_same_matrix():
+    tail, head, weight, lon, lat = _random_arrays(3, 300, 1500)
+    compiled = compile_arrays(300, tail, head, weight, lon=lon, lat=lat)
+    idx = np.arange(300)
+    assert np.array_equal(distances(compiled, idx, idx), distances(compiled, idx, idx, workers=2))
+
+
+def test_unknown_backend():
+    compiled = compile_arrays(2, [0], [1], [1.0])
+    with pytest.raises(ValueError, match="backend must be one of scipy, cch"):
+        distances(compiled, [0], [1], backend="magic")
+
+
+def _full(n: int, tail, head, weight, sources, targets) -> np.ndarray:
+    return distances(compile_arrays(n, tail, head, weight), sources, targets)
+
+
+better_arcs = st.lists(st.tuples(st.integers(0, 34), st.integers(0, 34), st.floats(0.5, 400)), min_size=1, max_size=12)
+
+
+@given(seed=st.integers(0, 10_000), arcs=better_arcs, backend=st.sampled_from(available_backends()))
+@settings(max_examples=80, deadline=None)
+def test_rescore_adding_links_equals_a_full_recomputation(seed, arcs, backend):
+    n_base, n_new = 30, 5  # indices 30..34 are new nodes
+    tail, head, weight, lon, lat = _random_arrays(seed, n_base, 90)
+    base = compile_arrays(n_base, tail, head, weight, lon=lon, lat=lat)
+    sources, targets = np.arange(0, 30, 2), np.arange(1, 30, 3)
+    D0 = distances(base, sources, targets, backend=backend)
+    arcs = [(a, b, w) for a, b, w in arcs if a != b]
+    new_s, new_t = [30, 31], [32, 33, 34]
+    fast = rescore(
+        base, D0, sources, targets, Delta(n_new, arcs), backend=backend, extra_sources=new_s, extra_targets=new_t
+    )
+    t2 = np.concatenate([tail, [a for a, _, _ in arcs]])
+    h2 = np.concatenate([head, [b for _, b, _ in arcs]])
+    w2 = np.concatenate([weight, [w for _, _, w in arcs]])
+    full = _full(n_base + n_new, t2, h2, w2, np.concatenate([sources, new_s]), np.concatenate([targets, new_t]))
+    assert np.array_equal(np.isinf(fast), np.isinf(full))
+    tolerance = 1e-6 if backend == "scipy" else 1.0  # cch counts whole milliseconds
+    assert np.abs(fast[np.isfinite(fast)] - full[np.isfinite(full)]).max(initial=0) < tolerance
+    # and equal to networkx's own
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(n_base + n_new))
+    G.add_weighted_edges_from(zip(t2.tolist(), h2.tolist(), np.maximum(w2, 1e-3).tolist(), strict=True))
+    s0 = int(sources[0])
+    ref = nx.single_source_dijkstra_path_length(G, s0)
+    row = [ref.get(int(t), math.inf) for t in np.concatenate([targets, new_t])]
+    assert fast[0] == pytest.approx(row, abs=tolerance)
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    drop=st.lists(st.integers(0, 80), min_size=1, max_size=6, unique=True),
+    slow=st.floats(1.0, 5.0),
+)
+@settings(max_examples=80, deadline=None)
+def test_rescore_removing_or_slowing_links_equals_a_full_recomputation(seed, drop, slow):
+    n = 30
+    tail, head, weight, _, _ = _random_arrays(seed, n, 90)
+    base = compile_arrays(n, tail, head, weight)
+    sources, targets = np.arange(0, 30, 2), np.arange(1, 30, 3)
+    D0 = distances(base, sources, targets)
+    drop = [i for i in drop if i < len(base.tail)]
+    new_w = base.weight.copy()
+    removed = np.zeros(len(base.tail), dtype=bool)
+    for j, i in enumerate(drop):
+        if j % 2:
+            new_w[i] *= slow
+        else:
+            removed[i] = True
+    changed = compile_arrays(n, base.tail[~removed], base.head[~removed], new_w[~removed])
+    delta = Delta(0, [], [(int(base.tail[i]), int(base.head[i])) for i in drop])
+    cache = EndpointCache(base, sources, targets)
+    fast = rescore(base, D0, sources, targets, delta, cache=cache, scenario=changed)
+    full = distances(changed, sources, targets)
+    assert np.array_equal(np.isinf(fast), np.isinf(full))
+    assert np.abs(fast[np.isfinite(fast)] - full[np.isfinite(full)]).max(initial=0) < 1e-6
+    assert np.all(fast >= D0 - 1e-9)  # a closure never shortens a trip
+
+
+def test_rescore_with_removals_needs_the_changed_network():
+    base = compile_arrays(3, [0, 1], [1, 2], [1.0, 1.0])
+    with pytest.raises(ValueError, match="pass the changed network"):
+        rescore(base, np.zeros((1, 1)), np.array([0]), np.array([2]), Delta(0, [], [(0, 1)]))
