@@ -70,14 +70,30 @@ def _main(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _load(region: str, settings_path: Path | None) -> tuple[Any, Any, Any]:
+RoadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        help="Use a real road network (.npz from 'corridor fetch', .osm.pbf, .osm, .graphml) "
+        "instead of the region's strategic roads.",
+    ),
+]
+
+
+def _load(region: str, settings_path: Path | None, roads: Path | None = None) -> tuple[Any, Any, Any]:
     from corridor.network import build_network
     from corridor.region import load_region
     from corridor.settings import load_settings
 
     settings = load_settings(settings_path)
     reg = load_region(region)
-    return reg, settings, build_network(reg, settings)
+    road_graph = None
+    if roads is not None:
+        from corridor.osm_arrays import load_roads
+
+        with err_console.status(f"reading {roads}", spinner="dots"):
+            road_graph = load_roads(roads, settings, bbox=reg.bbox)
+    return reg, settings, build_network(reg, settings, roads=road_graph)
 
 
 @app.command()
@@ -95,6 +111,7 @@ def route(
         str | None,
         typer.Option("--projects", help="Route with these catalog projects built (ids, comma-separated)."),
     ] = None,
+    roads: RoadsOpt = None,
     network: Annotated[
         Path | None,
         typer.Option(
@@ -110,13 +127,13 @@ def route(
     from corridor.settings import load_settings
 
     if network is not None:
-        from corridor.osm import graph_from_file
+        from corridor.osm_arrays import load_roads
 
         cfg = load_settings(settings)
         with err_console.status(f"reading {network}", spinner="dots") if not as_json else _null():
-            G = graph_from_file(network, cfg)
+            G = load_roads(network, cfg)
     else:
-        reg, cfg, G = _load(region, settings)
+        reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
         if chosen is not None:
             from corridor.scenario import apply_portfolio
@@ -172,19 +189,20 @@ def map_cmd(
     ),
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
 ) -> None:
     """Write the interactive map of the base network (zones, gateways, roads, rail)."""
     from corridor.maps import base_map, save_map
 
-    reg, _, G = _load(region, settings)
+    reg, _, G = _load(region, settings, roads)
     path = save_map(base_map(G, reg), out)
     console.print(f"wrote {path}")
 
 
 @app.command()
-def info(region: RegionOpt = "luzon", settings: SettingsOpt = None) -> None:
+def info(region: RegionOpt = "luzon", settings: SettingsOpt = None, roads: RoadsOpt = None) -> None:
     """Summarise a region and its base network."""
-    reg, _, G = _load(region, settings)
+    reg, _, G = _load(region, settings, roads)
     table = Table(title=f"{reg.title} ({reg.name} {reg.version}, base year {reg.base_year})")
     table.add_column("layer")
     table.add_column("count", justify="right")
@@ -241,21 +259,35 @@ def places(
 
 @app.command()
 def fetch(
-    place: Annotated[str, typer.Argument(help="A place name for the geocoder, e.g. 'Quezon City, Philippines'.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the network (.graphml).")],
-    cache: Annotated[Path, typer.Option(help="Folder for cached Overpass responses.")] = Path(".cache/overpass"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output: .npz for --region, .graphml for --place.")],
+    region: Annotated[str | None, typer.Option("--region", "-r", help="The roads of a region's box.")] = None,
+    place: Annotated[str | None, typer.Option("--place", help="A place through Overpass.")] = None,
+    url: Annotated[str | None, typer.Option(help="The .osm.pbf to cut the region from.")] = None,
+    cache: Annotated[Path, typer.Option(help="Folder for downloads and Overpass responses.")] = Path(".cache/osm"),
     settings: SettingsOpt = None,
 ) -> None:
-    """Download a place's roads from OpenStreetMap (needs the internet) and save them as GraphML."""
+    """Download real roads from OpenStreetMap (needs the internet); use them with --roads."""
+    from corridor.errors import OSMError
+    from corridor.settings import load_settings
+
+    cfg = load_settings(settings)
+    if (region is None) == (place is None):
+        raise OSMError("give --region NAME (an extract cut to the region) or --place NAME (Overpass), not both")
+    if region is not None:
+        from corridor.osm_arrays import PHILIPPINES_PBF_URL, fetch_region_roads
+        from corridor.region import load_region
+
+        reg = load_region(region)
+        arrays = fetch_region_roads(reg, out, url=url or PHILIPPINES_PBF_URL, cache_dir=cache, settings=cfg)
+        console.print(f"wrote {out}: {arrays.n_nodes:,} junctions, {arrays.n_arcs:,} road arcs")
+        return
     import osmnx as ox
 
     from corridor._io import atomic_path
     from corridor.osm import graph_from_place
-    from corridor.settings import load_settings
 
-    cfg = load_settings(settings)
     with err_console.status(f"downloading {place} from OpenStreetMap", spinner="dots"):
-        G = graph_from_place(place, cfg, cache_dir=cache)
+        G = graph_from_place(str(place), cfg, cache_dir=cache / "overpass")
     for _, _, d in G.edges(data=True):
         d.pop("geometry", None)
     with atomic_path(out) as tmp:
@@ -307,11 +339,12 @@ def score(
     marginal: Annotated[bool, typer.Option(help="Also score the portfolio without each project.")] = True,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
 ) -> None:
     """Print a portfolio's cost and its gains over the base network."""
     from corridor.portfolio import score as score_portfolio
 
-    reg, cfg, G = _load(region, settings)
+    reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
     result = score_portfolio(G, chosen, settings=cfg, region=reg, marginal=marginal)
     if as_json:
@@ -344,12 +377,13 @@ def compare(
     marginal: Annotated[bool, typer.Option(help="Also show each project's marginal contribution.")] = True,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
     from corridor.portfolio import best_marks
     from corridor.portfolio import compare as compare_portfolios
 
-    reg, cfg, G = _load(region, settings)
+    reg, cfg, G = _load(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     names = [p.name for p in chosen]
     if len(set(names)) != len(names):

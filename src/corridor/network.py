@@ -77,7 +77,9 @@ def edge_in_mode(data: dict[str, Any], mode: str) -> bool:
     return edge_mode == "access" and data.get("attaches") == mode
 
 
-def build_network(region: Region, settings: Settings | None = None) -> nx.MultiDiGraph:
+def build_network(
+    region: Region, settings: Settings | None = None, *, roads: nx.MultiDiGraph | None = None
+) -> nx.MultiDiGraph:
     """Build the base multimodal network of a region.
 
     Only what operates in the region's base year goes in: links, lines and
@@ -89,6 +91,11 @@ def build_network(region: Region, settings: Settings | None = None) -> nx.MultiD
         A loaded region pack.
     settings
         Speeds, congestion factors and access parameters; defaults when None.
+    roads
+        A real road network in corridor's schema (from :mod:`corridor.osm`
+        or :class:`corridor.osm_arrays.RoadArrays`) to use instead of the
+        region's own roads; the region's rail lines, gateways, economic zones
+        and zones are joined to it.
 
     Returns
     -------
@@ -129,23 +136,28 @@ def build_network(region: Region, settings: Settings | None = None) -> nx.MultiD
         },
     )
 
-    junctions = region.road_nodes
-    for nid, row in junctions.iterrows():
-        G.add_node(
-            node_id("junction", str(nid)),
-            x=row.lon,
-            y=row.lat,
-            kind="junction",
-            name=row["name"],
-            place_id=nid,
-            source=row.source,
-        )
-    _add_road_links(G, region, settings)
+    if roads is None:
+        for nid, row in region.road_nodes.iterrows():
+            G.add_node(
+                node_id("junction", str(nid)),
+                x=row.lon,
+                y=row.lat,
+                kind="junction",
+                name=row["name"],
+                place_id=nid,
+                source=row.source,
+            )
+        _add_road_links(G, region, settings)
+    else:
+        _add_osm_roads(G, roads, settings)
     _add_rail(G, region, settings)
 
-    junction_nodes = [node_id("junction", str(n)) for n in junctions.index]
-    junction_xy = np.column_stack([junctions.geometry.x, junctions.geometry.y])
-    junction_tree = cKDTree(junction_xy)
+    junction_nodes = [n for n, d in G.nodes(data=True) if d.get("kind", "junction") == "junction"]
+    if not junction_nodes:
+        raise DataError("the road network has no junctions", path=region.path)
+    jx = np.array([G.nodes[n]["x"] for n in junction_nodes], dtype=float)
+    jy = np.array([G.nodes[n]["y"] for n in junction_nodes], dtype=float)
+    junction_tree = cKDTree(np.column_stack(_TO_METRIC.transform(jx, jy)))
     stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
     station_xy = np.array([_metric_xy(G.nodes[n]) for n in stations]).reshape(-1, 2)
     station_tree = cKDTree(station_xy) if stations else None
@@ -315,6 +327,39 @@ def region_road_edges(
     return added
 
 
+def _add_osm_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settings) -> None:
+    """Copy a real road network in, with the region's congestion factors on its speeds."""
+    for n, d in roads.nodes(data=True):
+        G.add_node(n, **{**d, "kind": d.get("kind", "junction")})
+    areas = G.graph.get("congestion_areas", {})
+    edges = list(roads.edges(keys=True, data=True))
+    if areas and edges:
+        mx = np.array([(roads.nodes[u]["x"] + roads.nodes[v]["x"]) / 2 for u, v, _, _ in edges])
+        my = np.array([(roads.nodes[u]["y"] + roads.nodes[v]["y"]) / 2 for u, v, _, _ in edges])
+        px, py = _TO_METRIC.transform(mx, my)
+        area_of = np.full(len(edges), None, dtype=object)
+        for area_id, polygon in areas.items():
+            inside = shapely.contains_xy(polygon, px, py)
+            area_of[inside & (area_of == None)] = area_id  # noqa: E711 - elementwise
+    else:
+        area_of = np.full(len(edges), None, dtype=object)
+    for (u, v, k, d), area in zip(edges, area_of, strict=True):
+        attrs = dict(d)
+        free = float(attrs.get("free_flow_speed_kph") or attrs["speed_kph"])
+        factor = settings.congestion_factor(area, attrs.get("link_class", "road")) if area else 1.0
+        speed = free * factor
+        attrs.update(
+            free_flow_speed_kph=free,
+            congestion_factor=factor,
+            congestion_area=area,
+            speed_kph=speed,
+            travel_time=float(attrs["length"]) / (speed / 3.6),
+        )
+        G.add_edge(u, v, key=k, **attrs)
+    G.graph["attribution"] = roads.graph.get("attribution", "")
+    G.graph["provenance"]["roads"] = dict(roads.graph.get("provenance", {})) or {"source": "user road network"}
+
+
 def _add_road_links(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
     links = region.road_links[region.road_links.status == "operating"]
     region_road_edges(G, region, list(links.index), settings)
@@ -439,7 +484,7 @@ def _connect(
         G.add_edge(
             u,
             v,
-            link_id=f"{link_class}:{dp['place_id']}-{dt['place_id']}",
+            link_id=f"{link_class}:{dp['place_id']}-{dt.get('place_id', target)}",
             mode="access",
             link_class=link_class,
             name=f"{dp['name']} {label}",

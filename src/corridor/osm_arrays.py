@@ -1,0 +1,429 @@
+"""OpenStreetMap road networks at country scale, read as arrays in two streaming passes.
+
+An island's road network has millions of nodes: more than osmnx's in-memory
+XML reader or a networkx graph can hold cheaply. :func:`road_arrays_from_pbf`
+streams a ``.osm.pbf`` with pyosmium (libosmium's node-location store does
+the coordinates), keeps the ``highway`` classes a corridor study needs, and
+splits ways only where they meet, so the result is already simplified:
+
+1. the ways of the wanted classes: their node references, class, speed, lanes,
+   name and one-way rule;
+2. the ways again, with node locations, cut at the nodes two ways share.
+
+The :class:`RoadArrays` that come out compile straight into the engine
+(:meth:`RoadArrays.compile`), save to and load from a compressed ``.npz``,
+and turn into corridor's networkx schema when a graph is wanted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from corridor._io import atomic_path
+from corridor.errors import DataFileNotFound, OSMError
+from corridor.osm import DRIVE_CLASSES, OSM_SOURCE
+from corridor.settings import Settings
+
+__all__ = ["RoadArrays", "road_arrays_from_pbf", "load_road_arrays"]
+
+log = logging.getLogger(__name__)
+_EARTH_M = 6_371_008.8
+_SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$")
+
+
+def _maxspeed(value: str | None) -> float:
+    """OSM ``maxspeed`` in km/h, or nan when absent or not a number."""
+    if not value:
+        return math.nan
+    m = _SPEED.match(value.split(";")[0])
+    if not m:
+        return math.nan
+    speed = float(m.group(1))
+    return speed * 1.609344 if m.group(2) == "mph" else speed
+
+
+def _oneway(tags: Any, highway: str) -> int:
+    """1 forward only, -1 backward only, 0 both ways."""
+    value = tags.get("oneway")
+    if value in {"yes", "true", "1"}:
+        return 1
+    if value == "-1":
+        return -1
+    if value in {"no", "false", "0"}:
+        return 0
+    return 1 if highway in {"motorway", "motorway_link"} or tags.get("junction") == "roundabout" else 0
+
+
+@dataclass
+class RoadArrays:
+    """A road network as arrays: nodes 0..n-1, arcs tail -> head (both ways for two-way roads).
+
+    Attributes
+    ----------
+    osm_node, lon, lat
+        Per node: the OSM node id and its position (EPSG:4326).
+    tail, head, length_m, speed_kph, travel_time_s, link_class, lanes, name, osm_way
+        Per arc. ``link_class`` and ``name`` index :attr:`classes` and
+        :attr:`names`; ``lanes`` is nan where untagged.
+    """
+
+    osm_node: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    tail: np.ndarray
+    head: np.ndarray
+    length_m: np.ndarray
+    speed_kph: np.ndarray
+    travel_time_s: np.ndarray
+    link_class: np.ndarray
+    lanes: np.ndarray
+    name: np.ndarray
+    osm_way: np.ndarray
+    classes: list[str]
+    names: list[str]
+    source: str = OSM_SOURCE
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.lon)
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.tail)
+
+    def compile(self) -> Any:
+        """The engine's compiled network of these roads (see :func:`corridor.engine.compile_arrays`)."""
+        from corridor.engine import compile_arrays
+
+        return compile_arrays(self.n_nodes, self.tail, self.head, self.travel_time_s, lon=self.lon, lat=self.lat)
+
+    def save(self, path: str | Path) -> Path:
+        """Write a compressed ``.npz`` (atomically)."""
+        target = Path(path)
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in {"classes", "names", "source"}}
+        with atomic_path(target) as tmp, tmp.open("wb") as fh:
+            np.savez_compressed(
+                fh, classes=np.array(self.classes), names=np.array(self.names), source=np.array(self.source), **arrays
+            )
+        return target
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """corridor's graph schema: junction nodes ``x``/``y``, edges with speeds, times and names."""
+        G = nx.MultiDiGraph(crs="EPSG:4326", attribution=self.source)
+        for i in range(self.n_nodes):
+            G.add_node(int(self.osm_node[i]), x=float(self.lon[i]), y=float(self.lat[i]), kind="junction")
+        from shapely.geometry import LineString
+
+        ids = self.osm_node
+        for k in range(self.n_arcs):
+            u, v = int(ids[self.tail[k]]), int(ids[self.head[k]])
+            lanes = float(self.lanes[k])
+            G.add_edge(
+                u,
+                v,
+                length=float(self.length_m[k]),
+                speed_kph=float(self.speed_kph[k]),
+                travel_time=float(self.travel_time_s[k]),
+                mode="road",
+                link_class=self.classes[self.link_class[k]],
+                highway=self.classes[self.link_class[k]],
+                name=self.names[self.name[k]] or None,
+                lanes=None if math.isnan(lanes) else lanes,
+                link_id=f"osm:{int(self.osm_way[k])}:{u}-{v}",
+                osmid=int(self.osm_way[k]),
+                status="operating",
+                source=self.source,
+                geometry=LineString(
+                    [(self.lon[self.tail[k]], self.lat[self.tail[k]]), (self.lon[self.head[k]], self.lat[self.head[k]])]
+                ),
+            )
+        G.graph["bbox"] = (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()), float(self.lat.max()))
+        G.graph["provenance"] = {"source": self.source, "nodes": self.n_nodes, "arcs": self.n_arcs}
+        return G
+
+
+def load_road_arrays(path: str | Path) -> RoadArrays:
+    """Read arrays saved by :meth:`RoadArrays.save`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileNotFound("road network file not found", path=path)
+    with np.load(path, allow_pickle=False) as data:
+        kwargs = {k: data[k] for k in data.files if k not in {"classes", "names", "source"}}
+        return RoadArrays(
+            classes=[str(c) for c in data["classes"]],
+            names=[str(n) for n in data["names"]],
+            source=str(data["source"]),
+            **kwargs,
+        )
+
+
+def road_arrays_from_pbf(
+    path: str | Path,
+    settings: Settings | None = None,
+    *,
+    classes: frozenset[str] = DRIVE_CLASSES,
+    bbox: tuple[float, float, float, float] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> RoadArrays:
+    """Stream the roads of an ``.osm.pbf`` into arrays, simplified to junctions.
+
+    Parameters
+    ----------
+    path
+        An OpenStreetMap PBF file, of any size.
+    settings
+        Speeds by class where ``maxspeed`` is not tagged.
+    classes
+        ``highway`` values to keep.
+    bbox
+        ``(lon_min, lat_min, lon_max, lat_max)``: keep only ways with a node inside.
+    progress
+        Called with (stage, ways so far) every 100,000 ways.
+
+    Raises
+    ------
+    DataFileNotFound, OSMError
+    """
+    import osmium
+
+    settings = settings or Settings()
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileNotFound("OSM file not found", path=path)
+    class_list = sorted(classes)
+    class_code = {c: i for i, c in enumerate(class_list)}
+    names: dict[str, int] = {"": 0}
+    class_speed = np.array([settings.speeds_kph.get(c, settings.speeds_kph.get("road", 25.0)) for c in class_list])
+
+    # pass 1: the ways we keep and how often each node is used
+    refs: list[np.ndarray] = []
+    meta: list[tuple[int, int, float, float, int, int]] = []  # way id, class, maxspeed, lanes, name, oneway
+    try:
+        ways: Iterable[Any] = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        )
+        for count, way in enumerate(ways):
+            highway = way.tags.get("highway")
+            if highway not in class_code or len(way.nodes) < 2:
+                continue
+            refs.append(np.fromiter((n.ref for n in way.nodes), dtype=np.int64, count=len(way.nodes)))
+            name = way.tags.get("name") or way.tags.get("ref") or ""
+            lanes = way.tags.get("lanes")
+            try:
+                lanes_f = float(lanes) if lanes else math.nan
+            except ValueError:
+                lanes_f = math.nan
+            meta.append(
+                (
+                    way.id,
+                    class_code[highway],
+                    _maxspeed(way.tags.get("maxspeed")),
+                    lanes_f,
+                    names.setdefault(name, len(names)),
+                    _oneway(way.tags, highway),
+                )
+            )
+            if progress and count % 100_000 == 0:
+                progress("ways", count)
+    except RuntimeError as exc:
+        raise OSMError(f"{path}: could not read as OSM PBF ({exc})") from exc
+    if not refs:
+        raise OSMError(f"{path}: no roads of the classes {', '.join(class_list)}")
+    all_refs = np.concatenate(refs)
+    uniq, counts = np.unique(all_refs, return_counts=True)
+    ends = np.unique(np.concatenate([[r[0], r[-1]] for r in refs]))
+    junction = np.zeros(len(uniq), dtype=bool)
+    junction[counts > 1] = True
+    junction[np.searchsorted(uniq, ends)] = True
+
+    # pass 2: the same ways with node locations (libosmium keeps them), in the same order
+    lon_of = np.full(len(uniq), np.nan)
+    lat_of = np.full(len(uniq), np.nan)
+    try:
+        located: Iterable[Any] = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        i = 0
+        for count, way in enumerate(located):
+            if way.tags.get("highway") not in class_code or len(way.nodes) < 2:
+                continue
+            try:
+                xy = np.array([(n.lon, n.lat) for n in way.nodes])
+            except osmium.InvalidLocationError:  # a node outside the extract
+                xy = np.array(
+                    [(n.location.lon, n.location.lat) if n.location.valid() else (np.nan, np.nan) for n in way.nodes]
+                )
+            pos = np.searchsorted(uniq, refs[i])
+            lon_of[pos] = xy[:, 0]
+            lat_of[pos] = xy[:, 1]
+            i += 1
+            if progress and count % 100_000 == 0:
+                progress("locations", count)
+    except RuntimeError as exc:
+        raise OSMError(f"{path}: could not read the node locations ({exc})") from exc
+
+    keep_way = np.ones(len(refs), dtype=bool)
+    if bbox is not None:
+        lon_min, lat_min, lon_max, lat_max = bbox
+        for i, r in enumerate(refs):
+            p = np.searchsorted(uniq, r)
+            inside = (lon_of[p] >= lon_min) & (lon_of[p] <= lon_max) & (lat_of[p] >= lat_min) & (lat_of[p] <= lat_max)
+            keep_way[i] = bool(inside.any())
+
+    tails, heads, lengths, way_idx = [], [], [], []
+    for i, r in enumerate(refs):
+        if not keep_way[i]:
+            continue
+        p = np.searchsorted(uniq, r)
+        lo, la = np.radians(lon_of[p]), np.radians(lat_of[p])
+        if np.isnan(lo).any():
+            continue  # a node outside the extract
+        dlat, dlon = np.diff(la), np.diff(lo)
+        a = np.sin(dlat / 2) ** 2 + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(dlon / 2) ** 2
+        seg = 2 * _EARTH_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+        cum = np.concatenate([[0.0], np.cumsum(seg)])
+        cut = np.flatnonzero(junction[p])
+        if cut[0] != 0:
+            cut = np.concatenate([[0], cut])
+        if cut[-1] != len(p) - 1:
+            cut = np.concatenate([cut, [len(p) - 1]])
+        tails.append(p[cut[:-1]])
+        heads.append(p[cut[1:]])
+        lengths.append(cum[cut[1:]] - cum[cut[:-1]])
+        way_idx.append(np.full(len(cut) - 1, i))
+    if not tails:
+        raise OSMError(f"{path}: no roads inside {bbox}")
+    t = np.concatenate(tails)
+    h = np.concatenate(heads)
+    length = np.concatenate(lengths)
+    w = np.concatenate(way_idx)
+    m = np.array(meta, dtype=float)
+    cls = m[w, 1].astype(np.int16)
+    speed = np.where(np.isnan(m[w, 2]), class_speed[cls], m[w, 2])
+    speed = np.where(speed > 0, speed, class_speed[cls])
+    oneway = m[w, 5].astype(np.int8)
+    forward = oneway >= 0
+    backward = oneway <= 0
+    tail = np.concatenate([t[forward], h[backward]])
+    head = np.concatenate([h[forward], t[backward]])
+
+    def both(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x[forward], x[backward]])
+
+    length_m = np.maximum(both(length), 0.1)
+    speed_kph = both(speed)
+    # keep only the nodes the arcs use, renumbered 0..n-1
+    used = np.unique(np.concatenate([tail, head]))
+    remap = np.full(len(uniq), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    name_list = [""] * len(names)
+    for text, code in names.items():
+        name_list[code] = text
+    arrays = RoadArrays(
+        osm_node=uniq[used],
+        lon=lon_of[used],
+        lat=lat_of[used],
+        tail=remap[tail],
+        head=remap[head],
+        length_m=length_m,
+        speed_kph=speed_kph,
+        travel_time_s=length_m / (speed_kph / 3.6),
+        link_class=both(cls),
+        lanes=both(m[w, 3]),
+        name=both(m[w, 4].astype(np.int32)),
+        osm_way=both(m[w, 0].astype(np.int64)),
+        classes=class_list,
+        names=name_list,
+    )
+    log.info("%s: %d nodes, %d arcs", path, arrays.n_nodes, arrays.n_arcs)
+    return arrays
+
+
+#: Geofabrik's daily extract of the Philippines (about 500 MB)
+PHILIPPINES_PBF_URL = "https://download.geofabrik.de/asia/philippines-latest.osm.pbf"
+
+
+def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
+    """Download a file with a progress bar, to a temporary name renamed when complete."""
+    import urllib.request
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    target = Path(dest)
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, atomic_path(target) as tmp, tmp.open("wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                disable=not progress,
+            ) as bar:
+                task = bar.add_task(f"downloading {target.name}", total=total)
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+                    bar.advance(task, len(chunk))
+    except OSError as exc:
+        raise OSError(f"could not download {url}: {exc}") from None
+    return target
+
+
+def fetch_region_roads(
+    region: Any,
+    out: str | Path,
+    *,
+    url: str = PHILIPPINES_PBF_URL,
+    cache_dir: str | Path = ".cache/osm",
+    settings: Settings | None = None,
+    fetch: Callable[[str, Path], Path] | None = None,
+    progress: bool = True,
+) -> RoadArrays:
+    """Download an OpenStreetMap extract (once, cached) and save the roads of a region's box as ``.npz``.
+
+    Parameters
+    ----------
+    region
+        A :class:`corridor.region.Region`; its bbox clips the roads.
+    out
+        Where to write the road arrays (``.npz``).
+    url
+        The extract; Geofabrik's Philippines by default.
+    cache_dir
+        Where the downloaded extract is kept between runs.
+    fetch
+        The downloader (for tests: a function that puts the file in place).
+    """
+    cache = Path(cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    pbf = cache / url.rsplit("/", 1)[-1]
+    if not pbf.is_file():
+        (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
+    arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
+    arrays.save(out)
+    return arrays
+
+
+def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any = None) -> nx.MultiDiGraph:
+    """A road network file as a graph in corridor's schema: ``.npz`` arrays, ``.osm.pbf``, or what osm reads."""
+    from corridor.osm import graph_from_file
+
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(".npz"):
+        return load_road_arrays(path).to_networkx()
+    if name.endswith(".pbf"):
+        return road_arrays_from_pbf(path, settings, bbox=bbox).to_networkx()
+    return graph_from_file(path, settings)

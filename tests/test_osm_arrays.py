@@ -1,0 +1,156 @@
+"""Country-scale OpenStreetMap roads as arrays: the streaming reader, saved files, fetch, and merging with a region."""
+
+from __future__ import annotations
+
+import shutil
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from corridor import build_network, load_region, route
+from corridor.engine import compile_network, distances, travel_times
+from corridor.errors import DataError, OSMError
+from corridor.osm import graph_from_file
+from corridor.osm_arrays import fetch_region_roads, load_road_arrays, load_roads, road_arrays_from_pbf
+
+from .conftest import ROOT, write_tiny_region
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def legazpi(shared_data):
+    return road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
+
+
+def test_streamed_roads_match_osmnx(legazpi, shared_data):
+    G = graph_from_file(shared_data / "osm_legazpi" / "legazpi.osm.pbf", retain_all=True)
+    km_osmnx = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000
+    assert legazpi.length_m.sum() / 1000 == pytest.approx(km_osmnx, rel=0.002)
+    assert legazpi.n_arcs == pytest.approx(G.number_of_edges(), rel=0.15)
+    assert set(legazpi.classes) >= {"primary", "tertiary", "residential"}
+    assert np.isfinite(legazpi.lon).all() and (legazpi.travel_time_s > 0).all()
+    assert any("Rizal" in name for name in legazpi.names)
+
+
+def test_arrays_route_like_networkx(legazpi):
+    compiled = legazpi.compile()
+    G = legazpi.to_networkx()
+    rng = np.random.default_rng(0)
+    picks = rng.choice(legazpi.n_nodes, 8, replace=False)
+    D = distances(compiled, picks, picks)
+    ids = legazpi.osm_node
+    for i, s in enumerate(picks):
+        ref = nx.single_source_dijkstra_path_length(G, int(ids[s]), weight="travel_time")
+        for j, t in enumerate(picks):
+            assert D[i, j] == pytest.approx(ref.get(int(ids[t]), np.inf), rel=1e-9, abs=1e-3)
+
+
+def test_save_and_load(legazpi, tmp_path):
+    path = legazpi.save(tmp_path / "roads.npz")
+    back = load_road_arrays(path)
+    assert back.names == legazpi.names and back.classes == legazpi.classes
+    assert np.array_equal(back.tail, legazpi.tail) and np.allclose(back.travel_time_s, legazpi.travel_time_s)
+
+
+def test_bbox_clips(shared_data):
+    whole = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
+    part = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf", bbox=(123.70, 13.10, 123.76, 13.16))
+    assert 0 < part.n_arcs < whole.n_arcs
+    with pytest.raises(OSMError, match="no roads inside"):
+        road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf", bbox=(120.0, 14.0, 120.1, 14.1))
+
+
+def test_fetch_region_with_a_stand_in_download(shared_data, tmp_path):
+    region_dir = write_tiny_region(tmp_path / "bicol", **{"region.yaml": _bicol_yaml()})
+    region = load_region(region_dir)
+    calls = []
+
+    def fake_fetch(url, dest):
+        calls.append(url)
+        shutil.copy(shared_data / "osm_legazpi" / "legazpi.osm.pbf", dest)
+        return dest
+
+    out = tmp_path / "roads.npz"
+    arrays = fetch_region_roads(
+        region, out, url="https://example.invalid/albay.osm.pbf", cache_dir=tmp_path / "cache", fetch=fake_fetch
+    )
+    assert out.is_file() and arrays.n_arcs > 1000 and calls == ["https://example.invalid/albay.osm.pbf"]
+    fetch_region_roads(
+        region, out, url="https://example.invalid/albay.osm.pbf", cache_dir=tmp_path / "cache", fetch=fake_fetch
+    )
+    assert len(calls) == 1  # the download is cached
+
+
+def _bicol_yaml() -> str:
+    from .conftest import TINY_FILES
+
+    return TINY_FILES["region.yaml"].replace("bbox: [120.0, 14.0, 121.0, 15.0]", "bbox: [120.0, 13.0, 124.0, 15.0]")
+
+
+QC_ZONES = """\
+zone_id,name,region,province,lat,lon,population_2020,psgc_members,source
+quezon_city,Quezon City,NCR,Metro Manila,14.6466,121.0509,2960048,,PSA 2020
+cubao,Cubao,NCR,Metro Manila,14.6195,121.0530,100000,,test zone inside Quezon City
+marikina,Marikina,NCR,Metro Manila,14.6507,121.1029,456059,,PSA 2020
+"""
+
+
+@pytest.fixture(scope="module")
+def qc_region(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qc")
+    luzon = ROOT / "data" / "luzon"
+    for name in (
+        "region.yaml",
+        "calibration.csv",
+        "rail_lines.csv",
+        "rail_stations.csv",
+        "rail_interchanges.csv",
+        "road_nodes.csv",
+        "road_links.csv",
+        "economic_zones.csv",
+    ):
+        shutil.copy(luzon / name, folder / name)
+    (folder / "zones.csv").write_text(QC_ZONES)
+    (folder / "gateways.csv").write_text(
+        "gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source\n"
+        "naia,Ninoy Aquino International Airport,airport,,14.5086,121.0194,,,2,MNL,OpenFlights\n"
+    )
+    (folder / "economic_zones.csv").write_text("ez_id,name,lat,lon,area_ha,jobs,source\n")
+    return load_region(folder)
+
+
+def test_region_on_real_roads(qc_region, shared_data):
+    roads = load_roads(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
+    G = build_network(qc_region, roads=roads)
+    road_edges = [d for _, _, d in G.edges(data=True) if d["mode"] == "road"]
+    assert len(road_edges) == roads.number_of_edges()  # the OSM roads replace the strategic ones
+    assert all(d["source"].startswith("©") for d in road_edges)
+    # Quezon City is in Metro Manila: its roads carry the congestion factor (the outline is approximate)
+    inside = np.mean([d["congestion_area"] == "metro_manila" for d in road_edges])
+    assert inside > 0.95
+    assert "roads" in G.graph["provenance"]
+    trip = route(G, "Quezon City", "Marikina", mode="road")
+    assert 3 < trip.km < 15 and trip.legs[1].mode == "road"
+    # the region's rail lines and stations are joined to the real roads
+    any_trip = route(G, "Cubao", "Quezon City", mode="any")
+    assert any_trip.minutes <= route(G, "Cubao", "Quezon City", mode="road").minutes + 1e-9
+    times = travel_times(compile_network(G, "road"), ["z:quezon_city"], ["z:cubao", "z:marikina"])
+    assert np.isfinite(times).all()
+
+
+def test_zone_outside_the_real_roads_is_an_error(shared_data, tmp_path):
+    roads = load_roads(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
+    with pytest.raises(DataError, match="km from the nearest road junction"):
+        build_network(load_region("luzon"), roads=roads)
+
+
+def test_cli_routes_on_real_roads(capsys, shared_data, tmp_path):
+    from corridor.cli import main
+
+    arrays = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
+    path = arrays.save(tmp_path / "legazpi.npz")
+    code = main(["route", "13.1391,123.7438", "13.1575,123.7350", "--network", str(path), "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
