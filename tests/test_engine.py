@@ -274,3 +274,15 @@ def test_rescore_with_removals_needs_the_changed_network():
     base = compile_arrays(3, [0, 1], [1, 2], [1.0, 1.0])
     with pytest.raises(ValueError, match="pass the changed network"):
         rescore(base, np.zeros((1, 1)), np.array([0]), np.array([2]), Delta(0, [], [(0, 1)]))
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(max_examples=20, deadline=None)
+def test_few_targets_search_backwards_with_the_same_answer(seed):
+    tail, head, weight, _, _ = _random_arrays(seed, 40, 120)
+    compiled = compile_arrays(40, tail, head, weight)
+    everything = distances(compiled, np.arange(40), np.arange(40))
+    few = [3, 17, 29]
+    # the same paths summed in another order: equal to float precision, and unreachable alike
+    np.testing.assert_allclose(distances(compiled, np.arange(40), few), everything[:, few], rtol=1e-12)
+    np.testing.assert_allclose(distances(compiled, np.arange(40), few, reverse=True), everything[few, :].T, rtol=1e-12)

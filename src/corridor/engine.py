@@ -319,6 +319,9 @@ def distances(
     tgt = np.asarray(targets, dtype=np.int64)
     if len(src) == 0 or len(tgt) == 0:
         return np.empty((len(src), len(tgt)))
+    if backend == "scipy" and len(tgt) < len(src) // 2:
+        # a Dijkstra search reaches every node: search from the fewer side, on the reversed graph
+        return distances(compiled, tgt, src, backend=backend, workers=workers, reverse=not reverse).T
     if backend == "cch":
         compiled.cch()  # build before forking, so workers share it
     else:

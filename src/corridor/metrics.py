@@ -92,7 +92,7 @@ def compute_metrics(
     *,
     mode: str = "any",
     compiled: dict[str, CompiledNetwork] | None = None,
-    backend: str = "scipy",
+    backend: str | None = None,
 ) -> Metrics:
     """Compute every connectivity metric of a network.
 
@@ -107,9 +107,10 @@ def compute_metrics(
     compiled
         Compiled networks of G by mode, to reuse.
     backend
-        The shortest-path backend (see :func:`corridor.engine.distances`).
+        The shortest-path backend; ``settings.engine_backend`` when None.
     """
     settings = settings or Settings()
+    backend = backend or settings.engine_backend
     compiled = dict(compiled or {})
     cents = centroids(G)
     matrices = {}

@@ -157,7 +157,8 @@ class PortfolioScorer:
     settings, region
         As for :func:`corridor.scenario.apply_portfolio`.
     backend
-        Shortest-path backend for the base matrices and endpoint searches.
+        Shortest-path backend for the base matrices and endpoint searches;
+        ``settings.engine_backend`` when None.
     """
 
     def __init__(
@@ -166,23 +167,24 @@ class PortfolioScorer:
         *,
         settings: Settings | None = None,
         region: Region | None = None,
-        backend: str = "scipy",
+        backend: str | None = None,
     ) -> None:
         self.G = G
         self.settings = settings or Settings()
         self.region = region
-        self.backend = backend
+        self.backend = backend or self.settings.engine_backend
         self.modes = tuple(dict.fromkeys((*OD_MODES, "any")))
         self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}  # type: ignore[arg-type]
         self.cents = centroids(G)
         self.info = [dict(G.nodes[n]) for n in self.cents]
         self.base_matrices = {
-            m: travel_times(self.compiled[m], self.cents, self.cents, backend=backend) for m in self.modes
+            m: travel_times(self.compiled[m], self.cents, self.cents, backend=self.backend) for m in self.modes
         }
         self._sources = {m: np.array([c.out_index[n] for n in self.cents]) for m, c in self.compiled.items()}
         self._targets = {m: np.array([c.in_index[n] for n in self.cents]) for m, c in self.compiled.items()}
         self._caches = {
-            m: EndpointCache(c, self._sources[m], self._targets[m], backend=backend) for m, c in self.compiled.items()
+            m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
+            for m, c in self.compiled.items()
         }
         self._pieces: dict[tuple[str, tuple[str, ...]], Piece] = {}
         self.base = metrics_from_matrices(

@@ -11,7 +11,7 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -83,6 +83,12 @@ class Settings(BaseModel):
         Appraisal horizon.
     php_per_usd
         Exchange rate used to state costs in USD.
+    engine_backend
+        Shortest paths by ``scipy`` (compiled Dijkstra), ``cch`` (RoutingKit's
+        customizable contraction hierarchies, when installed) or ``auto``
+        (cch when installed). They agree to well under a second.
+    engine_workers
+        Processes for many-to-many searches on large networks (0: one per core).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -107,6 +113,8 @@ class Settings(BaseModel):
     discount_rate: float = Field(0.10, ge=0, lt=1)
     horizon_years: int = Field(30, ge=1, le=100)
     php_per_usd: float = Field(56.0, gt=0)
+    engine_backend: Literal["auto", "scipy", "cch"] = "auto"
+    engine_workers: int = Field(0, ge=0, le=256)
 
     @field_validator("speeds_kph")
     @classmethod
