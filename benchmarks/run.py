@@ -56,8 +56,10 @@ def _synthetic(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
     from scipy.sparse.csgraph import minimum_spanning_tree
     from scipy.spatial import Delaunay
 
-    barangays = gpd.read_file(SHARED / "faeldon_psgc_boundaries" / "corridor_barangays_r3_ncr_r4a_medres.geojson",
-                              columns=["pop_2020", "area_km2"])
+    barangays = gpd.read_file(
+        SHARED / "faeldon_psgc_boundaries" / "corridor_barangays_r3_ncr_r4a_medres.geojson",
+        columns=["pop_2020", "area_km2"],
+    )
     barangays = barangays[barangays.geometry.notna()].to_crs(32651)
     centre = barangays.geometry.representative_point()
     pop = barangays.pop_2020.fillna(0).to_numpy() + 1
@@ -80,7 +82,7 @@ def _synthetic(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
     keep = np.concatenate([np.flatnonzero(in_tree), extra])
     e, L = edges[keep], length[keep]
     # the longest tenth are arterials at 60 km/h, the rest local streets at 25-40 km/h
-    speed = np.where(L > np.quantile(L, 0.9), 60.0, rng.uniform(25, 40, len(L)))
+    speed = np.where(np.quantile(L, 0.9) < L, 60.0, rng.uniform(25, 40, len(L)))
     w = L / (speed / 3.6)
     lon, lat = Transformer.from_crs(32651, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
     tail = np.concatenate([e[:, 0], e[:, 1]])
@@ -145,10 +147,11 @@ def _networkx_od(graph: str, n_sources: int) -> tuple[float, bool]:
     """Seconds networkx would take for the 1,000 x 1,000 matrix, from a sample of sources."""
     import networkx as nx
 
-    compiled, zones, zone_in, _, _ = _load(graph)
+    compiled, zones, _zone_in, _, _ = _load(graph)
     G = nx.DiGraph()
-    G.add_weighted_edges_from(zip(compiled.tail.tolist(), compiled.head.tolist(), compiled.weight.tolist(),
-                                  strict=True))
+    G.add_weighted_edges_from(
+        zip(compiled.tail.tolist(), compiled.head.tolist(), compiled.weight.tolist(), strict=True)
+    )
     sample = zones[:n_sources]
     t0 = time.perf_counter()
     for s in sample:
@@ -195,7 +198,7 @@ def run_one(graph: str, backend: str) -> dict:
         "graph": graph,
         "synthetic": graph.startswith("synthetic"),
         "nodes": int(compiled.n),
-        "edges": int(len(compiled.tail)),
+        "edges": len(compiled.tail),
         "backend": backend,
         "workers": workers,
         "load_s": round(load_s, 3),

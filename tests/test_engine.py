@@ -190,11 +190,19 @@ def test_cch_equals_scipy_on_random_graphs(seed):
     assert np.allclose(np.nan_to_num(c, posinf=-1), np.nan_to_num(b.T, posinf=-1), atol=1e-9)
 
 
-def test_two_workers_give_the_same_matrix():
+def test_two_workers_give_the_same_matrix(monkeypatch):
+    import corridor.engine
+
+    monkeypatch.setattr(corridor.engine, "PARALLEL_MIN_NODES", 0)  # share even a small network's origins
     tail, head, weight, lon, lat = _random_arrays(3, 300, 1500)
     compiled = compile_arrays(300, tail, head, weight, lon=lon, lat=lat)
     idx = np.arange(300)
     assert np.array_equal(distances(compiled, idx, idx), distances(compiled, idx, idx, workers=2))
+    for backend in available_backends():
+        assert np.array_equal(
+            distances(compiled, idx, idx[:50], backend=backend),
+            distances(compiled, idx, idx[:50], backend=backend, workers=2),
+        )
 
 
 def test_unknown_backend():

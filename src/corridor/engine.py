@@ -56,6 +56,8 @@ __all__ = [
 BACKENDS = ("scipy", "cch")
 #: CCH weights are whole numbers: milliseconds keep every path exact to well under a second
 CCH_UNITS_PER_S = 1000
+#: below this many nodes, searches run in the calling process
+PARALLEL_MIN_NODES = 20_000
 
 
 def available_backends() -> list[str]:
@@ -328,6 +330,8 @@ def distances(
         _ = compiled.reverse if reverse else compiled.matrix
     job = _cch_rows if backend == "cch" else _scipy_rows
     workers = (os.cpu_count() or 1) if workers == 0 else workers
+    if compiled.n < PARALLEL_MIN_NODES:
+        workers = 1  # starting processes costs more than a small network's searches
     workers = max(1, min(workers, len(src) // 8 or 1))
     _WORKER["job"] = (compiled, tgt, reverse)
     try:

@@ -117,7 +117,7 @@ def compute_metrics(
     for m in dict.fromkeys((*OD_MODES, mode)):
         if m not in compiled:
             compiled[m] = compile_network(G, m)  # type: ignore[arg-type]
-        matrices[m] = travel_times(compiled[m], cents, cents, backend=backend)
+        matrices[m] = travel_times(compiled[m], cents, cents, backend=backend, workers=settings.engine_workers)
     info = [dict(G.nodes[n]) for n in cents]
     return metrics_from_matrices(info, matrices, settings, mode=mode, provenance=G.graph.get("provenance", {}))
 

@@ -418,25 +418,31 @@ def _add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
         a, b = node_id("station", str(ic["from_station"])), node_id("station", str(ic["to_station"]))
         if a not in G or b not in G:
             continue  # one side does not operate in the base year
-        for u, v in ((a, b), (b, a)):
-            du, dv = G.nodes[u], G.nodes[v]
-            wait = dv["headway_min"] * 60 / 2
-            length = float(np.hypot(*np.subtract(_metric_xy(du), _metric_xy(dv))))
-            G.add_edge(
-                u,
-                v,
-                link_id=f"interchange:{ic['from_station']}-{ic['to_station']}",
-                name=f"change to {dv['line_name']}",
-                mode="transfer",
-                link_class="rail_interchange",
-                length=length,
-                speed_kph=settings.walk_speed_kph,
-                travel_time=float(ic["walk_min"]) * 60 + wait,
-                wait_s=wait,
-                status="operating",
-                source=ic["source"],
-                geometry=LineString([(du["x"], du["y"]), (dv["x"], dv["y"])]),
-            )
+        connect_interchange(G, a, b, float(ic["walk_min"]), settings, source=str(ic["source"]))
+
+
+def connect_interchange(
+    G: nx.MultiDiGraph, a: Any, b: Any, walk_min: float, settings: Settings, *, source: str
+) -> None:
+    """Join two stations of different lines both ways: the walk, then half the boarded line's headway."""
+    for u, v in ((a, b), (b, a)):
+        du, dv = G.nodes[u], G.nodes[v]
+        wait = dv["headway_min"] * 60 / 2
+        G.add_edge(
+            u,
+            v,
+            link_id=f"interchange:{du['place_id']}-{dv['place_id']}",
+            name=f"change to {dv.get('line_name', dv.get('name'))}",
+            mode="transfer",
+            link_class="rail_interchange",
+            length=float(np.hypot(*np.subtract(_metric_xy(du), _metric_xy(dv)))),
+            speed_kph=settings.walk_speed_kph,
+            travel_time=walk_min * 60 + wait,
+            wait_s=wait,
+            status="operating",
+            source=source,
+            geometry=LineString([(du["x"], du["y"]), (dv["x"], dv["y"])]),
+        )
 
 
 def _connect_station(G: nx.MultiDiGraph, station: str, junction: str, dist_m: float, settings: Settings) -> None:

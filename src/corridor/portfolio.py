@@ -178,7 +178,10 @@ class PortfolioScorer:
         self.cents = centroids(G)
         self.info = [dict(G.nodes[n]) for n in self.cents]
         self.base_matrices = {
-            m: travel_times(self.compiled[m], self.cents, self.cents, backend=self.backend) for m in self.modes
+            m: travel_times(
+                self.compiled[m], self.cents, self.cents, backend=self.backend, workers=self.settings.engine_workers
+            )
+            for m in self.modes
         }
         self._sources = {m: np.array([c.out_index[n] for n in self.cents]) for m, c in self.compiled.items()}
         self._targets = {m: np.array([c.in_index[n] for n in self.cents]) for m, c in self.compiled.items()}

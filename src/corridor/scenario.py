@@ -26,6 +26,7 @@ from corridor.network import (
     _connect_station,
     _metric_xy,
     add_two_way,
+    connect_interchange,
     lonlat_to_metric,
     node_id,
     region_road_edges,
@@ -581,24 +582,7 @@ def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool)
         kind = rd.get("kind")
         dist = math.dist(xy, _metric_xy(rd))
         if kind == "station":
-            for u, v in ((ref_node, n), (n, ref_node)):
-                dv = G.nodes[v]
-                w = dv["headway_min"] * 60 / 2
-                G.add_edge(
-                    u,
-                    v,
-                    link_id=f"interchange:{G.nodes[u]['place_id']}-{dv['place_id']}",
-                    name=f"change to {dv.get('line_name', dv.get('name'))}",
-                    mode="transfer",
-                    link_class="rail_interchange",
-                    length=dist,
-                    speed_kph=settings.walk_speed_kph,
-                    travel_time=INTERCHANGE_WALK_MIN * 60 + w,
-                    wait_s=w,
-                    status="operating",
-                    source=ctx.project.source,
-                    geometry=LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (dv["x"], dv["y"])]),
-                )
+            connect_interchange(G, ref_node, n, INTERCHANGE_WALK_MIN, settings, source=ctx.project.source)
         elif kind in CENTROID_KINDS:
             _connect(
                 G,
