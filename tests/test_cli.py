@@ -209,3 +209,53 @@ def test_schema_export(capsys, tmp_path):
 def test_projects_listing(capsys):
     code, out, _ = run(capsys, "projects")
     assert code == 0 and "scmb_freight_rail" in out and "pre_feasibility" in out
+
+
+def test_fetch_needs_region_or_place(capsys, tmp_path):
+    code, _, err = run(capsys, "fetch", "--out", str(tmp_path / "r.npz"))
+    assert code == 2 and "give --region NAME" in err
+
+
+def test_commands_on_real_roads(capsys, shared_data, tmp_path):
+    from corridor.osm_arrays import road_arrays_from_pbf
+
+    # a tiny region pack whose box holds the Legazpi extract
+    from .conftest import TINY_FILES, write_tiny_region
+
+    yaml_text = TINY_FILES["region.yaml"].replace(
+        "bbox: [120.0, 14.0, 121.0, 15.0]", "bbox: [123.5, 12.9, 124.2, 13.4]"
+    )
+    zones = (
+        "zone_id,name,region,province,lat,lon,population_2020,psgc_members,source\n"
+        "centre,Legazpi centre,R5,Albay,13.1391,123.7438,100000,,test\n"
+        "airport,Legazpi airport area,R5,Albay,13.1575,123.7350,20000,,test\n"
+    )
+    gateways = (
+        "gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source\n"
+        "legazpi_port,Legazpi port,seaport,,13.1480,123.7560,,,48,PH LGP,NGA World Port Index\n"
+    )
+    folder = write_tiny_region(
+        tmp_path / "albay",
+        **{
+            "region.yaml": yaml_text.replace(
+                "gateway_groups:\n  - {id: harbour, name: Tiny Harbour, type: seaport, source: test}\n", ""
+            ),
+            "zones.csv": zones,
+            "gateways.csv": gateways,
+            "economic_zones.csv": "ez_id,name,lat,lon,area_ha,jobs,source\n",
+            "rail_stations.csv": "station_id,line_id,seq,name,lat,lon,status,source\n",
+            # the pack's own strategic roads, which --roads replaces
+            "road_nodes.csv": "node_id,name,lat,lon,source\na,A,13.14,123.74,test\nb,B,13.16,123.73,test\n",
+            "road_links.csv": "link_id,from_node,to_node,name,link_class,lanes,speed_kph,oneway,status,via,source\n"
+            "x1,a,b,Main road,primary,2,,no,operating,,test\n",
+        },
+    )
+    roads = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf").save(tmp_path / "roads.npz")
+    code, out, err = run(
+        capsys, "route", "Legazpi centre", "Legazpi port", "--region", str(folder), "--roads", str(roads), "--json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["km"] < 6 and {leg["mode"] for leg in data["legs"]} >= {"road"}
+    code, out, err = run(capsys, "info", "--region", str(folder), "--roads", str(roads))
+    assert code == 0, err

@@ -411,7 +411,18 @@ def fetch_region_roads(
     pbf = cache / url.rsplit("/", 1)[-1]
     if not pbf.is_file():
         (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
-    arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
+    if not progress:
+        arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
+    else:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        with Progress(SpinnerColumn(), TextColumn("reading {task.description}: {task.completed:,} ways")) as bar:
+            task = bar.add_task(pbf.name, total=None)
+
+            def report(stage: str, ways: int) -> None:
+                bar.update(task, description=f"{pbf.name} ({stage})", completed=ways)
+
+            arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox), progress=report)
     arrays.save(out)
     return arrays
 
