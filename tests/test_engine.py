@@ -276,6 +276,11 @@ def test_rescore_removing_or_slowing_links_equals_a_full_recomputation(seed, dro
     assert np.array_equal(np.isinf(fast), np.isinf(full))
     assert np.abs(fast[np.isfinite(fast)] - full[np.isfinite(full)]).max(initial=0) < 1e-6
     assert np.all(fast >= D0 - 1e-9)  # a closure never shortens a trip
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from(zip(changed.tail.tolist(), changed.head.tolist(), changed.weight.tolist(), strict=True))
+    ref = nx.single_source_dijkstra_path_length(G, int(sources[0]))
+    assert fast[0] == pytest.approx([ref.get(int(t), math.inf) for t in targets], abs=1e-6)
 
 
 def test_rescore_with_removals_needs_the_changed_network():
