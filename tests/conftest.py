@@ -15,6 +15,19 @@ from corridor.region import Region
 from corridor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the attributes every edge of a corridor network carries
+EDGE_KEYS = {
+    "length",
+    "speed_kph",
+    "travel_time",
+    "mode",
+    "link_class",
+    "name",
+    "status",
+    "link_id",
+    "geometry",
+    "source",
+}
 SHARED_DATA = Path(os.environ.get("CORRIDOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 TINY_FILES = {

@@ -11,20 +11,7 @@ from corridor import DataError, build_network, load_region, route
 from corridor.network import edge_in_mode, node_id
 from corridor.settings import Settings
 
-from .conftest import write_tiny_region
-
-EDGE_KEYS = {
-    "length",
-    "speed_kph",
-    "travel_time",
-    "mode",
-    "link_class",
-    "name",
-    "status",
-    "link_id",
-    "geometry",
-    "source",
-}
+from .conftest import EDGE_KEYS, write_tiny_region
 
 
 def test_schema_on_every_edge(tiny_graph):

@@ -10,20 +10,9 @@ from corridor.engine import compile_network, travel_times
 from corridor.errors import DataFileNotFound, OSMError
 from corridor.osm import graph_from_file
 
-pytestmark = pytest.mark.realdata
+from .conftest import EDGE_KEYS
 
-EDGE_KEYS = {
-    "length",
-    "speed_kph",
-    "travel_time",
-    "mode",
-    "link_class",
-    "name",
-    "status",
-    "link_id",
-    "geometry",
-    "source",
-}
+pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from corridor import DataError, load_region
 from corridor.errors import DataFileNotFound
 from corridor.region import METRIC_CRS, STATUSES
 
-from .conftest import write_tiny_region
+from .conftest import TINY_FILES, write_tiny_region
 
 # PSA 2020 census totals of the corridor's regions (LUZON_FACTS S62-S64)
 PSA_2020 = {"III": 12_422_172, "NCR": 13_484_462, "IV-A": 16_195_042}
@@ -265,8 +265,6 @@ def test_unknown_gateway_group(tmp_path):
 
 
 def test_region_yaml_unknown_key(tmp_path):
-    from .conftest import TINY_FILES
-
     text = TINY_FILES["region.yaml"] + "colour: blue\n"
     message = _error(write_tiny_region(tmp_path / "r", **{"region.yaml": text}))
     assert "region.yaml" in message and "colour" in message
@@ -274,11 +272,4 @@ def test_region_yaml_unknown_key(tmp_path):
 
 TINY_LINKS_HEADER = "link_id,from_node,to_node,name,link_class,lanes,speed_kph,oneway,status,via,source\n"
 TINY_ZONES_HEADER = "zone_id,name,region,province,lat,lon,population_2020,psgc_members,source\n"
-TINY_FILES_NODES = """\
-node_id,name,lat,lon,source
-a,Junction A,14.50,120.20,test
-b,Junction B,14.50,120.50,test
-c,Junction C,14.50,120.80,test
-d,Junction D,14.40,120.50,test
-e,Junction E,14.70,120.80,test
-"""
+TINY_FILES_NODES = TINY_FILES["road_nodes.csv"]

@@ -702,10 +702,8 @@ def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
         project=ctx.project.id,
     )
     j, dist = ctx.nearest_junction(_metric_xy(G.nodes[n]))
-    before = set(G.out_edges(n, keys=True)) | set(G.in_edges(n, keys=True))
     _connect(G, n, j, dist, ctx.settings.gateway_access_speed_kph, "gateway_access", attaches="road", wait_in_s=0.0)
-    after = set(G.out_edges(n, keys=True)) | set(G.in_edges(n, keys=True))
-    ctx.scenario.add_edges(sorted(after - before, key=str))
+    ctx.scenario.add_edges(_incident_edges(G, n))  # the node is new: all its edges are
 
 
 def _apply_new_node(ctx: _Context, edit: NewNode) -> None:
