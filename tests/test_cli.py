@@ -259,3 +259,12 @@ def test_commands_on_real_roads(capsys, shared_data, tmp_path):
     assert data["km"] < 6 and {leg["mode"] for leg in data["legs"]} >= {"road"}
     code, out, err = run(capsys, "info", "--region", str(folder), "--roads", str(roads))
     assert code == 0, err
+
+
+def test_map_with_projects_built(capsys, tmp_path):
+    out_file = tmp_path / "with.html"
+    code, _, err = run(capsys, "map", "--projects", "nscr_tutuban_malolos,bcib", "--out", str(out_file))
+    assert code == 0, err
+    text = out_file.read_text()
+    assert "Rail: NSCR (North)" in text and "Bataan–Cavite Interlink Bridge" in text
+    assert "base network 2025" not in text and "network with nscr_tutuban_malolos+bcib" in text

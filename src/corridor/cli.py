@@ -190,12 +190,25 @@ def map_cmd(
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", "-p", help="Draw the network with this portfolio built.")
+    ] = None,
+    projects: Annotated[
+        str | None, typer.Option("--projects", help="Draw the network with these catalog projects built.")
+    ] = None,
 ) -> None:
-    """Write the interactive map of the base network (zones, gateways, roads, rail)."""
+    """Write the interactive map of the network (zones, gateways, roads, rail), base or with projects built."""
     from corridor.maps import base_map, save_map
 
-    reg, _, G = _load(region, settings, roads)
-    path = save_map(base_map(G, reg), out)
+    reg, cfg, G = _load(region, settings, roads)
+    chosen = _portfolio(reg, portfolio, projects)
+    title = None
+    if chosen is not None:
+        from corridor.scenario import apply_portfolio
+
+        G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
+        title = f"{reg.title}: {reg.base_year} network with {chosen.name}"
+    path = save_map(base_map(G, reg, title=title), out)
     console.print(f"wrote {path}")
 
 

@@ -36,6 +36,8 @@ GATEWAY_STYLE = {
     "dry_port": ("truck", "gray"),
 }
 ZONE_COLOUR = "#2c7fb8"
+#: colours for lines a project adds (the region's own lines have theirs)
+_PALETTE = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#1f77b4"]
 EZ_COLOUR = "purple"
 
 LAYER_NAMES = {
@@ -215,10 +217,13 @@ def base_map(G: nx.MultiDiGraph, region: Region | None = None, *, title: str | N
     if region is not None:
         line_names = region.rail_lines["name"].to_dict()
         line_colours = region.rail_lines["color"].to_dict()
+    new_lines = {k for k in rails if not line_colours.get(k)}
     for line_id in sorted(rails):
         edges = rails[line_id]
         name = line_names.get(line_id, edges[0][2].get("name", str(line_id)))
-        colour = line_colours.get(line_id) or "#333333"
+        if not line_colours.get(line_id):
+            line_colours[line_id] = _PALETTE[len([k for k in rails if k in new_lines and k < line_id]) % len(_PALETTE)]
+        colour = line_colours[line_id]
         layer = folium.FeatureGroup(name=f"Rail: {name}", show=True)
         stations: set[Any] = set()
         for u, v, d in edges:
