@@ -39,23 +39,14 @@ def test_apply_then_revert_returns_the_base(luzon, luzon_graph):
 
 
 def test_revert_restores_closures_and_upgrades(tiny_graph):
-    p = Project.model_validate(
-        {
-            "id": "mix",
-            "name": "Mix",
-            "category": "road",
-            "cost_usd": 1,
-            "price_year": 2025,
-            "status": "proposal",
-            "opening_year": 2030,
-            "source": "t",
-            "edits": [
-                {"type": "upgrade", "select": {"links": ["t1"]}, "speed_kph": 90, "lanes": 4},
-                {"type": "close", "select": {"links": ["x2"]}},
-                {"type": "investment", "place": "park", "jobs": 100},
-                {"type": "gateway_upgrade", "gateway": "field", "handling_h": 1, "capacity": 10},
-            ],
-        }
+    p = _project(
+        "mix",
+        [
+            {"type": "upgrade", "select": {"links": ["t1"]}, "speed_kph": 90, "lanes": 4},
+            {"type": "close", "select": {"links": ["x2"]}},
+            {"type": "investment", "place": "park", "jobs": 100},
+            {"type": "gateway_upgrade", "gateway": "field", "handling_h": 1, "capacity": 10},
+        ],
     )
     scenario = apply_portfolio(tiny_graph, Portfolio(name="mix", projects=(p,)))
     assert not scenario.only_improves

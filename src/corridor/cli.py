@@ -6,6 +6,7 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -130,7 +131,7 @@ def route(
         from corridor.osm_arrays import load_roads
 
         cfg = load_settings(settings)
-        with err_console.status(f"reading {network}", spinner="dots") if not as_json else _null():
+        with err_console.status(f"reading {network}", spinner="dots") if not as_json else contextlib.nullcontext():
             G = load_roads(network, cfg)
     else:
         reg, cfg, G = _load(region, settings, roads)
@@ -172,14 +173,6 @@ def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
         ids = [p.strip() for p in projects.split(",") if p.strip()]
         return portfolio_from_ids(ids, load_catalog(reg.path))
     return None
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 @app.command("map")

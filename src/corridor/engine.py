@@ -396,23 +396,6 @@ class Delta:
     better: list[tuple[int, int, float]] = field(default_factory=list)
     worse: list[tuple[int, int]] = field(default_factory=list)
 
-    @staticmethod
-    def combine(base_n: int, deltas: Iterable[Delta]) -> tuple[Delta, list[int]]:
-        """One delta for several, new indices renumbered in order; also each delta's offset."""
-        out = Delta()
-        offsets = []
-        for d in deltas:
-            offset = out.new_nodes
-            offsets.append(offset)
-
-            def shift(i: int, off: int = offset) -> int:
-                return i + off if i >= base_n else i
-
-            out.better += [(shift(a), shift(b), w) for a, b, w in d.better]
-            out.worse += [(shift(a), shift(b)) for a, b in d.worse]
-            out.new_nodes += d.new_nodes
-        return out, offsets
-
 
 class EndpointCache:
     """Base distances between fixed origins/destinations and changed-link endpoints, kept across portfolios."""

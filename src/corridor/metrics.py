@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from corridor.engine import CompiledNetwork, compile_network, travel_times
+from corridor.network import CENTROID_KINDS
 from corridor.settings import Settings
 
 __all__ = [
@@ -83,7 +84,7 @@ class Metrics:
 
 def centroids(G: nx.MultiDiGraph) -> list[Any]:
     """The zones, gateways and economic zones of a network, in graph order."""
-    return [n for n, d in G.nodes(data=True) if d.get("kind") in {"zone", "gateway", "economic_zone"}]
+    return [n for n, d in G.nodes(data=True) if d.get("kind") in CENTROID_KINDS]
 
 
 def compute_metrics(
