@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 
 from corridor import NoRouteError, route
 from corridor.engine import compile_network, travel_times
-from corridor.network import PlaceIndex
+from corridor.places import PlaceIndex
 
 
 def _graph(n: int, edges: list[tuple[int, int, float]], centroids: set[int] = frozenset()) -> nx.MultiDiGraph:

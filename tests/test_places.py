@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corridor import OutsideRegionError, PlaceIndex, PlaceNotFound
-from corridor.network import normalise_name
+from corridor.places import normalise_name
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from shapely.geometry import LineString
 
 from corridor import route
 from corridor.engine import compile_network, travel_times
-from corridor.network import lonlat_to_metric
+from corridor.geo import to_metric as lonlat_to_metric
 from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
 from corridor.scenario import apply_portfolio, ordered_projects
 

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 
-__version__ = "0.1.0"
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-# The public API; imported after __version__, which the modules record in provenance.
-from corridor.engine import Route, compile_network, route, travel_times  # noqa: E402
-from corridor.errors import (  # noqa: E402
+from corridor._version import __version__
+from corridor.engine import Route, compile_network, route, travel_times
+from corridor.errors import (
     CorridorError,
     DataError,
     NoRouteError,
@@ -28,13 +25,16 @@ from corridor.errors import (  # noqa: E402
     ScenarioError,
     SettingsError,
 )
-from corridor.metrics import Metrics, compute_metrics  # noqa: E402
-from corridor.network import PlaceIndex, build_network  # noqa: E402
-from corridor.portfolio import ScoreResult, compare, score  # noqa: E402
-from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids  # noqa: E402
-from corridor.region import Region, load_region  # noqa: E402
-from corridor.scenario import Scenario, apply_portfolio  # noqa: E402
-from corridor.settings import Settings, load_settings  # noqa: E402
+from corridor.metrics import Metrics, compute_metrics
+from corridor.network import build_network
+from corridor.places import PlaceIndex
+from corridor.portfolio import PortfolioScorer, ScoreResult, compare, score
+from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.region import Region, load_region
+from corridor.scenario import Scenario, apply_portfolio
+from corridor.settings import Settings, load_settings
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "CorridorError",
@@ -46,6 +46,7 @@ __all__ = [
     "PlaceNotFound",
     "Portfolio",
     "PortfolioError",
+    "PortfolioScorer",
     "Project",
     "ProjectError",
     "Region",

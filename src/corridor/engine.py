@@ -17,6 +17,9 @@ destination could use them.
 Zones, gateways and economic zones are centroids: trips start and end at
 them but never pass through them. Each centroid gets two indices, one that
 edges leave and one that edges enter, so no path can use one as a shortcut.
+:class:`CompiledNetwork` owns this mapping from graph nodes to indices, for
+the base network and for the nodes a scenario adds (:meth:`CompiledNetwork.delta`
+turns the :class:`~corridor.scenario.Effect` of projects into a :class:`Delta`).
 """
 
 from __future__ import annotations
@@ -35,13 +38,16 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import csgraph_from_dense, dijkstra, floyd_warshall
 
-from corridor.errors import NoRouteError, PlaceNotFound
-from corridor.network import CENTROID_KINDS, MODES, Mode, Place, PlaceIndex, edge_in_mode
+from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
+from corridor.network import CENTROID_KINDS, MODES, Mode, edge_in_mode
+from corridor.places import Place, PlaceIndex
+from corridor.scenario import Effect
 
 __all__ = [
     "BACKENDS",
     "CompiledNetwork",
     "Delta",
+    "Indices",
     "Leg",
     "Route",
     "available_backends",
@@ -49,6 +55,7 @@ __all__ = [
     "compile_network",
     "distances",
     "rescore",
+    "resolve_backend",
     "route",
     "travel_times",
 ]
@@ -70,13 +77,27 @@ def available_backends() -> list[str]:
     return [*out, "cch"]
 
 
-def _resolve_backend(backend: str) -> str:
+def resolve_backend(backend: str) -> str:
+    """The backend that will run for a setting of ``engine_backend``.
+
+    Raises
+    ------
+    SettingsError
+        An unknown backend, or ``cch`` without the ``routingkit-cch`` package.
+    """
     if backend == "auto":
         return available_backends()[-1]
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)} or 'auto', got {backend!r}")
+        raise SettingsError(
+            f"backend must be one of {', '.join(BACKENDS)} or 'auto'", field="engine_backend", value=backend
+        )
     if backend == "cch" and "cch" not in available_backends():
-        raise ValueError("the cch backend needs the routingkit-cch package (pip install routingkit-cch)")
+        raise SettingsError(
+            "the cch backend needs the routingkit-cch package, which is not installed",
+            field="engine_backend",
+            value=backend,
+            allowed="scipy or auto, or install routingkit-cch (pip install 'corridor[fast]')",
+        )
     return backend
 
 
@@ -143,6 +164,47 @@ class CompiledNetwork:
             raise KeyError((a, b))
         return pos
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the arrays only; the CSR matrices and the hierarchy are rebuilt on first use."""
+        state = dict(self.__dict__)
+        state.update(_csr=None, _csr_t=None, _cch=None)
+        return state
+
+    def indices(self, new_nodes: Sequence[tuple[Any, dict[str, Any]]] = ()) -> Indices:
+        """The index of every node, with ``new_nodes`` (of a scenario) numbered after the base ones.
+
+        A new centroid gets two indices, like a base one: one that edges
+        leave, one that edges enter.
+        """
+        new_out: dict[Any, int] = {}
+        new_in: dict[Any, int] = {}
+        nxt = self.n
+        for node, attrs in new_nodes:
+            new_out[node] = new_in[node] = nxt
+            nxt += 1
+            if attrs.get("kind") in CENTROID_KINDS:
+                new_in[node] = nxt
+                nxt += 1
+        return Indices(self, new_out, new_in, nxt - self.n)
+
+    def delta(self, effects: Sequence[Effect]) -> tuple[Delta, Indices]:
+        """The :class:`Delta` of these projects' effects on this network's mode, and the indices it uses.
+
+        Parameters
+        ----------
+        effects
+            What each project did (:meth:`corridor.scenario.Scenario.effect`);
+            arcs of other modes are left out.
+        """
+        indices = self.indices([node for effect in effects for node in effect.nodes])
+        better = [
+            (indices.out(a.u), indices.into(a.v), a.time_s)
+            for effect in effects
+            for a in effect.better.get(self.mode, ())
+        ]
+        worse = [(indices.out(a.u), indices.into(a.v)) for effect in effects for a in effect.worse.get(self.mode, ())]
+        return Delta(new_nodes=indices.added, better=better, worse=worse), indices
+
     def cch(self) -> Any:
         """The CCH index and metric (built on first use: seconds to a minute on a million nodes)."""
         if self._cch is None:
@@ -160,10 +222,38 @@ class CompiledNetwork:
         return self._cch
 
 
+@dataclass(frozen=True)
+class Indices:
+    """Graph node -> index in a compiled network, base nodes and a scenario's new ones.
+
+    Attributes
+    ----------
+    added
+        How many indices the new nodes take (``compiled.n`` and up).
+    """
+
+    compiled: CompiledNetwork
+    new_out: dict[Any, int]
+    new_in: dict[Any, int]
+    added: int
+
+    def out(self, node: Any) -> int:
+        """The index that paths leave ``node`` from."""
+        return self.new_out[node] if node in self.new_out else self.compiled.out_index[node]
+
+    def into(self, node: Any) -> int:
+        """The index that paths enter ``node`` at."""
+        return self.new_in[node] if node in self.new_in else self.compiled.in_index[node]
+
+
 def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
     bad = ~np.isfinite(weights) | (weights < 0)
     if bad.any():
-        raise ValueError(f"{what}: {int(bad.sum())} arcs have no valid travel time (first: {weights[bad][0]!r})")
+        raise EngineError(
+            f"{int(bad.sum())} arcs of {what} have no valid travel time",
+            value=float(weights[bad][0]),
+            allowed="finite seconds >= 0",
+        )
     # csgraph drops explicit zeros from sparse input, so floor weights at 1 ms
     return np.maximum(weights.astype(float), 1e-3)
 
@@ -224,7 +314,7 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
         An unknown mode, or an edge without a finite, non-negative weight.
     """
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise EngineError("unknown travel mode", field="mode", value=mode, allowed=MODES)
     nodes: list[Any] = list(G.nodes)
     out_index = {n: i for i, n in enumerate(nodes)}
     in_index = dict(out_index)
@@ -237,8 +327,15 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
         if not edge_in_mode(d, mode):
             continue
         w = d.get(weight)
-        if w is None or not np.isfinite(w) or w < 0:
-            raise ValueError(f"edge {u!r}->{v!r} (link {d.get('link_id')!r}) has no valid {weight}: {w!r}")
+        if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
+            raise EngineError(
+                f"edge {u!r}->{v!r} has no valid {weight}",
+                subject="link",
+                id=d.get("link_id"),
+                field=weight,
+                value=w,
+                allowed="finite seconds >= 0",
+            )
         tails.append(out_index[u])
         heads.append(in_index[v])
         weights.append(float(w))
@@ -260,33 +357,53 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
 
 # ------------------------------------------------------------------ distances
 
-_WORKER: dict[str, Any] = {}
+
+@dataclass
+class _Job:
+    """What a worker searches: the network, the target indices and the direction."""
+
+    compiled: CompiledNetwork
+    targets: np.ndarray
+    reverse: bool
+    backend: str
+
+    def rows(self, sources: np.ndarray) -> np.ndarray:
+        if self.backend == "cch":
+            return self._cch_rows(sources)
+        matrix = self.compiled.reverse if self.reverse else self.compiled.matrix
+        return np.atleast_2d(dijkstra(matrix, directed=True, indices=sources))[:, self.targets]
+
+    def _cch_rows(self, sources: np.ndarray) -> np.ndarray:
+        import routingkit_cch as rk
+
+        _, metric = self.compiled.cch()
+        out = np.empty((len(sources), len(self.targets)))
+        pinned = [int(t) for t in self.targets]
+        if self.reverse:
+            many_to_one = rk.CCHManyToOne(metric, pinned)
+            for i, s in enumerate(sources):
+                out[i] = [math.inf if v is None else v for v in many_to_one.distances_to(int(s))]
+            del many_to_one  # the metric stays borrowed while a query lives
+        else:
+            one_to_many = rk.CCHOneToMany(metric, pinned)
+            for i, s in enumerate(sources):
+                out[i] = [math.inf if v is None else v for v in one_to_many.distances_from(int(s))]
+            del one_to_many
+        return out / CCH_UNITS_PER_S
 
 
-def _scipy_rows(sources: np.ndarray) -> np.ndarray:
-    compiled, targets, reverse = _WORKER["job"]
-    matrix = compiled.reverse if reverse else compiled.matrix
-    return np.atleast_2d(dijkstra(matrix, directed=True, indices=sources))[:, targets]
+# The job a pool's worker process runs, set once per process by the pool's initializer.
+_worker_job: _Job | None = None
 
 
-def _cch_rows(sources: np.ndarray) -> np.ndarray:
-    import routingkit_cch as rk
+def _init_worker(job: _Job) -> None:
+    global _worker_job
+    _worker_job = job
 
-    compiled, targets, reverse = _WORKER["job"]
-    _, metric = compiled.cch()
-    out = np.empty((len(sources), len(targets)))
-    pinned = [int(t) for t in targets]
-    if reverse:
-        many_to_one = rk.CCHManyToOne(metric, pinned)
-        for i, s in enumerate(sources):
-            out[i] = [math.inf if v is None else v for v in many_to_one.distances_to(int(s))]
-        del many_to_one  # the metric stays borrowed while a query lives
-    else:
-        one_to_many = rk.CCHOneToMany(metric, pinned)
-        for i, s in enumerate(sources):
-            out[i] = [math.inf if v is None else v for v in one_to_many.distances_from(int(s))]
-        del one_to_many
-    return out / CCH_UNITS_PER_S
+
+def _worker_rows(sources: np.ndarray) -> np.ndarray:
+    assert _worker_job is not None, "the pool's initializer sets the job"
+    return _worker_job.rows(sources)
 
 
 def distances(
@@ -316,7 +433,7 @@ def distances(
         sources x targets (``d(target, source)``): for the many-to-one side of
         re-scoring.
     """
-    backend = _resolve_backend(backend)
+    backend = resolve_backend(backend)
     src = np.asarray(sources, dtype=np.int64)
     tgt = np.asarray(targets, dtype=np.int64)
     if len(src) == 0 or len(tgt) == 0:
@@ -328,21 +445,18 @@ def distances(
         compiled.cch()  # build before forking, so workers share it
     else:
         _ = compiled.reverse if reverse else compiled.matrix
-    job = _cch_rows if backend == "cch" else _scipy_rows
+    job = _Job(compiled, tgt, reverse, backend)
     workers = (os.cpu_count() or 1) if workers == 0 else workers
     if compiled.n < PARALLEL_MIN_NODES:
         workers = 1  # starting processes costs more than a small network's searches
     workers = max(1, min(workers, len(src) // 8 or 1))
-    _WORKER["job"] = (compiled, tgt, reverse)
-    try:
-        if workers == 1 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-            return job(src)
-        chunks = np.array_split(src, workers)
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            return np.vstack(list(pool.map(job, chunks)))
-    finally:
-        _WORKER.pop("job", None)
+    if workers == 1 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+        return job.rows(src)
+    # forked workers inherit the job (and a built hierarchy) through the initializer, unpickled
+    chunks = np.array_split(src, workers)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(job,)) as pool:
+        return np.vstack(list(pool.map(_worker_rows, chunks)))
 
 
 def travel_times(
@@ -364,7 +478,7 @@ def travel_times(
     """
     for n in (*origins, *destinations):
         if n not in compiled.out_index:
-            raise PlaceNotFound(f"node {n!r} is not in the network")
+            raise PlaceNotFound("is not a node of the network", subject="node", id=str(n))
     if not origins or not destinations:
         return np.empty((len(origins), len(destinations)))
     src = [compiled.out_index[n] for n in origins]
@@ -406,7 +520,7 @@ class EndpointCache:
         self.compiled = compiled
         self.sources = np.asarray(sources, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.int64)
-        self.backend = _resolve_backend(backend)
+        self.backend = resolve_backend(backend)
         self.index: dict[int, int] = {}  # endpoint -> row of the arrays below
         self.to_ = np.empty((0, len(self.sources)))  # d(sources, x), one row per endpoint
         self.from_ = np.empty((0, len(self.targets)))  # d(x, targets)
@@ -487,7 +601,7 @@ def rescore(
     cache = cache or EndpointCache(compiled, sources, targets, backend=backend)
     if delta.worse:
         if scenario is None:
-            raise ValueError("links were removed or slowed: pass the changed network as scenario=")
+            raise EngineError("links were removed or slowed: pass the changed network (scenario=)")
         return _rescore_worse(
             compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
         )
@@ -678,9 +792,9 @@ def route(
     dst = destination if isinstance(destination, Place) else places.resolve(destination, mode=mode)
     compiled = compiled or compile_network(G, mode)
     if compiled.mode != mode:
-        raise ValueError(f"compiled network is for mode {compiled.mode!r}, not {mode!r}")
+        raise EngineError(f"the compiled network is for mode {compiled.mode!r}", field="mode", value=mode)
     if compiled.edge_keys is None:
-        raise ValueError("route needs a network compiled from a graph (compile_network), not from arrays")
+        raise EngineError("a route needs a network compiled from a graph (compile_network), not from arrays")
     provenance = dict(G.graph.get("provenance", {}))
     if set(src.nodes) & set(dst.nodes):
         return Route(src, dst, mode, 0.0, 0.0, (src.nodes[0],), (), (), provenance)
@@ -690,8 +804,8 @@ def route(
     best = min(targets, key=lambda t: dist[t])
     if not np.isfinite(dist[best]):
         raise NoRouteError(
-            f"no {mode} route from {src.name!r} to {dst.name!r}: they are not connected on this "
-            "mode" + ("; try --mode any" if mode != "any" else "")
+            f"no {mode} route from {src.name!r} to {dst.name!r}: they are not connected on this mode"
+            + ("; mode 'any' combines road and rail" if mode != "any" else "")
         )
     path_idx = [int(best)]
     while pred[path_idx[-1]] >= 0:  # sources have no predecessor (-9999)

@@ -27,8 +27,11 @@ from corridor.network import CENTROID_KINDS
 from corridor.settings import Settings
 
 __all__ = [
+    "HEADLINES",
+    "RELATIVE_KEYS",
     "SUMMARY_LABELS",
     "THRESHOLDS_MIN",
+    "Headline",
     "Metrics",
     "centroids",
     "compute_metrics",
@@ -48,9 +51,49 @@ SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "pop_within_120_min_seaport": ("people within 120 min of a seaport", "people", 1),
     "market_access_pop": ("market access to population (pop-weighted mean)", "people", 1),
     "market_access_jobs": ("market access to jobs (pop-weighted mean)", "jobs", 1),
-    "gateway_od_mean_min": ("mean time between gateways and economic zones", "min", -1),
+    "gateway_od_mean_min": ("mean time between the base network's gateways and economic zones", "min", -1),
     "unreachable_pairs": ("unreachable place pairs (best mode)", "pairs", -1),
 }
+#: summary keys whose change is reported as a fraction of the base value
+RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs"})
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A column of the comparison table: which summary change it shows, and how.
+
+    Attributes
+    ----------
+    column
+        The column name (units in the name).
+    key
+        The summary key whose change it shows; None for the cost.
+    title
+        The column's heading in tables and reports.
+    scale
+        Multiplier from the change (or cost in USD) to the column's unit.
+    better
+        -1 when lower is better, +1 when higher is.
+    """
+
+    column: str
+    key: str | None
+    title: str
+    scale: float
+    better: int
+
+
+#: The comparison table's columns: the one label table for every headline.
+HEADLINES: tuple[Headline, ...] = (
+    Headline("cost_usd_bn", None, "cost (USD bn)", 1e-9, -1),
+    Headline("d_to_seaport_min", "avg_to_seaport_min", "Δ to seaport (min)", 1.0, -1),
+    Headline("d_to_airport_min", "avg_to_airport_min", "Δ to airport (min)", 1.0, -1),
+    Headline("d_door_to_ship_h", "avg_door_to_ship_h", "Δ door-to-ship (h)", 1.0, -1),
+    Headline("d_pop_90min_port_m", "pop_within_90_min_seaport", "Δ pop ≤90 min of port (M)", 1e-6, 1),
+    Headline("d_market_access_pop_pct", "market_access_pop", "Δ market access pop (%)", 100.0, 1),
+    Headline("d_market_access_jobs_pct", "market_access_jobs", "Δ market access jobs (%)", 100.0, 1),
+    Headline("d_gateway_od_min", "gateway_od_mean_min", "Δ gateway OD (min)", 1.0, -1),
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +183,7 @@ class _Arrays:
     ma_pop: np.ndarray
     ma_jobs: np.ndarray
     t: np.ndarray  # zones x all centroids, minutes
+    in_base: list[bool]  # per place: part of the base network (not added by a project)
 
 
 def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settings: Settings, mode: str) -> _Arrays:
@@ -181,16 +225,20 @@ def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settin
         ma_jobs = (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
     else:
         ma_jobs = np.zeros(len(zones))
-    return _Arrays(labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, t)
+    in_base = [nodes[i].get("project") is None for i in places]
+    return _Arrays(labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, t, in_base)
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
     total = a.pop.sum()
     best = np.minimum.reduce([a.od[m] for m in OD_MODES]) if a.places else np.empty((0, 0))
     off = ~np.eye(len(a.places), dtype=bool)
-    pairs = best[off]
+    finite_all = np.isfinite(best[off])
+    unreachable = int((~finite_all).sum()) + sum(int((~np.isfinite(a.to[k])).sum()) for k in ("seaport", "airport"))
+    # the mean over the base network's places only, so a new gateway never shifts it by being averaged in
+    base = np.array(a.in_base, dtype=bool)
+    pairs = best[off & base[:, None] & base[None, :]]
     finite = np.isfinite(pairs)
-    unreachable = int((~finite).sum()) + sum(int((~np.isfinite(a.to[k])).sum()) for k in ("seaport", "airport"))
     to_port = a.to["seaport"]
     return {
         "population": float(total),

@@ -22,7 +22,9 @@ from typing import Any
 import networkx as nx
 from shapely.geometry import LineString
 
-from corridor import __version__
+from corridor import edges
+from corridor._io import atomic_path
+from corridor._version import __version__
 from corridor.errors import DataFileNotFound, OSMError
 from corridor.settings import Settings
 
@@ -30,6 +32,7 @@ __all__ = [
     "graph_from_file",
     "graph_from_place",
     "graph_from_polygon",
+    "save_graphml",
     "to_corridor_schema",
     "DRIVE_CLASSES",
     "OSM_SOURCE",
@@ -146,14 +149,14 @@ def graph_from_file(
             with _pbf_as_xml(path, classes) as xml:
                 G = ox.graph_from_xml(xml, simplify=simplify, retain_all=True)
         else:
-            raise OSMError(f"{path}: unknown OSM file type {suffix!r}; accepted: {', '.join(_SUFFIXES)}")
+            raise OSMError("unknown OSM file type", path=path, value=suffix, allowed=_SUFFIXES)
     except OSMError:
         raise
     except Exception as exc:  # parsers raise many types; report one line
-        raise OSMError(f"{path}: could not read as OSM ({type(exc).__name__}: {exc})".splitlines()[0]) from exc
+        raise OSMError(f"could not read as OSM ({type(exc).__name__}: {exc})".splitlines()[0], path=path) from exc
     G = _keep_classes(G, classes)
     if G.number_of_edges() == 0:
-        raise OSMError(f"{path}: no roads of the classes {', '.join(sorted(classes))}")
+        raise OSMError("no roads of the wanted classes", path=path, allowed=sorted(classes))
     if not retain_all:
         G = ox.truncate.largest_component(G, strongly=False)
     G.graph["source_file"] = str(path)
@@ -221,21 +224,30 @@ def to_corridor_schema(
         d["highway"] = d["link_class"]  # one class per edge, for osmnx's speed imputation
     speeds = {c: s for c, s in settings.speeds_kph.items() if c in DRIVE_CLASSES}
     fallback = settings.speeds_kph.get("road", 25.0)
+    # osmnx reads the tagged maxspeeds; untagged ways take the class speed
     H = ox.add_edge_speeds(H, hwy_speeds=speeds, fallback=fallback)
-    H = ox.add_edge_travel_times(H)
     for u, v, k, d in H.edges(keys=True, data=True):
-        if "geometry" not in d:
-            du, dv = H.nodes[u], H.nodes[v]
-            d["geometry"] = LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
-        d["mode"] = "road"
-        d["name"] = _text(d.get("name")) or _text(d.get("ref")) or f"unnamed {d['link_class']}"
-        d["link_id"] = f"osm:{u}-{v}-{k}"
-        d["osmid"] = _text(d.get("osmid"))
-        d["status"] = "operating"
-        d["source"] = source
-        d["length"] = float(d["length"])
-        d["speed_kph"] = float(d["speed_kph"])
-        d["travel_time"] = float(d["travel_time"])
+        du, dv = H.nodes[u], H.nodes[v]
+        geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
+        kept = {key: value for key, value in d.items() if key not in _DERIVED}
+        d.clear()
+        d.update(
+            edges.road_edge(
+                geometry,
+                link_class=kept.pop("link_class"),
+                settings=settings,
+                speed_kph=float(kept.pop("speed_kph")),
+                length_m=float(kept.pop("length")),
+                **{
+                    **kept,
+                    "name": _text(kept.get("name")) or _text(kept.get("ref")) or f"unnamed {kept['highway']}",
+                    "link_id": f"osm:{u}-{v}-{k}",
+                    "osmid": _text(kept.get("osmid")),
+                    "status": "operating",
+                    "source": source,
+                },
+            )
+        )
     for _, d in H.nodes(data=True):
         d.setdefault("kind", "junction")
     xs = [d["x"] for _, d in H.nodes(data=True)]
@@ -254,6 +266,22 @@ def to_corridor_schema(
         },
     )
     return H
+
+
+_DERIVED = frozenset({"geometry", "travel_time", "mode"})
+
+
+def save_graphml(G: nx.MultiDiGraph, path: str | Path) -> Path:
+    """Write a road network as osmnx GraphML (atomically), without edge geometries (they are straight)."""
+    import osmnx as ox
+
+    H = G.copy()
+    for _, _, d in H.edges(data=True):
+        d.pop("geometry", None)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        ox.save_graphml(H, tmp)
+    return target
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from corridor import edges
 from corridor._io import atomic_path
 from corridor.errors import DataFileNotFound, OSMError
 from corridor.osm import DRIVE_CLASSES, OSM_SOURCE
@@ -116,36 +117,35 @@ class RoadArrays:
             )
         return target
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        """corridor's graph schema: junction nodes ``x``/``y``, edges with speeds, times and names."""
-        G = nx.MultiDiGraph(crs="EPSG:4326", attribution=self.source)
-        for i in range(self.n_nodes):
-            G.add_node(int(self.osm_node[i]), x=float(self.lon[i]), y=float(self.lat[i]), kind="junction")
+    def to_networkx(self, settings: Settings | None = None) -> nx.MultiDiGraph:
+        """corridor's graph schema: junction nodes ``x``/``y``, edges built by :func:`corridor.edges.road_edge`."""
         from shapely.geometry import LineString
 
+        settings = settings or Settings()
+        G = nx.MultiDiGraph(crs="EPSG:4326", attribution=self.source)
         ids = self.osm_node
+        for i in range(self.n_nodes):
+            G.add_node(int(ids[i]), x=float(self.lon[i]), y=float(self.lat[i]), kind="junction")
         for k in range(self.n_arcs):
-            u, v = int(ids[self.tail[k]]), int(ids[self.head[k]])
+            t, h = self.tail[k], self.head[k]
+            u, v = int(ids[t]), int(ids[h])
             lanes = float(self.lanes[k])
-            G.add_edge(
-                u,
-                v,
-                length=float(self.length_m[k]),
+            link_class = self.classes[self.link_class[k]]
+            attrs = edges.road_edge(
+                LineString([(self.lon[t], self.lat[t]), (self.lon[h], self.lat[h])]),
+                link_class=link_class,
+                settings=settings,
                 speed_kph=float(self.speed_kph[k]),
-                travel_time=float(self.travel_time_s[k]),
-                mode="road",
-                link_class=self.classes[self.link_class[k]],
-                highway=self.classes[self.link_class[k]],
+                length_m=float(self.length_m[k]),
+                highway=link_class,
                 name=self.names[self.name[k]] or None,
                 lanes=None if math.isnan(lanes) else lanes,
                 link_id=f"osm:{int(self.osm_way[k])}:{u}-{v}",
                 osmid=int(self.osm_way[k]),
                 status="operating",
                 source=self.source,
-                geometry=LineString(
-                    [(self.lon[self.tail[k]], self.lat[self.tail[k]]), (self.lon[self.head[k]], self.lat[self.head[k]])]
-                ),
             )
+            G.add_edge(u, v, **attrs)
         G.graph["bbox"] = (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()), float(self.lat.max()))
         G.graph["provenance"] = {"source": self.source, "nodes": self.n_nodes, "arcs": self.n_arcs}
         return G
@@ -156,14 +156,37 @@ def load_road_arrays(path: str | Path) -> RoadArrays:
     path = Path(path)
     if not path.is_file():
         raise DataFileNotFound("road network file not found", path=path)
-    with np.load(path, allow_pickle=False) as data:
-        kwargs = {k: data[k] for k in data.files if k not in {"classes", "names", "source"}}
-        return RoadArrays(
-            classes=[str(c) for c in data["classes"]],
-            names=[str(n) for n in data["names"]],
-            source=str(data["source"]),
-            **kwargs,
-        )
+    expected = {f.name for f in fields(RoadArrays)}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = expected - set(data.files)
+            if missing:
+                raise OSMError(
+                    f"not a road network saved by corridor: missing arrays {', '.join(sorted(missing))}", path=path
+                )
+            kwargs = {k: data[k] for k in data.files if k in expected and k not in {"classes", "names", "source"}}
+            arrays = RoadArrays(
+                classes=[str(c) for c in data["classes"]],
+                names=[str(n) for n in data["names"]],
+                source=str(data["source"]),
+                **kwargs,
+            )
+    except OSMError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError) as exc:  # numpy reports a bad file in several ways
+        raise OSMError(
+            f"not a readable .npz road network ({type(exc).__name__}: {exc})".splitlines()[0], path=path
+        ) from None
+    n, m = arrays.n_nodes, arrays.n_arcs
+    if not (len(arrays.osm_node) == len(arrays.lat) == n) or any(
+        len(getattr(arrays, f)) != m for f in ("head", "length_m", "speed_kph", "travel_time_s", "link_class", "name")
+    ):
+        raise OSMError("the road arrays have inconsistent lengths", path=path)
+    if m and (arrays.tail.min() < 0 or max(arrays.tail.max(), arrays.head.max()) >= n or arrays.head.min() < 0):
+        raise OSMError("arcs refer to nodes that do not exist", path=path)
+    if not np.isfinite(arrays.travel_time_s).all() or (arrays.travel_time_s < 0).any():
+        raise OSMError("some arcs have no valid travel time", path=path, allowed="finite seconds >= 0")
+    return arrays
 
 
 def road_arrays_from_pbf(
@@ -235,9 +258,9 @@ def road_arrays_from_pbf(
             if progress and count % 100_000 == 0:
                 progress("ways", count)
     except RuntimeError as exc:
-        raise OSMError(f"{path}: could not read as OSM PBF ({exc})") from exc
+        raise OSMError(f"could not read as OSM PBF ({exc})", path=path) from exc
     if not refs:
-        raise OSMError(f"{path}: no roads of the classes {', '.join(class_list)}")
+        raise OSMError("no roads of the wanted classes", path=path, allowed=class_list)
     all_refs = np.concatenate(refs)
     uniq, counts = np.unique(all_refs, return_counts=True)
     ends = np.unique(np.concatenate([[r[0], r[-1]] for r in refs]))
@@ -272,7 +295,7 @@ def road_arrays_from_pbf(
             if progress and count % 100_000 == 0:
                 progress("locations", count)
     except RuntimeError as exc:
-        raise OSMError(f"{path}: could not read the node locations ({exc})") from exc
+        raise OSMError(f"could not read the node locations ({exc})", path=path) from exc
 
     keep_way = np.ones(len(refs), dtype=bool)
     if bbox is not None:
@@ -304,7 +327,7 @@ def road_arrays_from_pbf(
         lengths.append(cum[cut[1:]] - cum[cut[:-1]])
         way_idx.append(np.full(len(cut) - 1, i))
     if not tails:
-        raise OSMError(f"{path}: no roads inside {bbox}")
+        raise OSMError("no roads inside the region's box", path=path, value=bbox)
     t = np.concatenate(tails)
     h = np.concatenate(heads)
     length = np.concatenate(lengths)
@@ -339,7 +362,7 @@ def road_arrays_from_pbf(
         head=remap[head],
         length_m=length_m,
         speed_kph=speed_kph,
-        travel_time_s=length_m / (speed_kph / 3.6),
+        travel_time_s=edges.travel_time_s(length_m, speed_kph),
         link_class=both(cls),
         lanes=both(m[w, 3]),
         name=both(m[w, 4].astype(np.int32)),
@@ -377,7 +400,7 @@ def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
                     out.write(chunk)
                     bar.advance(task, len(chunk))
     except OSError as exc:
-        raise OSError(f"could not download {url}: {exc}") from None
+        raise OSMError(f"could not download {url}: {exc}") from None
     return target
 
 
@@ -434,7 +457,7 @@ def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any 
     path = Path(path)
     name = path.name.lower()
     if name.endswith(".npz"):
-        return load_road_arrays(path).to_networkx()
+        return load_road_arrays(path).to_networkx(settings)
     if name.endswith(".pbf"):
-        return road_arrays_from_pbf(path, settings, bbox=bbox).to_networkx()
+        return road_arrays_from_pbf(path, settings, bbox=bbox).to_networkx(settings)
     return graph_from_file(path, settings)

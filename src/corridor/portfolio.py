@@ -1,5 +1,12 @@
 """Scoring portfolios against the base network, comparing them, and each project's share.
 
+:class:`PortfolioScorer` is the seam that every sweep goes through (comparison,
+marginal contributions, and the appraisal, optimiser and workers built on
+them): its calls :meth:`~PortfolioScorer.matrices`,
+:meth:`~PortfolioScorer.metrics` and :meth:`~PortfolioScorer.summary` are pure
+(the same portfolio always gives the same answer) and the scorer pickles, so a
+worker process or a cluster node can hold one.
+
 :func:`score` applies a portfolio, computes the scenario's metrics and the
 gains over the base, and the marginal contribution of each project (the gain
 lost when it alone is left out). :func:`compare` puts several portfolios in
@@ -10,62 +17,224 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from corridor import __version__
-from corridor.engine import CompiledNetwork, Delta, EndpointCache, compile_network, rescore, travel_times
+from corridor._version import __version__
+from corridor.engine import CompiledNetwork, EndpointCache, compile_network, rescore, resolve_backend, travel_times
 from corridor.metrics import (
+    HEADLINES,
     OD_MODES,
+    RELATIVE_KEYS,
     SUMMARY_LABELS,
     Metrics,
     centroids,
-    compute_metrics,
     metrics_from_matrices,
     summary_from_matrices,
 )
 from corridor.network import CENTROID_KINDS
 from corridor.projects import Portfolio, Project
 from corridor.region import Region
-from corridor.scenario import Piece, apply_portfolio, ordered_projects, piece_of
+from corridor.scenario import Effect, apply_portfolio, ordered_projects
 from corridor.settings import Settings
 
-__all__ = ["HEADLINES", "PortfolioScorer", "ScoreResult", "best_marks", "compare", "score"]
-
-#: compare-table columns: (column, summary key or None for cost, scale, label, better: -1 lower / +1 higher)
-HEADLINES: list[tuple[str, str | None, float, int]] = [
-    ("cost_usd_bn", None, 1e-9, -1),
-    ("d_to_seaport_min", "avg_to_seaport_min", 1.0, -1),
-    ("d_to_airport_min", "avg_to_airport_min", 1.0, -1),
-    ("d_door_to_ship_h", "avg_door_to_ship_h", 1.0, -1),
-    ("d_pop_90min_port_m", "pop_within_90_min_seaport", 1e-6, 1),
-    ("d_market_access_pop_pct", "market_access_pop", 100.0, 1),
-    ("d_market_access_jobs_pct", "market_access_jobs", 100.0, 1),
-    ("d_gateway_od_min", "gateway_od_mean_min", 1.0, -1),
+__all__ = [
+    "PortfolioScorer",
+    "ScenarioMatrices",
+    "ScoreResult",
+    "best_marks",
+    "compare",
+    "gains",
+    "no_effect",
+    "score",
 ]
-_RELATIVE = {"market_access_pop", "market_access_jobs"}
 
 
-def _od_gains(base: Metrics, scen: Metrics) -> dict[str, float]:
-    """Gateway OD change over the base network's pairs (new gateways are not averaged in)."""
-    b = base.od["best_min"]
-    s = scen.od["best_min"].reindex(b.index)
-    finite = pd.Series(np.isfinite(b.to_numpy()), index=b.index)
-    return {
-        "gateway_od_mean_min": float((s[finite] - b[finite]).mean()) if finite.any() else math.nan,
-        "unreachable_pairs": float((~np.isfinite(s.to_numpy())).sum() - (~finite).sum()),
-    }
-
-
-def _gains(base: dict[str, float], scen: dict[str, float]) -> dict[str, float]:
+def gains(base: dict[str, float], scenario: dict[str, float]) -> dict[str, float]:
+    """Scenario minus base for each summary key; market access as a fraction of the base."""
     out = {}
     for key in SUMMARY_LABELS:
-        b, s = base.get(key, math.nan), scen.get(key, math.nan)
-        out[key] = (s - b) / b if key in _RELATIVE and b else s - b
+        b, s = base.get(key, math.nan), scenario.get(key, math.nan)
+        out[key] = (s - b) / b if key in RELATIVE_KEYS and b else s - b
     return out
+
+
+@dataclass(frozen=True)
+class ScenarioMatrices:
+    """Travel times among a scenario's centroids, by mode.
+
+    Attributes
+    ----------
+    nodes
+        The centroids' attributes (zones, gateways, economic zones): the base
+        network's in its order, then those the portfolio added.
+    times_s
+        Per mode (``road``, ``rail``, ``any``), the centroid x centroid
+        matrix of seconds (``inf``: unreachable).
+    method
+        ``rescored`` (exactly, from the base matrices) or ``recomputed``
+        (the portfolio removes or slows links: searched again).
+    """
+
+    nodes: list[dict[str, Any]]
+    times_s: dict[str, np.ndarray]
+    method: Literal["rescored", "recomputed"]
+
+
+class PortfolioScorer:
+    """Scores many portfolios on one base network, exactly and fast.
+
+    The base travel times among zones, gateways and economic zones are
+    computed once per mode. Each project is applied once, on its own (with
+    what it requires), and its :class:`~corridor.scenario.Effect` is kept; a
+    portfolio's matrices then come from :func:`corridor.engine.rescore` on
+    the union of its projects' effects, never from a new search of the whole
+    network. Portfolios that remove or slow links are applied and searched
+    again.
+
+    Parameters
+    ----------
+    G
+        The base network (never changed).
+    settings, region
+        As for :func:`corridor.scenario.apply_portfolio`.
+    backend
+        Shortest-path backend for the base matrices and endpoint searches;
+        ``settings.engine_backend`` when None.
+
+    Raises
+    ------
+    SettingsError
+        The backend is unknown or not installed.
+    """
+
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        *,
+        settings: Settings | None = None,
+        region: Region | None = None,
+        backend: str | None = None,
+    ) -> None:
+        self.G = G
+        self.settings = settings or Settings()
+        self.region = region
+        self.backend = resolve_backend(backend or self.settings.engine_backend)
+        self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
+        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}  # type: ignore[arg-type]
+        self.centroids = centroids(G)
+        self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
+        self.base_times_s = {
+            m: travel_times(
+                self.compiled[m],
+                self.centroids,
+                self.centroids,
+                backend=self.backend,
+                workers=self.settings.engine_workers,
+            )
+            for m in self.modes
+        }
+        self._sources = {m: np.array([c.out_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
+        self._targets = {m: np.array([c.in_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
+        self._caches = {
+            m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
+            for m, c in self.compiled.items()
+        }
+        self._effects: dict[tuple[str, tuple[str, ...]], Effect] = {}
+        self.base = metrics_from_matrices(
+            self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
+        )
+
+    # ------------------------------------------------------------ effects
+    def effect(self, project: Project, portfolio: Portfolio) -> Effect:
+        """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
+        by_id = {p.id: p for p in portfolio.projects}
+        requires = tuple(sorted(_requirements(project, by_id)))
+        key = (project.id, requires)
+        if key not in self._effects:
+            alone = Portfolio(name=project.id, projects=(*[by_id[r] for r in requires], project))
+            scenario = apply_portfolio(self.G, alone, settings=self.settings, region=self.region)
+            self._effects[key] = scenario.effect(project.id)
+        return self._effects[key]
+
+    # ------------------------------------------------------------ the seam
+    def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
+        """The travel times among the scenario's centroids, by mode."""
+        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        if not all(e.only_improves for e in effects):
+            return self._recomputed(portfolio)
+        nodes = [dict(d) for d in self.base_nodes]
+        position = {n: i for i, n in enumerate(self.centroids)}
+        added: dict[Any, dict[str, Any]] = {}
+        for effect in effects:
+            for n, d in effect.nodes:
+                added[n] = dict(d)
+            for op in effect.node_ops:
+                target = nodes[position[op.node]] if op.node in position else added[op.node]
+                target[op.attr] = (target.get(op.attr) or 0) + op.value if op.additive else op.value
+        new_centroids = [n for n, d in added.items() if d.get("kind") in CENTROID_KINDS]
+        times = {}
+        k = len(self.centroids)
+        for m in self.modes:
+            delta, indices = self.compiled[m].delta(effects)
+            times[m] = rescore(
+                self.compiled[m],
+                self.base_times_s[m],
+                self._sources[m],
+                self._targets[m],
+                delta,
+                cache=self._caches[m],
+                backend=self.backend,
+                extra_sources=[indices.out(n) for n in new_centroids],
+                extra_targets=[indices.into(n) for n in new_centroids],
+            )
+            for r in range(len(new_centroids)):  # a new place is at zero from itself
+                times[m][k + r, k + r] = 0.0
+        return ScenarioMatrices(nodes + [added[n] for n in new_centroids], times, "rescored")
+
+    def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
+        scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
+        G = scenario.G
+        order = [n for n in self.centroids if n in G] + [n for n in centroids(G) if n not in set(self.centroids)]
+        times = {
+            m: travel_times(
+                compile_network(G, m),  # type: ignore[arg-type]
+                order,
+                order,
+                backend=self.backend,
+                workers=self.settings.engine_workers,
+            )
+            for m in self.modes
+        }
+        return ScenarioMatrices([dict(G.nodes[n]) for n in order], times, "recomputed")
+
+    def metrics(self, portfolio: Portfolio) -> Metrics:
+        """The metrics of the base network with the portfolio built."""
+        m = self.matrices(portfolio)
+        provenance = {**self.G.graph.get("provenance", {}), **portfolio.provenance()}
+        return metrics_from_matrices(m.nodes, m.times_s, self.settings, provenance=provenance)
+
+    def summary(self, portfolio: Portfolio) -> dict[str, float]:
+        """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
+        m = self.matrices(portfolio)
+        return summary_from_matrices(m.nodes, m.times_s, self.settings)
+
+
+def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
+    out: set[str] = set()
+    stack = list(project.requires)
+    while stack:
+        r = stack.pop()
+        if r in by_id and r not in out:
+            out.add(r)
+            stack.extend(by_id[r].requires)
+    return out
+
+
+# ------------------------------------------------------------------ results
 
 
 @dataclass
@@ -75,7 +244,7 @@ class ScoreResult:
     Attributes
     ----------
     gains
-        Scenario minus base for each headline (see
+        Scenario minus base for each summary key (see
         :data:`corridor.metrics.SUMMARY_LABELS`); market access as a fraction.
     od
         Gateway and economic-zone pairs: base, scenario and change in
@@ -85,6 +254,9 @@ class ScoreResult:
         access, with changes.
     marginal
         Per project: the gain lost when the portfolio goes without it.
+    unchanged
+        Projects whose marginal contribution is zero on every headline, each
+        with the reason (see :func:`no_effect`).
     """
 
     portfolio: Portfolio
@@ -94,6 +266,7 @@ class ScoreResult:
     od: pd.DataFrame
     zones: pd.DataFrame
     marginal: pd.DataFrame | None
+    unchanged: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,11 +275,7 @@ class ScoreResult:
 
     def headline(self) -> dict[str, float]:
         """The compare-table row of this portfolio."""
-        row: dict[str, float] = {}
-        for column, key, scale, _ in HEADLINES:
-            value = self.cost_usd if key is None else self.gains[key]
-            row[column] = value * scale
-        return row
+        return {h.column: (self.cost_usd if h.key is None else self.gains[h.key]) * h.scale for h in HEADLINES}
 
     def to_dict(self) -> dict[str, Any]:
         def clean(x: Any) -> Any:
@@ -124,172 +293,36 @@ class ScoreResult:
             "marginal": None
             if self.marginal is None
             else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
+            "unchanged": dict(self.unchanged),
             "unreachable": self.scenario.unreachable.to_dict("records"),
             "provenance": self.provenance,
         }
 
 
-class _Lookup:
-    """Index of a node: a new one first, else the base compilation's."""
+#: what each kind of edit changes, for explaining a project that moves no headline
+_EDIT_READS = {
+    "gateway_upgrade": "a gateway's capacity, handling time or runway movements",
+    "investment": "jobs or residents at a place",
+    "new_line": "new links",
+    "upgrade": "faster or bigger links",
+    "open": "links brought into service",
+    "close": "closed links",
+    "new_gateway": "a new gateway",
+    "new_node": "a new junction",
+}
 
-    def __init__(self, new: dict[Any, int], base: dict[Any, int]) -> None:
-        self.new, self.base = new, base
 
-    def __getitem__(self, node: Any) -> int:
-        return self.new[node] if node in self.new else self.base[node]
-
-
-class PortfolioScorer:
-    """Scores many portfolios on one base network, exactly and fast.
-
-    The base travel times among zones, gateways and economic zones are
-    computed once per mode. Each project is applied once, on its own (with
-    what it requires), and what it changed is kept in graph terms; a
-    portfolio's matrices then come from :func:`corridor.engine.rescore` on
-    the union of its projects' changes, never from a new search of the whole
-    network. Portfolios that remove or slow links fall back to applying the
-    portfolio and computing its metrics in full.
-
-    Parameters
-    ----------
-    G
-        The base network (never changed).
-    settings, region
-        As for :func:`corridor.scenario.apply_portfolio`.
-    backend
-        Shortest-path backend for the base matrices and endpoint searches;
-        ``settings.engine_backend`` when None.
-    """
-
-    def __init__(
-        self,
-        G: nx.MultiDiGraph,
-        *,
-        settings: Settings | None = None,
-        region: Region | None = None,
-        backend: str | None = None,
-    ) -> None:
-        self.G = G
-        self.settings = settings or Settings()
-        self.region = region
-        self.backend = backend or self.settings.engine_backend
-        self.modes = tuple(dict.fromkeys((*OD_MODES, "any")))
-        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}  # type: ignore[arg-type]
-        self.cents = centroids(G)
-        self.info = [dict(G.nodes[n]) for n in self.cents]
-        self.base_matrices = {
-            m: travel_times(
-                self.compiled[m], self.cents, self.cents, backend=self.backend, workers=self.settings.engine_workers
-            )
-            for m in self.modes
-        }
-        self._sources = {m: np.array([c.out_index[n] for n in self.cents]) for m, c in self.compiled.items()}
-        self._targets = {m: np.array([c.in_index[n] for n in self.cents]) for m, c in self.compiled.items()}
-        self._caches = {
-            m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
-            for m, c in self.compiled.items()
-        }
-        self._pieces: dict[tuple[str, tuple[str, ...]], Piece] = {}
-        self.base = metrics_from_matrices(
-            self.info, self.base_matrices, self.settings, provenance=G.graph.get("provenance", {})
+def no_effect(project: Project, effect: Effect) -> str:
+    """Why a project changes no headline: what its edits change, and what the metrics read."""
+    kinds = list(dict.fromkeys(e.type for e in project.edits))
+    changes = ", ".join(_EDIT_READS.get(k, k) for k in kinds)
+    attrs = sorted({op.attr for op in effect.node_ops})
+    if effect.node_ops and not any(effect.better.values()) and not effect.nodes:
+        return (
+            f"its edits change {changes} ({', '.join(attrs)}), which no connectivity metric reads: "
+            "the metrics see travel times, population and jobs only"
         )
-        kinds = [d.get("kind") for d in self.info]
-        self._places = [i for i, k in enumerate(kinds) if k == "gateway"]
-        self._places += [i for i, k in enumerate(kinds) if k == "economic_zone"]
-        self._base_best = (
-            np.minimum.reduce([self.base_matrices[m][np.ix_(self._places, self._places)] for m in OD_MODES]) / 60
-        )
-
-    def _piece(self, project: Project, by_id: dict[str, Project]) -> Piece:
-        requires = tuple(sorted(self._requirements(project, by_id)))
-        key = (project.id, requires)
-        if key not in self._pieces:
-            alone = Portfolio(name=project.id, projects=(*[by_id[r] for r in requires], project))
-            scenario = apply_portfolio(self.G, alone, settings=self.settings, region=self.region)
-            self._pieces[key] = piece_of(scenario, project.id)
-        return self._pieces[key]
-
-    @staticmethod
-    def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
-        out: set[str] = set()
-        stack = list(project.requires)
-        while stack:
-            r = stack.pop()
-            if r in by_id and r not in out:
-                out.add(r)
-                stack.extend(by_id[r].requires)
-        return out
-
-    def metrics(self, portfolio: Portfolio) -> Metrics:
-        """The metrics of the base network with the portfolio built."""
-        info, matrices = self._matrices(portfolio)
-        if matrices is None:
-            scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
-            return compute_metrics(scenario.G, self.settings, backend=self.backend)
-        provenance = {**self.G.graph.get("provenance", {}), **portfolio.provenance()}
-        return metrics_from_matrices(info, matrices, self.settings, provenance=provenance)
-
-    def summary(self, portfolio: Portfolio) -> dict[str, float]:
-        """Only the headline numbers of :meth:`metrics` (what a sweep needs), with the gateway OD change."""
-        info, matrices = self._matrices(portfolio)
-        if matrices is None:
-            m = self.metrics(portfolio)
-            return {**m.summary, "gateway_od_change_min": _od_gains(self.base, m)["gateway_od_mean_min"]}
-        out = summary_from_matrices(info, matrices, self.settings)
-        # the gateway OD over the base network's pairs, as in the full metrics
-        k = len(self.cents)
-        places = self._places
-        best = np.minimum.reduce([matrices[m][:k, :k][np.ix_(places, places)] for m in OD_MODES]) / 60
-        base = self._base_best
-        off = ~np.eye(len(places), dtype=bool) & np.isfinite(base)
-        out["gateway_od_change_min"] = float((best[off] - base[off]).mean()) if off.any() else math.nan
-        return out
-
-    def _matrices(self, portfolio: Portfolio) -> tuple[list[dict[str, Any]], dict[str, np.ndarray] | None]:
-        by_id = {p.id: p for p in portfolio.projects}
-        pieces = [self._piece(p, by_id) for p in ordered_projects(portfolio)]
-        if any(any(piece.worse.values()) for piece in pieces):
-            return [], None
-        info = [dict(d) for d in self.info]
-        pos = {n: i for i, n in enumerate(self.cents)}
-        new_nodes: list[tuple[Any, dict[str, Any]]] = []
-        for piece in pieces:
-            new_nodes += piece.nodes
-            for op, n, attr, value in piece.node_ops:
-                target = info[pos[n]] if n in pos else next(d for m, d in new_nodes if m == n)
-                target[attr] = (target.get(attr) or 0) + value if op == "add" else value
-        new_cents = [(n, d) for n, d in new_nodes if d.get("kind") in CENTROID_KINDS]
-        matrices = {}
-        for m in self.modes:
-            compiled = self.compiled[m]
-            new_out: dict[Any, int] = {}
-            new_in: dict[Any, int] = {}
-            nxt = compiled.n
-            for n, d in new_nodes:
-                new_out[n] = new_in[n] = nxt
-                nxt += 1
-                if d.get("kind") in CENTROID_KINDS:
-                    new_in[n] = nxt
-                    nxt += 1
-            out_idx = _Lookup(new_out, compiled.out_index)
-            in_idx = _Lookup(new_in, compiled.in_index)
-            better = [(out_idx[u], in_idx[v], w) for piece in pieces for u, v, w in piece.better[m]]
-            delta = Delta(new_nodes=nxt - compiled.n, better=better)
-            matrices[m] = rescore(
-                compiled,
-                self.base_matrices[m],
-                self._sources[m],
-                self._targets[m],
-                delta,
-                cache=self._caches[m],
-                backend=self.backend,
-                extra_sources=[out_idx[n] for n, _ in new_cents],
-                extra_targets=[in_idx[n] for n, _ in new_cents],
-            )
-            k = len(self.cents)
-            for r in range(len(new_cents)):  # a new place is at zero from itself
-                matrices[m][k + r, k + r] = 0.0
-        return info + [dict(d) for _, d in new_cents], matrices
+    return f"its edits ({changes}) shorten no trip between the scored places in this portfolio"
 
 
 def score(
@@ -298,7 +331,6 @@ def score(
     *,
     settings: Settings | None = None,
     region: Region | None = None,
-    base: Metrics | None = None,
     marginal: bool = True,
     scorer: PortfolioScorer | None = None,
 ) -> ScoreResult:
@@ -312,8 +344,6 @@ def score(
         The projects.
     settings, region
         As for :func:`corridor.scenario.apply_portfolio`.
-    base
-        The base network's metrics, to reuse across portfolios.
     marginal
         Also score the portfolio without each of its projects.
     scorer
@@ -332,20 +362,13 @@ def score(
     """
     settings = settings or Settings()
     scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
-    base = base or scorer.base
+    base = scorer.base
     scen = scorer.metrics(portfolio)
-    gains = _gains(base.summary, scen.summary)
-    gains.update(_od_gains(base, scen))
+    change = gains(base.summary, scen.summary)
 
     od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scen.od["best_min"]})
     od["change_min"] = od["scenario_min"] - od["base_min"]
-    zone_cols = [
-        "to_seaport_min",
-        "to_airport_min",
-        "door_to_ship_h",
-        "market_access_pop",
-        "market_access_jobs",
-    ]
+    zone_cols = ["to_seaport_min", "to_airport_min", "door_to_ship_h", "market_access_pop", "market_access_jobs"]
     zones = base.zones[["name", "population"]].copy()
     for c in zone_cols:
         zones[f"{c}_base"] = base.zones[c]
@@ -353,29 +376,21 @@ def score(
         zones[f"{c}_change"] = scen.zones[c] - base.zones[c]
 
     marg = None
-    if marginal and len(portfolio.projects) > 1:
+    unchanged: dict[str, str] = {}
+    if marginal and portfolio.projects:
         rows = {}
         for project in portfolio.projects:
-            # without it, and without what requires it
             without = _without_dependents(portfolio, project.id)
-            m = scorer.metrics(without)
-            g = _gains(base.summary, m.summary)
-            g.update(_od_gains(base, m))
-            lost = {k: gains[k] - v for k, v in g.items()}
-            rows[project.id] = {
-                "name": project.name,
-                "cost_usd_bn": project.cost_usd / 1e9,
-                **{c: (project.cost_usd if k is None else lost[k]) * s for c, k, s, _ in HEADLINES if k is not None},
-            }
+            lost = gains(base.summary, scorer.summary(without))
+            moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
+            rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
+            if all(abs(v) < 1e-9 or v != v for v in moved.values()):
+                unchanged[project.id] = no_effect(project, scorer.effect(project, portfolio))
         marg = pd.DataFrame.from_dict(rows, orient="index")
         marg.index.name = "project"
 
-    provenance = {
-        **scen.provenance,
-        "settings_digest": settings.digest(),
-        "corridor_version": __version__,
-    }
-    return ScoreResult(portfolio, base, scen, gains, od, zones, marg, provenance)
+    provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
+    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance)
 
 
 def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:
@@ -394,13 +409,13 @@ def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:
 def best_marks(table: pd.DataFrame) -> dict[str, Any]:
     """For each headline column, the row label that does best."""
     marks: dict[str, Any] = {}
-    for column, _, _, better in HEADLINES:
-        if column not in table or table[column].isna().all():
+    for h in HEADLINES:
+        if h.column not in table or table[h.column].isna().all():
             continue
-        values = table[column]
+        values = table[h.column]
         if values.max() - values.min() < 1e-9:
             continue  # a tie across every row marks nothing
-        marks[column] = values.idxmin() if better < 0 else values.idxmax()
+        marks[h.column] = values.idxmin() if h.better < 0 else values.idxmax()
     return marks
 
 
@@ -414,7 +429,7 @@ def compare(
 ) -> tuple[pd.DataFrame, list[ScoreResult]]:
     """Score several portfolios on one base; return the comparison table and the results.
 
-    The table has one row per portfolio and the :data:`HEADLINES` columns.
+    The table has one row per portfolio and the :data:`~corridor.metrics.HEADLINES` columns.
     """
     settings = settings or Settings()
     scorer = PortfolioScorer(G, settings=settings, region=region)

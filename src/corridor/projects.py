@@ -12,7 +12,6 @@ edits are applied (:mod:`corridor.scenario`), with the same kind of message.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Iterable
@@ -22,6 +21,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from corridor._io import atomic_path, load_yaml, read_text
+from corridor.checks import LINE_KEY, closest_hint, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "load_portfolio",
     "portfolio_from_ids",
     "json_schemas",
+    "save_json_schemas",
     "CATEGORIES",
 ]
 
@@ -44,7 +46,7 @@ ProjectStatus = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Coordinate(_Model):
@@ -254,6 +256,16 @@ class Project(_Model):
             return "<python>"
         return f"{self._origin[0]}:{self._origin[1]}"
 
+    @property
+    def origin_path(self) -> str | None:
+        """The file the project was defined in (None when made in Python)."""
+        return None if self._origin is None else self._origin[0]
+
+    @property
+    def origin_line(self) -> int | None:
+        """The line of the file where the project starts."""
+        return None if self._origin is None else self._origin[1]
+
     def with_origin(self, path: str | Path, line: int) -> Project:
         self._origin = (str(path), line)
         return self
@@ -276,20 +288,11 @@ class Portfolio(_Model):
     def ids(self) -> list[str]:
         return [p.id for p in self.projects]
 
-    def without(self, project_id: str) -> Portfolio:
-        """The same portfolio less one project (for its marginal contribution)."""
-        kept = tuple(p for p in self.projects if p.id != project_id)
-        if len(kept) == len(self.projects):
-            raise KeyError(project_id)
-        return self.model_copy(update={"name": f"{self.name} without {project_id}", "projects": kept})
-
     def provenance(self) -> dict[str, Any]:
         return {"portfolio": self.name, "projects": self.ids, "files": dict(self.source_files)}
 
 
 # ------------------------------------------------------------------ YAML with line numbers
-
-_LINE = "__line__"
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -298,7 +301,7 @@ class _LineLoader(yaml.SafeLoader):
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
-    mapping[_LINE] = node.start_mark.line + 1
+    mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
 
 
@@ -320,64 +323,43 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 def _strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != _LINE}
+        return {k: _strip_lines(v) for k, v in value.items() if k != LINE_KEY}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
 
 
 def _read_yaml(path: Path, error: type[ProjectError]) -> tuple[Any, str]:
-    if not path.is_file():
-        raise error(f"{path}: file not found")
-    raw = path.read_bytes()
-    try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"{where}: not valid YAML: {problem}") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: not UTF-8 text") from None
-    return data, hashlib.sha256(raw).hexdigest()[:16]
+    text = read_text(path, error=error)
+    data = load_yaml(text, path=path, error=error, loader=_LineLoader)
+    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _validation_message(exc: ValidationError, data: dict[str, Any]) -> tuple[str, int | None]:
-    """One line from pydantic's errors: the field path, the bad value, what is accepted."""
-    err = exc.errors()[0]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p in {"function-after"})]
-    line = data.get(_LINE)
-    node: Any = data
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and _LINE in node:
-            line = node[_LINE]
-    field = ".".join(str(p) for p in loc)
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "missing":
-        return f"field {field!r} is missing", line
-    if err["type"] in {"literal_error", "union_tag_invalid"}:
-        return f"field {field!r}: {msg}, got {err.get('input')!r}".replace("Input should be ", "expected "), line
-    if err["type"] == "extra_forbidden":
-        return f"unknown field {field!r}", line
-    value = err.get("input")
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"field {field!r}: {msg}{shown}" if field else f"{msg}{shown}", line
+def _line_of(data: Any) -> int | None:
+    return int(data[LINE_KEY]) if isinstance(data, dict) and LINE_KEY in data else None
 
 
 def _project_from(data: Any, path: Path, index: int, error: type[ProjectError]) -> Project:
     if not isinstance(data, dict):
-        raise error(f"{path}: project #{index + 1} is not a mapping (got {type(data).__name__})")
-    line = int(data.get(_LINE, 0))
+        raise error("is not a mapping", path=path, subject="project", id=f"#{index + 1}", value=type(data).__name__)
+    line = _line_of(data) or 1
     pid = data.get("id", f"#{index + 1}")
     try:
         project = Project.model_validate(_strip_lines(data))
     except ValidationError as exc:
-        message, at = _validation_message(exc, data)
-        raise error(f"{path}:{at or line}: project {pid!r}: {message}") from None
+        problem = pydantic_problem(exc, data)
+        if exc.errors()[0]["type"] == "extra_forbidden":
+            raise error(
+                f"unknown field {problem.field!r}", path=path, line=problem.line or line, subject="project", id=str(pid)
+            ) from None
+        raise error(
+            problem.message,
+            path=path,
+            line=problem.line or line,
+            subject="project",
+            id=str(pid),
+            **problem.error_fields(),
+        ) from None
     return project.with_origin(path, line)
 
 
@@ -385,12 +367,18 @@ def _projects_from_file(path: Path, error: type[ProjectError]) -> tuple[list[Pro
     data, digest = _read_yaml(path, error)
     items = data.get("projects") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise error(f"{path}: expected a list of projects (or a mapping with a 'projects' list)")
+        raise error("expected a list of projects (or a mapping with a 'projects' list)", path=path)
     projects = [_project_from(item, path, i, error) for i, item in enumerate(items)]
     seen: dict[str, Project] = {}
     for p in projects:
         if p.id in seen:
-            raise error(f"{p.origin}: project {p.id!r}: duplicate id (first defined at {seen[p.id].origin})")
+            raise error(
+                f"duplicate id (first defined at {seen[p.id].origin})",
+                path=p.origin_path,
+                line=p.origin_line,
+                subject="project",
+                id=p.id,
+            )
         seen[p.id] = p
     return projects, digest
 
@@ -411,11 +399,6 @@ def load_catalog(region_folder: str | Path) -> dict[str, Project]:
     """The catalog of a region pack (``projects.yaml``), by id."""
     path = Path(region_folder) / "projects.yaml"
     return {p.id: p for p in load_projects(path)}
-
-
-def _closest(value: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.5)
-    return f"; closest: {', '.join(close)}" if close else ""
 
 
 class _PortfolioFile(_Model):
@@ -443,18 +426,19 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     ------
     PortfolioError
         Unknown or duplicate project ids, a missing required project, two
-        projects in conflict, an override of a project not in the portfolio,
-        or a malformed file; the message names the file, line and id.
+        projects in conflict, an override of a project not in the portfolio
+        (or one that changes its id), or a malformed file; the error names
+        the file, line and id.
     """
     path = Path(path)
     data, digest = _read_yaml(path, PortfolioError)
     if not isinstance(data, dict):
-        raise PortfolioError(f"{path}: a portfolio is a mapping with name and projects")
+        raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
     try:
         spec = _PortfolioFile.model_validate(_strip_lines(data))
     except ValidationError as exc:
-        message, line = _validation_message(exc, data)
-        raise PortfolioError(f"{path}:{line or 1}: {message}") from None
+        problem = pydantic_problem(exc, data)
+        raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
     files = {str(path): digest}
 
     if spec.catalog is not None:
@@ -470,22 +454,30 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     catalog = {p.id: p for p in catalog_list}
 
     chosen: list[Project] = []
-    where: dict[str, str] = {}
+    where: dict[str, tuple[str | None, int | None]] = {}
     raw_items = data.get("projects") or []
     for index, (item, raw) in enumerate(zip(spec.projects, raw_items, strict=True)):
         if isinstance(item, str):
             line = _item_line(data, "projects", index)
             if item not in catalog:
                 raise PortfolioError(
-                    f"{path}:{line}: project {item!r} is not in the catalog {cat_path.name}{_closest(item, catalog)}"
+                    f"project {item!r} is not in the catalog {cat_path.name}{closest_hint(item, catalog, cutoff=0.5)}",
+                    path=path,
+                    line=line,
+                    field="projects",
                 )
             project = catalog[item]
-            at = f"{path}:{line}"
+            at: tuple[str | None, int | None] = (str(path), line)
         else:
             project = _project_from(raw, path, index, PortfolioError)
-            at = project.origin
+            at = (project.origin_path, project.origin_line)
         if project.id in where:
-            raise PortfolioError(f"{at}: project {project.id!r} is listed twice (first at {where[project.id]})")
+            raise PortfolioError(
+                f"project {project.id!r} is listed twice (first at {_at(where[project.id])})",
+                path=at[0],
+                line=at[1],
+                field="projects",
+            )
         where[project.id] = at
         chosen.append(project)
     for include in spec.include:
@@ -495,15 +487,28 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
         for project in projects:
             if project.id in where:
                 raise PortfolioError(
-                    f"{project.origin}: project {project.id!r} is already in the portfolio (at {where[project.id]})"
+                    f"project {project.id!r} is already in the portfolio (at {_at(where[project.id])})",
+                    path=project.origin_path,
+                    line=project.origin_line,
                 )
-            where[project.id] = project.origin
+            where[project.id] = (project.origin_path, project.origin_line)
             chosen.append(project)
 
+    raw_overrides = data.get("overrides") or {}
     for pid, changes in spec.overrides.items():
-        line = data["overrides"][pid].get(_LINE, 1) if isinstance(data["overrides"].get(pid), dict) else 1
+        raw = raw_overrides.get(pid)
+        line = _line_of(raw) or _line_of(raw_overrides) or 1
         if pid not in where:
-            raise PortfolioError(f"{path}:{line}: override of project {pid!r}, which is not in the portfolio")
+            raise PortfolioError(
+                f"override of project {pid!r}, which is not in the portfolio", path=path, line=line, field="overrides"
+            )
+        if "id" in changes and changes["id"] != pid:
+            raise PortfolioError(
+                f"an override cannot change a project's id ({pid!r} to {changes['id']!r})",
+                path=path,
+                line=line,
+                field=f"overrides.{pid}.id",
+            )
         i = next(k for k, p in enumerate(chosen) if p.id == pid)
         merged = {**chosen[i].model_dump(exclude_none=True), **changes}
         if "cost_usd" in changes and "cost_local" not in changes:
@@ -511,8 +516,10 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
         try:
             chosen[i] = Project.model_validate(merged).with_origin(path, line)
         except ValidationError as exc:
-            message, _ = _validation_message(exc, changes)
-            raise PortfolioError(f"{path}:{line}: override of {pid!r}: {message}") from None
+            problem = pydantic_problem(exc, changes)
+            raise PortfolioError(
+                f"override of {pid!r}: {problem.message}", path=path, line=line, **problem.error_fields()
+            ) from None
 
     _check_dependencies(chosen, where, PortfolioError)
     return Portfolio(
@@ -524,44 +531,82 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     )
 
 
+def _at(where: tuple[str | None, int | None]) -> str:
+    path, line = where
+    if path is None:
+        return "the project list"
+    return f"{path}:{line}" if line is not None else path
+
+
 def _item_line(data: dict[str, Any], key: str, index: int) -> int:
     """The line of the index-th item of a top-level list."""
     items = data.get(key)
     if isinstance(items, _Lines) and index < len(items.lines):
         return items.lines[index]
-    return int(data.get(_LINE, 1))
+    return int(data.get(LINE_KEY, 1))
 
 
-def _check_dependencies(projects: list[Project], where: dict[str, str], error: type[ProjectError]) -> None:
+def _check_dependencies(
+    projects: list[Project], where: dict[str, tuple[str | None, int | None]], error: type[ProjectError]
+) -> None:
     ids = {p.id for p in projects}
     for p in projects:
+        path, line = where[p.id]
         missing = [r for r in p.requires if r not in ids]
         if missing:
             raise error(
-                f"{where[p.id]}: project {p.id!r} requires {', '.join(repr(m) for m in missing)}, "
-                "which the portfolio does not include"
+                f"requires {', '.join(repr(m) for m in missing)}, which the portfolio does not include",
+                path=path,
+                line=line,
+                subject="project",
+                id=p.id,
             )
         clash = [c for c in p.conflicts if c in ids]
         if clash:
             raise error(
-                f"{where[p.id]}: project {p.id!r} conflicts with {', '.join(repr(c) for c in clash)}; "
-                "a portfolio can hold only one of them"
+                f"conflicts with {', '.join(repr(c) for c in clash)}; a portfolio can hold only one of them",
+                path=path,
+                line=line,
+                subject="project",
+                id=p.id,
             )
 
 
 def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name: str | None = None) -> Portfolio:
-    """A portfolio of catalog projects given by id (``--projects a,b``), checked like a file."""
+    """A portfolio of catalog projects given by id, checked like a portfolio file.
+
+    Raises
+    ------
+    PortfolioError
+        An empty list, an unknown or repeated id, a missing requirement or a
+        conflict.
+    """
     chosen: list[Project] = []
-    where: dict[str, str] = {}
+    where: dict[str, tuple[str | None, int | None]] = {}
     for pid in ids:
         if pid not in catalog:
-            raise PortfolioError(f"--projects: {pid!r} is not in the catalog{_closest(pid, catalog)}")
+            raise PortfolioError(
+                f"{pid!r} is not in the catalog{closest_hint(pid, catalog, cutoff=0.5)}", field="projects"
+            )
         if pid in where:
-            raise PortfolioError(f"--projects: {pid!r} is listed twice")
-        where[pid] = f"--projects {pid}"
+            raise PortfolioError(f"{pid!r} is listed twice", field="projects")
+        where[pid] = (None, None)
         chosen.append(catalog[pid])
+    if not chosen:
+        raise PortfolioError("no project ids given", field="projects", allowed="one or more catalog ids")
     _check_dependencies(chosen, where, PortfolioError)
     return Portfolio(name=name or "+".join(where), projects=tuple(chosen))
+
+
+def save_json_schemas(folder: str | Path) -> list[Path]:
+    """Write ``project.schema.json`` and ``portfolio.schema.json`` into a folder (atomically); return the paths."""
+    paths = []
+    for name, body in json_schemas().items():
+        path = Path(folder) / f"{name}.schema.json"
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(body, indent=2), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

@@ -8,21 +8,23 @@ CRS (EPSG:32651), each row keeping its ``lat``/``lon`` and its ``source``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
+import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import geopandas as gpd
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import LineString, Polygon
 
+from corridor._io import load_yaml, read_text
+from corridor.checks import bbox_text, closest_hint, in_bbox, pydantic_problem
 from corridor.errors import DataError, DataFileNotFound
+from corridor.geo import DISPLAY_CRS, METRIC_CRS
 
 __all__ = [
     "Region",
@@ -31,18 +33,11 @@ __all__ = [
     "METRIC_CRS",
     "DISPLAY_CRS",
     "STATUSES",
-    "ROAD_CLASSES",
-    "RAIL_CLASSES",
 ]
 
-METRIC_CRS = "EPSG:32651"
-DISPLAY_CRS = "EPSG:4326"
-STATUSES = ("operating", "under_construction", "planned", "suspended", "closed")
-ROAD_CLASSES = ("expressway", "trunk", "primary", "secondary", "tertiary")
-RAIL_CLASSES = ("light_rail", "metro_rail", "commuter_rail", "freight_rail", "rail")
-GATEWAY_TYPES = ("seaport", "airport", "dry_port")
-
 Status = Literal["operating", "under_construction", "planned", "suspended", "closed"]
+#: the statuses a link, line or station of a region pack may have
+STATUSES: tuple[str, ...] = get_args(Status)
 Id = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=80)
 Text = Field(min_length=1)
 Lat = Field(ge=-90, le=90)
@@ -220,6 +215,14 @@ class _RegionFile(BaseModel):
     congestion_areas: list[_CongestionArea] = []
     attribution: list[str] = []
 
+    @field_validator("bbox")
+    @classmethod
+    def _ordered_box(cls, value: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        lon_min, lat_min, lon_max, lat_max = value
+        if not (-180 <= lon_min < lon_max <= 180 and -90 <= lat_min < lat_max <= 90):
+            raise ValueError("must be [lon_min, lat_min, lon_max, lat_max] in degrees, minimum before maximum")
+        return value
+
 
 R = TypeVar("R", bound=_Row)
 REQUIRED_FILES = ("zones", "gateways", "road_nodes", "road_links")
@@ -268,6 +271,35 @@ class Region:
             "data_digest": self.data_digest,
             "files": dict(self.file_digests),
         }
+
+    def describe(self) -> pd.DataFrame:
+        """The pack in numbers: one row per layer (layer, count, detail)."""
+        by_region = self.zones.groupby("region").population_2020.sum()
+        operating = self.road_links[self.road_links.status == "operating"]
+        rows = [
+            (
+                "zones",
+                len(self.zones),
+                "; ".join(f"{k} {v:,}" for k, v in by_region.items()) + " (2020 population)",
+            ),
+            (
+                "gateways",
+                len(self.gateways),
+                ", ".join(f"{t} {n}" for t, n in self.gateways["type"].value_counts().sort_index().items()),
+            ),
+            ("economic zones", len(self.economic_zones), ""),
+            (
+                "road links",
+                len(self.road_links),
+                f"{operating.length_m.sum() / 1000:,.0f} km operating in {self.base_year}",
+            ),
+            (
+                "rail stations",
+                len(self.rail_stations),
+                ", ".join(f"{r['name']} ({r.status})" for _, r in self.rail_lines.iterrows()),
+            ),
+        ]
+        return pd.DataFrame(rows, columns=["layer", "count", "detail"])
 
     def __repr__(self) -> str:
         return (
@@ -322,10 +354,9 @@ def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[i
     """Read a CSV file into validated rows with their line numbers."""
     if not path.is_file():
         raise DataFileNotFound("data file not found", path=path)
+    text = read_text(path, what="data file")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=path) from None
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"not a readable CSV table: {_first_line(str(exc))}", path=path) from None
     columns = {f.alias or name: f for name, f in model.model_fields.items()}
@@ -333,9 +364,7 @@ def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[i
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(
-            f"missing column(s) {', '.join(missing)}; the header must have: {', '.join(columns)}",
-            path=path,
-            line=1,
+            f"missing column(s) {', '.join(missing)}", path=path, line=1, allowed=f"a header with {', '.join(columns)}"
         )
     rows: list[tuple[int, R]] = []
     seen: dict[str, int] = {}
@@ -346,14 +375,22 @@ def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[i
         try:
             row = model.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            column = str(err["loc"][0]) if err["loc"] else None
-            value = data.get(column) if column else None
-            if err["type"] == "missing" or (value is None and err["type"] != "value_error"):
-                message = "is empty; a value is required"
-            else:
-                message = f"bad value {value!r}: {_describe(err)}"
-            raise DataError(message, path=path, line=line, field=column, row_id=row_id) from None
+            problem = pydantic_problem(exc, data)
+            column = problem.field.split(".")[0] if problem.field else None
+            if column is not None and data.get(column) is None:
+                raise DataError(
+                    "is empty; a value is required", path=path, line=line, field=column, id=row_id
+                ) from None
+            value = data.get(column) if column is not None else problem.value
+            raise DataError(
+                f"bad value {value!r}: {problem.message}",
+                path=path,
+                line=line,
+                id=row_id,
+                field=column,
+                value=value,
+                allowed=problem.allowed,
+            ) from None
         if id_field:
             key = str(getattr(row, id_field))
             if key in seen:
@@ -362,35 +399,25 @@ def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[i
                     path=path,
                     line=line,
                     field=id_field,
-                    row_id=key,
+                    id=key,
                 )
             seen[key] = line
         rows.append((line, row))
     return rows
 
 
-def _describe(err: Any) -> str:
-    msg = str(err["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if err["type"] == "string_pattern_mismatch":
-        msg = "ids use lower-case letters, digits, '_' and '-'"
-    return msg
-
-
 def _check_in_bbox(
     rows: Iterable[tuple[int, Any]], path: Path, id_field: str, bbox: tuple[float, float, float, float]
 ) -> None:
-    lon_min, lat_min, lon_max, lat_max = bbox
     for line, row in rows:
-        if not (lon_min <= row.lon <= lon_max and lat_min <= row.lat <= lat_max):
+        if not in_bbox(row.lon, row.lat, bbox):
             raise DataError(
-                f"coordinate (lat {row.lat}, lon {row.lon}) is outside the region "
-                f"(lat {lat_min}..{lat_max}, lon {lon_min}..{lon_max}, the bbox of region.yaml)",
+                f"coordinate (lat {row.lat}, lon {row.lon}) is outside the region",
                 path=path,
                 line=line,
                 field="lat",
-                row_id=getattr(row, id_field),
+                id=getattr(row, id_field),
+                allowed=f"{bbox_text(bbox)}, the bbox of region.yaml",
             )
 
 
@@ -403,9 +430,7 @@ def _points(rows: list[tuple[int, Any]], id_field: str, extra: list[str]) -> gpd
 
 
 def _unknown_ref(value: str, known: Iterable[str], what: str) -> str:
-    close = difflib.get_close_matches(value, list(known), n=3, cutoff=0.6)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    return f"{value!r} is not a {what}{hint}"
+    return f"{value!r} is not a {what}{closest_hint(value, known)}"
 
 
 def load_region(region: str | Path = "luzon") -> Region:
@@ -434,19 +459,22 @@ def load_region(region: str | Path = "luzon") -> Region:
     """
     folder = region_path(region)
     meta_path = folder / "region.yaml"
-    try:
-        meta_raw = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML: {_first_line(str(exc))}", path=meta_path) from None
+    meta_raw = load_yaml(read_text(meta_path, what="region file"), path=meta_path)
+    if not isinstance(meta_raw, dict):
+        raise DataError("expected a mapping (name, title, version, base_year, bbox, files)", path=meta_path)
     try:
         meta = _RegionFile.model_validate(meta_raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise DataError(f"bad value {err.get('input')!r}: {_describe(err)}", path=meta_path, field=where) from None
+        problem = pydantic_problem(exc, meta_raw)
+        raise DataError(problem.message, path=meta_path, **problem.error_fields()) from None
     for key in REQUIRED_FILES:
         if key not in meta.files:
-            raise DataError(f"files.{key} is missing; a region needs {', '.join(REQUIRED_FILES)}", path=meta_path)
+            raise DataError(
+                "is missing",
+                path=meta_path,
+                field=f"files.{key}",
+                allowed=f"a region names {', '.join(REQUIRED_FILES)}",
+            )
     bbox = meta.bbox
     digests = {"region.yaml": _digest(meta_path)}
 
@@ -481,7 +509,7 @@ def load_region(region: str | Path = "luzon") -> Region:
                 path=gw_path,
                 line=line,
                 field="group",
-                row_id=row.gateway_id,
+                id=row.gateway_id,
             )
     gateways = _points(
         gw_rows,
@@ -528,7 +556,7 @@ def load_region(region: str | Path = "luzon") -> Region:
                     path=stations_path,
                     line=line,
                     field="line_id",
-                    row_id=srow.station_id,
+                    id=srow.station_id,
                 )
             if (srow.line_id, srow.seq) in seqs:
                 raise DataError(
@@ -536,7 +564,7 @@ def load_region(region: str | Path = "luzon") -> Region:
                     path=stations_path,
                     line=line,
                     field="seq",
-                    row_id=srow.station_id,
+                    id=srow.station_id,
                 )
             seqs.add((srow.line_id, srow.seq))
     rail_stations = _points(station_rows, "station_id", ["line_id", "seq", "name", "status"])
@@ -610,7 +638,6 @@ def _road_links(
     path: Path,
     bbox: tuple[float, float, float, float],
 ) -> gpd.GeoDataFrame:
-    region_box = box(*bbox)
     records = []
     geometries = []
     for line, row in rows:
@@ -622,7 +649,7 @@ def _road_links(
                     path=path,
                     line=line,
                     field=column,
-                    row_id=row.link_id,
+                    id=row.link_id,
                 )
         if row.from_node == row.to_node:
             raise DataError(
@@ -630,19 +657,20 @@ def _road_links(
                 path=path,
                 line=line,
                 field="to_node",
-                row_id=row.link_id,
+                id=row.link_id,
             )
         start = nodes.loc[row.from_node]
         end = nodes.loc[row.to_node]
         coords = [(float(start.lon), float(start.lat))]
         for lat, lon in row.via:
-            if not region_box.contains(Point(lon, lat)):
+            if not in_bbox(lon, lat, bbox):
                 raise DataError(
-                    f"waypoint (lat {lat}, lon {lon}) is outside the region (bbox {list(bbox)})",
+                    f"waypoint (lat {lat}, lon {lon}) is outside the region",
+                    allowed=f"{bbox_text(bbox)}, the bbox of region.yaml",
                     path=path,
                     line=line,
                     field="via",
-                    row_id=row.link_id,
+                    id=row.link_id,
                 )
             coords.append((lon, lat))
         coords.append((float(end.lon), float(end.lat)))

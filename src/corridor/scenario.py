@@ -2,35 +2,48 @@
 
 Projects are applied in the portfolio's order, except that a project always
 comes after the projects it requires; each project's edits in their order.
-Every change is logged, so :meth:`Scenario.revert` undoes them exactly and
-:attr:`Scenario.changed_edges` tells the engine what moved. The base graph
-is never touched.
+Every change is logged as a typed :data:`Change` (:class:`NodeAdded`,
+:class:`EdgeAdded`, :class:`EdgeRemoved`, :class:`EdgeChanged`,
+:class:`NodeChanged`), so :meth:`Scenario.revert` undoes them exactly and
+:meth:`Scenario.effect` tells what one project did to travel times, in graph
+terms, for :mod:`corridor.engine` to replay on a compiled network. The base
+graph is never touched.
+
+New links are built by the same functions as the base network's
+(:mod:`corridor.network`, :mod:`corridor.edges`), and join the base network
+only: what one project adds never rewires another.
 """
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
+from corridor import edges
+from corridor.checks import bbox_text, closest_hint, in_bbox
 from corridor.errors import ScenarioError
+from corridor.geo import metric_xy
 from corridor.network import (
     CENTROID_KINDS,
-    _connect,
-    _connect_station,
-    _metric_xy,
+    MODES,
+    add_region_roads,
     add_two_way,
+    congestion_area,
     connect_interchange,
-    lonlat_to_metric,
+    connect_place,
+    connect_station,
+    edge_in_mode,
+    junction_tree,
     node_id,
-    region_road_edges,
-    road_edge_attrs,
+    node_xy,
 )
 from corridor.projects import (
     Close,
@@ -49,14 +62,166 @@ from corridor.projects import (
 from corridor.region import Region
 from corridor.settings import Settings
 
-__all__ = ["Scenario", "apply_portfolio", "ordered_projects"]
+__all__ = [
+    "Arc",
+    "Change",
+    "EdgeAdded",
+    "EdgeChanged",
+    "EdgeRemoved",
+    "Effect",
+    "NodeAdded",
+    "NodeChanged",
+    "NodeOp",
+    "Scenario",
+    "apply_portfolio",
+    "ordered_projects",
+]
 
-_MISSING = object()
 #: a coordinate stop within this distance of a junction uses it instead of a new one
 SNAP_TO_JUNCTION_M = 300.0
 #: the walk between a new station and the existing station it is built beside
 INTERCHANGE_WALK_MIN = 3.0
 DEFAULT_CLASS = {"road": "expressway", "bridge": "expressway", "rail": "commuter_rail", "ferry": "ferry"}
+#: node attributes that projects add to rather than set
+ADDITIVE = frozenset({"jobs", "population_added"})
+
+
+class _Missing:
+    """An attribute that was not there before a change."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+# ------------------------------------------------------------------ typed changes
+
+
+def _restore(data: dict[str, Any], before: dict[str, Any]) -> None:
+    for k, v in before.items():
+        if v is MISSING:
+            data.pop(k, None)
+        else:
+            data[k] = v
+
+
+@dataclass(frozen=True)
+class NodeAdded:
+    """A node a project added."""
+
+    node: Any
+
+    def undo(self, G: nx.MultiDiGraph) -> None:
+        G.remove_node(self.node)
+
+
+@dataclass(frozen=True)
+class EdgeAdded:
+    """An edge a project added."""
+
+    u: Any
+    v: Any
+    key: Any
+
+    def undo(self, G: nx.MultiDiGraph) -> None:
+        G.remove_edge(self.u, self.v, self.key)
+
+
+@dataclass(frozen=True)
+class EdgeRemoved:
+    """An edge a project removed, with its attributes."""
+
+    u: Any
+    v: Any
+    key: Any
+    attrs: dict[str, Any]
+
+    def undo(self, G: nx.MultiDiGraph) -> None:
+        G.add_edge(self.u, self.v, key=self.key, **self.attrs)
+
+
+@dataclass(frozen=True)
+class EdgeChanged:
+    """An edge whose attributes a project changed; ``before`` holds their old values (or MISSING)."""
+
+    u: Any
+    v: Any
+    key: Any
+    before: dict[str, Any]
+
+    def undo(self, G: nx.MultiDiGraph) -> None:
+        _restore(G.edges[self.u, self.v, self.key], self.before)
+
+
+@dataclass(frozen=True)
+class NodeChanged:
+    """A node whose attributes a project changed; ``before`` holds their old values (or MISSING)."""
+
+    node: Any
+    before: dict[str, Any]
+
+    def undo(self, G: nx.MultiDiGraph) -> None:
+        _restore(G.nodes[self.node], self.before)
+
+
+Change = NodeAdded | EdgeAdded | EdgeRemoved | EdgeChanged | NodeChanged
+
+
+@dataclass(frozen=True)
+class Arc:
+    """A directed link in graph node ids and its travel time (s)."""
+
+    u: Any
+    v: Any
+    time_s: float
+
+
+@dataclass(frozen=True)
+class NodeOp:
+    """A change of a node attribute: ``value`` is added to it when ``additive``, else it replaces it."""
+
+    node: Any
+    attr: str
+    value: Any
+    additive: bool
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one project did to the network, in graph terms: enough to replay it on the compiled base.
+
+    Attributes
+    ----------
+    project_id
+        The project.
+    nodes
+        New nodes and their attributes, in the order they were added.
+    better
+        Per mode, arcs added or made faster, with their new time.
+    worse
+        Per mode, arcs removed or made slower, with their old time.
+    node_ops
+        Changes of node attributes (jobs, residents, gateway capacity, ...).
+    """
+
+    project_id: str
+    nodes: tuple[tuple[Any, dict[str, Any]], ...]
+    better: dict[str, tuple[Arc, ...]]
+    worse: dict[str, tuple[Arc, ...]]
+    node_ops: tuple[NodeOp, ...]
+
+    @property
+    def only_improves(self) -> bool:
+        """True when no arc got slower or was removed."""
+        return not any(self.worse.values())
+
+
+# ------------------------------------------------------------------ scenario
 
 
 @dataclass
@@ -70,161 +235,134 @@ class Scenario:
     portfolio
         What was applied.
     log
-        One entry per change, enough to undo it.
-    changed_edges
-        Edges added, or whose travel time changed, as (u, v, key).
-    only_improves
-        True when no edge was removed or slowed down: no path can get longer,
-        so times can be re-scored from the base ones (see :mod:`corridor.engine`).
+        Every change, in order.
+    applied
+        The project ids, in the order they were applied.
+    spans
+        Per project, the slice of :attr:`log` it made.
     """
 
     G: nx.MultiDiGraph
     portfolio: Portfolio
-    log: list[tuple[Any, ...]] = field(default_factory=list)
-    changed_edges: list[tuple[Any, Any, Any]] = field(default_factory=list)
-    only_improves: bool = True
+    log: list[Change] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _junctions: tuple[Any, list[Any]] | None = field(default=None, repr=False)
+    _junctions: tuple[cKDTree, list[Any]] | None = field(default=None, repr=False)
     _base_graph_attrs: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def junction_index(self) -> tuple[Any, list[Any]]:
+    @property
+    def changed_edges(self) -> list[tuple[Any, Any, Any]]:
+        """Edges added, or whose travel time changed, as (u, v, key)."""
+        out: list[tuple[Any, Any, Any]] = []
+        for change in self.log:
+            if isinstance(change, EdgeAdded):
+                out.append((change.u, change.v, change.key))
+            elif isinstance(change, EdgeChanged):
+                key = (change.u, change.v, change.key)
+                if change.before.get("travel_time", MISSING) != self.G.edges[key].get("travel_time", MISSING):
+                    out.append(key)
+        return out
+
+    @property
+    def only_improves(self) -> bool:
+        """True when no edge was removed or slowed down: no path can get longer."""
+        for change in self.log:
+            if isinstance(change, EdgeRemoved):
+                return False
+            if isinstance(change, EdgeChanged):
+                before = change.before.get("travel_time", MISSING)
+                after = self.G.edges[change.u, change.v, change.key].get("travel_time")
+                if before is not MISSING and after is not None and after > before:
+                    return False
+        return True
+
+    def junction_index(self) -> tuple[cKDTree, list[Any]]:
         """A KD-tree of the base network's junctions (EPSG:32651), built once."""
         if self._junctions is None:
-            from scipy.spatial import cKDTree
-
-            nodes = [n for n, d in self.G.nodes(data=True) if d.get("kind") == "junction"]
-            xy = [_metric_xy(self.G.nodes[n]) for n in nodes] or [(0.0, 0.0)]
-            self._junctions = (cKDTree(xy), nodes)
+            self._junctions = junction_tree(self.G)
         return self._junctions
 
-    # ---------------------------------------------------------------- logged changes
+    # ------------------------------------------------------------ logged changes
     def add_node(self, n: Any, **attrs: Any) -> None:
         self.G.add_node(n, **attrs)
-        self.log.append(("add_node", n))
+        self.log.append(NodeAdded(n))
 
     def add_edges(self, keys: list[tuple[Any, Any, Any]]) -> None:
-        for key in keys:
-            self.log.append(("add_edge", *key))
-            self.changed_edges.append(key)
+        self.log.extend(EdgeAdded(u, v, k) for u, v, k in keys)
 
-    def set_edge(self, key: tuple[Any, Any, Any], **changes: Any) -> None:
+    def set_edge(self, key: tuple[Any, Any, Any], changes: dict[str, Any]) -> None:
         data = self.G.edges[key]
-        old = {k: data.get(k, _MISSING) for k in changes}
-        before = data.get("travel_time")
+        before = {k: data.get(k, MISSING) for k in changes}
         data.update(changes)
-        self.log.append(("set_edge", *key, old))
-        after = data.get("travel_time")
-        if before is not None and after is not None and after != before:
-            self.changed_edges.append(key)
-            if after > before:
-                self.only_improves = False
+        self.log.append(EdgeChanged(*key, before=before))
 
     def remove_edge(self, key: tuple[Any, Any, Any]) -> None:
         data = dict(self.G.edges[key])
         self.G.remove_edge(*key)
-        self.log.append(("remove_edge", *key, data))
-        self.only_improves = False
+        self.log.append(EdgeRemoved(*key, attrs=data))
 
-    def set_node(self, n: Any, **changes: Any) -> None:
+    def set_node(self, n: Any, changes: dict[str, Any]) -> None:
         data = self.G.nodes[n]
-        old = {k: data.get(k, _MISSING) for k in changes}
+        before = {k: data.get(k, MISSING) for k in changes}
         data.update(changes)
-        self.log.append(("set_node", n, old))
+        self.log.append(NodeChanged(n, before))
 
     def revert(self) -> nx.MultiDiGraph:
         """Undo every logged change, newest first; return the graph, now equal to the base."""
-        for entry in reversed(self.log):
-            kind = entry[0]
-            if kind == "add_node":
-                self.G.remove_node(entry[1])
-            elif kind == "add_edge":
-                self.G.remove_edge(entry[1], entry[2], entry[3])
-            elif kind == "remove_edge":
-                self.G.add_edge(entry[1], entry[2], key=entry[3], **entry[4])
-            elif kind in {"set_edge", "set_node"}:
-                data = self.G.edges[entry[1:4]] if kind == "set_edge" else self.G.nodes[entry[1]]
-                for k, v in entry[-1].items():
-                    if v is _MISSING:
-                        data.pop(k, None)
-                    else:
-                        data[k] = v
+        for change in reversed(self.log):
+            change.undo(self.G)
         self.log.clear()
-        self.changed_edges.clear()
-        self.only_improves = True
+        self.applied.clear()
+        self.spans.clear()
         self.G.graph.clear()
         self.G.graph.update(self._base_graph_attrs)
         return self.G
 
-
-@dataclass
-class Piece:
-    """What one project changed, in graph node ids: enough to replay it on the compiled base.
-
-    Attributes
-    ----------
-    nodes
-        New nodes and their attributes.
-    better, worse
-        Per mode, arcs (u, v, seconds) added or made faster, and arcs (u, v)
-        removed or made slower.
-    node_ops
-        Changes of existing nodes: ("add", node, attr, amount) for jobs and
-        residents, ("set", node, attr, value) for the rest.
-    """
-
-    nodes: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
-    better: dict[str, list[tuple[Any, Any, float]]] = field(default_factory=dict)
-    worse: dict[str, list[tuple[Any, Any]]] = field(default_factory=dict)
-    node_ops: list[tuple[str, Any, str, Any]] = field(default_factory=list)
-
-
-_ADDITIVE = {"jobs", "population_added"}
-
-
-def piece_of(scenario: Scenario, project_id: str) -> Piece:
-    """The change one applied project made to the scenario."""
-    from corridor.network import MODES, edge_in_mode
-
-    start, end = scenario.spans[project_id]
-    G = scenario.G
-    piece = Piece(better={m: [] for m in MODES}, worse={m: [] for m in MODES})
-    for entry in scenario.log[start:end]:
-        kind = entry[0]
-        if kind == "add_node":
-            piece.nodes.append((entry[1], dict(G.nodes[entry[1]])))
-        elif kind == "add_edge":
-            u, v, k = entry[1:4]
-            d = G.edges[u, v, k]
-            for m in MODES:
-                if edge_in_mode(d, m):
-                    piece.better[m].append((u, v, float(d["travel_time"])))
-        elif kind == "remove_edge":
-            u, v, _, data = entry[1:5]
-            for m in MODES:
-                if edge_in_mode(data, m):
-                    piece.worse[m].append((u, v))
-        elif kind == "set_edge":
-            u, v, k, old = entry[1:5]
-            d = G.edges[u, v, k]
-            before, after = old.get("travel_time", _MISSING), d.get("travel_time")
-            if before is _MISSING or after is None or before == after:
-                continue
-            for m in MODES:
-                if edge_in_mode(d, m):
-                    if after < before:
-                        piece.better[m].append((u, v, float(after)))
+    def effect(self, project_id: str) -> Effect:
+        """What one applied project changed, per mode, in graph node ids."""
+        start, end = self.spans[project_id]
+        G = self.G
+        nodes: list[tuple[Any, dict[str, Any]]] = []
+        better: dict[str, list[Arc]] = {m: [] for m in MODES}
+        worse: dict[str, list[Arc]] = {m: [] for m in MODES}
+        ops: list[NodeOp] = []
+        for change in self.log[start:end]:
+            if isinstance(change, NodeAdded):
+                nodes.append((change.node, dict(G.nodes[change.node])))
+            elif isinstance(change, EdgeAdded):
+                d = G.edges[change.u, change.v, change.key]
+                for m in MODES:
+                    if edge_in_mode(d, m):
+                        better[m].append(Arc(change.u, change.v, float(d["travel_time"])))
+            elif isinstance(change, EdgeRemoved):
+                for m in MODES:
+                    if edge_in_mode(change.attrs, m):
+                        worse[m].append(Arc(change.u, change.v, float(change.attrs["travel_time"])))
+            elif isinstance(change, EdgeChanged):
+                d = G.edges[change.u, change.v, change.key]
+                before, after = change.before.get("travel_time", MISSING), d.get("travel_time")
+                if before is MISSING or after is None or before == after:
+                    continue
+                for m in MODES:
+                    if edge_in_mode(d, m):
+                        if after < before:
+                            better[m].append(Arc(change.u, change.v, float(after)))
+                        else:
+                            worse[m].append(Arc(change.u, change.v, float(before)))
+            else:
+                for attr, was in change.before.items():
+                    now = G.nodes[change.node].get(attr)
+                    if attr in ADDITIVE:
+                        ops.append(NodeOp(change.node, attr, (now or 0) - (0 if was is MISSING else (was or 0)), True))
                     else:
-                        piece.worse[m].append((u, v))
-        elif kind == "set_node":
-            n, old = entry[1], entry[2]
-            for attr, was in old.items():
-                now = G.nodes[n].get(attr)
-                if attr in _ADDITIVE:
-                    piece.node_ops.append(("add", n, attr, (now or 0) - (0 if was is _MISSING else (was or 0))))
-                else:
-                    piece.node_ops.append(("set", n, attr, now))
-    return piece
+                        ops.append(NodeOp(change.node, attr, now, False))
+        return Effect(
+            project_id,
+            tuple(nodes),
+            {m: tuple(a) for m, a in better.items()},
+            {m: tuple(a) for m, a in worse.items()},
+            tuple(ops),
+        )
 
 
 def ordered_projects(portfolio: Portfolio) -> list[Project]:
@@ -237,7 +375,14 @@ def ordered_projects(portfolio: Portfolio) -> list[Project]:
         if p.id in seen:
             return
         if p.id in path:
-            raise ScenarioError(f"{p.origin}: project {p.id!r}: its requires form a cycle ({' -> '.join(path)})")
+            raise ScenarioError(
+                f"its requires form a cycle ({' -> '.join((*path, p.id))})",
+                path=p.origin_path,
+                line=p.origin_line,
+                subject="project",
+                id=p.id,
+                field="requires",
+            )
         for r in p.requires:
             if r in by_id:
                 visit(by_id[r], (*path, p.id))
@@ -274,7 +419,7 @@ def apply_portfolio(
     ------
     ScenarioError
         An edit names a place or link that does not exist, or cannot be
-        applied; the message names the project's file and line, the project,
+        applied; the error names the project's file and line, the project,
         the edit and the bad value.
     """
     settings = settings or Settings()
@@ -308,20 +453,22 @@ class _Context:
     def G(self) -> nx.MultiDiGraph:
         return self.scenario.G
 
-    def error(self, message: str) -> ScenarioError:
+    def error(self, message: str, **fields: Any) -> ScenarioError:
         edit = self.project.edits[self.index]
         return ScenarioError(
-            f"{self.project.origin}: project {self.project.id!r}, edit {self.index + 1} ({edit.type}): {message}"
+            message,
+            path=self.project.origin_path,
+            line=self.project.origin_line,
+            subject="project",
+            id=self.project.id,
+            part=f"edit {self.index + 1} ({edit.type})",
+            **fields,
         )
 
     def check_in_region(self, lat: float, lon: float) -> None:
         bbox = self.G.graph.get("bbox")
-        if bbox is not None:
-            lon_min, lat_min, lon_max, lat_max = bbox
-            if not (lon_min <= lon <= lon_max and lat_min <= lat <= lat_max):
-                raise self.error(
-                    f"coordinate {lat},{lon} is outside the region (lat {lat_min}..{lat_max}, lon {lon_min}..{lon_max})"
-                )
+        if not in_bbox(lon, lat, bbox):
+            raise self.error(f"coordinate {lat},{lon} is outside the region", allowed=bbox_text(bbox))
 
     def resolve(self, ref: str) -> Any:
         """A place id -> its graph node (junction, station, zone, gateway, economic zone)."""
@@ -329,13 +476,11 @@ class _Context:
             n = node_id(kind, ref)
             if n in self.G:
                 return n
-        known = [str(d["place_id"]) for _, d in self.G.nodes(data=True) if d.get("place_id") is not None]
-        close = difflib.get_close_matches(ref, known, n=3, cutoff=0.6)
-        hint = f"; closest: {', '.join(close)}" if close else ""
         groups = self.G.graph.get("gateway_groups", {})
         if ref in groups:
-            hint = f"; {ref!r} is a group of terminals: name one of them"
-        raise self.error(f"unknown place {ref!r}{hint}")
+            raise self.error(f"unknown place {ref!r}; it is a group of terminals: name one of them")
+        known = [str(d["place_id"]) for _, d in self.G.nodes(data=True) if d.get("place_id") is not None]
+        raise self.error(f"unknown place {ref!r}{closest_hint(ref, known)}")
 
     def nearest_junction(self, xy: tuple[float, float]) -> tuple[Any, float]:
         """The nearest junction of the base network: what one project adds never rewires another."""
@@ -348,51 +493,55 @@ class _Context:
     def links(self, selection: LinkSelection) -> list[tuple[Any, Any, Any]]:
         """The edges of the selected link ids (every direction), or of the fastest base road route."""
         if selection.along is not None:
-            from corridor.engine import route
-
             a, b = (self.place_node(p) for p in selection.along)
-            try:
-                trip = route(self.G, _as_place(self.G, a), _as_place(self.G, b), mode="road")
-            except Exception as exc:
-                raise self.error(f"no road route along {selection.along}: {exc}") from None
-            ids = [self.G.edges[e]["link_id"] for e in trip.edges if self.G.edges[e].get("mode") == "road"]
+            ids = _road_route_links(self.G, a, b)
+            if ids is None:
+                raise self.error(f"no road route along {list(selection.along)}")
             if not ids:
-                raise self.error(f"the route along {selection.along} uses no road link")
+                raise self.error(f"the route along {list(selection.along)} uses no road link")
         else:
             ids = list(selection.links or [])
         by_id: dict[str, list[tuple[Any, Any, Any]]] = {}
         for u, v, k, d in self.G.edges(keys=True, data=True):
             if d.get("link_id") is not None:
                 by_id.setdefault(str(d["link_id"]), []).append((u, v, k))
-        edges = []
+        found = []
         for lid in dict.fromkeys(ids):
             if lid not in by_id:
-                close = difflib.get_close_matches(lid, list(by_id), n=3, cutoff=0.6)
-                hint = f"; closest: {', '.join(close)}" if close else ""
-                raise self.error(f"unknown link {lid!r} (not in the network)" + hint)
-            edges += by_id[lid]
-        return edges
+                raise self.error(f"unknown link {lid!r} (not in the network){closest_hint(lid, by_id)}")
+            found += by_id[lid]
+        return found
 
     def place_node(self, ref: str | Coordinate) -> Any:
         if isinstance(ref, Coordinate):
             self.check_in_region(ref.lat, ref.lon)
-            xy = _lonlat_metric(ref.lon, ref.lat)
-            n, dist = self.nearest_junction(xy)
+            n, dist = self.nearest_junction(metric_xy(ref.lon, ref.lat))
             if dist > self.settings.snap_max_km * 1000:
                 raise self.error(f"coordinate {ref.lat},{ref.lon} is {dist / 1000:.1f} km from the road network")
             return n
         return self.resolve(ref)
 
 
-def _lonlat_metric(lon: float, lat: float) -> tuple[float, float]:
-    return _metric_xy({"x": lon, "y": lat})
+def _road_route_links(G: nx.MultiDiGraph, a: Any, b: Any) -> list[str] | None:
+    """The road link ids of the fastest road route from a to b (never through a centroid), or None."""
 
+    def usable_node(n: Any) -> bool:
+        return n in (a, b) or G.nodes[n].get("kind") not in CENTROID_KINDS
 
-def _as_place(G: nx.MultiDiGraph, n: Any) -> Any:
-    from corridor.network import Place
+    def usable_edge(u: Any, v: Any, k: Any) -> bool:
+        return edge_in_mode(G.edges[u, v, k], "road")
 
-    d = G.nodes[n]
-    return Place(str(d.get("place_id", n)), str(d.get("name", n)), str(d.get("kind")), (n,), d["y"], d["x"])
+    view = nx.subgraph_view(G, filter_node=usable_node, filter_edge=usable_edge)
+    try:
+        path = nx.dijkstra_path(view, a, b, weight="travel_time")
+    except nx.NetworkXNoPath:
+        return None
+    ids = []
+    for u, v in itertools.pairwise(path):
+        d = min(view[u][v].values(), key=lambda e: e["travel_time"])
+        if d.get("mode") == "road" and d.get("link_id") is not None:
+            ids.append(str(d["link_id"]))
+    return ids
 
 
 def _slug(text: str) -> str:
@@ -419,15 +568,28 @@ def _stops_with_waypoints(edit: NewLine) -> list[tuple[str | Coordinate, list[tu
     return out
 
 
+def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> dict[str, Any]:
+    return edges.road_edge(
+        geometry,
+        link_class=link_class,
+        settings=ctx.settings,
+        area=congestion_area(ctx.G, geometry),
+        status=ctx.project.status,
+        source=ctx.project.source,
+        project=ctx.project.id,
+        **attrs,
+    )
+
+
 def _new_road(ctx: _Context, edit: NewLine) -> None:
     G, s = ctx.G, ctx.scenario
     pid = ctx.project.id
     nodes: list[Any] = []
-    for k, (stop, _) in enumerate(_stops_with_waypoints(edit)):
+    stops = _stops_with_waypoints(edit)
+    for k, (stop, _) in enumerate(stops):
         if isinstance(stop, Coordinate):
             ctx.check_in_region(stop.lat, stop.lon)
-            xy = _lonlat_metric(stop.lon, stop.lat)
-            near, dist = ctx.nearest_junction(xy)
+            near, dist = ctx.nearest_junction(metric_xy(stop.lon, stop.lat))
             if dist <= SNAP_TO_JUNCTION_M:
                 nodes.append(near)
                 continue
@@ -443,18 +605,16 @@ def _new_road(ctx: _Context, edit: NewLine) -> None:
                 name=stop.name or f"{edit.name} node {k + 1}",
                 place_id=jid,
                 source=ctx.project.source,
+                project=pid,
             )
             geom = LineString([(stop.lon, stop.lat), (G.nodes[near]["x"], G.nodes[near]["y"])])
-            attrs = road_edge_attrs(
-                G,
+            attrs = _new_road_edge(
+                ctx,
                 geom,
                 link_class="primary",
-                settings=ctx.settings,
                 link_id=f"{pid}:{ctx.index + 1}:access{k}",
                 name=f"{edit.name} access road",
                 lanes=2,
-                status=ctx.project.status,
-                source=ctx.project.source,
             )
             s.add_edges(add_two_way(G, n, near, attrs))
             nodes.append(n)
@@ -464,24 +624,19 @@ def _new_road(ctx: _Context, edit: NewLine) -> None:
                 n = _attached_junction(ctx, n)
             nodes.append(n)
     link_class = edit.link_class or DEFAULT_CLASS[edit.mode]
-    stops = _stops_with_waypoints(edit)
     for seg, (a, b) in enumerate(itertools.pairwise(nodes)):
         if a == b:
             raise ctx.error(f"stops {seg + 1} and {seg + 2} are the same junction {G.nodes[a]['place_id']!r}")
         da, db = G.nodes[a], G.nodes[b]
         geom = LineString([(da["x"], da["y"]), *stops[seg + 1][1], (db["x"], db["y"])])
-        attrs = road_edge_attrs(
-            G,
+        attrs = _new_road_edge(
+            ctx,
             geom,
             link_class=link_class,
-            settings=ctx.settings,
             speed_kph=edit.speed_kph,
             link_id=f"{pid}:{ctx.index + 1}:{seg + 1}",
             name=edit.name,
             lanes=edit.lanes,
-            status=ctx.project.status,
-            source=ctx.project.source,
-            project=pid,
         )
         s.add_edges(add_two_way(G, a, b, attrs))
 
@@ -495,13 +650,13 @@ def _attached_junction(ctx: _Context, n: Any) -> Any:
         if v in base and d.get("length", math.inf) < best_len:
             best, best_len = v, d.get("length", math.inf)
     if best is None:
-        best, _ = ctx.nearest_junction(_metric_xy(G.nodes[n]))
+        best, _ = ctx.nearest_junction(node_xy(G.nodes[n]))
     return best
 
 
 def _new_service(ctx: _Context, edit: NewLine) -> None:
     """A rail line or ferry: new stations (or an existing line's), links both ways, connections."""
-    G, s, _settings = ctx.G, ctx.scenario, ctx.settings
+    G, s = ctx.G, ctx.scenario
     pid = ctx.project.id
     line_id = edit.line_id or pid
     link_class = edit.link_class or DEFAULT_CLASS[edit.mode]
@@ -537,54 +692,45 @@ def _new_service(ctx: _Context, edit: NewLine) -> None:
             line_name=edit.name,
             headway_min=edit.headway_min,
             source=ctx.project.source,
+            project=pid,
         )
-        _connect_new_station(ctx, n, ref_node, freight=freight)
-        s.add_edges(_incident_edges(G, n))
+        s.add_edges(_connect_new_station(ctx, n, ref_node, freight=freight))
         stations.append(n)
     for seg, (a, b) in enumerate(itertools.pairwise(stations)):
         da, db = G.nodes[a], G.nodes[b]
-        geom = LineString([(da["x"], da["y"]), *stops[seg + 1][1], (db["x"], db["y"])])
-        length = float(lonlat_to_metric(geom).length)
-        attrs = dict(
-            link_id=f"{line_id}:{da['place_id']}-{db['place_id']}",
-            name=edit.name,
+        attrs = edges.service_edge(
+            LineString([(da["x"], da["y"]), *stops[seg + 1][1], (db["x"], db["y"])]),
             mode=mode,
             link_class=link_class,
             line_id=line_id,
-            speed_kph=float(edit.speed_kph),
-            length=length,
-            travel_time=length / (edit.speed_kph / 3.6) + edit.dwell_s,
+            speed_kph=edit.speed_kph,
             dwell_s=edit.dwell_s,
             headway_min=edit.headway_min,
+            link_id=f"{line_id}:{da['place_id']}-{db['place_id']}",
+            name=edit.name,
             status=ctx.project.status,
             source=ctx.project.source,
             project=pid,
-            geometry=geom,
         )
         s.add_edges(add_two_way(G, a, b, attrs))
 
 
-def _incident_edges(G: nx.MultiDiGraph, n: Any) -> list[tuple[Any, Any, Any]]:
-    out = [(u, v, k) for u, v, k in G.out_edges(n, keys=True)]
-    out += [(u, v, k) for u, v, k in G.in_edges(n, keys=True)]
-    return out
-
-
-def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool) -> None:
-    """Join a new station to the place it is built at, the road network and nearby zones."""
+def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool) -> list[tuple[Any, Any, Any]]:
+    """Join a new station to the place it is built at, the road network and nearby zones; return the edges."""
     G, settings = ctx.G, ctx.settings
     d = G.nodes[n]
-    xy = _metric_xy(d)
-    wait = d["headway_min"] * 60 / 2
+    xy = node_xy(d)
+    wait = edges.boarding_wait_s(d["headway_min"])
+    added: list[tuple[Any, Any, Any]] = []
     joined_road = False
     if ref_node is not None:
         rd = G.nodes[ref_node]
         kind = rd.get("kind")
-        dist = math.dist(xy, _metric_xy(rd))
+        dist = math.dist(xy, node_xy(rd))
         if kind == "station":
-            connect_interchange(G, ref_node, n, INTERCHANGE_WALK_MIN, settings, source=ctx.project.source)
+            added += connect_interchange(G, ref_node, n, INTERCHANGE_WALK_MIN, settings, source=ctx.project.source)
         elif kind in CENTROID_KINDS:
-            _connect(
+            added += connect_place(
                 G,
                 ref_node,
                 n,
@@ -595,49 +741,69 @@ def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool)
                 wait_in_s=wait,
             )
         elif kind == "junction":
-            _connect_station(G, n, ref_node, dist, settings)
+            added += connect_station(G, n, ref_node, dist, settings)
             joined_road = True
     if freight:
         if ref_node is None:  # a road-rail terminal at a coordinate
             j, dist = ctx.nearest_junction(xy)
-            _connect_station(G, n, j, dist, settings)
-        return
+            added += connect_station(G, n, j, dist, settings)
+        return added
     if not joined_road:
         j, dist = ctx.nearest_junction(xy)
-        _connect_station(G, n, j, dist, settings)
+        added += connect_station(G, n, j, dist, settings)
     for z, zd in G.nodes(data=True):
         if zd.get("kind") == "zone" and z != ref_node:
-            dist = math.dist(xy, _metric_xy(zd))
+            dist = math.dist(xy, node_xy(zd))
             if dist <= settings.station_access_max_km * 1000:
-                _connect(G, z, n, dist, settings.walk_speed_kph, "zone_connector", attaches="rail", wait_in_s=wait)
+                added += connect_place(
+                    G, z, n, dist, settings.walk_speed_kph, "zone_connector", attaches="rail", wait_in_s=wait
+                )
+    return added
+
+
+def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]:
+    """The new attributes of an upgraded link, built like a new link of its (new) class."""
+    if d.get("mode") == "rail":
+        speed = edit.speed_kph or (d["speed_kph"] * edit.speed_factor if edit.speed_factor else d["speed_kph"])
+        return {
+            "speed_kph": speed,
+            "travel_time": float(edges.travel_time_s(d["length"], speed, dwell_s=d.get("dwell_s", 0.0))),
+        }
+    if d.get("mode") != "road":
+        raise ctx.error(f"link {d.get('link_id')!r} is a {d.get('mode')} link; only road and rail links upgrade")
+    link_class = edit.link_class or d["link_class"]
+    free = d.get("free_flow_speed_kph", d["speed_kph"])
+    if edit.speed_kph is not None:
+        own: float | None = edit.speed_kph
+    elif edit.speed_factor is not None:
+        own = free * edit.speed_factor
+    elif edit.link_class is not None:
+        own = None  # a new class runs at that class's speed, like a new link of the class
+    else:
+        own = free
+    rebuilt = edges.road_edge(
+        d["geometry"],
+        link_class=link_class,
+        settings=ctx.settings,
+        area=d.get("congestion_area"),
+        speed_kph=own,
+        length_m=d["length"],
+    )
+    rebuilt.pop("geometry")
+    rebuilt.pop("mode")
+    return rebuilt
 
 
 def _apply_upgrade(ctx: _Context, edit: Upgrade) -> None:
-    edges = ctx.links(edit.select)
-    for key in edges:
+    for key in ctx.links(edit.select):
         d = ctx.G.edges[key]
-        changes: dict[str, Any] = {}
+        changes = _upgraded(ctx, d, edit)
         if edit.link_class is not None:
             changes["link_class"] = edit.link_class
         if edit.lanes is not None:
             changes["lanes"] = edit.lanes
-        if d.get("mode") == "rail":
-            speed = edit.speed_kph or (d["speed_kph"] * edit.speed_factor if edit.speed_factor else d["speed_kph"])
-            changes.update(speed_kph=speed, travel_time=d["length"] / (speed / 3.6) + d.get("dwell_s", 0.0))
-        elif d.get("mode") == "road":
-            free = d.get("free_flow_speed_kph", d["speed_kph"])
-            if edit.speed_kph is not None:
-                free = edit.speed_kph
-            elif edit.speed_factor is not None:
-                free = free * edit.speed_factor
-            elif edit.link_class is not None:
-                free = ctx.settings.speed_kph(edit.link_class)
-            speed = free * d.get("congestion_factor", 1.0)
-            changes.update(free_flow_speed_kph=free, speed_kph=speed, travel_time=d["length"] / (speed / 3.6))
-        else:
-            raise ctx.error(f"link {d.get('link_id')!r} is a {d.get('mode')} link; only road and rail links upgrade")
         changes["upgraded_by"] = ctx.project.id
-        ctx.scenario.set_edge(key, **changes)
+        ctx.scenario.set_edge(key, changes)
 
 
 def _apply_close(ctx: _Context, edit: Close) -> None:
@@ -652,18 +818,14 @@ def _apply_open(ctx: _Context, edit: Open) -> None:
     links = region.road_links
     for lid in edit.links:
         if lid not in links.index:
-            close = difflib.get_close_matches(lid, list(links.index), n=3, cutoff=0.6)
-            raise ctx.error(
-                f"unknown link {lid!r} (not in road_links.csv)" + (f"; closest: {', '.join(close)}" if close else "")
-            )
+            raise ctx.error(f"unknown link {lid!r} (not in road_links.csv){closest_hint(lid, links.index)}")
         if links.loc[lid, "status"] == "operating":
             raise ctx.error(f"link {lid!r} already operates in the base network")
         if any(d.get("link_id") == lid for _, _, d in ctx.G.edges(data=True)):
             raise ctx.error(f"link {lid!r} is already open in this scenario")
-    keys = region_road_edges(ctx.G, region, list(edit.links), ctx.settings)
+    keys = add_region_roads(ctx.G, region, list(edit.links), ctx.settings, project=ctx.project.id)
     for key in keys:
         ctx.G.edges[key]["status"] = ctx.project.status
-        ctx.G.edges[key]["project"] = ctx.project.id
     ctx.scenario.add_edges(keys)
 
 
@@ -677,7 +839,7 @@ def _apply_gateway_upgrade(ctx: _Context, edit: GatewayUpgrade) -> None:
         for k, v in edit.model_dump(include={"handling_h", "capacity", "capacity_unit", "movements_per_h"}).items()
         if v is not None
     }
-    ctx.scenario.set_node(n, **changes)
+    ctx.scenario.set_node(n, changes)
 
 
 def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
@@ -701,9 +863,12 @@ def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
         source=ctx.project.source,
         project=ctx.project.id,
     )
-    j, dist = ctx.nearest_junction(_metric_xy(G.nodes[n]))
-    _connect(G, n, j, dist, ctx.settings.gateway_access_speed_kph, "gateway_access", attaches="road", wait_in_s=0.0)
-    ctx.scenario.add_edges(_incident_edges(G, n))  # the node is new: all its edges are
+    j, dist = ctx.nearest_junction(node_xy(G.nodes[n]))
+    ctx.scenario.add_edges(
+        connect_place(
+            G, n, j, dist, ctx.settings.gateway_access_speed_kph, "gateway_access", attaches="road", wait_in_s=0.0
+        )
+    )
 
 
 def _apply_new_node(ctx: _Context, edit: NewNode) -> None:
@@ -712,8 +877,7 @@ def _apply_new_node(ctx: _Context, edit: NewNode) -> None:
     if n in G:
         raise ctx.error(f"junction {edit.id!r} already exists")
     ctx.check_in_region(edit.lat, edit.lon)
-    xy = _lonlat_metric(edit.lon, edit.lat)
-    j, _ = ctx.nearest_junction(xy)
+    j, _ = ctx.nearest_junction(metric_xy(edit.lon, edit.lat))
     ctx.scenario.add_node(
         n,
         x=edit.lon,
@@ -722,17 +886,15 @@ def _apply_new_node(ctx: _Context, edit: NewNode) -> None:
         name=edit.name,
         place_id=edit.id,
         source=ctx.project.source,
+        project=ctx.project.id,
     )
     geom = LineString([(edit.lon, edit.lat), (G.nodes[j]["x"], G.nodes[j]["y"])])
-    attrs = road_edge_attrs(
-        G,
+    attrs = _new_road_edge(
+        ctx,
         geom,
         link_class=edit.link_class,
-        settings=ctx.settings,
         link_id=f"{ctx.project.id}:{ctx.index + 1}:access",
         name=f"{edit.name} access road",
-        status=ctx.project.status,
-        source=ctx.project.source,
     )
     ctx.scenario.add_edges(add_two_way(G, n, j, attrs))
 
@@ -747,10 +909,10 @@ def _apply_investment(ctx: _Context, edit: Investment) -> None:
         changes["jobs"] = (d.get("jobs") or 0) + edit.jobs
     if edit.population:
         changes["population_added"] = (d.get("population_added") or 0) + edit.population
-    ctx.scenario.set_node(n, **changes)
+    ctx.scenario.set_node(n, changes)
 
 
-_APPLY: dict[type, Any] = {
+_APPLY: dict[type, Callable[[_Context, Any], None]] = {
     NewLine: _apply_new_line,
     Upgrade: _apply_upgrade,
     Close: _apply_close,

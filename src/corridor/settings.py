@@ -13,9 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corridor._io import load_yaml, read_text
+from corridor.checks import pydantic_problem
 from corridor.errors import SettingsError
 
 __all__ = ["Settings", "load_settings", "DEFAULT_SPEEDS_KPH"]
@@ -44,6 +45,13 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
     "road": 25.0,
 }
 
+#: Speed multipliers by congestion area and road class: a 22 km/h city
+#: average (TomTom 2023, LUZON_FACTS S49) against 40-50 km/h free flow on
+#: arterials gives about 0.5.
+DEFAULT_CONGESTION_FACTORS: dict[str, dict[str, float]] = {
+    "metro_manila": {"expressway": 0.75, "default": 0.5},
+}
+
 
 class Settings(BaseModel):
     """Every modelling assumption, in one frozen object.
@@ -52,10 +60,13 @@ class Settings(BaseModel):
     ----------
     speeds_kph
         Road speed by link class (km/h). A link's own ``speed_kph`` wins.
+        A partial table changes only the classes it names; the others keep
+        their defaults.
     congestion_factors
         Per congestion area of the region (for the bundled region,
         ``metro_manila``): link class -> multiplier on speed (0 < f <= 1).
-        The key ``default`` applies to road classes not listed.
+        The key ``default`` applies to road classes not listed. A partial
+        table changes only the areas and classes it names.
     access_speed_kph
         Speed on zone and economic-zone connectors (local streets, jeepney).
     gateway_access_speed_kph
@@ -95,11 +106,7 @@ class Settings(BaseModel):
 
     speeds_kph: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))
     congestion_factors: dict[str, dict[str, float]] = Field(
-        default_factory=lambda: {
-            # 22 km/h city average (TomTom 2023, LUZON_FACTS S49) against
-            # 40-50 km/h free flow on arterials: about 0.5.
-            "metro_manila": {"expressway": 0.75, "default": 0.5},
-        }
+        default_factory=lambda: {a: dict(f) for a, f in DEFAULT_CONGESTION_FACTORS.items()}
     )
     access_speed_kph: float = Field(25.0, gt=0)
     gateway_access_speed_kph: float = Field(30.0, gt=0)
@@ -115,6 +122,23 @@ class Settings(BaseModel):
     php_per_usd: float = Field(56.0, gt=0)
     engine_backend: Literal["auto", "scipy", "cch"] = "auto"
     engine_workers: int = Field(0, ge=0, le=256)
+
+    @field_validator("speeds_kph", mode="before")
+    @classmethod
+    def _over_default_speeds(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**DEFAULT_SPEEDS_KPH, **value}
+        return value
+
+    @field_validator("congestion_factors", mode="before")
+    @classmethod
+    def _over_default_factors(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            merged = {area: dict(factors) for area, factors in DEFAULT_CONGESTION_FACTORS.items()}
+            for area, factors in value.items():
+                merged[area] = {**merged.get(area, {}), **factors} if isinstance(factors, dict) else factors
+            return merged
+        return value
 
     @field_validator("speeds_kph")
     @classmethod
@@ -144,9 +168,10 @@ class Settings(BaseModel):
         try:
             return self.speeds_kph[link_class]
         except KeyError:
-            known = ", ".join(sorted(self.speeds_kph))
             raise SettingsError(
-                f"no speed for link class {link_class!r} in settings.speeds_kph (known: {known})"
+                f"no speed for link class {link_class!r}",
+                field="speeds_kph",
+                allowed=sorted(self.speeds_kph),
             ) from None
 
     def congestion_factor(self, area: str, link_class: str) -> float:
@@ -158,7 +183,7 @@ class Settings(BaseModel):
         """Return a validated copy with some fields changed."""
         data = self.model_dump()
         data.update(changes)
-        return _validate(data, source="Settings.replace")
+        return _validate(data, path=None)
 
     def digest(self) -> str:
         """Return a short hash of every value, for provenance."""
@@ -166,44 +191,44 @@ class Settings(BaseModel):
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def _validate(data: dict[str, Any], *, source: str) -> Settings:
+def _validate(data: dict[str, Any], *, path: Path | None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            accepted = ", ".join(Settings.model_fields)
-            raise SettingsError(f"{source}: unknown key {field!r} (accepted: {accepted})") from None
-        raise SettingsError(f"{source}: field {field!r}: {err['msg']} (got {err.get('input')!r})") from None
+        problem = pydantic_problem(exc, data)
+        if exc.errors()[0]["type"] == "extra_forbidden":
+            raise SettingsError(
+                f"unknown key {problem.field!r}", path=path, allowed=list(Settings.model_fields)
+            ) from None
+        raise SettingsError(problem.message, path=path, **problem.error_fields()) from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load settings from a TOML or YAML file; the defaults when ``path`` is None.
 
-    Keys left out keep their defaults; an unknown key is an error.
+    Keys left out keep their defaults (a partial ``speeds_kph`` or
+    ``congestion_factors`` table changes only what it names); an unknown key
+    is an error.
 
     Raises
     ------
     SettingsError
-        When the file is missing, unreadable, of another format, or a value
-        is out of range.
+        When the file is missing, unreadable, not UTF-8, of another format,
+        or a value is out of range.
     """
     if path is None:
         return Settings()
     path = Path(path)
-    if not path.is_file():
-        raise SettingsError(f"{path}: settings file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix == ".toml":
+    if path.suffix not in {".toml", ".yaml", ".yml"}:
+        raise SettingsError("settings must be .toml, .yaml or .yml", path=path, value=path.suffix)
+    text = read_text(path, error=SettingsError, what="settings file")
+    if path.suffix == ".toml":
+        try:
             data: Any = tomllib.loads(text)
-        elif path.suffix in {".yaml", ".yml"}:
-            data = yaml.safe_load(text) or {}
-        else:
-            raise SettingsError(f"{path}: settings must be .toml, .yaml or .yml, got {path.suffix!r}")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise SettingsError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}".splitlines()[0]) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"not valid TOML: {exc}".splitlines()[0], path=path) from None
+    else:
+        data = load_yaml(text, path=path, error=SettingsError) or {}
     if not isinstance(data, dict):
-        raise SettingsError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
-    return _validate(data, source=str(path))
+        raise SettingsError("expected a mapping of settings", path=path, value=type(data).__name__)
+    return _validate(data, path=path)
