@@ -268,3 +268,51 @@ def test_map_with_projects_built(capsys, tmp_path):
     text = out_file.read_text()
     assert "Rail: NSCR (North)" in text and "Bataan–Cavite Interlink Bridge" in text
     assert "base network 2025" not in text and "network with nscr_tutuban_malolos+bcib" in text
+
+
+def _one_line_exit_2(code: int, err: str) -> None:
+    assert code == 2, err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unknown_mode_is_one_line(capsys):
+    code, _, err = run(capsys, "route", "x", "y", "--mode", "teleport")
+    _one_line_exit_2(code, err)
+    assert "'teleport' is not one of 'road', 'rail', 'any'" in err and "corridor route --help" in err
+
+
+def test_unknown_command_and_option_are_one_line(capsys):
+    for args in (["teleport"], ["route", "Manila", "Lipa", "--fast"]):
+        code, _, err = run(capsys, *args)
+        _one_line_exit_2(code, err)
+
+
+def test_cch_backend_without_the_package_is_one_line(capsys, tmp_path, monkeypatch):
+    import corridor.engine
+
+    monkeypatch.setattr(corridor.engine, "available_backends", lambda: ["scipy"])
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('engine_backend = "cch"\n')
+    code, _, err = run(capsys, "score", str(ROOT / "portfolios" / "committed.yaml"), "--settings", str(cfg))
+    _one_line_exit_2(code, err)
+    assert "routingkit-cch" in err and "engine_backend" in err
+
+
+def test_places_of_an_unknown_kind(capsys):
+    code, _, err = run(capsys, "places", "--kind", "volcano")
+    _one_line_exit_2(code, err)
+    assert "'volcano'" in err and "economic_zone" in err
+
+
+def test_route_says_which_kind_a_shared_id_took(capsys):
+    code, out, err = run(capsys, "route", "las_pinas", "naia", "--mode", "road")
+    assert code == 0, err
+    assert "'las_pinas' taken as the zone; it also names junction:las_pinas" in out
+
+
+def test_score_explains_a_project_that_changes_nothing(capsys, tmp_path):
+    p = tmp_path / "p.yaml"
+    p.write_text("name: capacity\nprojects: [clark_runway_2, bauan_terminal]\n")
+    code, out, err = run(capsys, "score", str(p))
+    assert code == 0, err
+    assert "clark_runway_2 changes no headline" in out and "no connectivity metric reads" in out

@@ -134,3 +134,31 @@ def test_overpass_download_uses_and_restores_the_cache(monkeypatch, tmp_path, sh
     monkeypatch.setattr(ox, "graph_from_place", offline)
     with pytest.raises(OSMError, match="could not download 'Nowhere' from OpenStreetMap"):
         osm.graph_from_place("Nowhere", cache_dir=tmp_path / "cache")
+
+
+def test_polygon_download_uses_the_cache_and_reports_one_line(monkeypatch, tmp_path, shared_data):
+    """graph_from_polygon goes through osmnx's cache like graph_from_place, and fails offline with one line."""
+    import osmnx as ox
+    from shapely.geometry import box
+
+    from corridor import osm
+
+    qc = ox.load_graphml(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
+    seen = {}
+
+    def fake_graph_from_polygon(polygon, network_type, simplify):
+        seen.update(bounds=polygon.bounds, cache=ox.settings.use_cache, folder=ox.settings.cache_folder)
+        return qc
+
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
+    G = osm.graph_from_polygon(box(121.0, 14.6, 121.1, 14.7), cache_dir=tmp_path / "c")
+    assert seen == {"bounds": (121.0, 14.6, 121.1, 14.7), "cache": True, "folder": str(tmp_path / "c")}
+    assert G.graph["provenance"]["source_file"] == "overpass:polygon"
+    assert all(d["mode"] == "road" and d["travel_time"] > 0 for _, _, d in G.edges(data=True))
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Max retries exceeded")
+
+    monkeypatch.setattr(ox, "graph_from_polygon", offline)
+    with pytest.raises(OSMError, match="could not download the polygon"):
+        osm.graph_from_polygon(box(121.0, 14.6, 121.1, 14.7), cache_dir=tmp_path / "c")

@@ -85,3 +85,46 @@ def test_coordinate_too_far_from_the_mode(places):
 def test_not_a_coordinate(places):
     with pytest.raises(OutsideRegionError, match="latitude first"):
         places.resolve("120.95,14.61")
+
+
+# ------------------------------------------------------------------ ids shared by several kinds
+
+
+def test_an_id_of_several_kinds_takes_the_zone_and_says_so(places):
+    """'las_pinas' is a zone and a road junction: the zone wins, and the place says what else matched."""
+    place = places.resolve("las_pinas")
+    assert place.kind == "zone" and place.nodes == ("z:las_pinas",)
+    assert place.alternatives == ("junction:las_pinas",)
+    assert place.to_dict()["also_matched"] == ["junction:las_pinas"]
+
+
+def test_a_node_id_names_one_node(places):
+    place = places.resolve("j:las_pinas")
+    assert place.kind == "junction" and place.nodes == ("j:las_pinas",)
+
+
+def test_ids_ignore_case(places):
+    assert places.resolve("NAIA").nodes == ("g:naia",)
+
+
+def test_routing_from_a_shared_id_starts_at_the_zone(luzon_graph):
+    from corridor import route
+
+    trip = route(luzon_graph, "las_pinas", "naia", mode="road")
+    assert trip.nodes[0] == "z:las_pinas" and trip.legs[0].mode == "access"
+
+
+def test_a_coordinate_snaps_the_same_before_and_after_a_portfolio(luzon, luzon_graph):
+    """A station a project builds is never snapped to: the same lat,lon is the same trip, never a longer one."""
+    from corridor import route
+    from corridor.projects import load_catalog, portfolio_from_ids
+    from corridor.scenario import apply_portfolio
+
+    catalog = load_catalog(luzon.path)
+    G = apply_portfolio(luzon_graph, portfolio_from_ids(["mm_subway"], catalog), region=luzon).G
+    valenzuela = "14.69,121.01"  # the subway's northern terminus
+    before = route(luzon_graph, valenzuela, "naia")
+    after = route(G, valenzuela, "naia")
+    assert after.origin.nodes == before.origin.nodes
+    assert G.nodes[after.origin.nodes[0]].get("project") is None
+    assert after.minutes <= before.minutes + 1e-9

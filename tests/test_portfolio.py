@@ -79,3 +79,36 @@ def test_score_marginals_and_provenance(luzon, luzon_graph):
     prov = result.provenance
     assert prov["portfolio"] == "lec_core" and prov["data_digest"] and prov["settings_digest"]
     assert any(f.endswith("projects.yaml") for f in prov["files"])
+
+
+def test_gateway_times_compare_the_same_pairs(luzon, luzon_graph):
+    """A new gateway is not averaged into the scenario's mean gateway time: its change is scenario minus base."""
+    catalog = load_catalog(luzon.path)
+    result = score(luzon_graph, portfolio_from_ids(["bauan_terminal", "nmia"], catalog), region=luzon)
+    data = result.to_dict()
+    base, scen = data["base"]["gateway_od_mean_min"], data["scenario"]["gateway_od_mean_min"]
+    assert data["gains"]["gateway_od_mean_min"] == pytest.approx(scen - base)
+    assert data["headline"]["d_gateway_od_min"] == pytest.approx(scen - base)
+    assert "bauan_port" in set(result.od.index.get_level_values(0))  # the new gateway is still listed
+
+
+def test_the_seam_is_public_and_pickles(scorer):
+    """What an appraisal module, an optimiser or a worker needs: matrices and summaries, from a pickled scorer too."""
+    import pickle
+
+    p = portfolio_from_ids(["bcib", "bauan_terminal"], CATALOG)
+    m = scorer.matrices(p)
+    assert m.method == "rescored" and set(m.times_s) == {"road", "rail", "any"}
+    assert m.times_s["any"].shape == (len(m.nodes), len(m.nodes)) and m.nodes[-1]["place_id"] == "bauan_port"
+    clone = pickle.loads(pickle.dumps(scorer))
+    assert clone.summary(p) == scorer.summary(p)
+
+
+def test_a_project_that_changes_nothing_is_explained(luzon, luzon_graph):
+    """Clark's second runway and the Subic expansion change capacity, which no connectivity metric reads: said so."""
+    p = portfolio_from_ids(["clark_runway_2", "subic_port_expansion", "bauan_terminal"], CATALOG)
+    result = score(luzon_graph, p, region=luzon)
+    assert set(result.unchanged) == {"clark_runway_2", "subic_port_expansion"}
+    assert "capacity" in result.unchanged["subic_port_expansion"]
+    assert "movements_per_h" in result.unchanged["clark_runway_2"]
+    assert "no connectivity metric reads" in result.unchanged["clark_runway_2"]

@@ -65,3 +65,36 @@ def test_wrong_extension(tmp_path):
 def test_unknown_class_speed():
     with pytest.raises(SettingsError, match="no speed for link class 'hyperloop'"):
         Settings().speed_kph("hyperloop")
+
+
+def test_a_partial_table_changes_only_what_it_names(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("[speeds_kph]\nexpressway = 90\n[congestion_factors.metro_manila]\ndefault = 0.4\n")
+    s = load_settings(path)
+    assert s.speed_kph("expressway") == 90 and s.speed_kph("trunk") == Settings().speed_kph("trunk")
+    assert s.congestion_factor("metro_manila", "trunk") == 0.4
+    assert s.congestion_factor("metro_manila", "expressway") == 0.75  # kept from the defaults
+
+
+def test_the_readme_settings_example_runs(tmp_path):
+    """The TOML block of the README loads, and a route runs with it."""
+    import re
+
+    from corridor import build_network, load_region, route
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
+    assert blocks, "the README shows a settings example"
+    path = tmp_path / "example.toml"
+    path.write_text(blocks[0])
+    s = load_settings(path)
+    trip = route(build_network(load_region("luzon"), s), "Manila", "Batangas City", mode="road")
+    assert trip.minutes > 0
+
+
+def test_an_unknown_speed_class_names_the_field():
+    with pytest.raises(SettingsError) as info:
+        Settings().speed_kph("hovercraft")
+    assert info.value.field == "speeds_kph" and "expressway" in str(info.value)

@@ -431,7 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _CLICK_ERROR as exc:  # usage: a missing argument, an unknown option or choice
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        _error_line(f"{exc.format_message()}{hint}")  # type: ignore[attr-defined]
+        message = str(exc.format_message()).replace("Value error, ", "")  # type: ignore[attr-defined]
+        _error_line(f"{message}{hint}")
         return int(getattr(exc, "exit_code", 2))
     return code if isinstance(code, int) else 0
 

@@ -166,8 +166,9 @@ class PlaceIndex:
         match = _COORD.match(text)
         if match:
             return self.snap(float(match.group(1)), float(match.group(2)), mode=mode)
-        if text in self._by_id:
-            return self._first(self._by_id[text])
+        for candidate in (text, text.lower()):
+            if candidate in self._by_id:
+                return self._first(self._by_id[candidate])
         if text in self.G and self.G.nodes[text].get("place_id") is not None:
             d = self.G.nodes[text]
             return self._place(str(d["place_id"]), d.get("name", text), str(d.get("kind")), (text,))
