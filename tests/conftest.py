@@ -11,6 +11,7 @@ import networkx as nx
 import pytest
 
 from corridor import build_network, load_region
+from corridor.projects import Project
 from corridor.region import Region
 from corridor.settings import Settings
 
@@ -151,3 +152,21 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the public datasets are not at {SHARED_DATA} (set CORRIDOR_SHARED_DATA)")
     return SHARED_DATA
+
+
+def make_project(pid: str, edits: list[dict], **fields: object) -> Project:
+    """A project of the given edits, with placeholder cost and dates (tests only)."""
+    return Project.model_validate(
+        {
+            "id": pid,
+            "name": pid,
+            "category": "road",
+            "cost_usd": 1,
+            "price_year": 2025,
+            "status": "proposal",
+            "opening_year": 2030,
+            "source": "t",
+            "edits": edits,
+            **fields,
+        }
+    )

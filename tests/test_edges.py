@@ -7,27 +7,13 @@ from shapely.geometry import LineString
 
 from corridor import edges
 from corridor.geo import DISPLAY_CRS
-from corridor.projects import Portfolio, Project
+from corridor.projects import Portfolio
 from corridor.scenario import apply_portfolio
 from corridor.settings import Settings
 
+from .conftest import make_project
+
 _ROAD_KEYS = ("link_class", "free_flow_speed_kph", "congestion_factor", "congestion_area", "speed_kph", "travel_time")
-
-
-def _project(pid: str, edits: list[dict]) -> Project:
-    return Project.model_validate(
-        {
-            "id": pid,
-            "name": pid,
-            "category": "road",
-            "cost_usd": 1,
-            "price_year": 2025,
-            "status": "proposal",
-            "opening_year": 2030,
-            "source": "t",
-            "edits": edits,
-        }
-    )
 
 
 def test_travel_time_rule():
@@ -49,8 +35,8 @@ def test_an_upgraded_link_gets_exactly_what_a_new_link_of_its_class_gets(luzon, 
     row = luzon.road_links.loc["roxas-01"]
     geometry = luzon.road_links.geometry.to_crs(DISPLAY_CRS).loc["roxas-01"]
     waypoints = [{"lat": lat, "lon": lon, "waypoint": True} for lon, lat in list(geometry.coords)[1:-1]]
-    upgrade = _project("up", [{"type": "upgrade", "select": {"links": ["roxas-01"]}, "link_class": "expressway"}])
-    new = _project(
+    upgrade = make_project("up", [{"type": "upgrade", "select": {"links": ["roxas-01"]}, "link_class": "expressway"}])
+    new = make_project(
         "new",
         [
             {

@@ -14,10 +14,10 @@ from shapely.geometry import LineString
 from corridor import route
 from corridor.engine import compile_network, travel_times
 from corridor.geo import to_metric as lonlat_to_metric
-from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
 from corridor.scenario import apply_portfolio, ordered_projects
 
-from .conftest import ROOT
+from .conftest import ROOT, make_project
 
 
 def _same_graph(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> bool:
@@ -39,7 +39,7 @@ def test_apply_then_revert_returns_the_base(luzon, luzon_graph):
 
 
 def test_revert_restores_closures_and_upgrades(tiny_graph):
-    p = _project(
+    p = make_project(
         "mix",
         [
             {"type": "upgrade", "select": {"links": ["t1"]}, "speed_kph": 90, "lanes": 4},
@@ -158,22 +158,6 @@ def _random_graph(seed: int, n: int) -> nx.MultiDiGraph:
     return G
 
 
-def _project(pid: str, edits: list[dict]) -> Project:
-    return Project.model_validate(
-        {
-            "id": pid,
-            "name": pid,
-            "category": "road",
-            "cost_usd": 1,
-            "price_year": 2025,
-            "status": "proposal",
-            "opening_year": 2030,
-            "source": "t",
-            "edits": edits,
-        }
-    )
-
-
 place = st.one_of(
     st.integers(0, 9).map(str),
     st.builds(lambda lat, lon: {"lat": lat, "lon": lon}, st.floats(14.1, 14.9), st.floats(120.1, 120.9)),
@@ -216,7 +200,7 @@ def test_adding_lines_or_speed_never_lengthens_a_trip(seed, edits):
     G = _random_graph(seed, 10)
     nodes = [f"j:{i}" for i in range(10)]
     try:
-        portfolio = Portfolio(name="p", projects=(_project("p1", edits),))
+        portfolio = Portfolio(name="p", projects=(make_project("p1", edits),))
         scenario = apply_portfolio(G, portfolio)
     except Exception as exc:  # a line whose two stops snap to one junction is refused, as it should be
         assert "are the same junction" in str(exc) or "already exists" in str(exc)
@@ -232,7 +216,7 @@ def test_a_closure_never_shortens_a_trip(seed, links):
     G = _random_graph(seed, 10)
     nodes = [f"j:{i}" for i in range(10)]
     edits = [{"type": "close", "select": {"links": [f"l{k}" for k in links]}}]
-    scenario = apply_portfolio(G, Portfolio(name="c", projects=(_project("c1", edits),)))
+    scenario = apply_portfolio(G, Portfolio(name="c", projects=(make_project("c1", edits),)))
     assert not scenario.only_improves
     before, after = _times(G, nodes), _times(scenario.G, nodes)
     assert np.all(after >= before - 1e-6)
@@ -245,7 +229,7 @@ def test_random_portfolios_revert_exactly(seed, edits):
     G = _random_graph(seed, 10)
     reference = G.copy()
     try:
-        scenario = apply_portfolio(G, Portfolio(name="p", projects=(_project("p1", edits),)))
+        scenario = apply_portfolio(G, Portfolio(name="p", projects=(make_project("p1", edits),)))
     except Exception:
         return
     assert _same_graph(scenario.revert(), reference)
