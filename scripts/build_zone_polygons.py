@@ -322,12 +322,11 @@ def write_atomic(path: Path, text: str) -> None:
     Parameters
     ----------
     path
-        The destination; its folder must exist.
+        The destination; its folder is created if needed.
     text
         The content, written as UTF-8 with ``\\n`` line ends.
     """
-    if not path.parent.is_dir():
-        raise BuildError(f"output folder not found: {path.parent}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
