@@ -97,20 +97,18 @@ def test_map_of_bad_region_leaves_no_file(capsys, tmp_path, luzon_copy):
 
 
 def test_map_write_failure_keeps_the_old_map(capsys, tmp_path, monkeypatch):
-    import corridor.maps
-
     out_file = tmp_path / "m.html"
     out_file.write_text("old map")
 
     def broken_save(self, path, **kwargs):
         Path(path).write_text("half a map")
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("folium.Map.save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
-        main(["map", "--out", str(out_file)])
-    assert out_file.read_text() == "old map" and list(tmp_path.glob(".*tmp")) == []
-    del corridor.maps
+    code, _, err = run(capsys, "map", "--out", str(out_file))
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert f"{out_file}: cannot write the file: No space left on device" in err
+    assert out_file.read_text() == "old map" and [p.name for p in tmp_path.iterdir()] == ["m.html"]
 
 
 def test_usage_error_exit_2(capsys):

@@ -42,8 +42,8 @@ def test_toml_and_yaml(tmp_path):
     [
         ("speed_of_light = 1\n", "unknown key 'speed_of_light' (accepted: speeds_kph"),
         ("access_speed_kph = 0\n", "field 'access_speed_kph'"),
-        ("[speeds_kph]\ntrunk = -5\n", "speed of 'trunk' must be > 0"),
-        ("[congestion_factors.metro_manila]\ndefault = 1.5\n", "must be in (0, 1]"),
+        ("[speeds_kph]\ntrunk = -5\n", "speed of 'trunk' must be between 1 and 400 km/h"),
+        ("[congestion_factors.metro_manila]\ndefault = 1.5\n", "must be in [0.05, 1]"),
         ("access_speed_kph = \n", "not valid TOML"),
     ],
 )

@@ -4,20 +4,163 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import re
+import signal
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from corridor.errors import CorridorError, DataError
+from corridor.errors import CorridorError, DataError, OutputError
 
-__all__ = ["MAX_YAML_NODES", "atomic_path", "load_yaml", "read_text"]
+__all__ = [
+    "MAX_YAML_NODES",
+    "atomic_path",
+    "atomic_paths",
+    "clean_stale_temporaries",
+    "load_yaml",
+    "output_folder",
+    "output_path",
+    "read_text",
+]
 
 #: a YAML document may expand (aliases included) to at most this many nodes
 MAX_YAML_NODES = 2_000_000
 #: and nest at most this deep
 MAX_YAML_DEPTH = 64
+
+
+#: temporary files end so; a crashed run's are recognised by their dead process id and removed
+TMP_SUFFIX = ".corridor-tmp"
+_TMP = re.compile(r"^\..*\.(\d+)" + re.escape(TMP_SUFFIX) + "$")
+
+
+def _tmp_for(target: Path) -> Path:
+    # short enough for any file system: the target's name may itself be near the 255-byte limit
+    stem = target.name.encode("utf-8")[:80].decode("utf-8", "ignore")
+    return target.with_name(f".{stem}.{os.getpid()}{TMP_SUFFIX}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Remove temporary files that a killed run left in a folder (their process is gone); return them."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in Path(folder).iterdir():
+            m = _TMP.match(entry.name)
+            if m and not _alive(int(m.group(1))):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+                    removed.append(entry)
+    return removed
+
+
+def output_path(path: str | Path) -> Path:
+    """Check that ``path`` can name an output file, and make its folder.
+
+    Raises
+    ------
+    OutputError
+        An empty name, a folder, a parent that is a file, or a folder that
+        cannot be made.
+    """
+    raw = str(path)
+    target = Path(path)
+    if not raw.strip() or target.name in {"", ".", ".."}:
+        raise OutputError("no file name given", path=raw or None, allowed="a file path such as maps/map.html")
+    if target.is_dir():
+        raise OutputError("is a folder; give a file name inside it", path=target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make the folder: {exc.strerror or exc}", path=target.parent) from None
+    if not target.parent.is_dir():
+        raise OutputError("the parent is not a folder", path=target.parent)
+    return target
+
+
+def output_folder(path: str | Path) -> Path:
+    """Check that ``path`` can be an output folder, and make it.
+
+    Raises
+    ------
+    OutputError
+        An empty name, an existing file, or a folder that cannot be made.
+    """
+    raw = str(path)
+    folder = Path(path)
+    if not raw.strip():
+        raise OutputError("no folder given", allowed="a folder such as reports/")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError("is a file, not a folder", path=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot make the folder: {exc.strerror or exc}", path=folder) from None
+    return folder
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while files are renamed into place, so a set of files lands whole."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no POSIX signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
+    """Yield temporary paths beside ``paths``; rename them all into place when all are written.
+
+    The files land as one unit: if the body fails, or the run is
+    interrupted while it writes, none of the targets changes and the
+    temporary files are removed. Temporary files of an earlier run that was
+    killed are removed first.
+
+    Raises
+    ------
+    OutputError
+        A target that cannot be written (a folder, a read-only place, a name
+        too long, a full disk, ...).
+    """
+    targets = [output_path(p) for p in paths]
+    for folder in {t.parent for t in targets}:
+        clean_stale_temporaries(folder)
+    temps = [_tmp_for(t) for t in targets]
+    current = targets[0]
+    try:
+        yield temps
+        with _signals_held():
+            for tmp, target in zip(temps, targets, strict=True):
+                current = target
+                os.replace(tmp, target)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the file: {exc.strerror or exc}", path=current) from exc
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 @contextlib.contextmanager
@@ -26,16 +169,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     The parent folder is created. If the body raises, the temporary file is
     removed and ``path`` keeps what it had before.
+
+    Raises
+    ------
+    OutputError
+        As :func:`atomic_paths`.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_paths([path]) as (tmp,):
         yield tmp
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def read_text(path: str | Path, *, error: type[CorridorError] = DataError, what: str = "file") -> str:

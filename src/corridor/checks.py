@@ -11,13 +11,24 @@
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["LINE_KEY", "Problem", "bbox_text", "closest", "closest_hint", "in_bbox", "pydantic_problem"]
+__all__ = [
+    "LINE_KEY",
+    "Problem",
+    "bbox_text",
+    "closest",
+    "closest_hint",
+    "in_bbox",
+    "normalise_name",
+    "pydantic_problem",
+]
 
 #: the key under which the YAML loader records a mapping's line
 LINE_KEY = "__line__"
@@ -37,6 +48,13 @@ def bbox_text(bbox: BBox) -> str:
     """A box as a user reads it: ``lat 13.4..16.5, lon 119.6..122.4``."""
     lon_min, lat_min, lon_max, lat_max = bbox
     return f"lat {lat_min}..{lat_max}, lon {lon_min}..{lon_max}"
+
+
+def normalise_name(text: str) -> str:
+    """Fold case, accents and punctuation: ``"Biñan City"`` -> ``"binan city"``."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", stripped.lower()).strip()
 
 
 def closest(value: str, known: Iterable[Any], *, n: int = 3, cutoff: float = 0.6) -> list[str]:

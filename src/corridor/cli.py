@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -420,9 +421,40 @@ def projects_cmd(region: RegionOpt = "luzon") -> None:
     _console().print(table)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program stands so that every temporary file is cleaned up on the way out."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit status (2 on bad input, usage errors included)."""
+    """Run the CLI; return the exit status.
+
+    2 on bad input (usage errors included), 130 when interrupted (Ctrl-C),
+    143 when terminated (SIGTERM); each prints one line, and no partial
+    output is left behind.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        return _run(args)
+    except _Terminated:
+        _error_line("terminated")
+        return 143
+    except KeyboardInterrupt:
+        _error_line("interrupted")
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: list[str]) -> int:
     try:
         code = app(args=args, standalone_mode=False, prog_name="corridor")
     except typer.Abort:
@@ -434,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc.format_message()).replace("Value error, ", "")  # type: ignore[attr-defined]
         _error_line(f"{message}{hint}")
         return int(getattr(exc, "exit_code", 2))
+    if code == 130:  # Ctrl-C, which typer turns into exit status 130
+        _error_line("interrupted")
     return code if isinstance(code, int) else 0
 
 

@@ -246,13 +246,18 @@ class Indices:
         return self.new_in[node] if node in self.new_in else self.compiled.in_index[node]
 
 
+#: the longest arc the engine accepts (about 11.6 days); longer is a data error, and the CCH's
+#: whole-millisecond path sums stay well inside its 32-bit weights
+MAX_ARC_S = 1e6
+
+
 def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
-    bad = ~np.isfinite(weights) | (weights < 0)
+    bad = ~np.isfinite(weights) | (weights < 0) | (weights > MAX_ARC_S)
     if bad.any():
         raise EngineError(
             f"{int(bad.sum())} arcs of {what} have no valid travel time",
             value=float(weights[bad][0]),
-            allowed="finite seconds >= 0",
+            allowed=f"seconds from 0 to {MAX_ARC_S:g}",
         )
     # csgraph drops explicit zeros from sparse input, so floor weights at 1 ms
     return np.maximum(weights.astype(float), 1e-3)

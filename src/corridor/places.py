@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from corridor.checks import bbox_text, closest, in_bbox
+from corridor.checks import bbox_text, closest, in_bbox, normalise_name
 from corridor.errors import OutsideRegionError, PlaceNotFound
 from corridor.geo import metric_xy
 from corridor.network import Mode
@@ -34,13 +33,6 @@ __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 #: When an id or a name matches places of several kinds, the first kind here wins.
 KIND_ORDER = ("zone", "gateway_group", "gateway", "economic_zone", "station", "junction")
 _COORD = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*,\s*([-+]?\d+(?:\.\d+)?)\s*$")
-
-
-def normalise_name(text: str) -> str:
-    """Fold case, accents and punctuation: ``"Biñan City"`` -> ``"binan city"``."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", stripped.lower()).strip()
 
 
 @dataclass(frozen=True)

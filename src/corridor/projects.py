@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from corridor._io import atomic_path, load_yaml, read_text
+from corridor._io import atomic_paths, load_yaml, output_folder, read_text
 from corridor.checks import LINE_KEY, closest_hint, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
 
@@ -39,6 +39,8 @@ __all__ = [
     "CATEGORIES",
 ]
 
+#: more people or jobs than any city holds is a typing error (the largest metropolis has about 37 million)
+MAX_POPULATION = 40_000_000
 CATEGORIES = ("rail", "road", "bridge", "port", "airport", "logistics", "energy", "industry", "agriculture")
 ProjectStatus = Literal[
     "operating", "under_construction", "approved", "planned", "pre_feasibility", "proposal", "cancelled"
@@ -89,9 +91,9 @@ class NewLine(_Model):
     name: str = Field(min_length=1)
     stops: list[PlaceRef] = Field(min_length=2)
     link_class: str | None = None
-    speed_kph: float | None = Field(None, gt=0, le=400)
-    dwell_s: float = Field(30.0, ge=0)
-    headway_min: float | None = Field(None, gt=0)
+    speed_kph: float | None = Field(None, ge=1, le=400)
+    dwell_s: float = Field(30.0, ge=0, le=3600)
+    headway_min: float | None = Field(None, gt=0, le=1440)
     lanes: int | None = Field(None, ge=1, le=20)
     line_id: str | None = Field(None, description="Rail: an existing line id extends that line.")
 
@@ -112,8 +114,8 @@ class Upgrade(_Model):
 
     type: Literal["upgrade"]
     select: LinkSelection
-    speed_kph: float | None = Field(None, gt=0, le=400)
-    speed_factor: float | None = Field(None, gt=0, le=10)
+    speed_kph: float | None = Field(None, ge=1, le=400)
+    speed_factor: float | None = Field(None, ge=0.05, le=10)
     link_class: str | None = None
     lanes: int | None = Field(None, ge=1, le=20)
 
@@ -145,7 +147,7 @@ class GatewayUpgrade(_Model):
 
     type: Literal["gateway_upgrade"]
     gateway: str
-    handling_h: float | None = Field(None, ge=0)
+    handling_h: float | None = Field(None, ge=0, le=2000)
     capacity: float | None = Field(None, ge=0)
     capacity_unit: str | None = None
     movements_per_h: float | None = Field(None, ge=0)
@@ -168,7 +170,7 @@ class NewGateway(_Model):
     lon: float = Field(ge=-180, le=180)
     capacity: float | None = Field(None, ge=0)
     capacity_unit: str | None = None
-    handling_h: float = Field(0.0, ge=0)
+    handling_h: float = Field(0.0, ge=0, le=2000)
     group: str | None = None
 
 
@@ -188,8 +190,8 @@ class Investment(_Model):
 
     type: Literal["investment"]
     place: str
-    jobs: int = Field(0, ge=0)
-    population: int = Field(0, ge=0)
+    jobs: int = Field(0, ge=0, le=MAX_POPULATION)
+    population: int = Field(0, ge=0, le=MAX_POPULATION)
     output_usd: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
@@ -600,12 +602,12 @@ def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name:
 
 def save_json_schemas(folder: str | Path) -> list[Path]:
     """Write ``project.schema.json`` and ``portfolio.schema.json`` into a folder (atomically); return the paths."""
-    paths = []
-    for name, body in json_schemas().items():
-        path = Path(folder) / f"{name}.schema.json"
-        with atomic_path(path) as tmp:
+    schemas = json_schemas()
+    target = output_folder(folder)
+    paths = [target / f"{name}.schema.json" for name in schemas]
+    with atomic_paths(paths) as temps:
+        for tmp, body in zip(temps, schemas.values(), strict=True):
             tmp.write_text(json.dumps(body, indent=2), encoding="utf-8")
-        paths.append(path)
     return paths
 
 

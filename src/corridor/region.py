@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from shapely.geometry import LineString, Polygon
 
 from corridor._io import load_yaml, read_text
-from corridor.checks import bbox_text, closest_hint, in_bbox, pydantic_problem
+from corridor.checks import bbox_text, closest_hint, in_bbox, normalise_name, pydantic_problem
 from corridor.errors import DataError, DataFileNotFound
 from corridor.geo import DISPLAY_CRS, METRIC_CRS
 
@@ -40,12 +40,16 @@ Status = Literal["operating", "under_construction", "planned", "suspended", "clo
 STATUSES: tuple[str, ...] = get_args(Status)
 Id = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=80)
 Text = Field(min_length=1)
+#: more people or jobs than any city on Earth holds is a typing error (the largest metropolis has about 37 million)
+MAX_POPULATION = 40_000_000
+#: a colour a map may show: #rgb or #rrggbb
+COLOUR_PATTERN = r"^#(?:[0-9a-fA-F]{3}){1,2}$"
 Lat = Field(ge=-90, le=90)
 Lon = Field(ge=-180, le=180)
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True, allow_inf_nan=False)
 
 
 class ZoneRow(_Row):
@@ -55,7 +59,7 @@ class ZoneRow(_Row):
     province: str = Text
     lat: float = Lat
     lon: float = Lon
-    population_2020: int = Field(gt=0)
+    population_2020: int = Field(gt=0, le=MAX_POPULATION)
     psgc_members: str | None = None
     source: str = Text
 
@@ -69,7 +73,7 @@ class GatewayRow(_Row):
     lon: float = Lon
     capacity: float | None = Field(None, ge=0)
     capacity_unit: str | None = None
-    handling_h: float = Field(0.0, ge=0)
+    handling_h: float = Field(0.0, ge=0, le=2000)
     code: str | None = None
     source: str = Text
 
@@ -80,7 +84,7 @@ class EconomicZoneRow(_Row):
     lat: float = Lat
     lon: float = Lon
     area_ha: float | None = Field(None, ge=0)
-    jobs: int | None = Field(None, ge=0)
+    jobs: int | None = Field(None, ge=0, le=MAX_POPULATION)
     source: str = Text
 
 
@@ -99,7 +103,7 @@ class RoadLinkRow(_Row):
     name: str = Text
     link_class: Literal["expressway", "trunk", "primary", "secondary", "tertiary"]
     lanes: int | None = Field(None, ge=1, le=20)
-    speed_kph: float | None = Field(None, gt=0, le=300)
+    speed_kph: float | None = Field(None, ge=1, le=300)
     oneway: bool = False
     status: Status
     via: tuple[tuple[float, float], ...] = ()
@@ -140,11 +144,11 @@ class RailLineRow(_Row):
     line_id: str = Id
     name: str = Text
     link_class: Literal["light_rail", "metro_rail", "commuter_rail", "freight_rail", "rail"]
-    speed_kph: float = Field(gt=0, le=400)
-    dwell_s: float = Field(ge=0)
-    headway_min: float = Field(gt=0)
+    speed_kph: float = Field(ge=1, le=400)
+    dwell_s: float = Field(ge=0, le=3600)
+    headway_min: float = Field(gt=0, le=1440)
+    color: str | None = Field(None, pattern=COLOUR_PATTERN)
     status: Status
-    color: str | None = None
     source: str = Text
 
 
@@ -162,7 +166,7 @@ class RailStationRow(_Row):
 class RailInterchangeRow(_Row):
     from_station: str = Text
     to_station: str = Text
-    walk_min: float = Field(ge=0)
+    walk_min: float = Field(ge=0, le=120)
     source: str = Text
 
 
@@ -191,7 +195,7 @@ class _CongestionArea(_Row):
 
 
 class _RegionFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Id
     title: str = Text
     version: str = Text
@@ -429,6 +433,27 @@ def _points(rows: list[tuple[int, Any]], id_field: str, extra: list[str]) -> gpd
     return gdf.set_index(id_field, drop=False)
 
 
+def _check_calibration_places(
+    rows: list[tuple[int, CalibrationRow]], path: Path, layers: list[gpd.GeoDataFrame], groups: pd.DataFrame
+) -> None:
+    """Each calibration trip names places of the pack: an id or a name (any case and accents)."""
+    known: dict[str, str] = {}
+    for layer in [*layers, groups]:
+        for pid, name in zip(layer.index, layer["name"], strict=True):
+            known[str(pid)] = str(name)
+            known[normalise_name(str(name))] = str(name)
+    for line, row in rows:
+        for column, value in (("from", row.origin), ("to", row.destination)):
+            if value not in known and normalise_name(value) not in known:
+                raise DataError(
+                    f"unknown place {value!r}{closest_hint(value, set(known.values()))}",
+                    path=path,
+                    line=line,
+                    field=column,
+                    allowed="a place id or name of the region pack",
+                )
+
+
 def _unknown_ref(value: str, known: Iterable[str], what: str) -> str:
     return f"{value!r} is not a {what}{closest_hint(value, known)}"
 
@@ -588,6 +613,10 @@ def load_region(region: str | Path = "luzon") -> Region:
 
     cal_path = path_of("calibration")
     cal_rows = _read_rows(cal_path, CalibrationRow, None) if cal_path else []
+    if cal_path is not None:
+        _check_calibration_places(
+            cal_rows, cal_path, [zones, gateways, economic_zones, road_nodes, rail_stations], gateway_groups
+        )
     calibration = pd.DataFrame([r.model_dump() for _, r in cal_rows], columns=list(CalibrationRow.model_fields))
 
     areas = gpd.GeoDataFrame(

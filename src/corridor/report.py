@@ -21,7 +21,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from corridor._io import atomic_path
+from corridor._io import atomic_paths, output_folder
 from corridor.metrics import HEADLINES
 from corridor.portfolio import ScoreResult
 
@@ -128,13 +128,11 @@ def write_comparison(
 ) -> list[Path]:
     """Write ``compare.csv``, ``compare.md`` and ``compare.provenance.json`` into a folder; return their paths."""
     results = list(results)
-    folder = Path(out)
-    csv_path, md_path, prov_path = folder / "compare.csv", folder / "compare.md", folder / "compare.provenance.json"
-    with atomic_path(csv_path) as tmp:
-        _csv_frame(table).to_csv(tmp, float_format="%.4f")
-    with atomic_path(md_path) as tmp:
-        tmp.write_text(comparison_markdown(table, marks, results), encoding="utf-8")
+    folder = output_folder(out)
+    paths = [folder / "compare.csv", folder / "compare.md", folder / "compare.provenance.json"]
     provenance = {r.portfolio.name: r.provenance for r in results}
-    with atomic_path(prov_path) as tmp:
-        tmp.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
-    return [csv_path, md_path, prov_path]
+    with atomic_paths(paths) as (csv_tmp, md_tmp, prov_tmp):
+        _csv_frame(table).to_csv(csv_tmp, float_format="%.4f")
+        md_tmp.write_text(comparison_markdown(table, marks, results), encoding="utf-8")
+        prov_tmp.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    return paths

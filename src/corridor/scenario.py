@@ -465,6 +465,14 @@ class _Context:
             **fields,
         )
 
+    def road_class(self, link_class: str) -> str:
+        """A road class the settings know (they give its speed and congestion), or the edit's error."""
+        if link_class not in self.settings.speeds_kph:
+            raise self.error(
+                f"unknown road class {link_class!r}", field="link_class", allowed=sorted(self.settings.speeds_kph)
+            )
+        return link_class
+
     def check_in_region(self, lat: float, lon: float) -> None:
         bbox = self.G.graph.get("bbox")
         if not in_bbox(lon, lat, bbox):
@@ -571,7 +579,7 @@ def _stops_with_waypoints(edit: NewLine) -> list[tuple[str | Coordinate, list[tu
 def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> dict[str, Any]:
     return edges.road_edge(
         geometry,
-        link_class=link_class,
+        link_class=ctx.road_class(link_class),
         settings=ctx.settings,
         area=congestion_area(ctx.G, geometry),
         status=ctx.project.status,
@@ -771,7 +779,7 @@ def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]
         }
     if d.get("mode") != "road":
         raise ctx.error(f"link {d.get('link_id')!r} is a {d.get('mode')} link; only road and rail links upgrade")
-    link_class = edit.link_class or d["link_class"]
+    link_class = ctx.road_class(edit.link_class) if edit.link_class else d["link_class"]
     free = d.get("free_flow_speed_kph", d["speed_kph"])
     if edit.speed_kph is not None:
         own: float | None = edit.speed_kph

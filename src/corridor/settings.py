@@ -102,20 +102,20 @@ class Settings(BaseModel):
         Processes for many-to-many searches on large networks (0: one per core).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     speeds_kph: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))
     congestion_factors: dict[str, dict[str, float]] = Field(
         default_factory=lambda: {a: dict(f) for a, f in DEFAULT_CONGESTION_FACTORS.items()}
     )
-    access_speed_kph: float = Field(25.0, gt=0)
-    gateway_access_speed_kph: float = Field(30.0, gt=0)
-    walk_speed_kph: float = Field(4.5, gt=0)
+    access_speed_kph: float = Field(25.0, ge=1, le=400)
+    gateway_access_speed_kph: float = Field(30.0, ge=1, le=400)
+    walk_speed_kph: float = Field(4.5, ge=0.5, le=20)
     zone_connectors: int = Field(2, ge=1, le=10)
-    connector_max_km: float = Field(25.0, gt=0)
-    station_access_max_km: float = Field(1.5, gt=0)
-    snap_max_km: float = Field(10.0, gt=0)
-    market_access_half_life_min: float = Field(60.0, gt=0)
+    connector_max_km: float = Field(25.0, gt=0, le=500)
+    station_access_max_km: float = Field(1.5, gt=0, le=50)
+    snap_max_km: float = Field(10.0, gt=0, le=500)
+    market_access_half_life_min: float = Field(60.0, ge=1, le=1440)
     value_of_time_php_per_h: float = Field(121.67, ge=0)
     discount_rate: float = Field(0.10, ge=0, lt=1)
     horizon_years: int = Field(30, ge=1, le=100)
@@ -144,8 +144,8 @@ class Settings(BaseModel):
     @classmethod
     def _positive_speeds(cls, value: dict[str, float]) -> dict[str, float]:
         for link_class, speed in value.items():
-            if not speed > 0:
-                raise ValueError(f"speed of {link_class!r} must be > 0 km/h, got {speed}")
+            if not 1 <= speed <= 400:
+                raise ValueError(f"speed of {link_class!r} must be between 1 and 400 km/h, got {speed}")
         return value
 
     @field_validator("congestion_factors")
@@ -153,8 +153,8 @@ class Settings(BaseModel):
     def _factors_in_range(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for area, factors in value.items():
             for link_class, factor in factors.items():
-                if not 0 < factor <= 1:
-                    raise ValueError(f"congestion factor {area}.{link_class} must be in (0, 1], got {factor}")
+                if not 0.05 <= factor <= 1:
+                    raise ValueError(f"congestion factor {area}.{link_class} must be in [0.05, 1], got {factor}")
         return value
 
     def speed_kph(self, link_class: str) -> float:
