@@ -170,3 +170,11 @@ def make_project(pid: str, edits: list[dict], **fields: object) -> Project:
             **fields,
         }
     )
+
+
+def to_whole_ms(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of G with travel times to the whole millisecond (at least one), as the engine counts them."""
+    H = G.copy()
+    for _, _, d in H.edges(data=True):
+        d["travel_time"] = max(round(float(d["travel_time"]), 3), 1e-3)
+    return H

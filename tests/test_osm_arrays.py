@@ -14,7 +14,7 @@ from corridor.errors import DataError, OSMError
 from corridor.osm import graph_from_file
 from corridor.osm_arrays import fetch_region_roads, load_road_arrays, load_roads, road_arrays_from_pbf
 
-from .conftest import ROOT, write_tiny_region
+from .conftest import ROOT, to_whole_ms, write_tiny_region
 
 pytestmark = pytest.mark.realdata
 
@@ -41,10 +41,11 @@ def test_arrays_route_like_networkx(legazpi):
     picks = rng.choice(legazpi.n_nodes, 8, replace=False)
     D = distances(compiled, picks, picks)
     ids = legazpi.osm_node
+    reference = to_whole_ms(G)  # the engine keeps each arc's time to the millisecond
     for i, s in enumerate(picks):
-        ref = nx.single_source_dijkstra_path_length(G, int(ids[s]), weight="travel_time")
+        ref = nx.single_source_dijkstra_path_length(reference, int(ids[s]), weight="travel_time")
         for j, t in enumerate(picks):
-            assert D[i, j] == pytest.approx(ref.get(int(ids[t]), np.inf), rel=1e-9, abs=1e-3)
+            assert D[i, j] == pytest.approx(ref.get(int(ids[t]), np.inf), rel=1e-9, abs=1e-6)
 
 
 def test_save_and_load(legazpi, tmp_path):

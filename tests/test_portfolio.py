@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -112,3 +113,47 @@ def test_a_project_that_changes_nothing_is_explained(luzon, luzon_graph):
     assert "capacity" in result.unchanged["subic_port_expansion"]
     assert "movements_per_h" in result.unchanged["clark_runway_2"]
     assert "no connectivity metric reads" in result.unchanged["clark_runway_2"]
+
+
+@given(st.sets(st.sampled_from(IDS), min_size=2, max_size=7))
+@settings(max_examples=15, deadline=None)
+def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(scorer, ids):
+    """The leave-one-out search gives exactly what scoring each smaller portfolio on its own gives."""
+    from corridor.portfolio import _without_dependents
+
+    if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
+        ids = ids - {"subic_clark_railway"}
+    for pid in list(ids):
+        ids |= set(CATALOG[pid].requires)
+    p = portfolio_from_ids(sorted(ids), CATALOG)
+    fast = scorer.marginal_summaries(p)
+    for project in p.projects:
+        slow = scorer.summary(_without_dependents(p, project.id))
+        for key, value in slow.items():
+            assert fast[project.id][key] == pytest.approx(value, rel=1e-9, abs=1e-9), (project.id, key)
+
+
+def test_searching_the_changed_arrays_equals_rescoring(scorer, monkeypatch):
+    """Large portfolios are searched on their changed arrays; small ones re-scored: the same matrices."""
+    import corridor.portfolio
+
+    p = load_portfolio(ROOT / "portfolios" / "lec_full.yaml")
+    rescored = scorer.matrices(p)
+    monkeypatch.setattr(corridor.portfolio, "RESCORE_MAX_ENDPOINTS", 0)
+    searched = scorer.matrices(p)
+    for mode, times in rescored.times_s.items():
+        finite = np.isfinite(times)
+        assert np.array_equal(finite, np.isfinite(searched.times_s[mode]))
+        assert np.abs(times[finite] - searched.times_s[mode][finite]).max() < 1e-6
+
+
+def test_a_thousand_projects_score_with_their_marginals(luzon, luzon_graph, tmp_path):
+    """A generated portfolio of many inline projects loads and scores with every marginal contribution."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from catalog import write_portfolio
+
+    p = load_portfolio(write_portfolio(120, tmp_path / "many.yaml"))
+    result = score(luzon_graph, p, region=luzon, progress=False)
+    assert len(result.marginal) == 120 and result.gains["avg_to_seaport_min"] < 0

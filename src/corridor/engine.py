@@ -48,6 +48,7 @@ __all__ = [
     "CompiledNetwork",
     "Delta",
     "Indices",
+    "LeaveOut",
     "Leg",
     "Route",
     "available_backends",
@@ -259,8 +260,18 @@ def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
             value=float(weights[bad][0]),
             allowed=f"seconds from 0 to {MAX_ARC_S:g}",
         )
-    # csgraph drops explicit zeros from sparse input, so floor weights at 1 ms
-    return np.maximum(weights.astype(float), 1e-3)
+    return _whole_ms(weights)
+
+
+def _whole_ms(seconds: Any) -> Any:
+    """Seconds to the whole millisecond, at least one: every backend then adds the same numbers.
+
+    The CCH counts whole milliseconds; scipy, given the same rounded
+    weights, finds the same sums (to float rounding), so re-scored,
+    searched and leave-one-out matrices agree to well under a microsecond.
+    csgraph drops explicit zeros from sparse input, hence the 1 ms floor.
+    """
+    return np.maximum(np.round(np.asarray(seconds, dtype=float), 3), 1e-3)
 
 
 def compile_arrays(
@@ -628,7 +639,7 @@ def rescore(
     np.fill_diagonal(W, 0.0)
     for a, b, w in delta.better:
         i, j = pos[a], pos[b]
-        W[i, j] = min(W[i, j], w)
+        W[i, j] = min(W[i, j], float(_whole_ms(w)))
     if k > 1:
         W = floyd_warshall(csgraph_from_dense(W, null_value=math.inf), directed=True)
     # only the base endpoints join the new links to the rest of the network
@@ -690,6 +701,79 @@ def _rescore_worse(
     if len(redo):
         out[redo] = distances(scenario, rows_src[redo], cols, backend=backend)
     return out
+
+
+def _dedupe(n: int, t: np.ndarray, h: np.ndarray, w: np.ndarray) -> csr_matrix:
+    """The CSR matrix of arcs, the fastest of parallel ones kept."""
+    order = np.lexsort((w, h, t))
+    t, h, w = t[order], h[order], w[order]
+    keep = np.ones(len(t), dtype=bool)
+    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    return csr_matrix((w[keep], (t[keep], h[keep])), shape=(n, n))
+
+
+class LeaveOut:
+    """A base network with groups of added arcs (a portfolio's projects); exact times with any groups left out.
+
+    All groups built give the full matrix. Leaving groups out can only
+    lengthen trips, and only for origins whose shortest path to some
+    destination uses a left-out arc: those rows are searched again on the
+    network without them, every other row is kept. This is how each
+    project's marginal contribution to a large portfolio is scored without
+    a search per project of the whole matrix.
+
+    Parameters
+    ----------
+    compiled
+        The base network.
+    groups
+        Per group, its arcs as (tail, head, seconds) in the index space of
+        ``compiled`` extended by ``new_nodes`` indices.
+    new_nodes
+        How many indices the groups add after ``compiled.n``.
+    sources, targets
+        The matrix's rows and columns (indices).
+    """
+
+    def __init__(
+        self,
+        compiled: CompiledNetwork,
+        groups: Sequence[Sequence[tuple[int, int, float]]],
+        new_nodes: int,
+        sources: Sequence[int] | np.ndarray,
+        targets: Sequence[int] | np.ndarray,
+    ) -> None:
+        self.n = compiled.n + new_nodes
+        self.sources = np.asarray(sources, dtype=np.int64)
+        self.targets = np.asarray(targets, dtype=np.int64)
+        extra = [(a, b, w, g) for g, arcs in enumerate(groups) for a, b, w in arcs]
+        self.tail = np.concatenate([compiled.tail, np.array([e[0] for e in extra], dtype=np.int64)])
+        self.head = np.concatenate([compiled.head, np.array([e[1] for e in extra], dtype=np.int64)])
+        weight = np.array([e[2] for e in extra], dtype=float)
+        self.weight = np.concatenate([compiled.weight, _finite_weights(weight, "the added links")])
+        self.group = np.concatenate([np.full(len(compiled.tail), -1), np.array([e[3] for e in extra], dtype=np.int64)])
+        matrix = _dedupe(self.n, self.tail, self.head, self.weight)
+        self.d_from = np.atleast_2d(dijkstra(matrix, directed=True, indices=self.sources))
+        self.d_to = np.atleast_2d(dijkstra(matrix.transpose().tocsr(), directed=True, indices=self.targets))
+        self.full = self.d_from[:, self.targets]
+
+    def without(self, groups: Iterable[int]) -> np.ndarray:
+        """The sources x targets matrix (seconds) with these groups' arcs left out."""
+        drop = np.isin(self.group, list(groups))
+        out = self.full.copy()
+        if not drop.any():
+            return out
+        affected = np.zeros(len(self.sources), dtype=bool)
+        tol = 1e-6 + 1e-9 * np.abs(self.full)
+        for a, b, w in zip(self.tail[drop], self.head[drop], self.weight[drop], strict=True):
+            via = self.d_from[:, a][:, None] + w + self.d_to[:, b][None, :]
+            affected |= (via <= self.full + tol).any(axis=1)
+        if affected.any():
+            keep = ~drop
+            matrix = _dedupe(self.n, self.tail[keep], self.head[keep], self.weight[keep])
+            rows = np.flatnonzero(affected)
+            out[rows] = np.atleast_2d(dijkstra(matrix, directed=True, indices=self.sources[rows]))[:, self.targets]
+        return out
 
 
 # ------------------------------------------------------------------ single routes

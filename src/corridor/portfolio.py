@@ -16,6 +16,8 @@ one table, best per column marked.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,7 +26,16 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
-from corridor.engine import CompiledNetwork, EndpointCache, compile_network, rescore, resolve_backend, travel_times
+from corridor.engine import (
+    CompiledNetwork,
+    EndpointCache,
+    Indices,
+    LeaveOut,
+    compile_network,
+    rescore,
+    resolve_backend,
+    travel_times,
+)
 from corridor.metrics import (
     HEADLINES,
     OD_MODES,
@@ -38,8 +49,11 @@ from corridor.metrics import (
 from corridor.network import CENTROID_KINDS
 from corridor.projects import Portfolio, Project
 from corridor.region import Region
-from corridor.scenario import Effect, apply_portfolio, ordered_projects
+from corridor.scenario import Effect, Scenario, apply_portfolio, ordered_projects
 from corridor.settings import Settings
+
+#: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
+RESCORE_MAX_ENDPOINTS = 120
 
 __all__ = [
     "PortfolioScorer",
@@ -143,7 +157,8 @@ class PortfolioScorer:
             m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
             for m, c in self.compiled.items()
         }
-        self._effects: dict[tuple[str, tuple[str, ...]], Effect] = {}
+        self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
+        self._scratch_scenario: Scenario | None = None
         self.base = metrics_from_matrices(
             self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
         )
@@ -152,20 +167,33 @@ class PortfolioScorer:
     def effect(self, project: Project, portfolio: Portfolio) -> Effect:
         """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
         by_id = {p.id: p for p in portfolio.projects}
-        requires = tuple(sorted(_requirements(project, by_id)))
-        key = (project.id, requires)
+        required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+        key = (project.id, project.edits_digest, tuple(p.edits_digest for p in required))
         if key not in self._effects:
-            alone = Portfolio(name=project.id, projects=(*[by_id[r] for r in requires], project))
-            scenario = apply_portfolio(self.G, alone, settings=self.settings, region=self.region)
-            self._effects[key] = scenario.effect(project.id)
+            scratch = self._scratch()
+            try:
+                for p in [*ordered_projects(Portfolio(name="requires", projects=tuple(required))), project]:
+                    scratch.apply(p, settings=self.settings, region=self.region)
+                self._effects[key] = scratch.effect(project.id)
+            finally:
+                scratch.revert()
         return self._effects[key]
 
+    def _scratch(self) -> Scenario:
+        """One working copy of the base network, where each project is applied, read and undone."""
+        if self._scratch_scenario is None:
+            scenario = apply_portfolio(self.G, Portfolio(name="scratch", projects=()), settings=self.settings)
+            self._scratch_scenario = scenario
+        return self._scratch_scenario
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_scratch_scenario"] = None  # rebuilt on first use
+        return state
+
     # ------------------------------------------------------------ the seam
-    def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
-        """The travel times among the scenario's centroids, by mode."""
-        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
-        if not all(e.only_improves for e in effects):
-            return self._recomputed(portfolio)
+    def _centroids_after(self, effects: Sequence[Effect]) -> tuple[list[dict[str, Any]], list[Any]]:
+        """The centroids' attributes after the effects (base ones, then new ones), and the new centroids."""
         nodes = [dict(d) for d in self.base_nodes]
         position = {n: i for i, n in enumerate(self.centroids)}
         added: dict[Any, dict[str, Any]] = {}
@@ -176,29 +204,50 @@ class PortfolioScorer:
                 target = nodes[position[op.node]] if op.node in position else added[op.node]
                 target[op.attr] = (target.get(op.attr) or 0) + op.value if op.additive else op.value
         new_centroids = [n for n, d in added.items() if d.get("kind") in CENTROID_KINDS]
-        times = {}
+        return nodes + [added[n] for n in new_centroids], new_centroids
+
+    def _rows_and_columns(self, mode: str, indices: Indices, new_centroids: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.concatenate([self._sources[mode], [indices.out(n) for n in new_centroids]]).astype(np.int64)
+        cols = np.concatenate([self._targets[mode], [indices.into(n) for n in new_centroids]]).astype(np.int64)
+        return rows, cols
+
+    def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
+        """The travel times among the scenario's centroids, by mode."""
+        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        if not all(e.only_improves for e in effects):
+            return self._recomputed(portfolio)
+        nodes, new_centroids = self._centroids_after(effects)
         k = len(self.centroids)
+        times = {}
         for m in self.modes:
             delta, indices = self.compiled[m].delta(effects)
-            times[m] = rescore(
-                self.compiled[m],
-                self.base_times_s[m],
-                self._sources[m],
-                self._targets[m],
-                delta,
-                cache=self._caches[m],
-                backend=self.backend,
-                extra_sources=[indices.out(n) for n in new_centroids],
-                extra_targets=[indices.into(n) for n in new_centroids],
-            )
+            endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
+            if len(endpoints) > RESCORE_MAX_ENDPOINTS:
+                # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
+                rows, cols = self._rows_and_columns(m, indices, new_centroids)
+                times[m] = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
+                np.fill_diagonal(times[m], 0.0)  # rows and columns are the same places
+            else:
+                times[m] = rescore(
+                    self.compiled[m],
+                    self.base_times_s[m],
+                    self._sources[m],
+                    self._targets[m],
+                    delta,
+                    cache=self._caches[m],
+                    backend=self.backend,
+                    extra_sources=[indices.out(n) for n in new_centroids],
+                    extra_targets=[indices.into(n) for n in new_centroids],
+                )
             for r in range(len(new_centroids)):  # a new place is at zero from itself
                 times[m][k + r, k + r] = 0.0
-        return ScenarioMatrices(nodes + [added[n] for n in new_centroids], times, "rescored")
+        return ScenarioMatrices(nodes, times, "rescored")
 
     def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
         G = scenario.G
-        order = [n for n in self.centroids if n in G] + [n for n in centroids(G) if n not in set(self.centroids)]
+        base = set(self.centroids)
+        order = [n for n in self.centroids if n in G] + [n for n in centroids(G) if n not in base]
         times = {
             m: travel_times(
                 compile_network(G, m),  # type: ignore[arg-type]
@@ -221,6 +270,58 @@ class PortfolioScorer:
         """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
         m = self.matrices(portfolio)
         return summary_from_matrices(m.nodes, m.times_s, self.settings)
+
+    def marginal_summaries(
+        self, portfolio: Portfolio, *, progress: Callable[[int], None] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """For each project, the summary of the portfolio without it and without what requires it.
+
+        A portfolio that only adds or speeds up links keeps its full search
+        and searches again, per project, only the origins whose fastest
+        paths use that project's links (:class:`corridor.engine.LeaveOut`):
+        a thousand projects take seconds. Others are scored one by one.
+
+        Parameters
+        ----------
+        progress
+            Called with the number of projects done after each one.
+        """
+        projects = list(portfolio.projects)
+        effects = {p.id: self.effect(p, portfolio) for p in ordered_projects(portfolio)}
+        out: dict[str, dict[str, float]] = {}
+        if not all(e.only_improves for e in effects.values()):
+            for done, project in enumerate(projects, 1):
+                out[project.id] = self.summary(_without_dependents(portfolio, project.id))
+                if progress:
+                    progress(done)
+            return out
+        order = list(effects)
+        _, new_centroids = self._centroids_after(list(effects.values()))
+        k = len(self.centroids)
+        leave_out = {}
+        for m in self.modes:
+            delta, indices = self.compiled[m].delta(list(effects.values()))
+            groups = [
+                [(indices.out(a.u), indices.into(a.v), a.time_s) for a in effects[pid].better.get(m, ())]
+                for pid in order
+            ]
+            rows, cols = self._rows_and_columns(m, indices, new_centroids)
+            leave_out[m] = LeaveOut(self.compiled[m], groups, delta.new_nodes, rows, cols)
+        owner = {n: pid for pid in order for n, _ in effects[pid].nodes}
+        for done, project in enumerate(projects, 1):
+            dropped = {p.id for p in portfolio.projects} - set(_without_dependents(portfolio, project.id).ids)
+            left_out = [order.index(pid) for pid in dropped]
+            kept_nodes, _ = self._centroids_after([effects[pid] for pid in order if pid not in dropped])
+            keep = list(range(k)) + [k + i for i, n in enumerate(new_centroids) if owner.get(n) not in dropped]
+            times = {}
+            for m in self.modes:
+                matrix = leave_out[m].without(left_out)[np.ix_(keep, keep)]
+                np.fill_diagonal(matrix, 0.0)  # rows and columns are the same places
+                times[m] = matrix
+            out[project.id] = summary_from_matrices(kept_nodes, times, self.settings)
+            if progress:
+                progress(done)
+        return out
 
 
 def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
@@ -333,6 +434,7 @@ def score(
     region: Region | None = None,
     marginal: bool = True,
     scorer: PortfolioScorer | None = None,
+    progress: bool | None = None,
 ) -> ScoreResult:
     """Score a portfolio against the base network ``G``.
 
@@ -348,6 +450,10 @@ def score(
         Also score the portfolio without each of its projects.
     scorer
         A :class:`PortfolioScorer` of ``G`` to reuse across portfolios.
+    progress
+        Show a progress bar of the marginal contributions on the terminal
+        (None: when there are more than 20 projects and stderr is a
+        terminal).
 
     Examples
     --------
@@ -378,10 +484,11 @@ def score(
     marg = None
     unchanged: dict[str, str] = {}
     if marginal and portfolio.projects:
+        with _progress(len(portfolio.projects), "marginal contributions", enabled=progress) as advance:
+            without = scorer.marginal_summaries(portfolio, progress=advance)
         rows = {}
         for project in portfolio.projects:
-            without = _without_dependents(portfolio, project.id)
-            lost = gains(base.summary, scorer.summary(without))
+            lost = gains(base.summary, without[project.id])
             moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
             rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
             if all(abs(v) < 1e-9 or v != v for v in moved.values()):
@@ -391,6 +498,22 @@ def score(
 
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
     return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance)
+
+
+@contextmanager
+def _progress(total: int, what: str, *, enabled: bool | None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr, when asked or when the run is long and stderr is a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    show = enabled if enabled is not None else (total > 20 and console.is_terminal)
+    if not show:
+        yield None
+        return
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:

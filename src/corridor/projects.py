@@ -236,6 +236,7 @@ class Project(_Model):
     edits: list[Edit] = Field(min_length=1)
 
     _origin: tuple[str, int] | None = PrivateAttr(default=None)
+    _edits_digest: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _cost_matches_local(self) -> Project:
@@ -257,6 +258,14 @@ class Project(_Model):
         if self._origin is None:
             return "<python>"
         return f"{self._origin[0]}:{self._origin[1]}"
+
+    @property
+    def edits_digest(self) -> str:
+        """A hash of what the project does to the network (its edits), to recognise the same change."""
+        if self._edits_digest is None:
+            blob = json.dumps([e.model_dump(mode="json") for e in self.edits], sort_keys=True)
+            self._edits_digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return self._edits_digest
 
     @property
     def origin_path(self) -> str | None:

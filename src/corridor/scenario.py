@@ -318,6 +318,14 @@ class Scenario:
         self.G.graph.update(self._base_graph_attrs)
         return self.G
 
+    def apply(self, project: Project, *, settings: Settings, region: Region | None = None) -> None:
+        """Apply one project's edits, in order, and log them as its span."""
+        start = len(self.log)
+        for index, edit in enumerate(project.edits):
+            _APPLY[type(edit)](_Context(self, project, index, settings, region), edit)
+        self.applied.append(project.id)
+        self.spans[project.id] = (start, len(self.log))
+
     def effect(self, project_id: str) -> Effect:
         """What one applied project changed, per mode, in graph node ids."""
         start, end = self.spans[project_id]
@@ -429,12 +437,7 @@ def apply_portfolio(
     scenario.G.graph["scenario"] = portfolio.name
     scenario.junction_index()  # before any edit: new lines join the base network only
     for project in ordered_projects(portfolio):
-        start = len(scenario.log)
-        for index, edit in enumerate(project.edits):
-            ctx = _Context(scenario, project, index, settings, region)
-            _APPLY[type(edit)](ctx, edit)
-        scenario.applied.append(project.id)
-        scenario.spans[project.id] = (start, len(scenario.log))
+        scenario.apply(project, settings=settings, region=region)
     return scenario
 
 
