@@ -752,10 +752,18 @@ class LeaveOut:
         weight = np.array([e[2] for e in extra], dtype=float)
         self.weight = np.concatenate([compiled.weight, _finite_weights(weight, "the added links")])
         self.group = np.concatenate([np.full(len(compiled.tail), -1), np.array([e[3] for e in extra], dtype=np.int64)])
-        matrix = _dedupe(self.n, self.tail, self.head, self.weight)
-        self.d_from = np.atleast_2d(dijkstra(matrix, directed=True, indices=self.sources))
-        self.d_to = np.atleast_2d(dijkstra(matrix.transpose().tocsr(), directed=True, indices=self.targets))
+        self._matrix = _dedupe(self.n, self.tail, self.head, self.weight)
+        self.d_from = np.atleast_2d(dijkstra(self._matrix, directed=True, indices=self.sources))
+        self._d_to: np.ndarray | None = None
         self.full = self.d_from[:, self.targets]
+
+    @property
+    def d_to(self) -> np.ndarray:
+        """Distances from every index to each target (targets x indices), searched on first need."""
+        if self._d_to is None:
+            reverse = self._matrix.transpose().tocsr()
+            self._d_to = np.atleast_2d(dijkstra(reverse, directed=True, indices=self.targets))
+        return self._d_to
 
     def without(self, groups: Iterable[int]) -> np.ndarray:
         """The sources x targets matrix (seconds) with these groups' arcs left out."""
