@@ -80,7 +80,11 @@ def output_path(path: str | Path) -> Path:
     target = Path(path)
     if not raw.strip() or target.name in {"", ".", ".."}:
         raise OutputError("no file name given", path=raw or None, allowed="a file path such as maps/map.html")
-    if target.is_dir():
+    try:
+        is_folder = target.is_dir()
+    except OSError as exc:  # a name too long for the file system, ...
+        raise OutputError(f"cannot write the file: {exc.strerror or exc}", path=target) from None
+    if is_folder:
         raise OutputError("is a folder; give a file name inside it", path=target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +183,13 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
 
 
-def read_text(path: str | Path, *, error: type[CorridorError] = DataError, what: str = "file") -> str:
+def read_text(
+    path: str | Path,
+    *,
+    error: type[CorridorError] = DataError,
+    missing: type[CorridorError] | None = None,
+    what: str = "file",
+) -> str:
     """A text file's content as UTF-8, or one clear ``error`` naming the file.
 
     Raises
@@ -190,7 +200,7 @@ def read_text(path: str | Path, *, error: type[CorridorError] = DataError, what:
     """
     p = Path(path)
     if not p.exists():
-        raise error(f"{what} not found", path=p)
+        raise (missing or error)(f"{what} not found", path=p)
     if p.is_dir():
         raise error(f"{what} is a folder, not a file", path=p)
     try:

@@ -159,7 +159,7 @@ def graph_from_file(
         raise OSMError("no roads of the wanted classes", path=path, allowed=sorted(classes))
     if not retain_all:
         G = ox.truncate.largest_component(G, strongly=False)
-    G.graph["source_file"] = str(path)
+    G.graph["source_file"] = path.name
     G.graph["source_sha256"] = _sha256(path)
     return to_corridor_schema(G, settings, source=OSM_SOURCE)
 

@@ -300,7 +300,19 @@ class Portfolio(_Model):
         return [p.id for p in self.projects]
 
     def provenance(self) -> dict[str, Any]:
-        return {"portfolio": self.name, "projects": self.ids, "files": dict(self.source_files)}
+        """The portfolio, its projects and the content hash of every file read, by file name.
+
+        Files are named without their folder, so the same inputs give the
+        same provenance (and byte-identical outputs) from any working folder.
+        """
+        files: dict[str, str] = {}
+        for path, digest in self.source_files.items():
+            name = Path(path).name
+            key, k = name, 2
+            while key in files and files[key] != digest:
+                key, k = f"{name} ({k})", k + 1
+            files[key] = digest
+        return {"portfolio": self.name, "projects": self.ids, "files": files}
 
 
 # ------------------------------------------------------------------ YAML with line numbers

@@ -347,7 +347,10 @@ def region_path(region: str | Path) -> Path:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError as exc:
+        raise DataError(f"cannot read the data file: {exc.strerror or exc}", path=path) from None
 
 
 def _first_line(text: str) -> str:
@@ -356,9 +359,7 @@ def _first_line(text: str) -> str:
 
 def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[int, R]]:
     """Read a CSV file into validated rows with their line numbers."""
-    if not path.is_file():
-        raise DataFileNotFound("data file not found", path=path)
-    text = read_text(path, what="data file")
+    text = read_text(path, missing=DataFileNotFound, what="data file")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
