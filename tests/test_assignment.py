@@ -142,6 +142,25 @@ def test_parallel_links_between_the_same_nodes_equalise(engine, gap, tol):
     assert result.time[0] == pytest.approx(result.time[1], rel=tol)
 
 
+@pytest.mark.parametrize(("engine", "gap", "tol"), RUNS)
+def test_conical_delay_equalises_two_routes_past_capacity(engine, gap, tol):
+    # two one-link routes; 900 trips overload both, which only the conical function prices finitely steep
+    links = pd.DataFrame(
+        {
+            "from_node": [1, 1],
+            "to_node": [2, 2],
+            "capacity": [300.0, 400.0],
+            "free_flow_time": [10.0, 14.0],
+            "alpha": [4.0, 6.0],
+        }
+    )
+    result = assign(links, {"car": _od(2, {(0, 1): 900.0})}, zones=[1, 2], vdf="conical", gap=gap, engine=engine)
+    assert result.flow.sum() == pytest.approx(900.0)
+    assert (result.flow > np.array([300.0, 400.0])).all()
+    assert result.time[0] == pytest.approx(result.time[1], rel=tol)
+    assert result.time == pytest.approx(conical_time(result.flow, links.capacity, links.free_flow_time, links.alpha))
+
+
 def _braess(with_bridge: bool) -> pd.DataFrame:
     rows = [
         ("O", "A", 1000.0, 10.0, 1.0, 1.0),  # 10 + v/100
@@ -317,6 +336,11 @@ def test_a_small_tntp_network_reads_and_assigns(tmp_path):
     assert out["links"][0]["cost"] == pytest.approx(2 * (1 + 0.15 * 0.2**4))
     assert {"links", "relative_gap", "iterations", "seconds"} <= set(out)
     json.dumps(out)
+    # zones from <FIRST THRU NODE> on would carry through traffic, those below not: not a thing assign can do
+    net_path.write_text(NET.replace("<FIRST THRU NODE> 1", "<FIRST THRU NODE> 2"))
+    with pytest.raises(DataError, match="FIRST THRU NODE") as err:
+        assign_tntp(net_path, trips_path, engine="corridor")
+    assert err.value.field == "FIRST THRU NODE"
 
 
 @pytest.mark.parametrize(

@@ -83,12 +83,11 @@ TNTP_LINK_FIELDS = (
     "link_type",
 )
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _ORIGIN = re.compile(r"^origin\s+(\S+)\s*$", re.IGNORECASE)
 _METADATA = re.compile(r"^<([^>]+)>\s*(.*?)\s*$")
-#: origins per batch of shortest-path trees: bounds the (origins x nodes) work arrays to ~2 million cells
+#: shortest-path trees are grown for as many origins at once as keep (origins x nodes) near this
 _CELLS_PER_BATCH = 2_000_000
-#: CFW keeps at least this weight on the new all-or-nothing solution
+#: a conjugate target keeps at least this weight on the new all-or-nothing flows
 _CFW_MIN_NEW_WEIGHT = 1e-4
 #: a conjugate step shorter than this makes the next one a plain Frank-Wolfe step
 _SHORT_STEP = 1e-3
@@ -816,6 +815,9 @@ class _PathGraph:
             jump[active] = jump[target]
             active = active[jump[active] >= 0]
         nodes = np.flatnonzero(has_parent)
+        loads = np.zeros((len(self.pair_keys), trips.shape[0]))
+        if not nodes.size:
+            return loads
         level = depth[nodes]
         order = nodes[np.argsort(level.astype(np.int16) if level.max() < 2**15 else level, kind="stable")]
         bounds = np.concatenate([[0], np.cumsum(np.bincount(level))])
@@ -825,7 +827,6 @@ class _PathGraph:
         carrying = nodes[weight[nodes].any(axis=1)]
         keys = pred_flat[carrying] * n + carrying % n
         pair = np.searchsorted(self.pair_keys, keys)
-        loads = np.zeros((len(self.pair_keys), trips.shape[0]))
         for c in range(trips.shape[0]):
             loads[:, c] = np.bincount(pair, weights=weight[carrying, c], minlength=len(self.pair_keys))
         return loads
@@ -865,6 +866,9 @@ class AssignmentResult:
     objective
         Beckmann's objective at ``flow``: sum of each link's time integrated from 0 to its
         flow, plus fixed cost times flow (time x PCU).
+    gap_history
+        The gap after each iteration: the relative gap for corridor's engine, AequilibraE's
+        own measure for AequilibraE's (see :func:`assign`).
     """
 
     flow: np.ndarray
@@ -1025,7 +1029,7 @@ def _solve_aequilibrae(
     AequilibraE stops on its own gap, which prices the flows after its last step at the
     costs before it. That can pass the target while the relative gap defined here does
     not (on a two-route network: 1e-14 against 1e-3); then it runs once more, from the
-    start, with a ten times tighter target and needing two iterations below it.
+    start, needing two iterations in a row below the target.
     """
     # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
     os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
@@ -1108,12 +1112,11 @@ def _solve_aequilibrae(
     rel_gap, _ = _gap(graph, costs, problem.pce @ vehicles)
     if rel_gap > gap and iterations < max_iter:
         log.info(
-            "AequilibraE stopped at its own gap %.2e with a relative gap of %.2e; running it again, to %.2e",
+            "AequilibraE stopped at its own gap %.2e with a relative gap of %.2e; running it again",
             history[-1] if history else float("nan"),
             rel_gap,
-            gap / 10,
         )
-        again, more, more_history = run(gap / 10, 2, max_iter - iterations)
+        again, more, more_history = run(gap, 2, max_iter - iterations)
         again_gap, _ = _gap(graph, costs, problem.pce @ again)
         iterations += more
         history += more_history
@@ -1172,7 +1175,8 @@ def assign(
     gap
         Stop once the relative gap is at most this.
     max_iter
-        Stop after this many all-or-nothing assignments whatever the gap.
+        Stop after this many all-or-nothing assignments whatever the gap (corridor's
+        engine counts the one that measures the last gap; it makes at least two).
     engine
         ``"aequilibrae"``, ``"corridor"``, or ``"auto"``: AequilibraE when it is
         installed, else corridor's.
@@ -1181,6 +1185,16 @@ def assign(
         their origin and enter one only at their destination.
     cores
         Threads for AequilibraE (default: all); corridor's engine uses one.
+
+    Notes
+    -----
+    AequilibraE stops on its own gap, which prices the flows after its last step at the
+    costs before it; the returned ``relative_gap`` is always the one defined here,
+    measured afresh. When AequilibraE stopped short of it, it is run once more from the
+    start, needing two iterations in a row below the target; ``converged`` says whether
+    the gap was met (on tiny networks AequilibraE 1.7 may still miss it).
+    AequilibraE needs free-flow times above 0, so links of 0 get a billionth of the mean
+    positive one (far below any path's time).
 
     Returns
     -------
