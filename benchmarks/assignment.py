@@ -1,12 +1,12 @@
 """Speed and accuracy of corridor's equilibrium assignment on the TNTP test networks.
 
-    python benchmarks/assignment.py --json [--only NETWORK] [--engine corridor|aequilibrae] [--gap 1e-4 ...]
+    python benchmarks/assignment.py --json [--only NETWORK] [--engine corridor|aequilibrae] [--gap G ...] [--repeat N]
 
 prints a JSON list, one record per network, engine and gap. Networks: ``SiouxFalls`` and
 ``ChicagoSketch`` from ../shared/data/tntp (Chicago with the generalized cost of its
 published solution: 0.04 min/mile, 0.02 min/cent). Fields: ``seconds`` (the whole
-``assign_tntp`` call: reading, assigning, checking the gap; AequilibraE's import is timed
-apart as ``aequilibrae_import_s``), ``iterations`` (all-or-nothing assignments),
+``assign_tntp`` call: reading, assigning, checking the gap; the fastest of ``--repeat``
+runs; AequilibraE's import is timed apart as ``aequilibrae_import_s``), ``iterations`` (all-or-nothing assignments),
 ``relative_gap`` ((TSTT - SPTT) / TSTT at the returned flows), ``objective`` and
 ``objective_excess`` (Beckmann's objective, and its excess over the published optimum,
 relative), and against the published best-known flows in tests/data/tntp_best_known:
@@ -49,13 +49,17 @@ def _version(package: str) -> str | None:
         return None
 
 
-def run(network: str, engine: str, gap: float) -> dict:
-    """One assignment of ``network`` by ``engine`` to ``gap``, compared with the best-known flows."""
+def run(network: str, engine: str, gap: float, repeat: int = 1) -> dict:
+    """Assignments of ``network`` by ``engine`` to ``gap``, compared with the best-known flows; the fastest time."""
     spec = NETWORKS[network]
     folder = SHARED / "tntp"
-    out = assign_tntp(
-        folder / f"{network}_net.tntp", folder / f"{network}_trips.tntp", gap=gap, engine=engine, **spec["factors"]
-    )
+    runs = [
+        assign_tntp(
+            folder / f"{network}_net.tntp", folder / f"{network}_trips.tntp", gap=gap, engine=engine, **spec["factors"]
+        )
+        for _ in range(repeat)
+    ]
+    out = min(runs, key=lambda r: r["seconds"])
     best = pd.read_csv(BEST_KNOWN / f"{network}_flow.csv").flow.to_numpy()
     flow = np.array([link["flow"] for link in out["links"]])
     diff = np.abs(flow - best)
@@ -68,6 +72,7 @@ def run(network: str, engine: str, gap: float) -> dict:
         "links": out["n_links"],
         "zones": out["n_zones"],
         "seconds": round(out["seconds"], 3),
+        "seconds_all": [round(r["seconds"], 3) for r in runs],
         "iterations": out["iterations"],
         "relative_gap": out["relative_gap"],
         "converged": out["converged"],
@@ -86,6 +91,7 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(NETWORKS), help="one network")
     parser.add_argument("--engine", choices=["corridor", "aequilibrae"], help="one engine")
     parser.add_argument("--gap", type=float, nargs="+", default=[1e-4], help="relative gaps to reach")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, the fastest reported")
     args = parser.parse_args()
     if not (SHARED / "tntp").is_dir():
         sys.exit(f"the TNTP networks are not in {SHARED / 'tntp'} (set CORRIDOR_SHARED_DATA)")
@@ -113,7 +119,7 @@ def main() -> None:
     for network in [args.only] if args.only else list(NETWORKS):
         for engine in engines:
             for gap in args.gap:
-                records.append({**run(network, engine, gap), **machine})
+                records.append({**run(network, engine, gap, args.repeat), **machine})
                 if not args.json:
                     r = records[-1]
                     print(
