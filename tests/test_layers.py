@@ -13,7 +13,7 @@ LAYERS = [
     ["region", "projects", "edges"],
     ["network", "osm", "maps"],
     ["places", "scenario"],
-    ["engine"],
+    ["engine", "assignment"],
     ["osm_arrays", "metrics"],
     ["portfolio"],
     ["report"],

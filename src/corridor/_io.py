@@ -258,7 +258,10 @@ def load_yaml(
     CorridorError
         Of the type ``error``, with the line of the YAML problem when known.
     """
-    yaml_loader = loader(text)
+    try:
+        yaml_loader = loader(text)
+    except yaml.YAMLError as exc:  # a character YAML refuses, found while the reader starts
+        raise error(f"not valid YAML: {str(exc).splitlines()[0]}", path=path) from None
     try:
         node = yaml_loader.get_single_node()
         if node is None:

@@ -574,7 +574,7 @@ def _check(links: pd.DataFrame, name: str, ok: np.ndarray, accepted: str) -> Non
     if not ok.all():
         row = int(np.flatnonzero(~ok)[0])
         value = _plain(links[name].iloc[row])
-        raise DataError(f"{name} is {value!r}; it takes {accepted}", field=name, row_id=str(_plain(links.index[row])))
+        raise DataError(f"{name} is {value!r}; it takes {accepted}", field=name, id=str(_plain(links.index[row])))
 
 
 def _plain(value: Any) -> Any:
@@ -1033,8 +1033,8 @@ def _solve_aequilibrae(
     """
     # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
     os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
-    from aequilibrae.matrix import AequilibraeMatrix  # type: ignore[import-untyped, import-not-found, unused-ignore]
-    from aequilibrae.paths import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from aequilibrae.matrix import AequilibraeMatrix
+    from aequilibrae.paths import (
         Graph,
         TrafficAssignment,
         TrafficClass,
