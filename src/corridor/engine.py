@@ -639,7 +639,7 @@ def rescore(
     np.fill_diagonal(W, 0.0)
     for a, b, w in delta.better:
         i, j = pos[a], pos[b]
-        W[i, j] = min(W[i, j], float(_whole_ms(w)))
+        W[i, j] = min(W[i, j], max(round(w, 3), 1e-3))  # whole milliseconds, as _whole_ms
     if k > 1:
         W = floyd_warshall(csgraph_from_dense(W, null_value=math.inf), directed=True)
     # only the base endpoints join the new links to the rest of the network

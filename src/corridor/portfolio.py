@@ -53,7 +53,7 @@ from corridor.scenario import Effect, Scenario, apply_portfolio, ordered_project
 from corridor.settings import Settings
 
 #: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
-RESCORE_MAX_ENDPOINTS = 120
+RESCORE_MAX_ENDPOINTS = 400
 
 __all__ = [
     "PortfolioScorer",
