@@ -273,3 +273,28 @@ def test_region_yaml_unknown_key(tmp_path):
 TINY_LINKS_HEADER = "link_id,from_node,to_node,name,link_class,lanes,speed_kph,oneway,status,via,source\n"
 TINY_ZONES_HEADER = "zone_id,name,region,province,lat,lon,population_2020,psgc_members,source\n"
 TINY_FILES_NODES = TINY_FILES["road_nodes.csv"]
+
+
+def test_zone_polygons_load_with_the_pack(luzon):
+    polygons = luzon.zone_polygons
+    assert polygons is not None and list(polygons.index) == list(luzon.zones.index)
+    assert polygons.crs == METRIC_CRS and polygons.geometry.is_valid.all()
+    assert polygons.geometry.contains(luzon.zones.geometry.loc[polygons.index]).mean() > 0.95
+
+
+def test_a_point_only_pack_has_no_polygons(tiny_region):
+    assert tiny_region.zone_polygons is None
+
+
+def test_a_polygon_file_for_other_zones_is_refused(tmp_path):
+    import json
+
+    text = TINY_FILES["region.yaml"].replace(
+        "  zones: zones.csv\n", "  zones: zones.csv\n  zone_polygons: zones.geojson\n"
+    )
+    square = {"type": "Polygon", "coordinates": [[[120.1, 14.4], [120.3, 14.4], [120.3, 14.6], [120.1, 14.4]]]}
+    features = [{"type": "Feature", "properties": {"zone_id": z}, "geometry": square} for z in ("west", "east", "nort")]
+    geojson = json.dumps({"type": "FeatureCollection", "features": features})
+    folder = write_tiny_region(tmp_path / "r", **{"region.yaml": text, "zones.geojson": geojson})
+    message = _error(folder)
+    assert "zones.geojson" in message and "'nort'" in message and "closest: north" in message

@@ -212,6 +212,7 @@ class _RegionFile(BaseModel):
             "rail_stations",
             "rail_interchanges",
             "calibration",
+            "zone_polygons",
         ],
         str,
     ]
@@ -257,6 +258,7 @@ class Region:
     rail_interchanges: pd.DataFrame
     calibration: pd.DataFrame
     congestion_areas: gpd.GeoDataFrame
+    zone_polygons: gpd.GeoDataFrame | None
     attribution: tuple[str, ...]
     file_digests: dict[str, str] = field(default_factory=dict)
 
@@ -638,6 +640,8 @@ def load_region(region: str | Path = "luzon") -> Region:
                 field=f"congestion_areas.{area.area_id}",
             )
     areas = areas.set_index("area_id", drop=False)
+    polygons_path = path_of("zone_polygons")
+    zone_polygons = _zone_polygons(polygons_path, zones) if polygons_path is not None else None
 
     return Region(
         name=meta.name,
@@ -657,9 +661,47 @@ def load_region(region: str | Path = "luzon") -> Region:
         rail_interchanges=rail_interchanges,
         calibration=calibration,
         congestion_areas=areas,
+        zone_polygons=zone_polygons,
         attribution=tuple(meta.attribution),
         file_digests=digests,
     )
+
+
+def _zone_polygons(path: Path, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The zones' polygons (a GeoJSON in EPSG:4326), one per zone of zones.csv, in EPSG:32651."""
+    import pyogrio
+
+    read_text(path, missing=DataFileNotFound, what="zone polygons file")  # exists, readable, UTF-8
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        raise DataError(f"not a readable GeoJSON: {_first_line(str(exc))}", path=path) from None
+    if "zone_id" not in gdf.columns:
+        raise DataError("the features have no 'zone_id' property", path=path, field="zone_id")
+    gdf["zone_id"] = gdf["zone_id"].astype(str)
+    duplicated = gdf.zone_id[gdf.zone_id.duplicated()]
+    if len(duplicated):
+        raise DataError("two polygons for one zone", path=path, field="zone_id", value=duplicated.iloc[0])
+    unknown = sorted(set(gdf.zone_id) - set(zones.index))
+    if unknown:
+        raise DataError(
+            f"polygon of a zone that zones.csv does not have{closest_hint(unknown[0], zones.index)}",
+            path=path,
+            field="zone_id",
+            value=unknown[0],
+        )
+    missing = sorted(set(zones.index) - set(gdf.zone_id))
+    if missing:
+        raise DataError("zones.csv has a zone without a polygon", path=path, field="zone_id", value=missing[0])
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        raise DataError("polygons must be in EPSG:4326 (lon, lat)", path=path, value=str(gdf.crs))
+    bad = gdf.geometry.isna() | ~gdf.geometry.is_valid | ~gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    if bad.any():
+        raise DataError(
+            "is not a valid Polygon or MultiPolygon", path=path, subject="zone", id=str(gdf.zone_id[bad].iloc[0])
+        )
+    gdf = gdf.set_crs(DISPLAY_CRS, allow_override=True).to_crs(METRIC_CRS)
+    return gdf.set_index("zone_id", drop=False).loc[list(zones.index), ["zone_id", "geometry"]]
 
 
 def _road_links(
