@@ -122,7 +122,9 @@ def qc_region(tmp_path_factory):
     # the corridor's calibration trips and zone polygons name places this small pack does not have
     (folder / "calibration.csv").write_text("from,to,mode,minutes,km,route,source\n")
     meta = (folder / "region.yaml").read_text()
-    (folder / "region.yaml").write_text(meta.replace("  zone_polygons: zones.geojson\n", ""))
+    for key in ("zone_polygons: zones.geojson", "employment: employment.csv", "observations: observations.csv"):
+        meta = meta.replace(f"  {key}\n", "")
+    (folder / "region.yaml").write_text(meta)
     return load_region(folder)
 
 

@@ -397,9 +397,11 @@ def build_network(
         dist, idx = tree.query(xy)
         connect_station(G, sid, junctions[int(idx)], float(dist), settings)
 
+    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
+    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
     layers: list[tuple[str, Any, list[str]]] = [
-        ("zone", region.zones, ["population_2020", "region", "province"]),
-        ("gateway", region.gateways, ["type", "group", "capacity", "capacity_unit", "handling_h", "code"]),
+        ("zone", region.zones, zone_extra),
+        ("gateway", region.gateways, [*gateway_extra, "code"]),
         ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
     ]
     reach_m = settings.connector_max_km * 1000
