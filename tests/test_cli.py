@@ -276,7 +276,8 @@ def _one_line_exit_2(code: int, err: str) -> None:
 def test_unknown_mode_is_one_line(capsys):
     code, _, err = run(capsys, "route", "x", "y", "--mode", "teleport")
     _one_line_exit_2(code, err)
-    assert "'teleport' is not one of 'road', 'rail', 'any'" in err and "corridor route --help" in err
+    assert "'teleport' is not one of 'road', 'rail', 'transit', 'any', 'freight'" in err
+    assert "corridor route --help" in err
 
 
 def test_unknown_command_and_option_are_one_line(capsys):

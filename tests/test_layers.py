@@ -10,12 +10,13 @@ from .conftest import ROOT
 LAYERS = [
     ["_version", "errors", "geo", "checks"],
     ["_io", "settings"],
-    ["region", "projects", "edges"],
+    ["region", "projects", "edges", "demand"],
     ["network", "osm", "maps"],
     ["places", "scenario"],
     ["engine", "assignment"],
     ["osm_arrays", "metrics"],
-    ["portfolio"],
+    ["model"],
+    ["portfolio", "validate"],
     ["report"],
     ["cli"],
 ]

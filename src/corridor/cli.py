@@ -71,6 +71,7 @@ app = typer.Typer(
 class ModeChoice(StrEnum):
     road = "road"
     rail = "rail"
+    transit = "transit"
     any = "any"
     freight = "freight"
 
@@ -152,7 +153,12 @@ def route(
     destination: Annotated[str, typer.Argument(metavar="TO", help="Place id, place name, or 'lat,lon'.")],
     mode: Annotated[
         ModeChoice,
-        typer.Option("--mode", "-m", help="Travel by road, rail, any (car or public transport) or freight."),
+        typer.Option(
+            "--mode",
+            "-m",
+            help="Travel by road (car), rail, transit (public transport), any (the faster of car and transit) "
+            "or freight.",
+        ),
     ] = ModeChoice.any,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",

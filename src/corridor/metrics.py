@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 THRESHOLDS_MIN = (60, 90, 120)
-OD_MODES = ("road", "rail", "any")
+OD_MODES = ("road", "rail", "transit", "any")
 #: headline numbers: key -> (label, unit, which way is better: -1 lower, +1 higher)
 SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "avg_to_seaport_min": ("mean time to the nearest seaport", "min", -1),
@@ -51,11 +51,12 @@ SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "pop_within_120_min_seaport": ("people within 120 min of a seaport", "people", 1),
     "market_access_pop": ("market access to population (pop-weighted mean)", "people", 1),
     "market_access_jobs": ("market access to jobs (pop-weighted mean)", "jobs", 1),
+    "market_access_jobs_pt": ("market access to jobs by public transport (pop-weighted mean)", "jobs", 1),
     "gateway_od_mean_min": ("mean time between the base network's gateways and economic zones", "min", -1),
     "unreachable_pairs": ("unreachable place pairs (best mode)", "pairs", -1),
 }
 #: summary keys whose change is reported as a fraction of the base value
-RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs"})
+RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs", "market_access_jobs_pt"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("d_pop_90min_port_m", "pop_within_90_min_seaport", "Δ pop ≤90 min of port (M)", 1e-6, 1),
     Headline("d_market_access_pop_pct", "market_access_pop", "Δ market access pop (%)", 100.0, 1),
     Headline("d_market_access_jobs_pct", "market_access_jobs", "Δ market access jobs (%)", 100.0, 1),
+    Headline("d_market_access_jobs_pt_pct", "market_access_jobs_pt", "Δ jobs by public transport (%)", 100.0, 1),
     Headline("d_gateway_od_min", "gateway_od_mean_min", "Δ gateway OD (min)", 1.0, -1),
 )
 
@@ -182,6 +184,7 @@ class _Arrays:
     door_h: np.ndarray
     ma_pop: np.ndarray
     ma_jobs: np.ndarray
+    ma_jobs_pt: np.ndarray
     t: np.ndarray  # zones x all centroids, minutes
     in_base: list[bool]  # per place: part of the base network (not added by a project)
 
@@ -216,17 +219,26 @@ def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settin
     t_zz = t[:, zones].copy()
     np.fill_diagonal(t_zz, 0.0)
     ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
-    if job_nodes:
-        jobs = np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes])
-        t_zj = t[:, job_nodes].copy()
-        for r, z in enumerate(zones):  # a zone's own jobs need no trip
-            if z in job_nodes:
-                t_zj[r, job_nodes.index(z)] = 0.0
-        ma_jobs = (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
-    else:
-        ma_jobs = np.zeros(len(zones))
+    ma_jobs = _access_to_jobs(t, nodes, zones, job_nodes, decay)
+    ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, nodes, zones, job_nodes, decay)
     in_base = [nodes[i].get("project") is None for i in places]
-    return _Arrays(labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, t, in_base)
+    return _Arrays(
+        labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, ma_jobs_pt, t, in_base
+    )
+
+
+def _access_to_jobs(
+    t: np.ndarray, nodes: list[dict[str, Any]], zones: list[int], job_nodes: list[int], decay: float
+) -> np.ndarray:
+    """Gravity market access to jobs per zone from zones x centroids minutes; a zone's own jobs need no trip."""
+    if not job_nodes:
+        return np.zeros(len(zones))
+    jobs = np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes])
+    t_zj = t[:, job_nodes].copy()
+    for r, z in enumerate(zones):
+        if z in job_nodes:
+            t_zj[r, job_nodes.index(z)] = 0.0
+    return (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
@@ -248,6 +260,7 @@ def _summary(a: _Arrays) -> dict[str, float]:
         **{f"pop_within_{m}_min_seaport": float(a.pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
         "market_access_pop": float((a.ma_pop * a.pop).sum() / total),
         "market_access_jobs": float((a.ma_jobs * a.pop).sum() / total),
+        "market_access_jobs_pt": float((a.ma_jobs_pt * a.pop).sum() / total),
         "gateway_od_mean_min": float(pairs[finite].mean()) if finite.any() else math.nan,
         "unreachable_pairs": float(unreachable),
     }
@@ -294,6 +307,7 @@ def metrics_from_matrices(
     zone_frame["door_to_ship_h"] = a.door_h
     zone_frame["market_access_pop"] = a.ma_pop
     zone_frame["market_access_jobs"] = a.ma_jobs
+    zone_frame["market_access_jobs_pt"] = a.ma_jobs_pt
 
     port_rows = {}
     for s in a.seaports:

@@ -477,7 +477,14 @@ def score(
 
     od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scen.od["best_min"]})
     od["change_min"] = od["scenario_min"] - od["base_min"]
-    zone_cols = ["to_seaport_min", "to_airport_min", "door_to_ship_h", "market_access_pop", "market_access_jobs"]
+    zone_cols = [
+        "to_seaport_min",
+        "to_airport_min",
+        "door_to_ship_h",
+        "market_access_pop",
+        "market_access_jobs",
+        "market_access_jobs_pt",
+    ]
     zones = base.zones[["name", "population"]].copy()
     for c in zone_cols:
         zones[f"{c}_base"] = base.zones[c]
