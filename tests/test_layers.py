@@ -15,8 +15,8 @@ LAYERS = [
     ["places", "scenario"],
     ["engine", "assignment"],
     ["osm_arrays", "metrics"],
-    ["portfolio"],
-    ["report"],
+    ["portfolio", "briefing"],
+    ["charts", "report"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}
