@@ -129,7 +129,7 @@ REACH_COLOURS = ["#54278f", "#807dba", "#bcbddc"]
 VC_CLASSES = [(0.6, "#1a9850", "below 0.6"), (0.85, "#fee08b", "0.6–0.85"), (1.0, "#f46d43", "0.85–1"),
               (math.inf, "#a50026", "over 1")]  # fmt: skip
 #: above this many road links a network is drawn merged and simplified, by class
-MAX_LINKS_IN_FULL = 4_000
+MAX_LINKS_IN_FULL = 3_000
 #: at most this many road links of the major classes are drawn, merged and simplified
 MAX_LINKS_SIMPLIFIED = 60_000
 #: map panes, bottom to top: zone shading, reach, the network, projects (markers sit above all)
@@ -337,6 +337,7 @@ class MapStyle(MacroElement):
           .leaflet-control-layers label { margin: 0; }
           .leaflet-control-layers-expanded { max-height: calc(100vh - 120px); overflow-y: auto; padding: 6px 8px; }
           .leaflet-control-attribution { font-size: 10px; max-width: 48vw; line-height: 1.3; }
+          .leaflet-control-scale-line { font-size: 10px; line-height: 1.1; padding: 0 4px; }
           .corridor-legend { background: rgba(255,255,255,.95); padding: 5px 8px; border: 1px solid #888;
             border-radius: 4px; font: 11px/1.5 Arial, Helvetica, sans-serif; max-height: 46vh; max-width: 320px;
             overflow: auto; color: #222; }
@@ -689,7 +690,7 @@ def road_layers(
 def _road_style(link_class: str, *, faded: bool) -> tuple[str, float]:
     if faded:
         return FADED_ROAD_STYLE.get(link_class, ("#c4c4c4", 1.0))
-    colour, weight = ROAD_STYLE.get(link_class, ("#555555", 2))
+    colour, weight = ROAD_STYLE.get(link_class, ("#9e9e9e", 1.5))
     return colour, float(weight)
 
 
@@ -1165,11 +1166,11 @@ def reach_layers(
                             ),
                             "reach",
                         ).add_to(group)
+        shades = "".join(_box_symbol(colours[t], border=colours[t], opacity=0.6) for t in sorted(thresholds))
         legend = [
-            (_box_symbol(colours[t], border=colours[t], opacity=0.6), f"{name}: within {t} min, after")
-            for t in sorted(thresholds)
+            (shades, f"{name}: within {', '.join(str(t) for t in sorted(thresholds))} min after (darkest nearest)"),
+            (_box_symbol("transparent", dashed=True), "the same, before"),
         ]
-        legend.append((_box_symbol("transparent", dashed=True), f"{name}: the same, before"))
         layers.append(Layer(group, legend))
     return layers
 
