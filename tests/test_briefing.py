@@ -184,3 +184,16 @@ def test_volumes_must_name_their_columns(luzon, luzon_graph):
     assert brief(luzon_graph, p, region=luzon, marginal=False, volumes=volumes).view.volumes is volumes
     with pytest.raises(DataError, match="volume_capacity"):
         brief(luzon_graph, p, region=luzon, marginal=False, volumes=volumes.drop(columns="volume_capacity"))
+
+
+def test_results_show_as_escaped_tables_in_jupyter(luzon, luzon_graph):
+    p = portfolio_from_ids(["bauan_terminal"], load_catalog(luzon.path)).model_copy(
+        update={"name": "<img src=x onerror=alert(1)>"}
+    )
+    result = score(luzon_graph, p, region=luzon)
+    html = result._repr_html_()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Δ to seaport (min)" in html and "Marginal contribution" in html and "bauan_terminal" in html
+    assert ">0.80<" in html  # the cost, unsigned; the gains signed
+    metrics = result.scenario._repr_html_()
+    assert "mean time to the nearest seaport" in metrics and "<table" in metrics

@@ -488,3 +488,15 @@ def test_comparison_map_in_chromium(browser, luzon, luzon_graph, lec, tmp_path):
         assert problems == []
     finally:
         page.close()
+
+
+def test_point_symbols_have_a_dark_outline(luzon, luzon_graph, lec):
+    """Circles show on a white or a missing basemap: their outline is dark, whatever their fill."""
+    html = portfolio_map(luzon_graph, lec[1].view, luzon).get_root().render()
+    html += base_map(luzon_graph, luzon).get_root().render()
+    outlines = re.findall(r"L\.circleMarker\(\s*\[[^\]]*\],\s*(\{.*?\})\s*\)", html, flags=re.S)
+    assert outlines
+    for options in outlines:
+        colour = json.loads(options)["color"]
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 128, colour

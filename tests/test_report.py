@@ -13,6 +13,7 @@ from corridor.metrics import HEADLINES
 from corridor.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
+from .test_maps import browser  # noqa: F401 - the browser fixture
 
 
 def test_every_headline_has_one_title():
@@ -187,3 +188,24 @@ def test_report_lands_as_one_unit(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"] and (tmp_path / "report.html").read_text() == "old"
+
+
+@pytest.mark.browser
+def test_report_in_chromium(browser, report_dir, tmp_path):  # noqa: F811
+    from .test_maps import _not_blank, _open
+
+    page, problems = _open(browser, report_dir / "report.html", leaflet=False)
+    try:
+        assert page.locator("h1").inner_text().endswith("portfolios compared")
+        figures = page.locator("figure svg")
+        assert figures.count() == 4 and all(figures.nth(i).is_visible() for i in range(2))
+        box = figures.first.bounding_box()
+        assert box and box["width"] > 400 and box["height"] > 150
+        assert page.locator("a[href='maps/compare.html']").count() == 1
+        # the page fits a laptop's screen: nothing wider than it
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        shot = page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert _not_blank(shot) > 0.02
+        assert problems == []
+    finally:
+        page.close()
