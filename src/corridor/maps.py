@@ -307,7 +307,8 @@ class Title(MacroElement):
 
 
 class Attribution(MacroElement):
-    """Adds the data sources to the map's attribution control."""
+    """Adds the data sources to the map's attribution control: one line at most 60% of the map wide, whole on
+    hover."""
 
     _template = Template(
         """
@@ -315,6 +316,14 @@ class Attribution(MacroElement):
         {% for credit in this.credits %}
         {{ this._parent.get_name() }}.attributionControl.addAttribution({{ credit|tojson }});
         {% endfor %}
+        (function () {
+          var map = {{ this._parent.get_name() }};
+          var box = map.attributionControl.getContainer();
+          box.classList.add("corridor-attribution");
+          function fit() { box.style.maxWidth = Math.round(map.getSize().x * 0.6) + "px"; }
+          map.on("resize", fit);
+          fit();
+        })();
         {% endmacro %}
         """
     )
@@ -336,7 +345,9 @@ class MapStyle(MacroElement):
           .leaflet-control-layers, .leaflet-control-layers label { font: 12px/1.35 Arial, Helvetica, sans-serif; }
           .leaflet-control-layers label { margin: 0; }
           .leaflet-control-layers-expanded { max-height: calc(100vh - 120px); overflow-y: auto; padding: 6px 8px; }
-          .leaflet-control-attribution { font-size: 10px; max-width: 48vw; line-height: 1.3; }
+          .leaflet-control-attribution { font-size: 10px; line-height: 1.4; }
+          .corridor-attribution { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+          .corridor-attribution:hover { white-space: normal; }
           .leaflet-control-scale-line { font-size: 10px; line-height: 1.1; padding: 0 4px; }
           .corridor-legend { background: rgba(255,255,255,.95); padding: 5px 8px; border: 1px solid #888;
             border-radius: 4px; font: 11px/1.5 Arial, Helvetica, sans-serif; max-height: 46vh; max-width: 320px;
@@ -1405,7 +1416,7 @@ def portfolio_map(
 
     Raises
     ------
-    KeyError
+    SettingsError
         ``metric`` is not one of the view's metrics.
     """
     _check_metric(metric, view.metrics)
@@ -1438,9 +1449,9 @@ def faded_base_layers(G: nx.MultiDiGraph, region: Region | None = None) -> list[
 
 def _check_metric(metric: str | None, metrics: Sequence[MapMetric]) -> None:
     if metric is not None and metric not in {m.column for m in metrics}:
-        from corridor.errors import CorridorError
+        from corridor.errors import SettingsError
 
-        raise CorridorError("unknown metric", field="metric", value=metric, allowed=[m.column for m in metrics])
+        raise SettingsError("unknown metric", field="metric", value=metric, allowed=[m.column for m in metrics])
 
 
 def _with_projects(shading: Layer, projects: list[Layer]) -> Layer:
@@ -1489,9 +1500,9 @@ def comparison_map(
     from folium.plugins import DualMap
 
     if len(views) < 2 or len(differences) != len(views) - 1:
-        from corridor.errors import CorridorError
+        from corridor.errors import PortfolioError
 
-        raise CorridorError(
+        raise PortfolioError(
             "a comparison map needs two portfolios or more, and one difference for each after the first",
             value=len(views),
         )
