@@ -467,7 +467,7 @@ def report(
     _unique_names(chosen)
     with _status(f"scoring {len(chosen)} portfolios"):
         done = brief_all(G, chosen, region=reg, settings=cfg)
-    table = pd_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
+    table = _headline_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
     maps: dict[str, tuple[Any, str]] = {}
     stems: set[str] = set()
     for b in done:
@@ -490,7 +490,7 @@ def report(
     _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
 
 
-def pd_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
+def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
     """The comparison table: one row per portfolio, indexed by name."""
     import pandas as pd
 
