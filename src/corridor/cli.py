@@ -217,29 +217,54 @@ def route(
     _console().print(table)
 
 
+MetricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--metric",
+        help="The per-zone change shaded at first: d_to_seaport_min (default), d_to_airport_min, d_door_to_ship_h, "
+        "d_market_access_pop_pct or d_market_access_jobs_pct.",
+    ),
+]
+
+
+def _file_stem(name: str) -> str:
+    """A file name made of a portfolio's name: letters, digits, '-' and '_' only."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "portfolio"
+
+
 @app.command("map")
 def map_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML map.")] = Path(
-        "maps/luzon_base.html"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Where to write the HTML map (maps/<region>_base.html, or maps/<portfolio>.html)."
+        ),
+    ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
     portfolio: PortfolioOpt = None,
     projects: ProjectsOpt = None,
+    metric: MetricOpt = None,
 ) -> None:
-    """Write the interactive map of the network (zones, gateways, roads, rail), base or with projects built."""
-    from corridor.maps import base_map, save_map
+    """Write an interactive map: the base network, or what a portfolio changes (projects, zones, reach)."""
+    from corridor.maps import base_map, portfolio_map, save_map
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, projects)
-    title = None
-    if chosen is not None:
-        from corridor.scenario import apply_portfolio
+    if chosen is None:
+        if metric is not None:
+            raise PortfolioError("a metric is shaded on the map of a portfolio: give one", value=metric)
+        path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
+    else:
+        from corridor.briefing import brief
 
-        G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
-        title = f"{reg.title}: {reg.base_year} network with {chosen.name}"
-    path = save_map(base_map(G, reg, title=title), out)
+        with _status(f"scoring {chosen.name}"):
+            view = brief(G, chosen, region=reg, settings=cfg).view
+        fmap = portfolio_map(G, view, reg, metric=metric)
+        path = save_map(fmap, out or Path(f"maps/{_file_stem(chosen.name)}.html"))
     _say(f"wrote {path}")
 
 
@@ -356,10 +381,23 @@ def score(
         _say(f"{len(result.scenario.unreachable)} unreachable pairs (see --json)")
 
 
+def _unique_names(chosen: list[Any]) -> None:
+    names = [p.name for p in chosen]
+    if len(set(names)) != len(names):
+        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+
+
 @app.command()
 def compare(
     portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.csv and compare.md.")] = None,
+    map_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--map", help="Also write a map of the first portfolio beside each other one and its difference (HTML)."
+        ),
+    ] = None,
+    metric: MetricOpt = None,
     marginal: Annotated[bool, typer.Option(help="Also show each project's marginal contribution.")] = True,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
@@ -372,9 +410,9 @@ def compare(
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
-    names = [p.name for p in chosen]
-    if len(set(names)) != len(names):
-        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+    _unique_names(chosen)
+    if map_out is not None and len(chosen) < 2:
+        raise PortfolioError("a comparison map needs two portfolios or more", value=len(chosen))
     table, results = compare_portfolios(G, chosen, settings=cfg, region=reg, marginal=marginal)
     marks = best_marks(table)
     console = _console()
@@ -393,6 +431,76 @@ def compare(
     if out is not None:
         written = write_comparison(table, marks, results, out)
         _say("wrote " + ", ".join(str(p) for p in written))
+    if map_out is not None:
+        from corridor.maps import save_map
+
+        fmap = _comparison_map(G, reg, cfg, results, metric=metric)
+        _say(f"wrote {save_map(fmap, map_out)}")
+
+
+def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: str | None) -> Any:
+    """The map of the first portfolio beside the others, from their scores."""
+    from corridor.briefing import brief, zone_difference
+    from corridor.maps import comparison_map
+    from corridor.portfolio import PortfolioScorer
+
+    scorer = PortfolioScorer(G, settings=cfg, region=reg)
+    views = [brief(G, r.portfolio, region=reg, settings=cfg, scorer=scorer, result=r).view for r in results]
+    differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
+    return comparison_map(G, views, differences, reg, metric=metric)
+
+
+@app.command()
+def report(
+    portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report, its charts and maps.")] = Path(
+        "reports"
+    ),
+    metric: MetricOpt = None,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
+) -> None:
+    """Write a report of portfolios: report.html (opens without the internet), report.md, charts, maps, tables."""
+    from corridor.briefing import briefs as brief_all
+    from corridor.briefing import zone_difference
+    from corridor.maps import comparison_map, portfolio_map
+    from corridor.portfolio import best_marks
+    from corridor.report import write_report
+
+    reg, cfg, G = _load(region, settings, roads)
+    chosen = [_portfolio(reg, p, None) for p in portfolios]
+    _unique_names(chosen)
+    with _status(f"scoring {len(chosen)} portfolios"):
+        done = brief_all(G, chosen, region=reg, settings=cfg)
+    table = _headline_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
+    maps: dict[str, tuple[Any, str]] = {}
+    stems: set[str] = set()
+    for b in done:
+        stem = _file_stem(b.result.portfolio.name)
+        while stem.lower() in stems:
+            stem += "_"
+        stems.add(stem.lower())
+        maps[f"maps/{stem}.html"] = (
+            portfolio_map(G, b.view, reg, metric=metric),
+            f"{b.result.portfolio.name}: its projects, the change per zone, the reach of each port and airport",
+        )
+    if len(done) > 1:
+        views = [b.view for b in done]
+        differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
+        maps["maps/compare.html"] = (
+            comparison_map(G, views, differences, reg, metric=metric),
+            f"{views[0].name} beside each other portfolio, and their difference",
+        )
+    written = write_report(done, table, best_marks(table), out, settings=cfg, region=reg, maps=maps)
+    _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
+
+
+def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
+    """The comparison table: one row per portfolio, indexed by name."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, index=pd.Index(names, name="portfolio"))
 
 
 @app.command()

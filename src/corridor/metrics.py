@@ -36,6 +36,7 @@ __all__ = [
     "centroids",
     "compute_metrics",
     "metrics_from_matrices",
+    "reach_from_matrices",
     "summary_from_matrices",
 ]
 
@@ -125,6 +126,15 @@ class Metrics:
     summary: dict[str, float]
     unreachable: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        """The headline numbers as a table, for Jupyter."""
+        rows = [
+            (label, f"{self.summary[key]:,.2f}" if key in self.summary else "n/a", unit)
+            for key, (label, unit, _) in SUMMARY_LABELS.items()
+        ]
+        frame = pd.DataFrame(rows, columns=["metric", "value", "unit"]).set_index("metric")
+        return frame.to_html(escape=True)
 
 
 def centroids(G: nx.MultiDiGraph) -> list[Any]:
@@ -329,3 +339,55 @@ def metrics_from_matrices(
 
 def _population(d: dict[str, Any]) -> float:
     return float(d.get("population_2020") or 0) + float(d.get("population_added") or 0)
+
+
+def reach_from_matrices(
+    nodes: list[dict[str, Any]],
+    matrices: dict[str, np.ndarray],
+    *,
+    mode: str = "any",
+    thresholds_min: tuple[int, ...] = THRESHOLDS_MIN,
+) -> pd.DataFrame:
+    """Which zones reach each seaport and airport within each threshold.
+
+    Parameters
+    ----------
+    nodes, matrices
+        As for :func:`metrics_from_matrices` (seconds, centroid x centroid).
+    mode
+        The mode of the trips (``any``: best of road and rail).
+    thresholds_min
+        The thresholds, in minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (``gateway_id``, ``threshold_min``): ``name``,
+        ``gateway_type``, ``zones`` (the ids of the zones whose trip to the
+        gateway takes at most the threshold, sorted) and ``population``
+        (theirs).
+    """
+    kinds = [d.get("kind") for d in nodes]
+    zones = [i for i, k in enumerate(kinds) if k == "zone"]
+    gateways = [
+        i for i, d in enumerate(nodes) if kinds[i] == "gateway" and d.get("gateway_type") in {"seaport", "airport"}
+    ]
+    minutes = matrices[mode][np.ix_(zones, gateways)] / 60 if zones and gateways else np.empty((len(zones), 0))
+    zone_ids = np.array([str(nodes[z].get("place_id")) for z in zones], dtype=object)
+    pop = np.array([_population(nodes[z]) for z in zones], dtype=float)
+    rows = []
+    for col, g in enumerate(gateways):
+        for threshold in thresholds_min:
+            within = minutes[:, col] <= threshold
+            rows.append(
+                {
+                    "gateway_id": str(nodes[g].get("place_id")),
+                    "threshold_min": int(threshold),
+                    "name": str(nodes[g].get("name")),
+                    "gateway_type": str(nodes[g].get("gateway_type")),
+                    "zones": tuple(sorted(zone_ids[within])),
+                    "population": float(pop[within].sum()),
+                }
+            )
+    columns = ["gateway_id", "threshold_min", "name", "gateway_type", "zones", "population"]
+    return pd.DataFrame(rows, columns=columns).set_index(["gateway_id", "threshold_min"])

@@ -381,6 +381,18 @@ class ScoreResult:
         """The compare-table row of this portfolio."""
         return {h.column: (self.cost_usd if h.key is None else self.gains[h.key]) * h.scale for h in HEADLINES}
 
+    def _repr_html_(self) -> str:
+        """The headline row and each project's marginal contribution as tables, for Jupyter."""
+        titles = {h.column: h.title for h in HEADLINES}
+        formats = {h.title: ("{:,.2f}" if h.key is None else "{:+,.2f}").format for h in HEADLINES}
+        head = pd.DataFrame([self.headline()], index=pd.Index([self.portfolio.name], name="portfolio"))
+        parts = [head.rename(columns=titles).to_html(escape=True, formatters=formats)]
+        if self.marginal is not None:
+            parts.append("<p>Marginal contribution: the gain lost without each project.</p>")
+            marginal = self.marginal.rename(columns=titles)
+            parts.append(marginal.to_html(escape=True, formatters=formats))
+        return "\n".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         def clean(x: Any) -> Any:
             return None if isinstance(x, float) and not math.isfinite(x) else x
