@@ -43,6 +43,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridor import demand as dm
@@ -54,14 +55,33 @@ from corridor.metrics import centroids
 from corridor.region import Region
 from corridor.settings import Settings
 
-__all__ = ["MODEL_LABELS", "Calibration", "ModelRun", "assigned_graph", "model_gains", "run_model"]
+__all__ = [
+    "MODEL_LABELS",
+    "Calibration",
+    "ModelComparison",
+    "ModelRun",
+    "assigned_graph",
+    "compare_model",
+    "explain",
+    "model_gains",
+    "run_model",
+]
 
 log = logging.getLogger(__name__)
 Key = tuple[Any, Any, Any]
 
 #: the model's headline numbers: key -> (label, unit, better: -1 lower, +1 higher)
 MODEL_LABELS: dict[str, tuple[str, str, int]] = {
-    "freight_cost_usd_per_teu": ("mean freight cost of a container to or from its port", "USD/TEU", -1),
+    "freight_cost_usd_per_teu": (
+        "mean generalized cost of a container's journey to or from its port (logsum over ports and modes)",
+        "USD/TEU",
+        -1,
+    ),
+    "haulage_usd_per_teu": (
+        "mean haulage, handling and waiting cost of the containers' chosen journeys",
+        "USD/TEU",
+        -1,
+    ),
     "door_to_ship_h": ("mean door-to-ship time of a container (haul, dwell, delay)", "h", -1),
     "port_delay_h": ("mean delay of a container at its port beyond the usual dwell", "h", -1),
     "air_access_min": ("mean time to the chosen airport, passengers' mean", "min", -1),
@@ -208,26 +228,29 @@ def _connectors(G: nx.MultiDiGraph) -> pd.DataFrame:
 
 
 def _path_sums(compiled: CompiledNetwork, sources: list[int], targets: list[int], arc_value: np.ndarray) -> np.ndarray:
-    """Along each shortest path (by the compiled weights), the sum of another arc value (a length)."""
+    """Along each shortest path (by the compiled weights), the sum of another arc value (a length).
+
+    The shortest-path trees' predecessors are followed one level a step, for
+    every source at once, until no sum changes (at most the deepest path's
+    number of arcs).
+    """
     dist, pred = dijkstra(compiled.matrix, directed=True, indices=sources, return_predecessors=True)
     dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-    indptr, heads = compiled.matrix.indptr, compiled.head
-    out = np.full((len(sources), len(targets)), np.inf)
-    for r in range(len(sources)):
-        order = np.argsort(dist[r])
-        value = np.full(compiled.n, np.inf)
-        value[sources[r]] = 0.0
-        for node in order:
-            if not np.isfinite(dist[r, node]):
-                break
-            p = pred[r, node]
-            if p < 0:
-                continue
-            lo, hi = indptr[p], indptr[p + 1]
-            pos = lo + int(np.searchsorted(heads[lo:hi], node))
-            value[node] = value[p] + arc_value[pos]
-        out[r] = value[targets]
-    return out
+    value_of = csr_matrix((arc_value, compiled.head, compiled.matrix.indptr), shape=compiled.matrix.shape)
+    has_pred = pred >= 0
+    parent = np.where(has_pred, pred, 0)
+    step = np.zeros(pred.shape)
+    columns = np.broadcast_to(np.arange(compiled.n), pred.shape)
+    step[has_pred] = np.asarray(value_of[parent[has_pred], columns[has_pred]]).ravel()
+    total = np.zeros(pred.shape)
+    rows = np.arange(len(sources))[:, None]
+    for _ in range(compiled.n):
+        updated = np.where(has_pred, total[rows, parent] + step, 0.0)
+        if np.array_equal(updated, total):
+            break
+        total = updated
+    total[~np.isfinite(dist)] = np.inf
+    return total[:, targets]
 
 
 @dataclass
@@ -361,6 +384,7 @@ def run_model(
     settings: Settings | None = None,
     *,
     calibration: Calibration | None = None,
+    warm: ModelRun | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ModelRun:
     """Run the transport model on a network: the base year (calibrating) or a scenario (with ``calibration``).
@@ -376,6 +400,9 @@ def run_model(
         Every parameter, with its source; defaults when None.
     calibration
         The base year's calibration; None calibrates on this network.
+    warm
+        A run whose congested link times start this one's (the base year's,
+        for a scenario): the feedback then starts near its fixed point.
     progress
         Called with a short description of each step.
 
@@ -399,6 +426,10 @@ def run_model(
     links = road_links(G, settings)
     connectors = _connectors(G)
     link_time = {key: t for key, t in zip(links["key"], links["free_flow_time_s"], strict=True)}
+    if warm is not None:
+        for key, seconds in zip(warm.links["key"], warm.links["congested_time_s"], strict=True):
+            if key in link_time:
+                link_time[key] = float(seconds)
 
     d_s, f_s, a_s = settings.demand, settings.freight, settings.air
     vot_blend = (
@@ -555,8 +586,11 @@ def run_model(
     zones["population"] = population
     zones["jobs"] = jobs
     zones["teu_per_year"] = teu
-    teu_cost, teu_time, teu_delay = _container_costs(port_choice, port_alts, sk, settings, gateways, places)
+    teu_cost, teu_paid, teu_time, teu_delay = _container_costs(
+        port_choice, port_alts, sk, settings, gateways, places, port_constants, ports
+    )
     zones["freight_cost_usd_per_teu"] = teu_cost / php_per_usd
+    zones["haulage_usd_per_teu"] = teu_paid / php_per_usd
     zones["door_to_ship_h"] = teu_time
     zones["port_delay_h"] = teu_delay
     theta_gc = beta
@@ -570,7 +604,10 @@ def run_model(
     pop_z = zones["population"].to_numpy()
     teu_all = port_choice.flows.sum()
     summary = {
-        "freight_cost_usd_per_teu": float((teu_cost * teu).sum() / teu.sum()) / php_per_usd if teu.sum() else math.nan,
+        "freight_cost_usd_per_teu": float(np.nansum(teu_cost * teu) / teu.sum()) / php_per_usd
+        if teu.sum()
+        else math.nan,
+        "haulage_usd_per_teu": float(np.nansum(teu_paid * teu) / teu.sum()) / php_per_usd if teu.sum() else math.nan,
         "door_to_ship_h": float((teu_time * teu).sum() / teu.sum()) if teu.sum() else math.nan,
         "port_delay_h": float((teu_delay * teu).sum() / teu.sum()) if teu.sum() else math.nan,
         "air_access_min": float(np.nansum(air_min * air) / air.sum()) if air.sum() else math.nan,
@@ -943,15 +980,32 @@ def _gateway_table(
 
 
 def _container_costs(
-    choice: Any, alts: list[tuple[int, bool]], sk: _Skims, settings: Settings, gateways: pd.DataFrame, places: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per origin, the expected cost (PHP/TEU), door-to-ship hours and port delay of its containers."""
+    choice: Any,
+    alts: list[tuple[int, bool]],
+    sk: _Skims,
+    settings: Settings,
+    gateways: pd.DataFrame,
+    places: list[str],
+    constants: np.ndarray,
+    ports: list[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per origin: the generalized cost of its containers (PHP/TEU, the logsum over ports and modes),
+    the haulage paid (the choices' mean), the door-to-ship hours and the port delay."""
     f = settings.freight
     n = choice.flows.shape[0]
     total = choice.flows.sum(axis=1)
     cost = np.zeros(n)
     hours = np.zeros(n)
     delay = np.zeros(n)
+    utilities = []
+    for g, by_rail in alts:
+        row = gateways.loc[places[g]]
+        money = (sk.freight_rail_php if by_rail else sk.freight_road_php)[:, g]
+        full = money + (row["handling_h"] + row["delay_h"]) * f.cargo_vot_php_per_teu_h
+        utilities.append(
+            np.where(np.isfinite(full), -f.choice_scale_per_php * full + constants[ports.index(g)], -np.inf)
+        )
+    composite = -dm.logsum(utilities) / f.choice_scale_per_php if utilities else np.full(n, np.nan)
     for alt, (g, by_rail) in enumerate(alts):
         share = np.divide(choice.flows[:, alt], total, out=np.zeros(n), where=total > 0)
         row = gateways.loc[places[g]]
@@ -962,7 +1016,7 @@ def _container_costs(
         cost[ok] += share[ok] * (money[ok] + wait_h * f.cargo_vot_php_per_teu_h)
         hours[ok] += share[ok] * (haul_h[ok] + wait_h)
         delay[ok] += share[ok] * row["delay_h"]
-    return cost, hours, delay
+    return np.where(total > 0, composite, np.nan), cost, hours, delay
 
 
 def _air_access_min(choice: Any, airports: list[int], sk: _Skims) -> np.ndarray:
@@ -994,3 +1048,103 @@ def assigned_graph(G: nx.MultiDiGraph, run: ModelRun) -> nx.MultiDiGraph:
             d["congestion_factor"] = float(speed) / float(d.get("free_flow_speed_kph") or speed)
     H.graph["times"] = "assigned"
     return H
+
+
+@dataclass
+class ModelComparison:
+    """A portfolio's effect on the model: base and scenario runs, the change, and each project's share.
+
+    Attributes
+    ----------
+    gains
+        Scenario minus base for each of :data:`MODEL_LABELS`.
+    marginal
+        Per project: the change lost without it (and without what requires it).
+    explanations
+        Per project, its largest effects in words.
+    """
+
+    base: ModelRun
+    scenario: ModelRun
+    gains: dict[str, float]
+    marginal: pd.DataFrame | None
+    explanations: dict[str, str]
+
+
+def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) -> str:
+    """The largest relative changes of the model's headlines, in words ("no change" when none moves)."""
+    scored = []
+    for key, change in changes.items():
+        if not math.isfinite(change) or abs(change) < 1e-9:
+            continue
+        reference = abs(base.get(key, math.nan))
+        scored.append((abs(change) / reference if reference and math.isfinite(reference) else abs(change), key))
+    if not scored:
+        return "no change in the model's headlines"
+    parts = []
+    for _, key in sorted(scored, reverse=True)[:top]:
+        label, unit, better = MODEL_LABELS[key]
+        change = changes[key]
+        word = "better" if change * better > 0 else "worse"
+        parts.append(f"{label} {change:+,.3g} {unit} ({word})")
+    return "; ".join(parts)
+
+
+def compare_model(
+    G: nx.MultiDiGraph,
+    portfolio: Any,
+    *,
+    region: Region | None = None,
+    settings: Settings | None = None,
+    base: ModelRun | None = None,
+    marginal: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> ModelComparison:
+    """Run the model with and without a portfolio (and without each of its projects); the changes explained.
+
+    Parameters
+    ----------
+    G
+        The base network.
+    portfolio
+        A :class:`corridor.projects.Portfolio`.
+    base
+        The base year's run, to reuse; calibrated here when None.
+    marginal
+        Also run the portfolio without each project.
+    """
+    from corridor.scenario import apply_portfolio
+
+    settings = settings or Settings()
+    say = progress or (lambda message: log.info(message))
+    base = base or run_model(G, region, settings, progress=progress)
+
+    def scenario_run(p: Any) -> ModelRun:
+        H = apply_portfolio(G, p, settings=settings, region=region).G
+        return run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress)
+
+    say(f"the model with {portfolio.name}")
+    scenario = scenario_run(portfolio)
+    gains = model_gains(base, scenario)
+    rows: dict[str, dict[str, Any]] = {}
+    explanations: dict[str, str] = {}
+    if marginal and portfolio.projects:
+        for project in portfolio.projects:
+            say(f"the model without {project.id}")
+            dropped = {project.id}
+            changed = True
+            while changed:
+                changed = False
+                for q in portfolio.projects:
+                    if q.id not in dropped and any(r in dropped for r in q.requires):
+                        dropped.add(q.id)
+                        changed = True
+            kept = tuple(q for q in portfolio.projects if q.id not in dropped)
+            without = scenario_run(portfolio.model_copy(update={"projects": kept})) if kept else base
+            lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
+            rows[project.id] = {"name": project.name, **lost}
+            explanations[project.id] = explain(lost, base.summary)
+    frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
+    if frame is not None:
+        frame.index.name = "project"
+    return ModelComparison(base, scenario, gains, frame, explanations)

@@ -46,6 +46,7 @@ from corridor.metrics import (
     metrics_from_matrices,
     summary_from_matrices,
 )
+from corridor.model import ModelComparison, ModelRun, compare_model
 from corridor.network import CENTROID_KINDS
 from corridor.projects import Portfolio, Project
 from corridor.region import Region
@@ -361,6 +362,9 @@ class ScoreResult:
     unchanged
         Projects whose marginal contribution is zero on every headline, each
         with the reason (see :func:`no_effect`).
+    model
+        The transport model's runs with and without the portfolio (freight
+        cost, gateway delays, traffic), when asked for.
     """
 
     portfolio: Portfolio
@@ -372,6 +376,7 @@ class ScoreResult:
     marginal: pd.DataFrame | None
     unchanged: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    model: ModelComparison | None = None
 
     @property
     def cost_usd(self) -> float:
@@ -411,8 +416,28 @@ class ScoreResult:
             else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
             "unchanged": dict(self.unchanged),
             "unreachable": self.scenario.unreachable.to_dict("records"),
+            "times": "accessibility",
+            "model": None if self.model is None else _model_dict(self.model, clean),
             "provenance": self.provenance,
         }
+
+
+def _model_dict(m: ModelComparison, clean: Callable[[Any], Any]) -> dict[str, Any]:
+    return {
+        "times": "assigned",
+        "base": {k: clean(v) for k, v in m.base.summary.items()},
+        "scenario": {k: clean(v) for k, v in m.scenario.summary.items()},
+        "gains": {k: clean(v) for k, v in m.gains.items()},
+        "marginal": None
+        if m.marginal is None
+        else [{k: clean(v) for k, v in row.items()} for row in m.marginal.reset_index().to_dict("records")],
+        "explanations": dict(m.explanations),
+        "gateways": [
+            {k: clean(v) for k, v in row.items()}
+            for row in m.scenario.gateways.reset_index(drop=True).to_dict("records")
+        ],
+        "assignment": {k: clean(v) if not isinstance(v, list) else v for k, v in m.scenario.assignment.items()},
+    }
 
 
 #: what each kind of edit changes, for explaining a project that moves no headline
@@ -450,6 +475,8 @@ def score(
     marginal: bool = True,
     scorer: PortfolioScorer | None = None,
     progress: bool | None = None,
+    model: bool = False,
+    model_base: ModelRun | None = None,
 ) -> ScoreResult:
     """Score a portfolio against the base network ``G``.
 
@@ -469,6 +496,12 @@ def score(
         Show a progress bar of the marginal contributions on the terminal
         (None: when there are more than 20 projects and stderr is a
         terminal).
+    model
+        Also run the transport model (:func:`corridor.model.compare_model`):
+        freight cost, gateway delays and traffic with and without the
+        portfolio, and each project's share (with ``marginal``). Seconds a run.
+    model_base
+        The model's base-year run, to reuse across portfolios.
 
     Examples
     --------
@@ -519,7 +552,20 @@ def score(
         marg.index.name = "project"
 
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
-    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance)
+    comparison = None
+    if model:
+        comparison = compare_model(
+            G,
+            portfolio,
+            region=region,
+            settings=settings,
+            base=model_base,
+            marginal=marginal and bool(portfolio.projects),
+        )
+        for pid, why in comparison.explanations.items():  # the model sees what the connectivity metrics do not
+            if pid in unchanged and not why.startswith("no change"):
+                unchanged[pid] += f"; in the transport model: {why}"
+    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance, comparison)
 
 
 @contextmanager
