@@ -16,8 +16,8 @@ LAYERS = [
     ["engine", "assignment"],
     ["osm_arrays", "metrics"],
     ["model"],
-    ["portfolio", "validate", "briefing"],
-    ["charts", "report"],
+    ["portfolio", "briefing"],
+    ["charts", "report", "validate"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

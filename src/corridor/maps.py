@@ -1433,7 +1433,9 @@ def portfolio_map(
     layers += [layer for layer in (gateway_layer(G), economic_zone_layer(G, show=False)) if layer is not None]
     base_year = region.base_year if region is not None else G.graph.get("base_year", "")
     heading = title or f"{view.name}: what it changes"
-    subtitle = f"over the {base_year} base network; {len(view.projects)} projects"
+    subtitle = f"over the {base_year} base network; {len(view.projects)} projects; travel times: accessibility"
+    if volumes is not None:
+        subtitle += "; traffic: the model's peak-hour assignment"
     return finish_map(new_map(G), layers, title=heading, subtitle=subtitle, credits=credits_of(G, region))
 
 

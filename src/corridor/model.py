@@ -63,6 +63,8 @@ __all__ = [
     "assigned_graph",
     "compare_model",
     "explain",
+    "gateway_volumes",
+    "link_volumes",
     "model_gains",
     "run_model",
 ]
@@ -1035,6 +1037,67 @@ def model_gains(base: ModelRun, scenario: ModelRun) -> dict[str, float]:
     return {k: scenario.summary.get(k, math.nan) - base.summary.get(k, math.nan) for k in MODEL_LABELS}
 
 
+def link_volumes(run: ModelRun) -> pd.DataFrame:
+    """Daily vehicles by class on every road link: both directions of a two-way link summed under its id.
+
+    Columns: ``link_id``, ``name``, ``link_class``, ``from`` and ``to`` (the
+    link's junctions, in its drawn direction), ``length_km``, ``cars_day``
+    (cars, jeepneys and buses, in PCU), ``trucks_day`` (container trucks),
+    ``vehicles_day``, ``volume_veh_day`` (the same, for the maps),
+    ``volume_capacity`` and ``congested_speed_kph`` (the worse direction in
+    the peak hour).
+    """
+    links = run.links
+    if links.empty:
+        return pd.DataFrame(
+            columns=[
+                "link_id",
+                "name",
+                "link_class",
+                "from",
+                "to",
+                "length_km",
+                "cars_day",
+                "trucks_day",
+                "vehicles_day",
+                "volume_veh_day",
+                "volume_capacity",
+                "congested_speed_kph",
+            ]
+        )
+    ids = links["link_id"].where(
+        links["link_id"].notna(), links["from_node"].astype(str) + ">" + links["to_node"].astype(str)
+    )
+    frame = links.assign(link_id=ids.astype(str))
+    forward = frame.sort_values("reversed", kind="stable").groupby("link_id", sort=False).first()
+    sums = frame.groupby("link_id", sort=False)[["cars_pcu_day", "trucks_day", "vehicles_day"]].sum()
+    worst = frame.groupby("link_id", sort=False).agg(
+        volume_capacity=("volume_capacity", "max"), congested_speed_kph=("congested_speed_kph", "min")
+    )
+    out = pd.DataFrame(
+        {
+            "link_id": forward.index.astype(str),
+            "name": forward["name"].to_numpy(),
+            "link_class": forward["link_class"].to_numpy(),
+            "from": forward["from_node"].astype(str).to_numpy(),
+            "to": forward["to_node"].astype(str).to_numpy(),
+            "length_km": (forward["length_m"] / 1000).to_numpy(),
+            "cars_day": sums.loc[forward.index, "cars_pcu_day"].to_numpy(),
+            "trucks_day": sums.loc[forward.index, "trucks_day"].to_numpy(),
+            "vehicles_day": sums.loc[forward.index, "vehicles_day"].to_numpy(),
+            "volume_capacity": worst.loc[forward.index, "volume_capacity"].to_numpy(),
+            "congested_speed_kph": worst.loc[forward.index, "congested_speed_kph"].to_numpy(),
+        }
+    )
+    out.insert(list(out.columns).index("volume_capacity"), "volume_veh_day", out["vehicles_day"])
+    return out.sort_values("link_id", kind="stable").reset_index(drop=True)
+
+
+def gateway_volumes(run: ModelRun) -> pd.DataFrame:
+    """Each seaport's and airport's yearly volume, capacity, utilisation and delay (hours)."""
+    return run.gateways.reset_index(drop=True)
+
+
 def assigned_graph(G: nx.MultiDiGraph, run: ModelRun) -> nx.MultiDiGraph:
     """A copy of the network whose road links take the run's congested (assigned) times and speeds."""
     H = G.copy()
@@ -1090,6 +1153,21 @@ def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) 
     return "; ".join(parts)
 
 
+def _spare_capacity(project: Any, base: ModelRun) -> str:
+    """Why more capacity at a gateway does little: it is far from full in the base year."""
+    notes = []
+    for edit in project.edits:
+        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in base.gateways.index:
+            continue
+        utilisation = float(base.gateways.loc[edit.gateway, "utilisation"])
+        if math.isfinite(utilisation) and utilisation < 0.7:
+            notes.append(
+                f"{edit.gateway} works at {utilisation:.0%} of its capacity in the base year, so more capacity "
+                "saves little until demand grows"
+            )
+    return "".join(f" ({n})" for n in notes)
+
+
 def compare_model(
     G: nx.MultiDiGraph,
     portfolio: Any,
@@ -1143,7 +1221,7 @@ def compare_model(
             without = scenario_run(portfolio.model_copy(update={"projects": kept})) if kept else base
             lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
             rows[project.id] = {"name": project.name, **lost}
-            explanations[project.id] = explain(lost, base.summary)
+            explanations[project.id] = explain(lost, base.summary) + _spare_capacity(project, base)
     frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
     if frame is not None:
         frame.index.name = "project"

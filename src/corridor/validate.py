@@ -6,28 +6,50 @@ region pack), port throughputs, airport passengers, road counts and rail
 boardings (``observations.csv``), and the fixed congestion factors of the
 fast accessibility times against the speeds the assignment gives. Each row
 says its tolerance and whether it passes; a row's ``role`` says whether it
-is a target the model must meet or a check shown for information.
+is a target the model must meet, a figure it is ``calibrated`` to (fitted by
+the choices' constants, so a miss means the fit failed) or a ``check`` shown
+for information.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from corridor._io import atomic_paths, output_folder
 from corridor.engine import route
 from corridor.errors import CorridorError
 from corridor.model import ModelRun, assigned_graph
 from corridor.places import PlaceIndex
 from corridor.region import Region
+from corridor.report import csv_safe, markdown_cell
 from corridor.settings import Settings
 
-__all__ = ["COLUMNS", "TOLERANCE_PCT", "congestion_factors", "validation_table"]
+__all__ = [
+    "CALIBRATED_KINDS",
+    "COLUMNS",
+    "KIND_TITLES",
+    "MUST_MEET",
+    "TOLERANCE_PCT",
+    "congestion_factors",
+    "failed_targets",
+    "validation_markdown",
+    "validation_table",
+    "write_validation",
+]
 
 COLUMNS = ["kind", "item", "published", "modelled", "unit", "error_pct", "tolerance_pct", "passed", "role", "source"]
+#: figures the model is fitted to by construction (constants of the choices): they match unless the fit fails
+CALIBRATED_KINDS = frozenset({"port_teu", "airport_pax", "rail_boardings"})
+#: the roles of rows a model must meet
+MUST_MEET = frozenset({"target", "calibrated"})
 #: tolerances of the targets, by kind of figure (percent)
 TOLERANCE_PCT = {"travel_time": 25.0, "distance": 10.0}
 
@@ -124,9 +146,8 @@ def validation_table(G: nx.MultiDiGraph, region: Region, settings: Settings, run
             modelled = float(two_way.max()) if len(two_way) else math.nan
         else:
             modelled = float(run.summary.get("rail_boardings_per_day", math.nan))
-        rows.append(
-            _row(kind, item, obs["value"], modelled, obs["unit"], obs["tolerance_pct"], "target", obs["source"])
-        )
+        role = "calibrated" if kind in CALIBRATED_KINDS else "target"
+        rows.append(_row(kind, item, obs["value"], modelled, obs["unit"], obs["tolerance_pct"], role, obs["source"]))
     for factor in congestion_factors(run, settings).to_dict("records"):
         rows.append(
             _row(
@@ -148,3 +169,77 @@ def _minutes(G: nx.MultiDiGraph, places: PlaceIndex, origin: str, destination: s
         return route(G, origin, destination, mode=mode, places=places).minutes  # type: ignore[arg-type]
     except CorridorError:
         return math.nan
+
+
+def failed_targets(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a validation table that are targets and miss their tolerance."""
+    return table[table["role"].isin(MUST_MEET) & ~table["passed"].astype(bool)]
+
+
+#: the kinds of figure, in the order and words of the written table
+KIND_TITLES = {
+    "travel_time": "Travel times (assigned, base year)",
+    "distance": "Road and rail distances",
+    "port_teu": "Port container throughput",
+    "airport_pax": "Airport passengers",
+    "road_count": "Road counts (busiest link of the road, both directions)",
+    "area_speed": "Area speeds (non-expressway roads, peak hour)",
+    "rail_boardings": "Rail boardings",
+    "congestion_factor": "Fixed congestion factors of the accessibility times against the assignment",
+}
+
+
+def _number(value: Any) -> str:
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def validation_markdown(table: pd.DataFrame, *, notes: Sequence[str] = ()) -> str:
+    """The validation table as Markdown, one section per kind of figure, with a summary line first."""
+    targets = table[table["role"].isin(MUST_MEET)]
+    failed = failed_targets(table)
+    fitted = int((table["role"] == "calibrated").sum())
+    lines = [
+        f"{len(targets) - len(failed)} of {len(targets)} targets within tolerance ({fitted} of them calibrated: "
+        f"the model's constants are fitted to them); {len(table) - len(targets)} checks shown for information.",
+        "",
+    ]
+    lines += [f"{markdown_cell(n)}" for n in notes]
+    kinds = [k for k in KIND_TITLES if k in set(table["kind"])] + sorted(set(table["kind"]) - set(KIND_TITLES))
+    for kind in kinds:
+        rows = table[table["kind"] == kind]
+        lines += [
+            "",
+            f"### {markdown_cell(KIND_TITLES.get(kind, kind))}",
+            "",
+            "| item | published | model | unit | error | tolerance | | role | source |",
+            "|---|---:|---:|---|---:|---:|---|---|---|",
+        ]
+        for r in rows.to_dict("records"):
+            error = f"{r['error_pct']:+.1f}%" if math.isfinite(r["error_pct"]) else "n/a"
+            mark = "✓" if r["passed"] else "✗"
+            lines.append(
+                f"| {markdown_cell(r['item'])} | {_number(r['published'])} | {_number(r['modelled'])} | "
+                f"{markdown_cell(r['unit'])} | {error} | ±{r['tolerance_pct']:.0f}% | {mark} | "
+                f"{markdown_cell(r['role'])} | {markdown_cell(r['source'])} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_validation(
+    table: pd.DataFrame, out: str | Path, *, notes: Sequence[str] = (), provenance: dict[str, Any] | None = None
+) -> list[Path]:
+    """Write ``validation.csv``, ``validation.md`` and ``validation.provenance.json`` into a folder; their paths."""
+    folder = output_folder(out)
+    paths = [folder / "validation.csv", folder / "validation.md", folder / "validation.provenance.json"]
+    frame = table.copy()
+    for column in ("kind", "item", "unit", "role", "source"):
+        frame[column] = frame[column].map(csv_safe)
+    with atomic_paths(paths) as (csv_tmp, md_tmp, prov_tmp):
+        frame.to_csv(csv_tmp, index=False, float_format="%.6g")
+        md_tmp.write_text("# Validation\n\n" + validation_markdown(table, notes=notes), encoding="utf-8")
+        prov_tmp.write_text(json.dumps(provenance or {}, indent=2, default=str), encoding="utf-8")
+    return paths
