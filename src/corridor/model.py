@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +146,8 @@ class ModelRun:
         generalized cost by mode, container and passenger flows and costs.
     calibration
         The base year's fit (reused by scenarios).
+    demand_factors
+        The demand of this run over the base year's, by class.
     """
 
     places: list[str]
@@ -159,6 +161,7 @@ class ModelRun:
     assignment: dict[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
     times: str = "assigned"
+    demand_factors: dict[str, float] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ the road network for assignment
@@ -387,6 +390,7 @@ def run_model(
     *,
     calibration: Calibration | None = None,
     warm: ModelRun | None = None,
+    demand_factors: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ModelRun:
     """Run the transport model on a network: the base year (calibrating) or a scenario (with ``calibration``).
@@ -405,6 +409,11 @@ def run_model(
     warm
         A run whose congested link times start this one's (the base year's,
         for a scenario): the feedback then starts near its fixed point.
+    demand_factors
+        A later year's demand over the base year's, by class (``persons``,
+        ``containers``, ``air_passengers``; 1 when left out): person trips are
+        generated, and containers and air passengers shared out, that much
+        more. Needs ``calibration`` (the base year's fit is kept).
     progress
         Called with a short description of each step.
 
@@ -416,6 +425,15 @@ def run_model(
     settings = settings or Settings()
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
+    factors = {"persons": 1.0, "containers": 1.0, "air_passengers": 1.0}
+    for name, factor in (demand_factors or {}).items():
+        if name not in factors:
+            raise EngineError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
+        if not (math.isfinite(factor) and factor > 0):
+            raise EngineError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
+        factors[name] = float(factor)
+    if calibration is None and any(f != 1.0 for f in factors.values()):
+        raise EngineError("a later year's demand needs the base year's calibration", field="calibration")
     nodes = centroids(G)
     info = [G.nodes[n] for n in nodes]
     places = [str(d.get("place_id")) for d in info]
@@ -466,11 +484,20 @@ def run_model(
 
     cal = calibration
     person_fit = (cal.beta_per_php, cal.rail_constant) if cal is not None else None
-    iterations = settings.assignment.feedback_iterations
+    asg = settings.assignment
+    iterations = asg.feedback_iterations
+    prior = 1 if warm is not None else 0  # a warm start counts as one averaged iteration
     result = None
     history: list[float] = []
-    for outer in range(1, iterations + 1):
-        say(f"skims ({outer}/{iterations})")
+    assignment_s: list[float] = []
+    feedback: list[float] = []
+    final = False
+    outer = 0
+    while not final:
+        outer += 1
+        # the last loop: converged (or out of loops), assigned to the target gap
+        final = outer == iterations or (len(feedback) > 0 and feedback[-1] < asg.feedback_tolerance)
+        say(f"skims ({outer})")
         sk = _skims(G, nodes, link_time, settings)
         intrazonal = _intrazonal_s(region, places, kinds, sk.car_s, settings)
         car_min = sk.car_s / 60
@@ -490,7 +517,7 @@ def run_model(
         # persons: origins are zones, destinations zones and economic zones
         origins = np.flatnonzero(zone_mask)
         dests = np.flatnonzero(zone_mask | np.array([k == "economic_zone" for k in kinds]))
-        productions = population[origins] * d_s.trip_rate_per_day
+        productions = population[origins] * d_s.trip_rate_per_day * factors["persons"]
         attractions = jobs[dests]
 
         persons = _person_demand(
@@ -517,13 +544,15 @@ def run_model(
         road_trips = person_trips - rail_trips
 
         # containers
-        teu_total = cal.teu_per_year if cal is not None else float(np.nansum(port_observed))
+        teu_total = cal.teu_per_year * factors["containers"] if cal is not None else float(np.nansum(port_observed))
         teu = teu_total * teu_weight / teu_weight.sum() if teu_weight.sum() > 0 else np.zeros(len(nodes))
         port_choice, port_constants, port_alts = _port_choice(
             info, ports, places, teu, sk, settings, cal, port_observed
         )
         # air passengers
-        air_total = cal.air_pax_per_year if cal is not None else float(np.nansum(air_observed))
+        air_total = (
+            cal.air_pax_per_year * factors["air_passengers"] if cal is not None else float(np.nansum(air_observed))
+        )
         air = air_total * population / population.sum()
         air_choice, airport_constants = _air_choice(info, airports, places, air, sk, settings, cal, air_observed)
 
@@ -545,13 +574,21 @@ def run_model(
         np.fill_diagonal(car_pcu_day, 0.0)
         np.fill_diagonal(trucks_day, 0.0)
 
-        say(f"road assignment ({outer}/{iterations})")
-        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings)
-        new_time = dict(zip(links["key"], result.time[: len(links)], strict=True))
+        say(f"road assignment ({outer})")
+        gap = asg.gap if final else max(asg.gap, asg.feedback_gap)
+        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings, gap=gap)
+        new_time = result.time[: len(links)]
         history.append(result.relative_gap)
-        for key in link_time:  # the method of successive averages on the link times
-            link_time[key] += (new_time[key] - link_time[key]) / outer
-        if cal is None and outer == iterations:
+        assignment_s.append(result.seconds)
+        used = np.array([link_time[key] for key in links["key"]])
+        flow = result.flow[: len(links)]
+        weight = float((flow * used).sum())
+        feedback.append(float((flow * np.abs(new_time - used)).sum() / weight) if weight > 0 else 0.0)
+        if not final:  # the method of successive averages on the link times
+            step = 1.0 / (outer + prior)
+            for key, t_new, t_used in zip(links["key"], new_time, used, strict=True):
+                link_time[key] = t_used + (float(t_new) - t_used) * step
+        if cal is None and final:
             cal = Calibration(
                 beta_per_php=beta,
                 rail_constant=rail_constant,
@@ -664,9 +701,13 @@ def run_model(
             "engine": result.engine,
             "converged": result.converged,
             "gap_by_outer_iteration": history,
+            "feedback_change": feedback,
+            "feedback_converged": bool(feedback and feedback[-1] < asg.feedback_tolerance),
+            "assignment_s": assignment_s,
             "seconds": time.perf_counter() - started,
         },
         provenance=provenance,
+        demand_factors=factors,
     )
 
 
@@ -825,10 +866,29 @@ def _port_choice(
         )
 
     if cal is not None:
-        constants = np.array([cal.port_constants.get(places[g], 0.0) for g in ports])
+        constants = _constants(cal.port_constants, info, places, ports)
     else:
         constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
     return run(constants), constants, alts
+
+
+def _constants(fitted: dict[str, float], info: list[dict[str, Any]], places: list[str], group: list[int]) -> np.ndarray:
+    """The base year's constants of the gateways; a new gateway takes its nearest fitted neighbour's.
+
+    A constant stands for what the costs leave out (shipping services,
+    airlines, habit); a new port or airport has none observed, and the
+    nearest gateway of its kind (its hinterland's) is the stated guess.
+    """
+    known = [g for g in group if places[g] in fitted]
+    out = []
+    for g in group:
+        if places[g] in fitted or not known:
+            out.append(fitted.get(places[g], 0.0))
+            continue
+        x, y = float(info[g]["x"]), float(info[g]["y"])
+        nearest = min(known, key=lambda k: (float(info[k]["x"]) - x) ** 2 + (float(info[k]["y"]) - y) ** 2)
+        out.append(fitted[places[nearest]])
+    return np.array(out, dtype=float)
 
 
 def _air_choice(
@@ -891,7 +951,7 @@ def _air_choice(
         )
 
     if cal is not None:
-        constants = np.array([cal.airport_constants.get(places[g], 0.0) for g in airports])
+        constants = _constants(cal.airport_constants, info, places, airports)
     else:
         constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
     return run(constants), constants
@@ -904,6 +964,8 @@ def _assign_peak(
     car_pcu_day: np.ndarray,
     trucks_day: np.ndarray,
     settings: Settings,
+    *,
+    gap: float,
 ) -> Any:
     """The peak hour's cars (PCU) and trucks assigned to user equilibrium; link times in seconds."""
     a = settings.assignment
@@ -943,7 +1005,7 @@ def _assign_peak(
         demand,
         zones=nodes,
         pce={"car": 1.0, "truck": settings.freight.truck_pcu},
-        gap=a.gap,
+        gap=gap,
         max_iter=a.max_iterations,
         engine=a.engine,
     )
