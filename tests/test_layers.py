@@ -17,7 +17,7 @@ LAYERS = [
     ["osm_arrays", "metrics"],
     ["model"],
     ["portfolio", "briefing"],
-    ["charts", "report", "validate"],
+    ["charts", "report", "validate", "appraisal"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

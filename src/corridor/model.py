@@ -61,6 +61,7 @@ __all__ = [
     "ModelComparison",
     "ModelRun",
     "assigned_graph",
+    "capacity_note",
     "compare_model",
     "explain",
     "gateway_volumes",
@@ -143,7 +144,9 @@ class ModelRun:
         Headline numbers (see :data:`MODEL_LABELS`).
     matrices
         Centroid x centroid matrices for appraisal: person trips and
-        generalized cost by mode, container and passenger flows and costs.
+        generalized cost by mode, container and passenger flows; and per
+        centroid its containers a year and their cost (PHP/TEU, the logsum),
+        its air passengers a year and their time to and at the airport.
     calibration
         The base year's fit (reused by scenarios).
     demand_factors
@@ -680,6 +683,11 @@ def run_model(
         "car_km": sk.car_km,
         "teu_flows": port_choice.flows,
         "air_flows": air_choice.flows,
+        # per centroid, for the appraisal's rule of a half
+        "teu_per_year": port_choice.flows.sum(axis=1),
+        "teu_cost_php": teu_cost,
+        "air_pax_per_year": air_choice.flows.sum(axis=1),
+        "air_time_min": air_min + _air_delay_min(air_choice),
     }
     provenance = {
         **G.graph.get("provenance", {}),
@@ -1021,10 +1029,16 @@ def _gateway_table(
     settings: Settings,
 ) -> pd.DataFrame:
     rows = []
+    hours = settings.air.operating_hours_per_day * 365
     for group, choice, unit in ((ports, port_choice, "TEU/yr"), (airports, air_choice, "pax/yr")):
         for pos, g in enumerate(group):
             d = info[g]
-            capacity = d.get("capacity")
+            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
+            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
+            runway = float(movements) * float(per) * hours if unit == "pax/yr" and movements and per else math.nan
+            limits = {k: v for k, v in (("terminal", terminal), ("runway", runway)) if math.isfinite(v)}
+            limited_by = min(limits, key=lambda k: limits[k]) if limits else None
+            capacity = limits[limited_by] if limited_by else math.nan
             volume = float(choice.volumes[pos])
             rows.append(
                 {
@@ -1034,12 +1048,28 @@ def _gateway_table(
                     "volume": volume,
                     "unit": unit,
                     "capacity": capacity,
-                    "utilisation": volume / float(capacity) if capacity else math.nan,
+                    "utilisation": volume / capacity if capacity else math.nan,
+                    "limited_by": limited_by,
+                    "terminal_capacity": terminal,
+                    "runway_capacity": runway,
                     "handling_h": float(d.get("handling_h") or 0.0),
                     "delay_h": float(choice.delay_h[pos]),
                 }
             )
-    columns = ["gateway_id", "name", "type", "volume", "unit", "capacity", "utilisation", "handling_h", "delay_h"]
+    columns = [
+        "gateway_id",
+        "name",
+        "type",
+        "volume",
+        "unit",
+        "capacity",
+        "utilisation",
+        "limited_by",
+        "terminal_capacity",
+        "runway_capacity",
+        "handling_h",
+        "delay_h",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("gateway_id", drop=False)
 
 
@@ -1092,6 +1122,13 @@ def _air_access_min(choice: Any, airports: list[int], sk: _Skims) -> np.ndarray:
         ok = share > 0
         out[ok] += share[ok] * sk.car_s[ok, g] / 60
     return np.where(total > 0, out, np.nan)
+
+
+def _air_delay_min(choice: Any) -> np.ndarray:
+    """Per origin, its passengers' mean processing delay at their chosen airports (minutes)."""
+    total = choice.flows.sum(axis=1)
+    delay = (choice.flows * np.asarray(choice.delay_h)[None, :]).sum(axis=1) * 60
+    return np.divide(delay, total, out=np.zeros_like(total), where=total > 0)
 
 
 def model_gains(base: ModelRun, scenario: ModelRun) -> dict[str, float]:
@@ -1215,19 +1252,28 @@ def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) 
     return "; ".join(parts)
 
 
-def _spare_capacity(project: Any, base: ModelRun) -> str:
-    """Why more capacity at a gateway does little: it is far from full in the base year."""
+def capacity_note(project: Any, run: ModelRun, when: str = "in this run") -> str:
+    """Why more capacity at a gateway does little in a run: far from full, or limited by something else.
+
+    Empty when the project changes no gateway's capacity or the gateway is
+    busy enough for more capacity to matter.
+    """
     notes = []
     for edit in project.edits:
-        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in base.gateways.index:
+        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in run.gateways.index:
             continue
-        utilisation = float(base.gateways.loc[edit.gateway, "utilisation"])
-        if math.isfinite(utilisation) and utilisation < 0.7:
+        row = run.gateways.loc[edit.gateway]
+        if edit.movements_per_h is not None and row["limited_by"] == "terminal":
             notes.append(
-                f"{edit.gateway} works at {utilisation:.0%} of its capacity in the base year, so more capacity "
+                f"{edit.gateway}'s terminal ({row['terminal_capacity']:,.0f} passengers a year), not its runways "
+                f"({row['runway_capacity']:,.0f}), limits it: more movements add nothing until the terminal grows"
+            )
+        elif math.isfinite(row["utilisation"]) and row["utilisation"] < 0.7:
+            notes.append(
+                f"{edit.gateway} works at {row['utilisation']:.0%} of its capacity {when}, so more capacity "
                 "saves little until demand grows"
             )
-    return "".join(f" ({n})" for n in notes)
+    return "; ".join(notes)
 
 
 def compare_model(
@@ -1283,7 +1329,8 @@ def compare_model(
             without = scenario_run(portfolio.model_copy(update={"projects": kept})) if kept else base
             lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
             rows[project.id] = {"name": project.name, **lost}
-            explanations[project.id] = explain(lost, base.summary) + _spare_capacity(project, base)
+            note = capacity_note(project, base, "in the base year")
+            explanations[project.id] = explain(lost, base.summary) + (f" ({note})" if note else "")
     frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
     if frame is not None:
         frame.index.name = "project"
