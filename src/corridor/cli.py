@@ -283,8 +283,10 @@ def map_cmd(
             raise PortfolioError("a metric is shaded on the map of a portfolio: give one", value=metric)
         path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
     else:
-        from corridor.briefing import brief
+        from corridor.briefing import brief, map_metrics
+        from corridor.maps import check_metric
 
+        check_metric(metric, map_metrics())  # before the model's seconds
         volumes = None
         if traffic and roads is None:
             from corridor.model import link_volumes

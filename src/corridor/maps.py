@@ -58,6 +58,7 @@ __all__ = [
     "MapMetric",
     "PortfolioView",
     "base_map",
+    "check_metric",
     "comparison_map",
     "economic_zone_layer",
     "finish_map",
@@ -1419,7 +1420,7 @@ def portfolio_map(
     SettingsError
         ``metric`` is not one of the view's metrics.
     """
-    _check_metric(metric, view.metrics)
+    check_metric(metric, view.metrics)
     polygons = region.zone_polygons if region is not None else None
     points = _zone_points(G)
     layers = zone_change_layers(view.zones, view.metrics, polygons=polygons, points=points, first=metric)
@@ -1449,7 +1450,8 @@ def faded_base_layers(G: nx.MultiDiGraph, region: Region | None = None) -> list[
     return [*(Layer(layer.group) for layer in drawn if layer.group is not None), Layer(None, rows)]
 
 
-def _check_metric(metric: str | None, metrics: Sequence[MapMetric]) -> None:
+def check_metric(metric: str | None, metrics: Sequence[MapMetric]) -> None:
+    """Raise unless ``metric`` is None or one of ``metrics`` (a :class:`~corridor.errors.SettingsError`)."""
     if metric is not None and metric not in {m.column for m in metrics}:
         from corridor.errors import SettingsError
 
@@ -1508,7 +1510,7 @@ def comparison_map(
             "a comparison map needs two portfolios or more, and one difference for each after the first",
             value=len(views),
         )
-    _check_metric(metric, views[0].metrics)
+    check_metric(metric, views[0].metrics)
     chosen = next(m for m in views[0].metrics if metric in (None, m.column))
     polygons = region.zone_polygons if region is not None else None
     points = _zone_points(G)
