@@ -1,5 +1,5 @@
 # corridor: the two commands of the README, and the steps they need.
-#   make demo   build the Luzon base network and write maps/luzon_base.html
+#   make demo   build the Luzon network, compare the portfolios and write the maps
 #   make test   run the whole test suite (installs what it needs first)
 
 PYTHON ?= python3
@@ -11,6 +11,8 @@ STAMP  := $(VENV)/.corridor-installed
 
 demo: $(STAMP)
 	$(BIN)/corridor map --out maps/luzon_base.html
+	$(BIN)/corridor map --portfolio portfolios/lec_core.yaml --out maps/lec_core.html
+	$(BIN)/corridor compare portfolios/committed.yaml portfolios/lec_core.yaml portfolios/lec_full.yaml --map maps/compare.html
 	$(BIN)/corridor route "Clark International Airport" "Port of Manila" --mode road
 
 test: $(STAMP) assets browser
