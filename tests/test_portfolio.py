@@ -157,3 +157,32 @@ def test_a_thousand_projects_score_with_their_marginals(luzon, luzon_graph, tmp_
     p = load_portfolio(write_portfolio(120, tmp_path / "many.yaml"))
     result = score(luzon_graph, p, region=luzon, progress=False)
     assert len(result.marginal) == 120 and result.gains["avg_to_seaport_min"] < 0
+
+
+def test_a_prepared_scorer_scores_the_same_and_only_reads_its_caches(luzon, luzon_graph):
+    """Prepared for every candidate, a scorer works nothing out again: what a worker is sent is complete."""
+    prepared = PortfolioScorer(luzon_graph, region=luzon)
+    prepared.prepare(CATALOG.values())
+    effects = len(prepared._effects)
+    ends = {m: len(c.index) for m, c in prepared._caches.items()}
+    fresh = PortfolioScorer(luzon_graph, region=luzon)
+    for ids in (["bcib", "bauan_terminal"], ["nscr_tutuban_malolos", "nscr_malolos_clark", "mm_subway"], ["nmia"]):
+        p = portfolio_from_ids(ids, CATALOG)
+        assert prepared.summary(p) == fresh.summary(p)
+    assert len(prepared._effects) == effects
+    assert {m: len(c.index) for m, c in prepared._caches.items()} == ends
+
+
+def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(scorer):
+    """The summary's own path (road and rail among gateways only, unchanged modes as the base) gives the same numbers."""
+    from corridor.metrics import summary_from_matrices
+
+    for ids in (
+        ["bauan_terminal"],
+        ["clark_food_hub"],
+        ["mrt7", "bcib", "nmia"],
+        ["sangley_airport", "scmb_freight_rail"],
+    ):
+        p = portfolio_from_ids(ids, CATALOG)
+        full = scorer.matrices(p)
+        assert scorer.summary(p) == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings))

@@ -36,7 +36,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import csgraph_from_dense, dijkstra, floyd_warshall
+from scipy.sparse.csgraph import dijkstra, floyd_warshall
 
 from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
 from corridor.network import CENTROID_KINDS, MODES, Mode, edge_in_mode
@@ -621,37 +621,40 @@ def rescore(
         return _rescore_worse(
             compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
         )
-    xs = sorted(
-        {a for a, _, _ in delta.better}
-        | {b for _, b, _ in delta.better}
-        | {int(x) for x in extra_sources}
-        | {int(x) for x in extra_targets}
-    )
-    base_x = [x for x in xs if x < compiled.n]
-    cache.prepare(base_x)
+    if delta.better:
+        arcs = np.asarray(delta.better, dtype=float)
+        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), _whole_ms(arcs[:, 2])
+    else:
+        tails = heads = np.empty(0, dtype=np.int64)
+        weights = np.empty(0)
+    extra_s = np.asarray(extra_sources, dtype=np.int64)
+    extra_t = np.asarray(extra_targets, dtype=np.int64)
+    xs = np.unique(np.concatenate([tails, heads, extra_s, extra_t]))
+    base_x = xs[xs < compiled.n]
+    cache.prepare(base_x.tolist())
     k = len(xs)
-    pos = {x: i for i, x in enumerate(xs)}
-    in_base = np.array([pos[x] for x in base_x], dtype=np.int64)
-    rows = np.array([cache.index[x] for x in base_x], dtype=np.int64)
+    in_base = np.searchsorted(xs, base_x)
+    rows = np.array([cache.index[x] for x in base_x.tolist()], dtype=np.int64)
     # endpoint-to-endpoint distances: the base ones, then the changed arcs, then all pairs
     W = np.full((k, k), math.inf)
     W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
     np.fill_diagonal(W, 0.0)
-    for a, b, w in delta.better:
-        i, j = pos[a], pos[b]
-        W[i, j] = min(W[i, j], max(round(w, 3), 1e-3))  # whole milliseconds, as _whole_ms
+    np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
     if k > 1:
-        W = floyd_warshall(csgraph_from_dense(W, null_value=math.inf), directed=True)
+        W = floyd_warshall(W, directed=True)  # dense: inf is no arc (and no two endpoints are 0 apart)
     # only the base endpoints join the new links to the rest of the network
-    es = np.array([pos[int(x)] for x in extra_sources], dtype=np.int64)
-    et = np.array([pos[int(x)] for x in extra_targets], dtype=np.int64)
+    es = np.searchsorted(xs, extra_s)
+    et = np.searchsorted(xs, extra_t)
     D_sB = cache.to_[rows].T  # sources x base endpoints
     D_Bt = cache.from_[rows]  # base endpoints x targets
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
     if len(in_base):
         A = _min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
-        _min_plus(A, D_Bt, out[:n_s, :n_t])
+        # an endpoint that no source reaches faster than before cannot shorten a trip through it
+        useful = (D_sB > A).any(axis=0)
+        if useful.any():
+            _min_plus(A[:, useful], D_Bt[useful], out[:n_s, :n_t])
         if len(et):
             _min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
         if len(es):

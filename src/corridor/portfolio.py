@@ -16,7 +16,7 @@ one table, best per column marked.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -54,6 +54,10 @@ from corridor.settings import Settings
 
 #: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
 RESCORE_MAX_ENDPOINTS = 400
+#: the mode whose zone-to-everywhere times the summary reads (time to port, market access)
+SUMMARY_MODE = "any"
+#: centroids between which the summary reads the times of every mode
+PLACE_KINDS = frozenset({"gateway", "economic_zone"})
 
 __all__ = [
     "PortfolioScorer",
@@ -157,6 +161,20 @@ class PortfolioScorer:
             m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
             for m, c in self.compiled.items()
         }
+        # the summary reads road and rail times among gateways and economic zones only
+        self._place_positions = np.array(
+            [i for i, d in enumerate(self.base_nodes) if d.get("kind") in PLACE_KINDS], dtype=np.int64
+        )
+        self._place_caches = {
+            m: EndpointCache(
+                c,
+                self._sources[m][self._place_positions],
+                self._targets[m][self._place_positions],
+                backend=self.backend,
+            )
+            for m, c in self.compiled.items()
+            if m != SUMMARY_MODE
+        }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
         self._scratch_scenario: Scenario | None = None
         self.base = metrics_from_matrices(
@@ -213,34 +231,66 @@ class PortfolioScorer:
 
     def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
         """The travel times among the scenario's centroids, by mode."""
+        return self._matrices(portfolio, full=True)
+
+    def _matrices(self, portfolio: Portfolio, *, full: bool) -> ScenarioMatrices:
+        """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
+
+        The summary reads every pair of the ``any`` mode but, of the road and
+        rail modes, only the pairs among gateways and economic zones: those
+        are worked out and the other cells left ``inf``. A mode no project
+        changes is the base matrix itself (not a copy) when ``full`` is False.
+        """
         effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
         if not all(e.only_improves for e in effects):
             return self._recomputed(portfolio)
         nodes, new_centroids = self._centroids_after(effects)
         k = len(self.centroids)
+        size = k + len(new_centroids)
         times = {}
         for m in self.modes:
             delta, indices = self.compiled[m].delta(effects)
+            if not delta.better and not new_centroids:
+                times[m] = self.base_times_s[m].copy() if full else self.base_times_s[m]
+                continue
+            if full or m == SUMMARY_MODE:
+                base_pos = np.arange(k)
+                new_pos = list(range(len(new_centroids)))
+                cache = self._caches[m]
+            else:
+                base_pos = self._place_positions
+                new_pos = [i for i, n in enumerate(new_centroids) if nodes[k + i].get("kind") in PLACE_KINDS]
+                cache = self._place_caches[m]
+            extra = [new_centroids[i] for i in new_pos]
+            sources, targets = self._sources[m][base_pos], self._targets[m][base_pos]
             endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
             if len(endpoints) > RESCORE_MAX_ENDPOINTS:
                 # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
-                rows, cols = self._rows_and_columns(m, indices, new_centroids)
-                times[m] = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
-                np.fill_diagonal(times[m], 0.0)  # rows and columns are the same places
+                rows = np.concatenate([sources, [indices.out(n) for n in extra]]).astype(np.int64)
+                cols = np.concatenate([targets, [indices.into(n) for n in extra]]).astype(np.int64)
+                sub = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
+                np.fill_diagonal(sub, 0.0)  # rows and columns are the same places
             else:
-                times[m] = rescore(
+                sub = rescore(
                     self.compiled[m],
-                    self.base_times_s[m],
-                    self._sources[m],
-                    self._targets[m],
+                    self.base_times_s[m][np.ix_(base_pos, base_pos)] if len(base_pos) < k else self.base_times_s[m],
+                    sources,
+                    targets,
                     delta,
-                    cache=self._caches[m],
+                    cache=cache,
                     backend=self.backend,
-                    extra_sources=[indices.out(n) for n in new_centroids],
-                    extra_targets=[indices.into(n) for n in new_centroids],
+                    extra_sources=[indices.out(n) for n in extra],
+                    extra_targets=[indices.into(n) for n in extra],
                 )
-            for r in range(len(new_centroids)):  # a new place is at zero from itself
-                times[m][k + r, k + r] = 0.0
+                for r in range(len(base_pos), len(base_pos) + len(extra)):  # a new place is at zero from itself
+                    sub[r, r] = 0.0
+            if len(base_pos) == k and len(new_pos) == len(new_centroids):
+                times[m] = sub
+            else:
+                at = np.concatenate([base_pos, k + np.asarray(new_pos, dtype=np.int64)]).astype(np.int64)
+                matrix = np.full((size, size), math.inf)
+                matrix[np.ix_(at, at)] = sub
+                times[m] = matrix
         return ScenarioMatrices(nodes, times, "rescored")
 
     def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
@@ -268,8 +318,33 @@ class PortfolioScorer:
 
     def summary(self, portfolio: Portfolio) -> dict[str, float]:
         """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
-        m = self.matrices(portfolio)
+        m = self._matrices(portfolio, full=False)
         return summary_from_matrices(m.nodes, m.times_s, self.settings)
+
+    def prepare(self, projects: Iterable[Project]) -> None:
+        """Work out each project's change and the base distances to its links' ends, ahead of a sweep.
+
+        A scorer prepared for every candidate of a sweep only reads its
+        caches while scoring: it can be copied to workers once and scores
+        the same there as here.
+
+        Parameters
+        ----------
+        projects
+            The candidates; each is worked out with the projects it requires
+            among them.
+        """
+        context = Portfolio(name="prepare", projects=tuple(projects))
+        effects = [self.effect(p, context) for p in context.projects]
+        if not all(e.only_improves for e in effects):
+            effects = [e for e in effects if e.only_improves]
+        for m, compiled in self.compiled.items():
+            _, indices = compiled.delta(effects)
+            ends = {x for e in effects for a in e.better.get(m, ()) for x in (indices.out(a.u), indices.into(a.v))}
+            base_ends = [x for x in ends if x < compiled.n]
+            self._caches[m].prepare(base_ends)
+            if m in self._place_caches:
+                self._place_caches[m].prepare(base_ends)
 
     def marginal_summaries(
         self, portfolio: Portfolio, *, progress: Callable[[int], None] | None = None
