@@ -16,6 +16,8 @@ LAYERS = [
     ["engine", "assignment"],
     ["osm_arrays", "metrics"],
     ["portfolio"],
+    ["parallel"],
+    ["optimise"],
     ["report"],
     ["cli"],
 ]

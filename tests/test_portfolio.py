@@ -174,7 +174,7 @@ def test_a_prepared_scorer_scores_the_same_and_only_reads_its_caches(luzon, luzo
 
 
 def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(scorer):
-    """The summary's own path (road and rail among gateways only, unchanged modes as the base) gives the same numbers."""
+    """The summary's own path (road and rail among gateways only, unchanged modes as the base) gives the same."""
     from corridor.metrics import summary_from_matrices
 
     for ids in (

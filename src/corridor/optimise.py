@@ -1,0 +1,946 @@
+"""Which portfolio to fund: the best set of projects under a budget, exactly, and its Pareto frontier.
+
+:func:`optimise` chooses, among candidate projects, the set that does best on
+an :class:`Objective` within a budget, respecting every project's
+``requires`` (a project is built only with what it requires) and
+``conflicts`` (never two that conflict). Projects interact (two rail links
+can be worth more together than apart), so no project's worth is added up
+on its own: every portfolio the search looks at is scored whole by the
+:class:`~corridor.portfolio.PortfolioScorer`.
+
+The exact method is a branch and bound over the candidates (up to
+:data:`EXACT_MAX_PROJECTS` of them) whose bounds are proven, not estimated:
+
+- a project that only adds or speeds up links cannot lengthen any trip (the
+  scorer's own premise, tested against full recomputations), so adding it
+  never lowers market access nor raises the time to port: the objective is
+  *monotone* in such projects. For a monotone objective, the value of the
+  fixed part ``S`` with every project still addable ``R`` built,
+  ``f(S ∪ R)``, is at least that of every portfolio the subtree holds (each
+  is ``S ∪ T`` with ``T ⊆ R``). ``S ∪ R`` may hold projects that conflict or
+  overrun the budget: it is only scored, never proposed (conflicts are a rule
+  of portfolios, not of the network);
+- for an objective net of cost, ``benefit(S) − cost(S)`` with a monotone
+  benefit and costs that are never negative, ``benefit(S ∪ R) − cost(S)``
+  bounds the subtree the same way;
+- a project that is not monotone for the objective (a closure, a slowdown,
+  residents added where the objective weighs by population) voids the bound
+  while it is undecided; such projects are decided first, so the search
+  enumerates their combinations and bounds only below them: still exact.
+
+A subtree is cut only when its bound cannot beat (or tie at a lower cost)
+the best portfolio found, so the answer is the optimum of the objective;
+ties go to the cheaper portfolio, then to the one of fewer projects, then
+to the first ids in alphabetical order. With ``pareto=True`` the search keeps
+every portfolio that no other beats on both cost and value, and cuts a
+subtree only when one of them dominates its bound: the result is the exact
+Pareto frontier of cost against the objective up to the budget.
+
+Above :data:`EXACT_MAX_PROJECTS` candidates, :func:`optimise` runs a
+heuristic: greedy additions (by gain per dollar, and by gain), each followed
+by a local search of additions, removals and swaps, every step scored whole;
+it reports ``exact=False`` and the proven upper bound ``f(all affordable
+candidates)``, so the gap is never more than that. Its gap on the bundled
+catalog, measured against the exact answer, is in ``benchmarks/README.md``.
+
+Objectives are small :class:`Objective` objects (:data:`OBJECTIVES`): what
+they read from a summary, which way is better, whether a project keeps them
+monotone, and whether they are net of cost. ``npv`` and ``freight_cost``
+are declared but need the appraisal and demand models, which this version
+does not have; asking for them is a clear error. Pass your own
+:class:`Objective` to :func:`optimise` to add one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from corridor.checks import closest_hint
+from corridor.errors import OptimisationError
+from corridor.parallel import Runner
+from corridor.portfolio import PortfolioScorer
+from corridor.projects import Portfolio, Project
+from corridor.scenario import Effect
+
+__all__ = [
+    "DEFAULT_OBJECTIVE",
+    "EXACT_MAX_PROJECTS",
+    "MARKET_ACCESS",
+    "OBJECTIVES",
+    "TIME_TO_PORT",
+    "Objective",
+    "OptimisationResult",
+    "get_objective",
+    "optimise",
+]
+
+#: up to this many candidates, :func:`optimise` is exact (branch and bound); above, a heuristic
+EXACT_MAX_PROJECTS = 25
+#: at most this many projects that are not monotone for the objective: their combinations are enumerated
+MAX_NON_MONOTONE = 12
+#: costs within this many USD are the same cost
+COST_TOL_USD = 0.01
+#: values within this fraction of the base value are the same value (sums of the same times, differently ordered)
+VALUE_REL_TOL = 1e-9
+#: node attributes that weigh zones by their population
+POPULATION_ATTRS = frozenset({"population_2020", "population_added"})
+
+
+# ------------------------------------------------------------------ objectives
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the optimiser maximises or minimises.
+
+    Attributes
+    ----------
+    name
+        The name on the command line and in results.
+    key
+        The summary key it reads (see :data:`corridor.metrics.SUMMARY_LABELS`);
+        for an objective net of cost, the benefit in USD.
+    label, unit
+        For tables.
+    sense
+        +1 when more is better, -1 when less is.
+    reads
+        The node attributes its value depends on besides travel times.
+    improving
+        Those of ``reads`` that only improve it when a project adds to them
+        (jobs, for market access).
+    net_of_cost
+        The value is ``summary[key] - cost_usd`` (benefits net of costs).
+    needs
+        What this version lacks to compute it (None: it can be computed).
+    evaluate
+        A module-level function ``(scorer, portfolio) -> summary`` that gives
+        the summary this objective reads; the scorer's
+        :meth:`~corridor.portfolio.PortfolioScorer.summary` when None.
+    """
+
+    name: str
+    key: str
+    label: str
+    unit: str
+    sense: int
+    reads: frozenset[str] = frozenset()
+    improving: frozenset[str] = frozenset()
+    net_of_cost: bool = False
+    needs: str | None = None
+    evaluate: Callable[[PortfolioScorer, Portfolio], Mapping[str, float]] | None = None
+
+    def raw(self, scorer: PortfolioScorer, portfolio: Portfolio) -> float:
+        """The summary number this objective reads, for a portfolio."""
+        summary = self.evaluate(scorer, portfolio) if self.evaluate is not None else scorer.summary(portfolio)
+        return float(summary[self.key])
+
+    def value(self, raw: float, cost_usd: float) -> float:
+        """The objective's value in its unit, from :meth:`raw` and the portfolio's cost."""
+        return raw - cost_usd if self.net_of_cost else raw
+
+    def utility(self, raw: float, cost_usd: float) -> float:
+        """The value turned so that more is better (``-inf`` when it cannot be computed)."""
+        u = self.sense * self.value(raw, cost_usd)
+        return u if u == u else -math.inf
+
+    def monotone_for(self, effect: Effect) -> bool:
+        """Whether adding the project never makes this objective worse, whatever else is built.
+
+        True when the project only adds or speeds up links, adds no zone
+        (a zone moves the population weights), and changes no node attribute
+        this objective reads except by adding to an improving one.
+        """
+        if not effect.only_improves:
+            return False
+        if self.reads & POPULATION_ATTRS and any(d.get("kind") == "zone" for _, d in effect.nodes):
+            return False
+        for op in effect.node_ops:
+            if op.attr not in self.reads:
+                continue
+            if op.attr in self.improving and op.additive and (op.value or 0) >= 0:
+                continue
+            return False
+        return True
+
+    def check_available(self) -> None:
+        """Raise when this version cannot compute the objective.
+
+        Raises
+        ------
+        OptimisationError
+            The objective needs a model this version lacks.
+        """
+        if self.needs is not None:
+            raise OptimisationError(
+                f"the {self.name} objective needs {self.needs}, which this version does not have",
+                field="objective",
+                value=self.name,
+                allowed=", ".join(o.name for o in OBJECTIVES if o.needs is None),
+            )
+
+
+#: market access to jobs: ``sum_j jobs_j * exp(-ln2 t_ij / half_life)``, the population-weighted mean over zones
+MARKET_ACCESS = Objective(
+    "market_access",
+    "market_access_jobs",
+    "market access to jobs (population-weighted mean)",
+    "jobs",
+    +1,
+    reads=frozenset({"population_2020", "population_added", "jobs"}),
+    improving=frozenset({"jobs"}),
+)
+#: the population-weighted mean time from each zone to its nearest seaport
+TIME_TO_PORT = Objective(
+    "time_to_port",
+    "avg_to_seaport_min",
+    "mean time to the nearest seaport (population-weighted)",
+    "min",
+    -1,
+    reads=frozenset({"population_2020", "population_added", "gateway_type"}),
+)
+NPV = Objective(
+    "npv",
+    "benefits_pv_usd",
+    "net present value",
+    "USD",
+    +1,
+    net_of_cost=True,
+    needs="the appraisal (benefits and costs in money)",
+)
+FREIGHT_COST = Objective(
+    "freight_cost",
+    "freight_cost_usd_per_teu",
+    "freight cost per TEU",
+    "USD/TEU",
+    -1,
+    needs="the demand model and the appraisal (containers and what they cost to move)",
+)
+#: every objective this version knows; the first is the default
+OBJECTIVES: tuple[Objective, ...] = (MARKET_ACCESS, TIME_TO_PORT, NPV, FREIGHT_COST)
+DEFAULT_OBJECTIVE = MARKET_ACCESS.name
+
+
+def get_objective(objective: str | Objective, *, extra: Iterable[Objective] = ()) -> Objective:
+    """The objective of a name (or the objective itself), checked to be computable.
+
+    Parameters
+    ----------
+    objective
+        A name of :data:`OBJECTIVES` or ``extra``, or an :class:`Objective`.
+    extra
+        More objectives to look the name up in.
+
+    Raises
+    ------
+    OptimisationError
+        An unknown name, or an objective this version cannot compute.
+    """
+    if isinstance(objective, Objective):
+        objective.check_available()
+        return objective
+    known = {o.name: o for o in (*OBJECTIVES, *extra)}
+    if objective not in known:
+        raise OptimisationError(
+            f"unknown objective{closest_hint(objective, known, cutoff=0.5)}",
+            field="objective",
+            value=objective,
+            allowed=", ".join(known),
+        )
+    known[objective].check_available()
+    return known[objective]
+
+
+# ------------------------------------------------------------------ the problem
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """The candidates as bit positions, in search order, and the rules between them."""
+
+    projects: tuple[Project, ...]
+    costs: tuple[float, ...]
+    requires: tuple[int, ...]  # per position: the mask of every project it needs (transitively)
+    conflicts: tuple[int, ...]  # per position: the mask of the projects it conflicts with (both ways)
+    must: int
+    monotone: int  # positions whose project keeps the objective monotone
+    budget_usd: float
+    objective: Objective
+    tol: float
+    base_utility: float
+
+    @property
+    def n(self) -> int:
+        return len(self.projects)
+
+    def ids(self, mask: int) -> list[str]:
+        return [p.id for i, p in enumerate(self.projects) if mask >> i & 1]
+
+    def cost(self, mask: int) -> float:
+        return math.fsum(c for i, c in enumerate(self.costs) if mask >> i & 1)
+
+    def key(self, mask: int) -> tuple[int, tuple[str, ...]]:
+        """The last tie-break: fewer projects, then the first ids in alphabetical order."""
+        return (bin(mask).count("1"), tuple(sorted(self.ids(mask))))
+
+    def portfolio(self, mask: int, name: str | None = None) -> Portfolio:
+        chosen = tuple(p for i, p in enumerate(self.projects) if mask >> i & 1)
+        return Portfolio(name=name or ("+".join(p.id for p in chosen) or "nothing"), projects=chosen)
+
+    def options(self, mask: int) -> list[tuple[int, int]]:
+        """What can be added to a feasible set: (position, the projects it brings), within the budget."""
+        out = []
+        cost = self.cost(mask)
+        for j in range(self.n):
+            if mask >> j & 1:
+                continue
+            add = (self.requires[j] | 1 << j) & ~mask
+            if any((self.conflicts[i] & (mask | add)) for i in _bits(add)):
+                continue
+            if cost + self.cost(add) <= self.budget_usd + COST_TOL_USD:
+                out.append((j, add))
+        return out
+
+    def without(self, mask: int, j: int) -> int:
+        """The set without project j and every project that requires it (or None when a must is hit)."""
+        drop = 1 << j
+        for i in _bits(mask):
+            if self.requires[i] & drop:
+                drop |= 1 << i
+        return mask & ~drop if not drop & self.must else -1
+
+
+def _bits(mask: int) -> Iterable[int]:
+    i = 0
+    while mask:
+        if mask & 1:
+            yield i
+        mask >>= 1
+        i += 1
+
+
+def _problem(
+    scorer: PortfolioScorer,
+    candidates: Sequence[Project],
+    *,
+    budget_usd: float,
+    objective: Objective,
+    must: Iterable[str],
+    exclude: Iterable[str],
+) -> tuple[_Problem, dict[str, str]]:
+    """The candidates in search order, and those that cannot be chosen with the reason."""
+    if not math.isfinite(budget_usd) or budget_usd < 0:
+        raise OptimisationError(
+            "the budget must be a finite amount of USD, 0 or more", field="budget_usd", value=budget_usd
+        )
+    by_id: dict[str, Project] = {}
+    for p in candidates:
+        if p.id in by_id:
+            raise OptimisationError("a candidate is listed twice", field="candidates", id=p.id, subject="project")
+        by_id[p.id] = p
+    if not by_id:
+        raise OptimisationError("no candidate projects", field="candidates", allowed="one or more projects")
+    must, exclude = list(dict.fromkeys(must)), set(exclude)
+    for ids, what in ((must, "must"), (exclude, "exclude")):
+        for pid in ids:
+            if pid not in by_id:
+                raise OptimisationError(
+                    f"{pid!r} is not a candidate{closest_hint(pid, by_id, cutoff=0.5)}", field=what, value=pid
+                )
+    if set(must) & exclude:
+        raise OptimisationError(
+            "a project cannot be both required and excluded", field="must", value=sorted(set(must) & exclude)
+        )
+    dropped: dict[str, str] = {}
+    for pid in sorted(exclude):
+        dropped[pid] = "excluded"
+    # a project whose requirement is not a candidate (or is excluded) cannot be built
+    changed = True
+    while changed:
+        changed = False
+        for p in by_id.values():
+            if p.id in dropped:
+                continue
+            missing = [r for r in p.requires if r not in by_id or r in dropped]
+            if missing:
+                dropped[p.id] = f"requires {', '.join(missing)}, which cannot be chosen"
+                changed = True
+    must_set: set[str] = set()
+    stack = list(must)
+    while stack:
+        pid = stack.pop()
+        if pid in must_set:
+            continue
+        if pid in dropped:
+            raise OptimisationError(f"a required project cannot be built: it {dropped[pid]}", field="must", id=pid)
+        must_set.add(pid)
+        stack.extend(by_id[pid].requires)
+
+    def clash(a: Project, b: Project) -> bool:
+        return b.id in a.conflicts or a.id in b.conflicts
+
+    for a in sorted(must_set):
+        for b in sorted(must_set):
+            if a < b and clash(by_id[a], by_id[b]):
+                raise OptimisationError(f"required projects {a!r} and {b!r} conflict", field="must", value=[a, b])
+    must_cost = math.fsum(by_id[p].cost_usd for p in must_set)
+    if must_cost > budget_usd + COST_TOL_USD:
+        raise OptimisationError(
+            f"the required projects cost USD {must_cost / 1e9:,.3f} bn, more than the budget",
+            field="budget_usd",
+            value=budget_usd,
+            allowed=f"at least {must_cost:,.0f}",
+        )
+    for p in by_id.values():
+        if p.id in dropped or p.id in must_set:
+            continue
+        if any(clash(p, by_id[m]) for m in must_set):
+            dropped[p.id] = "conflicts with a required project"
+    kept = [p for p in by_id.values() if p.id not in dropped]
+    context = Portfolio(name="candidates", projects=tuple(kept))
+    scorer.prepare(kept)
+    monotone_ids = {p.id for p in kept if objective.monotone_for(scorer.effect(p, context))}
+    order = _search_order(kept, monotone_ids)
+    position = {p.id: i for i, p in enumerate(order)}
+    requires = []
+    for p in order:
+        mask, stack = 0, list(p.requires)
+        while stack:
+            r = stack.pop()
+            if not mask >> position[r] & 1:
+                mask |= 1 << position[r]
+                stack.extend(by_id[r].requires)
+        requires.append(mask)
+    conflicts = [sum(1 << position[q.id] for q in order if q.id != p.id and clash(p, q)) for p in order]
+    must_mask = sum(1 << position[pid] for pid in must_set)
+    base_u = objective.utility(objective.raw(scorer, Portfolio(name="base", projects=())), 0.0)
+    tol = VALUE_REL_TOL * max(1.0, abs(base_u) if math.isfinite(base_u) else 1.0)
+    problem = _Problem(
+        projects=tuple(order),
+        costs=tuple(float(p.cost_usd) for p in order),
+        requires=tuple(requires),
+        conflicts=tuple(conflicts),
+        must=must_mask,
+        monotone=sum(1 << position[pid] for pid in monotone_ids),
+        budget_usd=float(budget_usd),
+        objective=objective,
+        tol=tol,
+        base_utility=base_u,
+    )
+    for i, p in enumerate(order):
+        if problem.cost(problem.must | problem.requires[i] | 1 << i) > budget_usd + COST_TOL_USD:
+            dropped.setdefault(p.id, "costs more than the budget (with what it requires)")
+    return problem, dropped
+
+
+def _search_order(projects: list[Project], monotone: set[str]) -> list[Project]:
+    """Requirements before what requires them; projects that are not monotone first, then the dearest first."""
+    by_id = {p.id: p for p in projects}
+    done: list[Project] = []
+    placed: set[str] = set()
+
+    def priority(p: Project) -> tuple[int, float, str]:
+        return (p.id in monotone, -p.cost_usd, p.id)
+
+    pending = sorted(projects, key=priority)
+    while pending:
+        for p in pending:
+            if all(r in placed or r not in by_id for r in p.requires):
+                done.append(p)
+                placed.add(p.id)
+                pending.remove(p)
+                break
+        else:  # a cycle of requires: the scenario will refuse it with the project's file and line
+            done.extend(pending)
+            break
+    return done
+
+
+# ------------------------------------------------------------------ scoring sets
+
+
+class _Scores:
+    """The objective of each set of candidates scored, each set scored once."""
+
+    def __init__(self, scorer: PortfolioScorer, problem: _Problem) -> None:
+        self.scorer = scorer
+        self.problem = problem
+        self.raw: dict[int, float] = {}
+
+    def utility(self, mask: int, cost_usd: float | None = None) -> float:
+        """The utility of the set; with ``cost_usd``, that cost counted instead of the set's (a bound)."""
+        if mask not in self.raw:
+            self.raw[mask] = self.problem.objective.raw(self.scorer, self.problem.portfolio(mask))
+        cost = self.problem.cost(mask) if cost_usd is None else cost_usd
+        return self.problem.objective.utility(self.raw[mask], cost)
+
+
+@dataclass(frozen=True)
+class _Point:
+    """A feasible set scored: its utility (more is better), cost and mask."""
+
+    utility: float
+    cost_usd: float
+    mask: int
+
+
+def _preferred(a: _Point, b: _Point, problem: _Problem) -> bool:
+    """Whether a comes before b: higher value, then lower cost, then fewer projects and the first ids."""
+    if a.utility > b.utility + problem.tol:
+        return True
+    if a.utility < b.utility - problem.tol:
+        return False
+    if a.cost_usd < b.cost_usd - COST_TOL_USD:
+        return True
+    if a.cost_usd > b.cost_usd + COST_TOL_USD:
+        return False
+    return problem.key(a.mask) < problem.key(b.mask)
+
+
+def _dominates(a: _Point, b: _Point, problem: _Problem) -> bool:
+    """Whether a is at least as good as b on value and cost and preferred to it."""
+    return (
+        a.utility >= b.utility - problem.tol
+        and a.cost_usd <= b.cost_usd + COST_TOL_USD
+        and a.mask != b.mask
+        and _preferred(a, b, problem)
+    )
+
+
+def _merge_frontier(points: Iterable[_Point], problem: _Problem) -> list[_Point]:
+    """The points that no other dominates, cheapest first (one per mask)."""
+    unique = {p.mask: p for p in points}
+    ranked = sorted(unique.values(), key=lambda p: (p.cost_usd, -p.utility, problem.key(p.mask)))
+    frontier: list[_Point] = []
+    for p in ranked:
+        if not any(_dominates(q, p, problem) for q in frontier):
+            frontier = [q for q in frontier if not _dominates(p, q, problem)] + [p]
+    return sorted(frontier, key=lambda p: (p.cost_usd, p.utility))
+
+
+def _best(points: Iterable[_Point], problem: _Problem) -> _Point:
+    best: _Point | None = None
+    for p in points:
+        if best is None or _preferred(p, best, problem):
+            best = p
+    assert best is not None
+    return best
+
+
+# ------------------------------------------------------------------ branch and bound
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A node of the search: decisions made up to ``pos``; S chosen, X left out; S's cost."""
+
+    pos: int
+    chosen: int
+    excluded: int
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A subtree to search, with what is already known (the best sets found before)."""
+
+    problem: _Problem
+    node: _Node
+    known: tuple[_Point, ...]
+    pareto: bool
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What a subtree's search found."""
+
+    best: _Point
+    frontier: tuple[_Point, ...]
+    nodes: int
+    scored: int
+
+
+def _possible(p: _Problem, node: _Node) -> int:
+    """The undecided positions that could still join S: no conflict, requirements possible, affordable."""
+    possible = 0
+    for j in range(node.pos, p.n):
+        bit = 1 << j
+        if (node.chosen | node.excluded) & bit or p.conflicts[j] & node.chosen:
+            continue
+        needs = p.requires[j] & ~node.chosen
+        if needs & ~possible:
+            continue
+        if node.cost_usd + p.cost(needs | bit) <= p.budget_usd + COST_TOL_USD:
+            possible |= bit
+    return possible
+
+
+class _Search:
+    def __init__(self, scores: _Scores, problem: _Problem, *, pareto: bool, known: Sequence[_Point]) -> None:
+        self.scores = scores
+        self.problem = problem
+        self.pareto = pareto
+        self.frontier: list[_Point] = _merge_frontier(known, problem) if pareto else []
+        self.best: _Point | None = _best(known, problem) if known else None
+        self.nodes = 0
+
+    def record(self, mask: int, cost: float) -> None:
+        point = _Point(self.scores.utility(mask), cost, mask)
+        if self.best is None or _preferred(point, self.best, self.problem):
+            self.best = point
+        if self.pareto and not any(_dominates(q, point, self.problem) for q in self.frontier):
+            self.frontier = [q for q in self.frontier if not _dominates(point, q, self.problem)] + [point]
+
+    def cut(self, bound: float, cost: float) -> bool:
+        """Whether no set of the subtree (value at most ``bound``, cost at least ``cost``) can matter."""
+        tol = self.problem.tol
+        if self.pareto:
+            return any(
+                q.utility >= bound - tol
+                and q.cost_usd <= cost + COST_TOL_USD
+                and (q.utility > bound + tol or q.cost_usd < cost - COST_TOL_USD)
+                for q in self.frontier
+            )
+        best = self.best
+        if best is None:
+            return False
+        return bound < best.utility - tol or (bound <= best.utility + tol and cost > best.cost_usd + COST_TOL_USD)
+
+    def run(self, node: _Node) -> None:
+        self.record(node.chosen, node.cost_usd)
+        self._visit(node)
+
+    def _visit(self, node: _Node) -> None:
+        self.nodes += 1
+        p = self.problem
+        possible = _possible(p, node)
+        if not possible:
+            return
+        if not possible & ~p.monotone:
+            bound = self.scores.utility(node.chosen | possible, node.cost_usd)
+            if self.cut(bound, node.cost_usd):
+                return
+        j = (possible & -possible).bit_length() - 1  # the first position that can still join
+        bit = 1 << j
+        if not p.requires[j] & ~node.chosen:
+            cost = node.cost_usd + p.costs[j]
+            self.record(node.chosen | bit, cost)
+            self._visit(_Node(j + 1, node.chosen | bit, node.excluded, cost))
+        self._visit(_Node(j + 1, node.chosen, node.excluded | bit, node.cost_usd))
+
+
+def _search_task(scorer: PortfolioScorer, task: _Task) -> _Found:
+    """Search one subtree (a task of a sweep)."""
+    scores = _Scores(scorer, task.problem)
+    search = _Search(scores, task.problem, pareto=task.pareto, known=task.known)
+    search.run(task.node)
+    assert search.best is not None
+    return _Found(search.best, tuple(search.frontier), search.nodes, len(scores.raw))
+
+
+def _split(problem: _Problem, root: _Node, depth: int) -> list[_Node]:
+    """The nodes ``depth`` decisions below the root (or leaves above it), in the search's order."""
+    nodes = [root]
+    for _ in range(depth):
+        nxt: list[_Node] = []
+        for node in nodes:
+            possible = _possible(problem, node)
+            if not possible:
+                nxt.append(node)
+                continue
+            j = (possible & -possible).bit_length() - 1
+            bit = 1 << j
+            if not problem.requires[j] & ~node.chosen:
+                nxt.append(_Node(j + 1, node.chosen | bit, node.excluded, node.cost_usd + problem.costs[j]))
+            nxt.append(_Node(j + 1, node.chosen, node.excluded | bit, node.cost_usd))
+        nodes = nxt
+    return nodes
+
+
+# ------------------------------------------------------------------ heuristic
+
+
+def _heuristic(scores: _Scores, problem: _Problem, *, max_passes: int = 50) -> list[_Point]:
+    """Greedy additions (by gain per USD, then by gain), each improved by local search; every set it scored."""
+    seen: dict[int, _Point] = {}
+
+    def point(mask: int) -> _Point:
+        if mask not in seen:
+            seen[mask] = _Point(scores.utility(mask), problem.cost(mask), mask)
+        return seen[mask]
+
+    for by_ratio in (True, False):
+        current = point(problem.must)
+        while True:
+            best_move: tuple[float, _Point] | None = None
+            for _, add in problem.options(current.mask):
+                cand = point(current.mask | add)
+                gain = cand.utility - current.utility
+                if gain <= problem.tol:
+                    continue
+                extra = cand.cost_usd - current.cost_usd
+                rank = (gain / extra if extra > 0 else math.inf) if by_ratio else gain
+                if best_move is None or rank > best_move[0]:
+                    best_move = (rank, cand)
+            if best_move is None:
+                break
+            current = best_move[1]
+        for _ in range(max_passes):
+            moves = [current.mask | add for _, add in problem.options(current.mask)]
+            for i in _bits(current.mask & ~problem.must):
+                smaller = problem.without(current.mask, i)
+                if smaller < 0:
+                    continue
+                moves.append(smaller)
+                moves += [smaller | add for j, add in problem.options(smaller) if j != i]
+            better = [point(m) for m in moves]
+            candidate = _best(better, problem) if better else current
+            if not _preferred(candidate, current, problem):
+                break
+            current = candidate
+    return list(seen.values())
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass
+class OptimisationResult:
+    """The best portfolio under a budget, and the frontier of cost against the objective.
+
+    Attributes
+    ----------
+    objective
+        What was optimised.
+    projects
+        The chosen project ids, in the order they are applied.
+    value, base_value
+        The objective with the portfolio and in the base network (its unit).
+    exact
+        Proven optimal (branch and bound), or the heuristic's answer.
+    upper_bound
+        For the heuristic, a proven bound on the best value (None when exact).
+    pareto
+        One row per portfolio of the frontier, cheapest first: ``cost_usd``,
+        ``value``, ``change`` (over the base) and ``projects``.
+    not_candidates
+        Candidates that could not be chosen, with the reason.
+    """
+
+    objective: Objective
+    budget_usd: float
+    projects: list[str]
+    cost_usd: float
+    value: float
+    base_value: float
+    exact: bool
+    method: str
+    pareto: pd.DataFrame
+    upper_bound: float | None = None
+    must: list[str] = field(default_factory=list)
+    not_candidates: dict[str, str] = field(default_factory=dict)
+    candidates: int = 0
+    scored: int = 0
+    nodes: int = 0
+    seconds: float = 0.0
+    runner: str = "in-process"
+
+    @property
+    def change(self) -> float:
+        """The value minus the base value."""
+        return self.value - self.base_value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready data (see the command's ``--json``)."""
+
+        def clean(x: float | None) -> float | None:
+            return None if x is None or not math.isfinite(x) else x
+
+        return {
+            "objective": self.objective.name,
+            "objective_label": self.objective.label,
+            "unit": self.objective.unit,
+            "better": "higher" if self.objective.sense > 0 else "lower",
+            "value": clean(self.value),
+            "base_value": clean(self.base_value),
+            "change": clean(self.change),
+            "budget_usd": self.budget_usd,
+            "cost_usd": self.cost_usd,
+            "projects": list(self.projects),
+            "exact": self.exact,
+            "method": self.method,
+            "upper_bound": clean(self.upper_bound),
+            "must": list(self.must),
+            "not_candidates": dict(self.not_candidates),
+            "candidates": self.candidates,
+            "portfolios_scored": self.scored,
+            "nodes": self.nodes,
+            "seconds": round(self.seconds, 3),
+            "runner": self.runner,
+            "pareto": [
+                {
+                    "cost_usd": float(row["cost_usd"]),
+                    "value": clean(float(row["value"])),
+                    "change": clean(float(row["change"])),
+                    "projects": list(row["projects"]),
+                }
+                for row in self.pareto.to_dict("records")
+            ],
+        }
+
+
+def _frame(points: Sequence[_Point], problem: _Problem, base_value: float, order: list[str]) -> pd.DataFrame:
+    sense = problem.objective.sense
+    rows = []
+    for p in points:
+        value = sense * p.utility
+        rows.append(
+            {
+                "cost_usd": p.cost_usd,
+                "value": value,
+                "change": value - base_value,
+                "projects": sorted(problem.ids(p.mask), key=order.index),
+            }
+        )
+    return pd.DataFrame(rows, columns=["cost_usd", "value", "change", "projects"])
+
+
+# ------------------------------------------------------------------ optimise
+
+
+def optimise(
+    scorer: PortfolioScorer,
+    candidates: Sequence[Project] | Portfolio,
+    *,
+    budget_usd: float,
+    objective: str | Objective = DEFAULT_OBJECTIVE,
+    must: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    method: Literal["auto", "exact", "heuristic"] = "auto",
+    pareto: bool = True,
+    runner: Runner | None = None,
+) -> OptimisationResult:
+    """The best portfolio of candidate projects within a budget, and the Pareto frontier of cost and value.
+
+    Parameters
+    ----------
+    scorer
+        The scorer of the base network (see :class:`~corridor.portfolio.PortfolioScorer`).
+    candidates
+        The projects to choose from (a catalog's values, or a portfolio's projects).
+    budget_usd
+        The most the chosen projects may cost together.
+    objective
+        A name of :data:`OBJECTIVES` (``market_access`` by default) or an :class:`Objective`.
+    must, exclude
+        Ids that must be chosen (with what they require) or left out (with
+        what requires them).
+    method
+        ``exact`` (branch and bound), ``heuristic``, or ``auto``: exact up to
+        :data:`EXACT_MAX_PROJECTS` candidates.
+    pareto
+        Also find the frontier of cost against the objective (exactly, with
+        the exact method; among the portfolios scored, with the heuristic).
+    runner
+        Where the subtrees are searched (:mod:`corridor.parallel`); its
+        shared object must be ``scorer``. In-process when None.
+
+    Returns
+    -------
+    OptimisationResult
+
+    Raises
+    ------
+    OptimisationError
+        A bad budget, unknown or conflicting ids, required projects over the
+        budget, an objective this version cannot compute, or the exact
+        method on too many candidates.
+
+    Examples
+    --------
+    >>> from corridor import load_region, build_network, load_catalog
+    >>> region = load_region("luzon")
+    >>> scorer = PortfolioScorer(build_network(region), region=region)
+    >>> catalog = load_catalog(region.path)
+    >>> few = [catalog[i] for i in ("bauan_terminal", "bcib", "calax_kawit", "clark_food_hub")]
+    >>> result = optimise(scorer, few, budget_usd=1e9, objective="time_to_port")
+    >>> result.projects, result.exact
+    (['bauan_terminal'], True)
+    """
+    started = time.perf_counter()
+    chosen_objective = get_objective(objective)
+    projects = list(candidates.projects if isinstance(candidates, Portfolio) else candidates)
+    problem, dropped = _problem(
+        scorer, projects, budget_usd=budget_usd, objective=chosen_objective, must=must, exclude=exclude
+    )
+    non_monotone = bin(problem.monotone ^ ((1 << problem.n) - 1)).count("1")
+    if method == "auto":
+        method = "exact" if problem.n <= EXACT_MAX_PROJECTS and non_monotone <= MAX_NON_MONOTONE else "heuristic"
+    if method == "exact" and non_monotone > MAX_NON_MONOTONE:
+        raise OptimisationError(
+            f"{non_monotone} candidates can make the {chosen_objective.name} objective worse (closures, slowdowns, "
+            "residents added): the exact method enumerates their combinations and takes at most "
+            f"{MAX_NON_MONOTONE}",
+            field="method",
+            value="exact",
+            allowed="the heuristic, or fewer such candidates",
+        )
+    if method not in ("exact", "heuristic"):
+        raise OptimisationError("unknown method", field="method", value=method, allowed="auto, exact, heuristic")
+    scores = _Scores(scorer, problem)
+    known = _heuristic(scores, problem)
+    base_value = chosen_objective.sense * problem.base_utility
+    if method == "heuristic":
+        best = _best(known, problem)
+        frontier = _merge_frontier(known, problem) if pareto else [best]
+        affordable = problem.must
+        for j in range(problem.n):
+            if problem.cost(problem.must | problem.requires[j] | 1 << j) <= problem.budget_usd + COST_TOL_USD:
+                affordable |= 1 << j | problem.requires[j]
+        every = (1 << problem.n) - 1
+        upper = None  # a bound needs every candidate monotone
+        if problem.monotone == every:
+            upper = chosen_objective.sense * scores.utility(affordable, problem.cost(problem.must))
+        nodes, scored, exact, label = 0, len(scores.raw), False, "greedy additions and local search (heuristic)"
+    else:
+        root = _Node(0, problem.must, 0, problem.cost(problem.must))
+        seeds = tuple(_merge_frontier(known, problem)) if pareto else (_best(known, problem),)
+        depth = 0 if runner is None or runner.workers <= 1 else min(8, max(1, math.ceil(math.log2(4 * runner.workers))))
+        tasks = [_Task(problem, node, seeds, pareto) for node in _split(problem, root, depth)]
+        if runner is None:
+            found = [_search_task(scorer, task) for task in tasks]
+        else:
+            found = runner.map(_search_task, tasks, what="searching")
+        best = _best([f.best for f in found], problem)
+        frontier = _merge_frontier([p for f in found for p in f.frontier], problem) if pareto else [best]
+        upper, exact, label = None, True, "branch and bound (exact)"
+        nodes, scored = sum(f.nodes for f in found), len(scores.raw) + sum(f.scored for f in found)
+    if pareto:
+        frontier = [p for p in frontier if p.cost_usd <= problem.budget_usd + COST_TOL_USD]
+    order = [p.id for p in projects]
+    ids = sorted(problem.ids(best.mask), key=order.index)
+    return OptimisationResult(
+        objective=chosen_objective,
+        budget_usd=float(budget_usd),
+        projects=ids,
+        cost_usd=best.cost_usd,
+        value=chosen_objective.sense * best.utility,
+        base_value=base_value,
+        exact=exact,
+        method=label,
+        pareto=_frame(frontier, problem, base_value, order),
+        upper_bound=upper,
+        must=problem.ids(problem.must),
+        not_candidates=dropped,
+        candidates=problem.n,
+        scored=scored,
+        nodes=nodes,
+        seconds=time.perf_counter() - started,
+        runner=runner.label if runner is not None else "in-process",
+    )
