@@ -78,9 +78,10 @@ def _answer(result):
 def test_optimise_on_processes_equals_in_process(scorer):
     candidates = [CATALOG[p] for p in FEW]
     here = optimise(scorer, candidates, budget_usd=6e9)
-    with make_runner(scorer, workers=2) as runner:
-        there = optimise(scorer, candidates, budget_usd=6e9, runner=runner)
+    there = optimise(scorer, candidates, budget_usd=6e9, workers=2)
     assert _answer(there) == _answer(here) and there.runner == "2 processes"
+    with make_runner({"not": "the scorer"}) as runner, pytest.raises(OptimisationError, match="another scorer"):
+        optimise(scorer, candidates, budget_usd=6e9, runner=runner)
 
 
 class CountUnpickles:
@@ -132,3 +133,26 @@ def test_dask_workers_unpickle_the_shared_data_once(cluster):
 
 def _unpickles_here(shared, item):
     return os.getpid(), globals().get("_UNPICKLED", {}).get(os.getpid(), 0)
+
+
+@pytest.mark.dask
+def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzon):
+    """Shapley coalitions and sensitivity draws on the cluster: the same numbers as in-process."""
+    import pandas as pd
+
+    from corridor import load_portfolio, portfolio_from_ids
+    from corridor.optimise import sensitivity
+    from corridor.parallel import summary_map
+    from corridor.portfolio import shapley
+
+    p = portfolio_from_ids(["bcib", "bauan_terminal", "calax_kawit", "mrt7", "clark_food_hub"], CATALOG)
+    here = shapley(scorer, p)
+    with make_runner(scorer, scheduler=cluster) as runner:
+        there = shapley(scorer, p, summaries=summary_map(runner))
+    pd.testing.assert_frame_equal(there.values, here.values)
+    portfolios = [load_portfolio(ROOT / "portfolios" / "lec_core.yaml"), p]
+    alone = sensitivity(luzon, portfolios, draws=4, seed=3)
+    spread = sensitivity(luzon, portfolios, draws=4, seed=3, scheduler=cluster)
+    assert spread.runner.startswith("dask")
+    pd.testing.assert_frame_equal(spread.portfolios, alone.portfolios)
+    pd.testing.assert_frame_equal(spread.projects, alone.projects)

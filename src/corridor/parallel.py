@@ -33,6 +33,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from corridor.errors import OptimisationError
+from corridor.portfolio import PortfolioScorer, SummaryMap
+from corridor.projects import Portfolio
 
 __all__ = [
     "DaskRunner",
@@ -42,6 +44,7 @@ __all__ = [
     "add_offset",
     "make_runner",
     "progress_bar",
+    "summary_map",
 ]
 
 T = TypeVar("T")
@@ -309,3 +312,25 @@ def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progres
     if workers < 1:
         raise OptimisationError("the number of worker processes must be at least 1", field="workers", value=workers)
     return InProcess(shared, progress=progress)
+
+
+def _summaries(scorer: PortfolioScorer, portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
+    """Score a batch of portfolios (a task of a sweep)."""
+    return [scorer.summary(p) for p in portfolios]
+
+
+def summary_map(runner: Runner, *, batches_per_worker: int = 4) -> SummaryMap:
+    """Score many portfolios through a runner whose shared object is a scorer, in batches, in their order.
+
+    For :func:`corridor.portfolio.shapley` and :func:`corridor.portfolio.score`.
+    """
+
+    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
+        if not portfolios:
+            return []
+        count = max(1, min(len(portfolios), runner.workers * batches_per_worker))
+        size = -(-len(portfolios) // count)
+        batches = [list(portfolios[i : i + size]) for i in range(0, len(portfolios), size)]
+        return [summary for batch in runner.map(_summaries, batches, what="scoring") for summary in batch]
+
+    return run

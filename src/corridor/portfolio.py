@@ -9,8 +9,10 @@ worker process or a cluster node can hold one.
 
 :func:`score` applies a portfolio, computes the scenario's metrics and the
 gains over the base, and the marginal contribution of each project (the gain
-lost when it alone is left out). :func:`compare` puts several portfolios in
-one table, best per column marked.
+lost when it alone is left out) and its Shapley value (its average
+contribution over every order in which the portfolio could be built, see
+:func:`shapley`). :func:`compare` puts several portfolios in one table, best
+per column marked.
 """
 
 from __future__ import annotations
@@ -59,15 +61,31 @@ SUMMARY_MODE = "any"
 #: centroids between which the summary reads the times of every mode
 PLACE_KINDS = frozenset({"gateway", "economic_zone"})
 
+#: up to this many projects, Shapley values are exact: every coalition is scored
+SHAPLEY_EXACT_MAX = 15
+#: above that, this many random build orders are sampled
+SHAPLEY_PERMUTATIONS = 200
+#: :func:`score` works out Shapley values on its own up to this many projects (exactly)
+SHAPLEY_AUTO_MAX = 12
+#: the Shapley column of the marginal table: each project's share of the change in market access to jobs
+SHAPLEY_COLUMN = "shapley_market_access_jobs_pct"
+
+#: scores many portfolios at once, in their order (in-process, or through a runner of :mod:`corridor.parallel`)
+SummaryMap = Callable[[Sequence[Portfolio]], list[dict[str, float]]]
+
 __all__ = [
+    "SHAPLEY_COLUMN",
     "PortfolioScorer",
     "ScenarioMatrices",
     "ScoreResult",
+    "ShapleyResult",
+    "SummaryMap",
     "best_marks",
     "compare",
     "gains",
     "no_effect",
     "score",
+    "shapley",
 ]
 
 
@@ -433,6 +451,9 @@ class ScoreResult:
     unchanged
         Projects whose marginal contribution is zero on every headline, each
         with the reason (see :func:`no_effect`).
+    shapley
+        Per project, its Shapley value on every headline (None when not
+        worked out); its market-access column is also in ``marginal``.
     """
 
     portfolio: Portfolio
@@ -444,6 +465,7 @@ class ScoreResult:
     marginal: pd.DataFrame | None
     unchanged: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    shapley: ShapleyResult | None = None
 
     @property
     def cost_usd(self) -> float:
@@ -470,6 +492,7 @@ class ScoreResult:
             if self.marginal is None
             else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
             "unchanged": dict(self.unchanged),
+            "shapley": None if self.shapley is None else self.shapley.to_dict(),
             "unreachable": self.scenario.unreachable.to_dict("records"),
             "provenance": self.provenance,
         }
@@ -510,6 +533,8 @@ def score(
     marginal: bool = True,
     scorer: PortfolioScorer | None = None,
     progress: bool | None = None,
+    shapley_values: bool | None = None,
+    summaries: SummaryMap | None = None,
 ) -> ScoreResult:
     """Score a portfolio against the base network ``G``.
 
@@ -529,6 +554,13 @@ def score(
         Show a progress bar of the marginal contributions on the terminal
         (None: when there are more than 20 projects and stderr is a
         terminal).
+    shapley_values
+        Also work out each project's Shapley value (see :func:`shapley`);
+        None: when ``marginal`` and the portfolio has at most
+        :data:`SHAPLEY_AUTO_MAX` projects.
+    summaries
+        How the Shapley coalitions are scored (in-process when None; see
+        :func:`corridor.parallel.summary_map`).
 
     Examples
     --------
@@ -571,8 +603,16 @@ def score(
         marg = pd.DataFrame.from_dict(rows, orient="index")
         marg.index.name = "project"
 
+    shares = None
+    if shapley_values is None:
+        shapley_values = marginal and 0 < len(portfolio.projects) <= SHAPLEY_AUTO_MAX
+    if shapley_values and portfolio.projects:
+        shares = shapley(scorer, portfolio, summaries=summaries, progress=progress)
+        if marg is not None:
+            marg[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
+
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
-    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance)
+    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance, shares)
 
 
 @contextmanager
@@ -604,6 +644,207 @@ def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:
     return portfolio.model_copy(update={"name": f"{portfolio.name} without {project_id}", "projects": kept})
 
 
+# ------------------------------------------------------------------ Shapley values
+
+
+@dataclass
+class ShapleyResult:
+    """Each project's Shapley value: its share of the portfolio's gain, fairly split.
+
+    A project's Shapley value is its marginal contribution averaged over
+    every order in which the portfolio's projects could be built; the values
+    add up to the whole portfolio's gain (efficiency), two projects that do
+    the same get the same (symmetry), and a project that changes nothing
+    gets zero (null player). A project counts only once what it requires is
+    built: in an order that builds it first, it adds its value when its
+    requirement arrives.
+
+    Attributes
+    ----------
+    values
+        Project x headline column (see :data:`corridor.metrics.HEADLINES`):
+        the project's share of each change, in the column's unit.
+    std_error
+        The same shape: the standard error of each sampled value (zeros when
+        exact).
+    method
+        ``exact`` (every coalition scored) or ``sampled`` (random build
+        orders).
+    permutations
+        How many orders were sampled (None when exact).
+    coalitions
+        How many distinct sets of projects were scored.
+    """
+
+    values: pd.DataFrame
+    std_error: pd.DataFrame
+    method: Literal["exact", "sampled"]
+    permutations: int | None
+    coalitions: int
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: method, permutations, and per project its value and standard error per column."""
+        rows = []
+        for pid in self.values.index:
+            rows.append(
+                {
+                    "project": pid,
+                    **{c: _finite(self.values.at[pid, c]) for c in self.values.columns},
+                    "std_error": {c: _finite(self.std_error.at[pid, c]) for c in self.std_error.columns},
+                }
+            )
+        return {
+            "method": self.method,
+            "permutations": self.permutations,
+            "seed": self.seed,
+            "coalitions": self.coalitions,
+            "values": rows,
+        }
+
+
+def _finite(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _in_process(scorer: PortfolioScorer, progress: bool | None) -> SummaryMap:
+    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
+        out = []
+        with _progress(len(portfolios), "Shapley coalitions", enabled=progress) as advance:
+            for done, p in enumerate(portfolios, 1):
+                out.append(scorer.summary(p))
+                if advance:
+                    advance(done)
+        return out
+
+    return run
+
+
+def shapley(
+    scorer: PortfolioScorer,
+    portfolio: Portfolio,
+    *,
+    exact_max: int = SHAPLEY_EXACT_MAX,
+    permutations: int = SHAPLEY_PERMUTATIONS,
+    seed: int = 0,
+    summaries: SummaryMap | None = None,
+    progress: bool | None = None,
+) -> ShapleyResult:
+    """Each project's Shapley value on every headline: exact up to ``exact_max`` projects, sampled above.
+
+    The value of a set of the portfolio's projects is the gain of building
+    those of them whose requirements are in the set (scored whole by the
+    scorer, interactions included). Up to ``exact_max`` projects, every
+    set is scored and the values are exact. Above, ``permutations`` random
+    build orders (seeded) are scored along; each value is the mean of the
+    project's marginal contributions and carries its standard error (their
+    standard deviation over the square root of the number of orders). Sampled
+    or exact, the values of a portfolio add up to its whole gain.
+
+    Parameters
+    ----------
+    scorer
+        The base network's scorer.
+    portfolio
+        The projects to share the gain among.
+    exact_max
+        The most projects for exact values.
+    permutations
+        Orders sampled above ``exact_max``.
+    seed
+        Seed of the sampled orders.
+    summaries
+        Scores many portfolios at once (in-process when None); results are
+        the same whoever scores them.
+    progress
+        Show a progress bar (None: when stderr is a terminal and there are
+        many coalitions).
+
+    Examples
+    --------
+    >>> from corridor import load_region, build_network, load_catalog, portfolio_from_ids
+    >>> region = load_region("luzon")
+    >>> scorer = PortfolioScorer(build_network(region), region=region)
+    >>> p = portfolio_from_ids(["bauan_terminal", "bcib", "subic_port_expansion"], load_catalog(region.path))
+    >>> shares = shapley(scorer, p)
+    >>> float(shares.values.loc["subic_port_expansion", "d_to_seaport_min"])
+    0.0
+    """
+    summaries = summaries or _in_process(scorer, progress)
+    projects = list(portfolio.projects)
+    n = len(projects)
+    columns = [h for h in HEADLINES if h.key is not None]
+    position = {p.id: i for i, p in enumerate(projects)}
+    needs = []
+    for p in projects:
+        mask, stack = 0, list(p.requires)
+        while stack:
+            r = stack.pop()
+            if r in position and not mask >> position[r] & 1:
+                mask |= 1 << position[r]
+                stack.extend(projects[position[r]].requires)
+        needs.append(mask)
+
+    def buildable(mask: int) -> int:
+        return sum(1 << i for i in range(n) if mask >> i & 1 and needs[i] & ~mask == 0)
+
+    def values_of(masks: Iterable[int]) -> tuple[dict[int, np.ndarray], int]:
+        """Each set's headline changes, and how many distinct sets were scored."""
+        reduced = {m: buildable(m) for m in masks}
+        unique = sorted(set(reduced.values()) - {0})
+        chosen = [
+            Portfolio(
+                name=f"{portfolio.name} coalition", projects=tuple(q for i, q in enumerate(projects) if m >> i & 1)
+            )
+            for m in unique
+        ]
+        scored = dict(zip(unique, summaries(chosen), strict=True))
+        out = {}
+        for m, r in reduced.items():
+            if r == 0:
+                out[m] = np.zeros(len(columns))
+            else:
+                change = gains(scorer.base.summary, scored[r])
+                out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
+        return out, len(unique)
+
+    labels = [p.id for p in projects]
+    names = [h.column for h in columns]
+    if n <= exact_max:
+        masks = np.arange(1 << n)
+        v, scored = values_of(range(1 << n))
+        V = np.array([v[m] for m in range(1 << n)])
+        size = np.array([bin(m).count("1") for m in range(1 << n)])
+        weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
+        phi = np.zeros((n, len(columns)))
+        for i in range(n):
+            without = masks[(masks >> i) & 1 == 0]
+            phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
+        values = pd.DataFrame(phi, index=pd.Index(labels, name="project"), columns=names)
+        std = pd.DataFrame(0.0, index=values.index, columns=names)
+        return ShapleyResult(values, std, "exact", None, scored, None)
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(n) for _ in range(permutations)]
+    chains = [[sum(1 << int(j) for j in order[:k]) for k in range(n + 1)] for order in orders]
+    v, scored = values_of({m for chain in chains for m in chain})
+    marginal = np.zeros((permutations, n, len(columns)))
+    for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
+        for k, j in enumerate(order):
+            marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
+    phi = marginal.mean(axis=0)
+    se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
+    index = pd.Index(labels, name="project")
+    return ShapleyResult(
+        pd.DataFrame(phi, index=index, columns=names),
+        pd.DataFrame(se, index=index, columns=names),
+        "sampled",
+        permutations,
+        scored,
+        seed,
+    )
+
+
 def best_marks(table: pd.DataFrame) -> dict[str, Any]:
     """For each headline column, the row label that does best."""
     marks: dict[str, Any] = {}
@@ -624,14 +865,30 @@ def compare(
     settings: Settings | None = None,
     region: Region | None = None,
     marginal: bool = True,
+    scorer: PortfolioScorer | None = None,
+    shapley_values: bool | None = None,
+    summaries: SummaryMap | None = None,
 ) -> tuple[pd.DataFrame, list[ScoreResult]]:
     """Score several portfolios on one base; return the comparison table and the results.
 
     The table has one row per portfolio and the :data:`~corridor.metrics.HEADLINES` columns.
+    ``scorer``, ``shapley_values`` and ``summaries`` are as for :func:`score`.
     """
     settings = settings or Settings()
-    scorer = PortfolioScorer(G, settings=settings, region=region)
-    results = [score(G, p, settings=settings, region=region, marginal=marginal, scorer=scorer) for p in portfolios]
+    scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
+    results = [
+        score(
+            G,
+            p,
+            settings=settings,
+            region=region,
+            marginal=marginal,
+            scorer=scorer,
+            shapley_values=shapley_values,
+            summaries=summaries,
+        )
+        for p in portfolios
+    ]
     table = pd.DataFrame([r.headline() for r in results], index=[r.portfolio.name for r in results])
     table.index.name = "portfolio"
     return table, results

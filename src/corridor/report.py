@@ -23,7 +23,7 @@ from rich.text import Text
 
 from corridor._io import atomic_paths, output_folder
 from corridor.metrics import HEADLINES
-from corridor.portfolio import ScoreResult
+from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
 
 __all__ = [
     "TITLES",
@@ -35,8 +35,11 @@ __all__ = [
     "write_comparison",
 ]
 
-#: column -> title, for every headline column
-TITLES: dict[str, str] = {h.column: h.title for h in HEADLINES}
+#: column -> title, for every headline column (and the Shapley column of the marginal tables)
+TITLES: dict[str, str] = {
+    **{h.column: h.title for h in HEADLINES},
+    SHAPLEY_COLUMN: "Shapley: Δ market access jobs (%)",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
