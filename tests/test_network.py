@@ -134,3 +134,30 @@ def test_routing_never_mutates_the_graph(tiny_graph):
 def test_provenance_in_graph(luzon_graph):
     prov = luzon_graph.graph["provenance"]
     assert prov["region"] == "luzon" and prov["settings_digest"] and prov["corridor_version"]
+
+
+def test_no_trip_drives_after_a_rail_leg(tiny_graph):
+    """Mode any is the faster of a car trip and a public transport trip; road legs around rail are jeepney/bus."""
+
+    trip = route(tiny_graph, "West Town", "Biñan East", mode="any")
+    modes = [leg.mode for leg in trip.legs]
+    if "rail" in modes:
+        after = modes[modes.index("rail") :]
+        assert "road" not in after  # a car never follows a rail leg
+    by_road = route(tiny_graph, "West Town", "Biñan East", mode="road")
+    assert trip.minutes <= by_road.minutes + 1e-6
+
+
+def test_public_transport_road_legs_wait_for_a_jeepney(tiny_region):
+    from corridor.engine import PT_ROAD_MODE, compile_network, travel_times
+    from corridor.settings import Settings
+
+    slow_roads = Settings().replace(speeds_kph={"expressway": 5, "trunk": 5, "primary": 5}, pt_wait_min=7)
+    G = build_network(tiny_region, slow_roads)  # roads so slow that the rail line wins
+    trip = route(G, "West Town", "Biñan East", mode="any")
+    assert "rail" in [leg.mode for leg in trip.legs]
+    jeepney = [leg for leg in trip.legs if leg.mode == PT_ROAD_MODE]
+    waits = sum(leg.wait_minutes for leg in trip.legs)
+    assert all(leg.wait_minutes >= 0 for leg in jeepney) and waits >= 5  # the train's half headway at least
+    any_ = travel_times(compile_network(G, "any"), ["z:west"], ["z:east"])[0, 0]
+    assert any_ / 60 == pytest.approx(trip.minutes, abs=0.01)

@@ -119,8 +119,12 @@ def qc_region(tmp_path_factory):
         "naia,Ninoy Aquino International Airport,airport,,14.5086,121.0194,,,2,MNL,OpenFlights\n"
     )
     (folder / "economic_zones.csv").write_text("ez_id,name,lat,lon,area_ha,jobs,source\n")
-    # the corridor's calibration trips name places this small pack does not have
+    # the corridor's calibration trips and zone polygons name places this small pack does not have
     (folder / "calibration.csv").write_text("from,to,mode,minutes,km,route,source\n")
+    meta = (folder / "region.yaml").read_text()
+    for key in ("zone_polygons: zones.geojson", "employment: employment.csv", "observations: observations.csv"):
+        meta = meta.replace(f"  {key}\n", "")
+    (folder / "region.yaml").write_text(meta)
     return load_region(folder)
 
 

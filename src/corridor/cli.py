@@ -72,6 +72,7 @@ class ModeChoice(StrEnum):
     road = "road"
     rail = "rail"
     any = "any"
+    freight = "freight"
 
 
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Bundled region name or a folder with a region.yaml.")]
@@ -149,7 +150,10 @@ def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
 def route(
     origin: Annotated[str, typer.Argument(metavar="FROM", help="Place id, place name, or 'lat,lon'.")],
     destination: Annotated[str, typer.Argument(metavar="TO", help="Place id, place name, or 'lat,lon'.")],
-    mode: Annotated[ModeChoice, typer.Option("--mode", "-m", help="Travel by road, rail or any.")] = ModeChoice.any,
+    mode: Annotated[
+        ModeChoice,
+        typer.Option("--mode", "-m", help="Travel by road, rail, any (car or public transport) or freight."),
+    ] = ModeChoice.any,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,

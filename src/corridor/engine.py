@@ -28,7 +28,7 @@ import itertools
 import math
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +39,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra, floyd_warshall
 
 from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
-from corridor.network import CENTROID_KINDS, MODES, Mode, edge_in_mode
+from corridor.network import CENTROID_KINDS, MODES, Mode, any_layers, edge_in_mode
 from corridor.places import Place, PlaceIndex
 from corridor.scenario import Effect
 
@@ -112,9 +112,10 @@ class CompiledNetwork:
     Attributes
     ----------
     mode
-        ``road``, ``rail`` or ``any``.
+        ``road``, ``rail``, ``any`` or ``freight``.
     n
-        Number of indices (nodes, plus a second index per centroid).
+        Number of indices (nodes, plus a second index per centroid and, in
+        mode ``any``, a public transport copy of each road junction).
     tail, head, weight
         The arcs: index arrays and travel time in seconds.
     out_index, in_index
@@ -124,6 +125,11 @@ class CompiledNetwork:
         Index -> graph node.
     edge_keys
         Per arc, the graph edge (u, v, key) behind it (None for arrays).
+    pt_index
+        Mode ``any``: road junction -> the index of its public transport copy
+        (see :func:`corridor.network.any_layers`); None in other modes.
+    pt_arc
+        Mode ``any``: per arc, whether it runs on the public transport layer.
     """
 
     mode: str
@@ -137,6 +143,8 @@ class CompiledNetwork:
     edge_keys: list[tuple[Any, Any, Any]] | None = field(default=None, repr=False)
     lon: np.ndarray | None = field(default=None, repr=False)
     lat: np.ndarray | None = field(default=None, repr=False)
+    pt_index: dict[Any, int] | None = field(default=None, repr=False)
+    pt_arc: np.ndarray | None = field(default=None, repr=False)
     _csr: csr_matrix | None = field(default=None, repr=False)
     _csr_t: csr_matrix | None = field(default=None, repr=False)
     _cch: Any = field(default=None, repr=False)
@@ -175,10 +183,12 @@ class CompiledNetwork:
         """The index of every node, with ``new_nodes`` (of a scenario) numbered after the base ones.
 
         A new centroid gets two indices, like a base one: one that edges
-        leave, one that edges enter.
+        leave, one that edges enter; in mode ``any`` a new road junction gets
+        a public transport copy.
         """
         new_out: dict[Any, int] = {}
         new_in: dict[Any, int] = {}
+        new_pt: dict[Any, int] = {}
         nxt = self.n
         for node, attrs in new_nodes:
             new_out[node] = new_in[node] = nxt
@@ -186,7 +196,10 @@ class CompiledNetwork:
             if attrs.get("kind") in CENTROID_KINDS:
                 new_in[node] = nxt
                 nxt += 1
-        return Indices(self, new_out, new_in, nxt - self.n)
+            elif self.pt_index is not None and attrs.get("kind", "junction") == "junction":
+                new_pt[node] = nxt
+                nxt += 1
+        return Indices(self, new_out, new_in, nxt - self.n, new_pt)
 
     def delta(self, effects: Sequence[Effect]) -> tuple[Delta, Indices]:
         """The :class:`Delta` of these projects' effects on this network's mode, and the indices it uses.
@@ -199,11 +212,15 @@ class CompiledNetwork:
         """
         indices = self.indices([node for effect in effects for node in effect.nodes])
         better = [
-            (indices.out(a.u), indices.into(a.v), a.time_s)
+            (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
             for effect in effects
             for a in effect.better.get(self.mode, ())
         ]
-        worse = [(indices.out(a.u), indices.into(a.v)) for effect in effects for a in effect.worse.get(self.mode, ())]
+        worse = [
+            (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt))
+            for effect in effects
+            for a in effect.worse.get(self.mode, ())
+        ]
         return Delta(new_nodes=indices.added, better=better, worse=worse), indices
 
     def cch(self) -> Any:
@@ -237,13 +254,24 @@ class Indices:
     new_out: dict[Any, int]
     new_in: dict[Any, int]
     added: int
+    new_pt: dict[Any, int] = field(default_factory=dict)
 
-    def out(self, node: Any) -> int:
-        """The index that paths leave ``node`` from."""
+    def _pt(self, node: Any) -> int | None:
+        if node in self.new_pt:
+            return self.new_pt[node]
+        pt_index = self.compiled.pt_index
+        return pt_index.get(node) if pt_index is not None else None
+
+    def out(self, node: Any, *, pt: bool = False) -> int:
+        """The index that paths leave ``node`` from (its public transport copy when ``pt`` and a junction)."""
+        if pt and (copy := self._pt(node)) is not None:
+            return copy
         return self.new_out[node] if node in self.new_out else self.compiled.out_index[node]
 
-    def into(self, node: Any) -> int:
-        """The index that paths enter ``node`` at."""
+    def into(self, node: Any, *, pt: bool = False) -> int:
+        """The index that paths enter ``node`` at (its public transport copy when ``pt`` and a junction)."""
+        if pt and (copy := self._pt(node)) is not None:
+            return copy
         return self.new_in[node] if node in self.new_in else self.compiled.in_index[node]
 
 
@@ -312,7 +340,12 @@ def compile_arrays(
     )
 
 
-def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "travel_time") -> CompiledNetwork:
+def compile_network(
+    G: nx.MultiDiGraph,
+    mode: str = "any",
+    *,
+    weight: str | Callable[[Any, Any, Any, dict[str, Any]], float] = "travel_time",
+) -> CompiledNetwork:
     """Compile a graph's edges usable by ``mode`` into arrays.
 
     Parameters
@@ -320,17 +353,21 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
     G
         The network; it is read, never changed.
     mode
-        ``road``, ``rail`` or ``any`` (see :func:`corridor.network.edge_in_mode`).
+        ``road``, ``rail``, ``any`` or ``freight`` (see
+        :func:`corridor.network.edge_in_mode`). Mode ``any`` is compiled in
+        two road layers, car and public transport (see
+        :func:`corridor.network.any_layers`).
     weight
-        The edge attribute to minimise, in seconds.
+        The edge attribute to minimise (seconds), or a function of
+        ``(u, v, key, data)`` that gives an arc's weight (a generalized cost).
 
     Raises
     ------
-    ValueError
+    EngineError
         An unknown mode, or an edge without a finite, non-negative weight.
     """
-    if mode not in MODES:
-        raise EngineError("unknown travel mode", field="mode", value=mode, allowed=MODES)
+    if mode not in (*MODES, "freight"):
+        raise EngineError("unknown travel mode", field="mode", value=mode, allowed=(*MODES, "freight"))
     nodes: list[Any] = list(G.nodes)
     out_index = {n: i for i, n in enumerate(nodes)}
     in_index = dict(out_index)
@@ -338,24 +375,36 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
         if d.get("kind") in CENTROID_KINDS:
             in_index[n] = len(nodes)
             nodes.append(n)
-    tails, heads, weights, keys = [], [], [], []
+    pt_index: dict[Any, int] | None = None
+    if mode == "any":
+        pt_index = {}
+        for n, d in G.nodes(data=True):
+            if d.get("kind", "junction") == "junction":
+                pt_index[n] = len(nodes)
+                nodes.append(n)
+    value_of = weight if callable(weight) else None
+    tails, heads, weights, keys, on_pt = [], [], [], [], []
     for u, v, k, d in G.edges(keys=True, data=True):
         if not edge_in_mode(d, mode):
             continue
-        w = d.get(weight)
+        w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
         if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
             raise EngineError(
-                f"edge {u!r}->{v!r} has no valid {weight}",
+                f"edge {u!r}->{v!r} has no valid {weight if value_of is None else 'weight'}",
                 subject="link",
                 id=d.get("link_id"),
-                field=weight,
+                field=str(weight) if value_of is None else None,
                 value=w,
                 allowed="finite seconds >= 0",
             )
-        tails.append(out_index[u])
-        heads.append(in_index[v])
-        weights.append(float(w))
-        keys.append((u, v, k))
+        for tail_pt, head_pt, extra in any_layers(d) if pt_index is not None else ((False, False, 0.0),):
+            tail = pt_index[u] if tail_pt and pt_index is not None and u in pt_index else out_index[u]
+            head = pt_index[v] if head_pt and pt_index is not None and v in pt_index else in_index[v]
+            tails.append(tail)
+            heads.append(head)
+            weights.append(float(w) + extra)
+            keys.append((u, v, k))
+            on_pt.append(tail_pt or head_pt)
     t = np.array(tails, dtype=np.int64)
     h = np.array(heads, dtype=np.int64)
     w = _finite_weights(np.array(weights, dtype=float), "compile_network")
@@ -367,7 +416,19 @@ def compile_network(G: nx.MultiDiGraph, mode: Mode = "any", *, weight: str = "tr
     lon = np.array([float(G.nodes[n].get("x", np.nan)) for n in nodes])
     lat = np.array([float(G.nodes[n].get("y", np.nan)) for n in nodes])
     return CompiledNetwork(
-        mode, len(nodes), t[sel], h[sel], w[sel], out_index, in_index, nodes, [keys[i] for i in sel], lon, lat
+        mode,
+        len(nodes),
+        t[sel],
+        h[sel],
+        w[sel],
+        out_index,
+        in_index,
+        nodes,
+        [keys[i] for i in sel],
+        lon,
+        lat,
+        pt_index,
+        np.array(on_pt, dtype=bool)[sel] if pt_index is not None else None,
     )
 
 
@@ -911,25 +972,35 @@ def route(
     while pred[path_idx[-1]] >= 0:  # sources have no predecessor (-9999)
         path_idx.append(int(pred[path_idx[-1]]))
     path_idx.reverse()
-    edges = tuple(compiled.edge_keys[compiled.arc(a, b)] for a, b in itertools.pairwise(path_idx))
+    positions = [compiled.arc(a, b) for a, b in itertools.pairwise(path_idx)]
+    edges = tuple(compiled.edge_keys[p] for p in positions)
+    on_pt = [bool(compiled.pt_arc[p]) if compiled.pt_arc is not None else False for p in positions]
     nodes = tuple(compiled.nodes[i] for i in path_idx)
-    time_s = float(sum(G.edges[e]["travel_time"] for e in edges))
+    legs = _legs(G, edges, on_pt)
+    time_s = float(sum(leg.minutes for leg in legs) * 60)
     length_m = float(sum(G.edges[e].get("length", 0.0) for e in edges))
-    return Route(src, dst, mode, time_s, length_m, nodes, edges, _legs(G, edges), provenance)
+    return Route(src, dst, mode, time_s, length_m, nodes, edges, legs, provenance)
 
 
-def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...]) -> tuple[Leg, ...]:
+#: how a road leg of a public transport trip is named (see :func:`corridor.network.any_layers`)
+PT_ROAD_MODE = "jeepney/bus"
+
+
+def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...], on_pt: Sequence[bool]) -> tuple[Leg, ...]:
     legs: list[Leg] = []
-    for e in edges:
+    for e, pt in zip(edges, on_pt, strict=True):
         d = G.edges[e]
         mode = d.get("mode", "road")
+        pt_wait = float(d.get("pt_wait_s") or 0.0) if pt else 0.0
+        if pt and mode == "road":
+            mode = PT_ROAD_MODE
         name = d.get("name") or d.get("link_class") or "unnamed road"
         if isinstance(name, list):  # osmnx merges names of simplified edges
             name = " / ".join(dict.fromkeys(str(x) for x in name))
         link_class = d.get("link_class") or str(d.get("highway", ""))
-        minutes = d["travel_time"] / 60
+        minutes = (d["travel_time"] + pt_wait) / 60
         km = d.get("length", 0.0) / 1000
-        wait = d.get("wait_s", 0.0) / 60
+        wait = (d.get("wait_s", 0.0) + pt_wait) / 60
         if legs and legs[-1].mode == mode and legs[-1].name == name:
             last = legs[-1]
             legs[-1] = Leg(mode, name, last.link_class, last.minutes + minutes, last.km + km, last.wait_minutes + wait)

@@ -160,7 +160,7 @@ def compute_metrics(
     matrices = {}
     for m in dict.fromkeys((*OD_MODES, mode)):
         if m not in compiled:
-            compiled[m] = compile_network(G, m)  # type: ignore[arg-type]
+            compiled[m] = compile_network(G, m)
         matrices[m] = travel_times(compiled[m], cents, cents, backend=backend, workers=settings.engine_workers)
     info = [dict(G.nodes[n]) for n in cents]
     return metrics_from_matrices(info, matrices, settings, mode=mode, provenance=G.graph.get("provenance", {}))

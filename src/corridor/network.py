@@ -36,6 +36,7 @@ from corridor.settings import Settings
 
 __all__ = [
     "CENTROID_KINDS",
+    "any_layers",
     "MODES",
     "Mode",
     "add_region_roads",
@@ -51,7 +52,7 @@ __all__ = [
     "node_xy",
 ]
 
-Mode = Literal["road", "rail", "any"]
+Mode = Literal["road", "rail", "any", "freight"]
 MODES: tuple[Mode, ...] = ("road", "rail", "any")
 #: Kinds of node that trips start and end at but never pass through.
 CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
@@ -64,21 +65,60 @@ def node_id(kind: str, place_id: str) -> str:
 
 
 def edge_in_mode(data: dict[str, Any], mode: str) -> bool:
-    """Whether an edge may be used by a trip of ``mode`` (road, rail or any).
+    """Whether an edge may be used by a trip of ``mode`` (road, rail, any or freight).
 
     Road trips use road links and the connectors that attach places to
     junctions; rail trips use rail links, interchanges and the connectors
     that attach places to stations; ``any`` uses every edge, including the
-    transfers between stations and the road network.
+    transfers between stations and the road network (see :func:`any_layers`
+    for the rule that keeps a traveller from driving after a rail leg).
+    Freight railways and their terminals carry freight only: ``freight``
+    uses them with the road links and connectors, and no person trip does.
     """
+    edge_mode = data.get("mode", "road")
+    freight_only = bool(data.get("freight")) or data.get("link_class") == "freight_rail"
+    if mode == "freight":
+        return freight_only or edge_mode == "road" or (edge_mode == "access" and data.get("attaches") == "road")
+    if freight_only:
+        return False
     if mode == "any":
         return True
-    edge_mode = data.get("mode", "road")
     if edge_mode == mode:
         return True
     if mode == "rail" and data.get("link_class") == "rail_interchange":
         return True
     return edge_mode == "access" and data.get("attaches") == mode
+
+
+#: one copy of an edge in the two-layer network of mode ``any``: (tail on the public transport layer,
+#: head on the public transport layer, seconds added); the layer flags matter only at road junctions
+Layer = tuple[bool, bool, float]
+_CAR: tuple[Layer, ...] = ((False, False, 0.0),)
+
+
+def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
+    """The copies of an edge in mode ``any``, which keeps cars and public transport apart.
+
+    A trip of mode ``any`` goes by road alone (a car), or by public transport:
+    rail and ferry lines, reached and left on foot or by jeepney or bus, which
+    run on the roads at the same speeds and are boarded after a wait
+    (``pt_wait_s`` on the connector or station exit where one is boarded). The
+    road network has two layers: the car layer is entered from the trip's
+    origin only and never reaches a station (park-and-ride is not modelled);
+    the public transport layer is entered from the origin after the wait, or
+    from a station, and leads to stations and destinations. So no trip drives
+    after a rail leg, and a shortest path in the layered graph is the faster of
+    the car and the public transport trip.
+    """
+    edge_mode, link_class = data.get("mode"), data.get("link_class")
+    wait = float(data.get("pt_wait_s") or 0.0)
+    if edge_mode == "road":
+        return ((False, False, 0.0), (True, True, 0.0))
+    if edge_mode == "access" and data.get("attaches") == "road":
+        return ((False, False, 0.0), (True, True, wait))
+    if link_class == "station_access":
+        return ((True, True, wait),)
+    return _CAR
 
 
 def node_xy(data: dict[str, Any]) -> tuple[float, float]:
@@ -186,10 +226,14 @@ def connect_place(
     *,
     attaches: str,
     wait_in_s: float,
+    pt_wait_s: float = 0.0,
+    **extra: Any,
 ) -> list[tuple[Any, Any, Any]]:
     """Join a zone, gateway or economic zone to a junction or station, both ways; return the edge keys.
 
-    Going in waits ``wait_in_s`` for the service boarded at ``target``.
+    Going in waits ``wait_in_s`` for the service boarded at ``target``; a
+    trip by public transport that leaves by road waits ``pt_wait_s`` for a
+    jeepney or bus (see :func:`any_layers`).
     """
     dp, dt = G.nodes[place], G.nodes[target]
     label = "access" if link_class == "gateway_access" else "connector"
@@ -202,17 +246,25 @@ def connect_place(
         name=f"{dp['name']} {label}",
         status="operating",
         source="corridor: straight-line connector",
+        **extra,
     )
     keys = []
-    for u, v, wait in ((place, target, wait_in_s), (target, place, 0.0)):
-        keys.append((u, v, G.add_edge(u, v, **edges.access_edge(_segment(G, u, v), wait_s=wait, **common))))
+    for u, v, wait, pt_wait in ((place, target, wait_in_s, pt_wait_s), (target, place, 0.0, 0.0)):
+        attrs = edges.access_edge(_segment(G, u, v), wait_s=wait, **common)
+        if pt_wait:
+            attrs["pt_wait_s"] = pt_wait
+        keys.append((u, v, G.add_edge(u, v, **attrs)))
     return keys
 
 
 def connect_station(
-    G: nx.MultiDiGraph, station: Any, junction: Any, dist_m: float, settings: Settings
+    G: nx.MultiDiGraph, station: Any, junction: Any, dist_m: float, settings: Settings, **extra: Any
 ) -> list[tuple[Any, Any, Any]]:
-    """Join a station to the road network both ways; boarding waits half a headway. Return the edge keys."""
+    """Join a station to the road network both ways; return the edge keys.
+
+    Boarding waits half the line's headway; leaving by road waits for a jeepney
+    or bus (``settings.pt_wait_min``, see :func:`any_layers`).
+    """
     data = G.nodes[station]
     wait = edges.boarding_wait_s(data["headway_min"])
     common: dict[str, Any] = dict(
@@ -224,10 +276,14 @@ def connect_station(
         attaches="both",
         status="operating",
         source="corridor: station access",
+        **extra,
     )
     keys = []
-    for u, v, w in ((junction, station, wait), (station, junction, 0.0)):
-        keys.append((u, v, G.add_edge(u, v, **edges.transfer_edge(_segment(G, u, v), wait_s=w, **common))))
+    for u, v, w, pt_wait in ((junction, station, wait, 0.0), (station, junction, 0.0, settings.pt_wait_min * 60)):
+        attrs = edges.transfer_edge(_segment(G, u, v), wait_s=w, **common)
+        if pt_wait:
+            attrs["pt_wait_s"] = pt_wait
+        keys.append((u, v, G.add_edge(u, v, **attrs)))
     return keys
 
 
@@ -341,9 +397,11 @@ def build_network(
         dist, idx = tree.query(xy)
         connect_station(G, sid, junctions[int(idx)], float(dist), settings)
 
+    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
+    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
     layers: list[tuple[str, Any, list[str]]] = [
-        ("zone", region.zones, ["population_2020", "region", "province"]),
-        ("gateway", region.gateways, ["type", "group", "capacity", "capacity_unit", "handling_h", "code"]),
+        ("zone", region.zones, zone_extra),
+        ("gateway", region.gateways, [*gateway_extra, "code"]),
         ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
     ]
     reach_m = settings.connector_max_km * 1000
@@ -371,7 +429,15 @@ def build_network(
             for dist, idx in zip(dists, idxs, strict=True):
                 if dist <= reach_m:
                     connect_place(
-                        G, nid, junctions[int(idx)], float(dist), speed, link_class, attaches="road", wait_in_s=0.0
+                        G,
+                        nid,
+                        junctions[int(idx)],
+                        float(dist),
+                        speed,
+                        link_class,
+                        attaches="road",
+                        wait_in_s=0.0,
+                        pt_wait_s=settings.pt_wait_min * 60,
                     )
             if station_tree is not None:
                 for idx in station_tree.query_ball_point(xy, settings.station_access_max_km * 1000):

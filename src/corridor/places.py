@@ -180,7 +180,7 @@ class PlaceIndex:
 
     def _tree(self, mode: Mode) -> tuple[cKDTree, list[Any]]:
         if mode not in self._trees:
-            wanted = {"road": {"junction"}, "rail": {"station"}, "any": {"junction", "station"}}[mode]
+            wanted = {"road": {"junction"}, "rail": {"station"}, "any": {"junction", "station"}}.get(mode, {"junction"})
             nodes = [
                 n
                 for n, d in self.G.nodes(data=True)

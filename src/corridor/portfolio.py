@@ -160,7 +160,7 @@ class PortfolioScorer:
         self.region = region
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
-        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}  # type: ignore[arg-type]
+        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
         self.base_times_s = {
@@ -318,7 +318,7 @@ class PortfolioScorer:
         order = [n for n in self.centroids if n in G] + [n for n in centroids(G) if n not in base]
         times = {
             m: travel_times(
-                compile_network(G, m),  # type: ignore[arg-type]
+                compile_network(G, m),
                 order,
                 order,
                 backend=self.backend,
@@ -395,7 +395,10 @@ class PortfolioScorer:
         for m in self.modes:
             delta, indices = self.compiled[m].delta(list(effects.values()))
             groups = [
-                [(indices.out(a.u), indices.into(a.v), a.time_s) for a in effects[pid].better.get(m, ())]
+                [
+                    (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
+                    for a in effects[pid].better.get(m, ())
+                ]
                 for pid in order
             ]
             rows, cols = self._rows_and_columns(m, indices, new_centroids)

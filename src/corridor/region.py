@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from shapely.geometry import LineString, Polygon
@@ -74,6 +75,8 @@ class GatewayRow(_Row):
     capacity: float | None = Field(None, ge=0)
     capacity_unit: str | None = None
     handling_h: float = Field(0.0, ge=0, le=2000)
+    movements_per_h: float | None = Field(None, gt=0, le=1000)
+    pax_per_movement: float | None = Field(None, gt=0, le=1000)
     code: str | None = None
     source: str = Text
 
@@ -180,6 +183,26 @@ class CalibrationRow(_Row):
     source: str = Text
 
 
+class EmploymentRow(_Row):
+    region: str = Text
+    employed: int = Field(gt=0, le=200_000_000)
+    year: int = Field(ge=1950, le=2100)
+    source: str = Text
+
+
+ObservationKind = Literal["port_teu", "airport_pax", "road_count", "rail_boardings"]
+
+
+class ObservationRow(_Row):
+    kind: ObservationKind
+    item: str = Text
+    value: float = Field(gt=0)
+    unit: str = Text
+    year: int = Field(ge=1950, le=2100)
+    tolerance_pct: float = Field(gt=0, le=100)
+    source: str = Text
+
+
 class _GatewayGroup(_Row):
     id: str = Id
     name: str = Text
@@ -213,6 +236,8 @@ class _RegionFile(BaseModel):
             "rail_interchanges",
             "calibration",
             "zone_polygons",
+            "employment",
+            "observations",
         ],
         str,
     ]
@@ -259,6 +284,8 @@ class Region:
     calibration: pd.DataFrame
     congestion_areas: gpd.GeoDataFrame
     zone_polygons: gpd.GeoDataFrame | None
+    employment: pd.DataFrame
+    observations: pd.DataFrame
     attribution: tuple[str, ...]
     file_digests: dict[str, str] = field(default_factory=dict)
 
@@ -542,7 +569,17 @@ def load_region(region: str | Path = "luzon") -> Region:
     gateways = _points(
         gw_rows,
         "gateway_id",
-        ["name", "type", "group", "capacity", "capacity_unit", "handling_h", "code"],
+        [
+            "name",
+            "type",
+            "group",
+            "capacity",
+            "capacity_unit",
+            "handling_h",
+            "movements_per_h",
+            "pax_per_movement",
+            "code",
+        ],
     )
     gateway_groups = pd.DataFrame(
         [g.model_dump() for g in meta.gateway_groups], columns=["id", "name", "type", "source"]
@@ -643,6 +680,19 @@ def load_region(region: str | Path = "luzon") -> Region:
     polygons_path = path_of("zone_polygons")
     zone_polygons = _zone_polygons(polygons_path, zones) if polygons_path is not None else None
 
+    emp_path = path_of("employment")
+    emp_rows = _read_rows(emp_path, EmploymentRow, "region") if emp_path else []
+    employment = pd.DataFrame(
+        [r.model_dump() for _, r in emp_rows], columns=list(EmploymentRow.model_fields)
+    ).set_index("region", drop=False)
+    if emp_path is not None:
+        zones = _zone_jobs(zones, economic_zones, employment, emp_rows, emp_path, zone_polygons)
+    obs_path = path_of("observations")
+    obs_rows = _read_rows(obs_path, ObservationRow, None) if obs_path else []
+    if obs_path is not None:
+        _check_observations(obs_rows, obs_path, gateways, road_links)
+    observations = pd.DataFrame([r.model_dump() for _, r in obs_rows], columns=list(ObservationRow.model_fields))
+
     return Region(
         name=meta.name,
         title=meta.title,
@@ -662,9 +712,90 @@ def load_region(region: str | Path = "luzon") -> Region:
         calibration=calibration,
         congestion_areas=areas,
         zone_polygons=zone_polygons,
+        employment=employment,
+        observations=observations,
         attribution=tuple(meta.attribution),
         file_digests=digests,
     )
+
+
+def _zone_of(points: gpd.GeoSeries, zones: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None) -> list[str]:
+    """The zone each point lies in (its polygon, else the nearest zone point)."""
+    out = []
+    for point in points:
+        inside = [] if polygons is None else list(polygons.index[polygons.geometry.contains(point)])
+        out.append(str(inside[0]) if inside else str(zones.geometry.distance(point).idxmin()))
+    return out
+
+
+def _zone_jobs(
+    zones: gpd.GeoDataFrame,
+    economic_zones: gpd.GeoDataFrame,
+    employment: pd.DataFrame,
+    rows: list[tuple[int, EmploymentRow]],
+    path: Path,
+    polygons: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """Jobs per zone: each region's employed persons, less its economic zones' published jobs, by population share.
+
+    The rule: an economic zone's jobs stand at the economic zone; the rest of
+    its region's employment is spread over the region's zones in proportion to
+    their population. A zone's ``jobs`` column holds its share; the region's
+    total is kept (zones plus economic zones).
+    """
+    for line, row in rows:
+        if row.region not in set(zones["region"]):
+            raise DataError(
+                f"region {row.region!r} has no zone in zones.csv{closest_hint(row.region, set(zones['region']))}",
+                path=path,
+                line=line,
+                field="region",
+            )
+    missing = sorted(set(zones["region"]) - set(employment.index))
+    if missing:
+        raise DataError("a region of zones.csv has no employment row", path=path, value=missing[0])
+    ez_region = pd.Series(
+        [zones.loc[z, "region"] for z in _zone_of(economic_zones.geometry, zones, polygons)],
+        index=economic_zones.index,
+        dtype=object,
+    )
+    ez_jobs = economic_zones["jobs"].fillna(0).groupby(ez_region).sum() if len(economic_zones) else pd.Series()
+    out = zones.copy()
+    out["jobs"] = 0
+    for region, group in zones.groupby("region"):
+        rest = float(employment.loc[region, "employed"]) - float(ez_jobs.get(region, 0.0))
+        if rest < 0:
+            raise DataError(
+                f"the economic zones of {region} publish more jobs than the region employs",
+                path=path,
+                field="employed",
+                value=int(employment.loc[region, "employed"]),
+            )
+        share = group["population_2020"] / group["population_2020"].sum()
+        out.loc[group.index, "jobs"] = np.round(share * rest).astype(np.int64)
+    return out
+
+
+def _check_observations(
+    rows: list[tuple[int, ObservationRow]], path: Path, gateways: gpd.GeoDataFrame, road_links: gpd.GeoDataFrame
+) -> None:
+    """Each published figure names something the model has: a gateway, or a road of the pack."""
+    roads = set(road_links["name"])
+    for line, row in rows:
+        if row.kind in {"port_teu", "airport_pax"} and row.item not in gateways.index:
+            raise DataError(
+                f"unknown gateway {row.item!r}{closest_hint(row.item, gateways.index)}",
+                path=path,
+                line=line,
+                field="item",
+            )
+        if row.kind == "road_count" and not any(row.item == name or name.startswith(row.item) for name in roads):
+            raise DataError(
+                f"no road of road_links.csv is named {row.item!r}{closest_hint(row.item, roads)}",
+                path=path,
+                line=line,
+                field="item",
+            )
 
 
 def _zone_polygons(path: Path, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

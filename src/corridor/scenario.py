@@ -36,6 +36,7 @@ from corridor.network import (
     MODES,
     add_region_roads,
     add_two_way,
+    any_layers,
     congestion_area,
     connect_interchange,
     connect_place,
@@ -174,11 +175,18 @@ Change = NodeAdded | EdgeAdded | EdgeRemoved | EdgeChanged | NodeChanged
 
 @dataclass(frozen=True)
 class Arc:
-    """A directed link in graph node ids and its travel time (s)."""
+    """A directed link in graph node ids and its travel time (s).
+
+    In mode ``any``, ``tail_pt`` and ``head_pt`` say whether the arc leaves
+    from and arrives on the public transport layer of the road network (see
+    :func:`corridor.network.any_layers`).
+    """
 
     u: Any
     v: Any
     time_s: float
+    tail_pt: bool = False
+    head_pt: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,11 +349,11 @@ class Scenario:
                 d = G.edges[change.u, change.v, change.key]
                 for m in MODES:
                     if edge_in_mode(d, m):
-                        better[m].append(Arc(change.u, change.v, float(d["travel_time"])))
+                        better[m] += _arcs(change.u, change.v, d, float(d["travel_time"]), m)
             elif isinstance(change, EdgeRemoved):
                 for m in MODES:
                     if edge_in_mode(change.attrs, m):
-                        worse[m].append(Arc(change.u, change.v, float(change.attrs["travel_time"])))
+                        worse[m] += _arcs(change.u, change.v, change.attrs, float(change.attrs["travel_time"]), m)
             elif isinstance(change, EdgeChanged):
                 d = G.edges[change.u, change.v, change.key]
                 before, after = change.before.get("travel_time", MISSING), d.get("travel_time")
@@ -354,9 +362,9 @@ class Scenario:
                 for m in MODES:
                     if edge_in_mode(d, m):
                         if after < before:
-                            better[m].append(Arc(change.u, change.v, float(after)))
+                            better[m] += _arcs(change.u, change.v, d, float(after), m)
                         else:
-                            worse[m].append(Arc(change.u, change.v, float(before)))
+                            worse[m] += _arcs(change.u, change.v, d, float(before), m)
             else:
                 for attr, was in change.before.items():
                     now = G.nodes[change.node].get(attr)
@@ -371,6 +379,13 @@ class Scenario:
             {m: tuple(a) for m, a in worse.items()},
             tuple(ops),
         )
+
+
+def _arcs(u: Any, v: Any, data: dict[str, Any], time_s: float, mode: str) -> list[Arc]:
+    """The arcs an edge makes in a mode: one, or one per layer in mode ``any``."""
+    if mode != "any":
+        return [Arc(u, v, time_s)]
+    return [Arc(u, v, time_s + extra, tail, head) for tail, head, extra in any_layers(data)]
 
 
 def ordered_projects(portfolio: Portfolio) -> list[Project]:
@@ -755,9 +770,13 @@ def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool)
             added += connect_station(G, n, ref_node, dist, settings)
             joined_road = True
     if freight:
-        if ref_node is None:  # a road-rail terminal at a coordinate
+        # a road-rail terminal: trucks reach it from the nearest junction; it carries freight only
+        if not joined_road:
             j, dist = ctx.nearest_junction(xy)
             added += connect_station(G, n, j, dist, settings)
+        for key in added:
+            G.edges[key]["freight"] = True
+        G.nodes[n]["freight"] = True
         return added
     if not joined_road:
         j, dist = ctx.nearest_junction(xy)
@@ -877,7 +896,15 @@ def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
     j, dist = ctx.nearest_junction(node_xy(G.nodes[n]))
     ctx.scenario.add_edges(
         connect_place(
-            G, n, j, dist, ctx.settings.gateway_access_speed_kph, "gateway_access", attaches="road", wait_in_s=0.0
+            G,
+            n,
+            j,
+            dist,
+            ctx.settings.gateway_access_speed_kph,
+            "gateway_access",
+            attaches="road",
+            wait_in_s=0.0,
+            pt_wait_s=ctx.settings.pt_wait_min * 60,
         )
     )
 

@@ -73,6 +73,10 @@ class Settings(BaseModel):
         Speed on the access road of a port or airport.
     walk_speed_kph
         Walking speed, for station access and interchanges.
+    pt_wait_min
+        The wait for a jeepney or bus where a public transport trip boards
+        one (at its origin, or leaving a station by road). Assumption: jeepney
+        and bus services on the corridor's main roads run every few minutes.
     zone_connectors
         How many nearest road junctions each zone connects to.
     connector_max_km
@@ -111,6 +115,7 @@ class Settings(BaseModel):
     access_speed_kph: float = Field(25.0, ge=1, le=400)
     gateway_access_speed_kph: float = Field(30.0, ge=1, le=400)
     walk_speed_kph: float = Field(4.5, ge=0.5, le=20)
+    pt_wait_min: float = Field(5.0, ge=0, le=60)
     zone_connectors: int = Field(2, ge=1, le=10)
     connector_max_km: float = Field(25.0, gt=0, le=500)
     station_access_max_km: float = Field(1.5, gt=0, le=50)
