@@ -358,7 +358,12 @@ class PortfolioScorer:
             effects = [e for e in effects if e.only_improves]
         for m, compiled in self.compiled.items():
             _, indices = compiled.delta(effects)
-            ends = {x for e in effects for a in e.better.get(m, ()) for x in (indices.out(a.u), indices.into(a.v))}
+            ends = {
+                x
+                for e in effects
+                for a in e.better.get(m, ())
+                for x in (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt))
+            }
             base_ends = [x for x in ends if x < compiled.n]
             self._caches[m].prepare(base_ends)
             if m in self._place_caches:
