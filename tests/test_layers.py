@@ -18,7 +18,7 @@ LAYERS = [
     ["portfolio"],
     ["parallel"],
     ["optimise"],
-    ["report"],
+    ["charts", "report"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -734,6 +734,9 @@ class OptimisationResult:
     pareto
         One row per portfolio of the frontier, cheapest first: ``cost_usd``,
         ``value``, ``change`` (over the base) and ``projects``.
+    chosen
+        The chosen projects (index: id): ``name``, ``category``,
+        ``opening_year``, ``cost_usd``.
     not_candidates
         Candidates that could not be chosen, with the reason.
     """
@@ -748,6 +751,7 @@ class OptimisationResult:
     method: str
     pareto: pd.DataFrame
     upper_bound: float | None = None
+    chosen: pd.DataFrame | None = None
     must: list[str] = field(default_factory=list)
     not_candidates: dict[str, str] = field(default_factory=dict)
     candidates: int = 0
@@ -957,6 +961,20 @@ def optimise(
         frontier = [p for p in frontier if p.cost_usd <= problem.budget_usd + COST_TOL_USD]
     order = [p.id for p in projects]
     ids = sorted(problem.ids(best.mask), key=order.index)
+    by_id = {p.id: p for p in projects}
+    chosen = pd.DataFrame(
+        [
+            {
+                "project": pid,
+                "name": by_id[pid].name,
+                "category": by_id[pid].category,
+                "opening_year": by_id[pid].opening_year,
+                "cost_usd": by_id[pid].cost_usd,
+            }
+            for pid in ids
+        ],
+        columns=["project", "name", "category", "opening_year", "cost_usd"],
+    ).set_index("project")
     return OptimisationResult(
         objective=chosen_objective,
         budget_usd=float(budget_usd),
@@ -968,6 +986,7 @@ def optimise(
         method=label,
         pareto=_frame(frontier, problem, base_value, order),
         upper_bound=upper,
+        chosen=chosen,
         must=problem.ids(problem.must),
         not_candidates=dropped,
         candidates=problem.n,
@@ -1412,8 +1431,9 @@ def _summarise(
         gains = pd.DataFrame([r.marginal[i] for r in results], columns=[p.id for p in portfolio.projects])
         if gains.empty or not len(gains.columns):
             continue
-        rank = gains.rank(axis=1, ascending=False, method="min")
         scale = VALUE_REL_TOL * max(1.0, float(values.abs().max().max()))
+        gains = gains.where(gains.abs() > scale, 0.0)  # rounding left by leaving a project out is no gain
+        rank = gains.rank(axis=1, ascending=False, method="min")
         for pid in gains.columns:
             top = (rank[pid] <= top_k) & (gains[pid] > scale)  # a project that adds nothing is no one's top
             project_rows.append(
