@@ -14,7 +14,7 @@ LAYERS = [
     ["network", "osm", "maps"],
     ["places", "scenario"],
     ["engine", "assignment"],
-    ["osm_arrays", "metrics"],
+    ["osm_arrays", "metrics", "cache"],
     ["portfolio"],
     ["parallel"],
     ["optimise"],

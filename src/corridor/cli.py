@@ -106,6 +106,16 @@ ShapleyOpt = Annotated[
         help="Each project's Shapley value (exact up to 15 projects, sampled above); by default up to 12 projects.",
     ),
 ]
+CacheDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--cache-dir",
+        help="Folder of the on-disk cache of compiled networks, CCH orders and base matrices.",
+    ),
+]
+#: corridor.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
+DEFAULT_CACHE_DIR = ".cache/corridor"
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the on-disk cache.")]
 ObjectiveOpt = Annotated[
     str,
     typer.Option(
@@ -340,6 +350,8 @@ def score(
     roads: RoadsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Print a portfolio's cost and its gains over the base network."""
     import pandas as pd
@@ -350,7 +362,7 @@ def score(
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
-    scorer = PortfolioScorer(G, settings=cfg, region=reg)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     with _sweep(scorer, chosen.projects, workers, scheduler) as summaries:
         result = score_portfolio(
             G,
@@ -400,6 +412,8 @@ def compare(
     roads: RoadsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
     from corridor.portfolio import PortfolioScorer, best_marks
@@ -411,7 +425,7 @@ def compare(
     names = [p.name for p in chosen]
     if len(set(names)) != len(names):
         raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
-    scorer = PortfolioScorer(G, settings=cfg, region=reg)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     everything = list({p.id: p for pf in chosen for p in pf.projects}.values())
     with _sweep(scorer, everything, workers, scheduler) as summaries:
         table, results = compare_portfolios(
@@ -513,6 +527,8 @@ def optimize(
     settings: SettingsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
     from corridor.optimise import optimise
@@ -521,7 +537,7 @@ def optimize(
 
     reg, cfg, G = _load(region, settings)
     pool, _ = _candidates(reg, candidates)
-    scorer = PortfolioScorer(G, settings=cfg, region=reg)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     with _status("searching", quiet=as_json):
         result = optimise(
             scorer,

@@ -54,6 +54,7 @@ __all__ = [
     "available_backends",
     "compile_arrays",
     "compile_network",
+    "compute_cch_order",
     "distances",
     "rescore",
     "resolve_backend",
@@ -130,6 +131,8 @@ class CompiledNetwork:
         (see :func:`corridor.network.any_layers`); None in other modes.
     pt_arc
         Mode ``any``: per arc, whether it runs on the public transport layer.
+    cch_order
+        The node order of the CCH (:func:`compute_cch_order`), when known.
     """
 
     mode: str
@@ -145,6 +148,7 @@ class CompiledNetwork:
     lat: np.ndarray | None = field(default=None, repr=False)
     pt_index: dict[Any, int] | None = field(default=None, repr=False)
     pt_arc: np.ndarray | None = field(default=None, repr=False)
+    cch_order: np.ndarray | None = field(default=None, repr=False)
     _csr: csr_matrix | None = field(default=None, repr=False)
     _csr_t: csr_matrix | None = field(default=None, repr=False)
     _cch: Any = field(default=None, repr=False)
@@ -228,16 +232,30 @@ class CompiledNetwork:
         if self._cch is None:
             import routingkit_cch as rk
 
+            if self.cch_order is None:
+                self.cch_order = compute_cch_order(self)
             tail, head = self.tail.tolist(), self.head.tolist()
-            if self.lon is not None and self.lat is not None and np.isfinite(self.lon).all():
-                order = rk.compute_order_inertial(self.n, tail, head, self.lat.tolist(), self.lon.tolist())
-            else:
-                order = rk.compute_order_degree(self.n, tail, head)
-            index = rk.CCH(order, tail, head, False)
+            index = rk.CCH(self.cch_order.tolist(), tail, head, False)
             weights = np.maximum(np.rint(self.weight * CCH_UNITS_PER_S), 1).astype(np.int64)
             metric = rk.CCHMetric(index, weights.tolist())
             self._cch = (index, metric)
         return self._cch
+
+
+def compute_cch_order(compiled: CompiledNetwork) -> np.ndarray:
+    """The node order of the CCH (RoutingKit's inertial flow when every node has a position, else by degree).
+
+    The slow part of building a hierarchy on a large network, and a pure
+    function of the arrays: :mod:`corridor.cache` keeps it on disk.
+    """
+    import routingkit_cch as rk
+
+    tail, head = compiled.tail.tolist(), compiled.head.tolist()
+    if compiled.lon is not None and compiled.lat is not None and np.isfinite(compiled.lon).all():
+        order = rk.compute_order_inertial(compiled.n, tail, head, compiled.lat.tolist(), compiled.lon.tolist())
+    else:
+        order = rk.compute_order_degree(compiled.n, tail, head)
+    return np.asarray(order, dtype=np.int64)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -28,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
+from corridor.cache import DiskCache
 from corridor.engine import (
     CompiledNetwork,
     EndpointCache,
@@ -140,6 +142,11 @@ class PortfolioScorer:
     backend
         Shortest-path backend for the base matrices and endpoint searches;
         ``settings.engine_backend`` when None.
+    cache
+        A folder (or :class:`~corridor.cache.DiskCache`) where the compiled
+        networks, their CCH orders and the base matrices are kept, keyed by
+        the hashes of their inputs: a second scorer of the same network
+        starts from there. None: nothing is kept.
 
     Raises
     ------
@@ -154,17 +161,25 @@ class PortfolioScorer:
         settings: Settings | None = None,
         region: Region | None = None,
         backend: str | None = None,
+        cache: DiskCache | str | Path | None = None,
     ) -> None:
         self.G = G
         self.settings = settings or Settings()
         self.region = region
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
-        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}
+        disk = cache if isinstance(cache, DiskCache) or cache is None else DiskCache(cache)
+        self.compiled: dict[str, CompiledNetwork] = {
+            m: disk.compiled(G, m) if disk else compile_network(G, m) for m in self.modes
+        }
+        if disk is not None and self.backend == "cch":
+            for c in self.compiled.values():
+                c.cch_order = disk.cch_order(c)
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
+        search = disk.travel_times if disk is not None else travel_times
         self.base_times_s = {
-            m: travel_times(
+            m: search(
                 self.compiled[m],
                 self.centroids,
                 self.centroids,
