@@ -45,8 +45,10 @@ from corridor.metrics import (
     OD_MODES,
     RELATIVE_KEYS,
     SUMMARY_LABELS,
+    Layout,
     Metrics,
     centroids,
+    layout_of,
     metrics_from_matrices,
     summary_from_matrices,
 )
@@ -177,6 +179,8 @@ class PortfolioScorer:
                 c.cch_order = disk.cch_order(c)
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
+        self._base_copies = [dict(d) for d in self.base_nodes]  # what scenarios share of the base nodes
+        self._position = {n: i for i, n in enumerate(self.centroids)}
         search = disk.travel_times if disk is not None else travel_times
         self.base_times_s = {
             m: search(
@@ -209,6 +213,7 @@ class PortfolioScorer:
             if m != SUMMARY_MODE
         }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
+        self._layouts: dict[tuple[int, ...], Layout] = {}
         self._scratch_scenario: Scenario | None = None
         self.base = metrics_from_matrices(
             self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
@@ -240,19 +245,32 @@ class PortfolioScorer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_scratch_scenario"] = None  # rebuilt on first use
+        state["_layouts"] = {}  # keyed by the effects' identities, which a copy does not keep
         return state
 
     # ------------------------------------------------------------ the seam
     def _centroids_after(self, effects: Sequence[Effect]) -> tuple[list[dict[str, Any]], list[Any]]:
-        """The centroids' attributes after the effects (base ones, then new ones), and the new centroids."""
-        nodes = [dict(d) for d in self.base_nodes]
-        position = {n: i for i, n in enumerate(self.centroids)}
+        """The centroids' attributes after the effects (base ones, then new ones), and the new centroids.
+
+        Every dict is a copy; the base ones are copied once each for all
+        callers, so treat them as read-only.
+        """
+        nodes = list(self._base_copies)
+        position = self._position
+        copied: set[int] = set()
         added: dict[Any, dict[str, Any]] = {}
         for effect in effects:
             for n, d in effect.nodes:
                 added[n] = dict(d)
             for op in effect.node_ops:
-                target = nodes[position[op.node]] if op.node in position else added[op.node]
+                if op.node in position:
+                    i = position[op.node]
+                    if i not in copied:
+                        nodes[i] = dict(nodes[i])
+                        copied.add(i)
+                    target = nodes[i]
+                else:
+                    target = added[op.node]
                 target[op.attr] = (target.get(op.attr) or 0) + op.value if op.additive else op.value
         new_centroids = [n for n, d in added.items() if d.get("kind") in CENTROID_KINDS]
         return nodes + [added[n] for n in new_centroids], new_centroids
@@ -264,7 +282,8 @@ class PortfolioScorer:
 
     def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
         """The travel times among the scenario's centroids, by mode."""
-        return self._matrices(portfolio, full=True)
+        m = self._matrices(portfolio, full=True)
+        return ScenarioMatrices([dict(d) for d in m.nodes], m.times_s, m.method)
 
     def _matrices(self, portfolio: Portfolio, *, full: bool) -> ScenarioMatrices:
         """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
@@ -352,7 +371,15 @@ class PortfolioScorer:
     def summary(self, portfolio: Portfolio) -> dict[str, float]:
         """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
         m = self._matrices(portfolio, full=False)
-        return summary_from_matrices(m.nodes, m.times_s, self.settings)
+        return summary_from_matrices(m.nodes, m.times_s, self.settings, layout=self._layout(portfolio, m.nodes))
+
+    def _layout(self, portfolio: Portfolio, nodes: list[dict[str, Any]]) -> Layout:
+        """Where the zones, ports and jobs are among the scenario's centroids, kept per set of node changes."""
+        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        key = tuple(id(e) for e in effects if e.nodes or e.node_ops)  # effects live as long as the scorer
+        if key not in self._layouts:
+            self._layouts[key] = layout_of(nodes)
+        return self._layouts[key]
 
     def prepare(self, projects: Iterable[Project]) -> None:
         """Work out each project's change and the base distances to its links' ends, ahead of a sweep.
