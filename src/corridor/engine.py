@@ -67,6 +67,8 @@ BACKENDS = ("scipy", "cch")
 CCH_UNITS_PER_S = 1000
 #: below this many nodes, searches run in the calling process
 PARALLEL_MIN_NODES = 20_000
+#: a (min, +) product of at most this many terms is computed in one broadcast (a temporary under 64 KB)
+SMALL_PRODUCT = 8_192
 
 
 def available_backends() -> list[str]:
@@ -640,14 +642,25 @@ class EndpointCache:
 
 
 def _min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller)."""
+    """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller).
+
+    Small products in one broadcast; larger ones one term at a time into one
+    scratch array, so that no temporary is larger than the result: where the
+    allocator hands freed memory back to the system eagerly (Dask's workers
+    set ``MALLOC_TRIM_THRESHOLD_``), large temporaries cost a fresh mapping
+    of memory each time.
+    """
     m, k = a.shape
     n = b.shape[1]
     result = np.full((m, n), math.inf) if out is None else out
-    step = max(1, int(4_000_000 // max(1, m * n)))
-    for lo in range(0, k, step):
-        hi = min(k, lo + step)
-        np.minimum(result, (a[:, lo:hi, None] + b[None, lo:hi, :]).min(axis=1), out=result)
+    if m * k * n <= SMALL_PRODUCT:
+        if k:
+            np.minimum(result, (a[:, :, None] + b[None, :, :]).min(axis=1), out=result)
+        return result
+    scratch = np.empty((m, n))
+    for j in range(k):
+        np.add(a[:, j, None], b[None, j, :], out=scratch)
+        np.minimum(result, scratch, out=result)
     return result
 
 
@@ -719,8 +732,10 @@ def rescore(
     W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
     np.fill_diagonal(W, 0.0)
     np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
+    scratch = np.empty((k, k))
     for via in range(k):  # Floyd-Warshall on the dense array (faster than scipy's, which checks its input first)
-        np.minimum(W, W[:, via, None] + W[None, via, :], out=W)
+        np.add(W[:, via, None], W[None, via, :], out=scratch)
+        np.minimum(W, scratch, out=W)
     # only the base endpoints join the new links to the rest of the network
     es = np.searchsorted(xs, extra_s)
     et = np.searchsorted(xs, extra_t)

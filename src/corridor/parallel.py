@@ -97,6 +97,10 @@ class Runner:
     def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
         self.shared = shared
         self.progress = progress
+        # the projects a scorer was prepared with when it was sent: the workers can rebuild those by their keys
+        self.sent_projects: frozenset[tuple[str, str]] = frozenset(
+            shared._prepared if isinstance(shared, PortfolioScorer) else ()
+        )
 
     def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
         """``[task(shared, item) for item in items]``, wherever the runner runs them, in the items' order."""
@@ -119,6 +123,10 @@ class Runner:
 
 class InProcess(Runner):
     """Runs the tasks here, one after another."""
+
+    def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
+        super().__init__(shared, progress=progress)
+        self.sent_projects = frozenset()  # nothing is sent: portfolios are scored as they are
 
     def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
         out: list[R] = []
@@ -314,23 +322,33 @@ def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progres
     return InProcess(shared, progress=progress)
 
 
-def _summaries(scorer: PortfolioScorer, portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
-    """Score a batch of portfolios (a task of a sweep)."""
-    return [scorer.summary(p) for p in portfolios]
+def _summaries(scorer: PortfolioScorer, batch: Sequence[Any]) -> list[dict[str, float]]:
+    """Score a batch of portfolios, each given whole or by its projects' keys (a task of a sweep)."""
+    return [scorer.summary(p if isinstance(p, Portfolio) else scorer.portfolio_of(p)) for p in batch]
 
 
 def summary_map(runner: Runner, *, batches_per_worker: int = 4) -> SummaryMap:
     """Score many portfolios through a runner whose shared object is a scorer, in batches, in their order.
 
-    For :func:`corridor.portfolio.shapley` and :func:`corridor.portfolio.score`.
+    A portfolio whose projects were all prepared (see
+    :meth:`~corridor.portfolio.PortfolioScorer.prepare`) before the runner
+    started goes to the workers as its projects' keys, not whole (much
+    less to send). For
+    :func:`corridor.portfolio.shapley` and :func:`corridor.portfolio.score`.
     """
+    scorer, sent = runner.shared, runner.sent_projects
+
+    def item(p: Portfolio) -> Any:
+        keys = scorer.project_keys(p) if sent else None
+        return keys if keys is not None and set(keys) <= sent else p
 
     def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
         if not portfolios:
             return []
         count = max(1, min(len(portfolios), runner.workers * batches_per_worker))
         size = -(-len(portfolios) // count)
-        batches = [list(portfolios[i : i + size]) for i in range(0, len(portfolios), size)]
+        items = [item(p) for p in portfolios]
+        batches = [items[i : i + size] for i in range(0, len(items), size)]
         return [summary for batch in runner.map(_summaries, batches, what="scoring") for summary in batch]
 
     return run

@@ -40,6 +40,7 @@ from corridor.engine import (
     resolve_backend,
     travel_times,
 )
+from corridor.errors import PortfolioError
 from corridor.metrics import (
     HEADLINES,
     OD_MODES,
@@ -214,6 +215,7 @@ class PortfolioScorer:
         }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
         self._layouts: dict[tuple[int, ...], Layout] = {}
+        self._prepared: dict[tuple[str, str], Project] = {}
         self._scratch_scenario: Scenario | None = None
         self.base = metrics_from_matrices(
             self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
@@ -386,7 +388,9 @@ class PortfolioScorer:
 
         A scorer prepared for every candidate of a sweep only reads its
         caches while scoring: it can be copied to workers once and scores
-        the same there as here.
+        the same there as here. It also keeps the projects, so that a
+        portfolio of them can be named by :meth:`project_keys` and rebuilt
+        by :meth:`portfolio_of` where the copy runs.
 
         Parameters
         ----------
@@ -395,6 +399,7 @@ class PortfolioScorer:
             among them.
         """
         context = Portfolio(name="prepare", projects=tuple(projects))
+        self._prepared.update({(p.id, p.edits_digest): p for p in context.projects})
         effects = [self.effect(p, context) for p in context.projects]
         if not all(e.only_improves for e in effects):
             effects = [e for e in effects if e.only_improves]
@@ -410,6 +415,26 @@ class PortfolioScorer:
             self._caches[m].prepare(base_ends)
             if m in self._place_caches:
                 self._place_caches[m].prepare(base_ends)
+
+    def project_keys(self, portfolio: Portfolio) -> tuple[tuple[str, str], ...] | None:
+        """A portfolio as the (id, edits digest) of its projects when all were prepared (else None)."""
+        keys = tuple((p.id, p.edits_digest) for p in portfolio.projects)
+        return keys if all(k in self._prepared for k in keys) else None
+
+    def portfolio_of(self, keys: Sequence[tuple[str, str]], name: str = "portfolio") -> Portfolio:
+        """The portfolio of prepared projects named by :meth:`project_keys`.
+
+        Raises
+        ------
+        PortfolioError
+            A project this scorer was not prepared with.
+        """
+        missing = [pid for pid, digest in keys if (pid, digest) not in self._prepared]
+        if missing:
+            raise PortfolioError(
+                "projects the scorer was not prepared with", value=missing, allowed="prepare(projects) first"
+            )
+        return Portfolio(name=name, projects=tuple(self._prepared[k] for k in keys))
 
     def marginal_summaries(
         self, portfolio: Portfolio, *, progress: Callable[[int], None] | None = None
