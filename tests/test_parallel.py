@@ -156,3 +156,20 @@ def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzo
     assert spread.runner.startswith("dask")
     pd.testing.assert_frame_equal(spread.portfolios, alone.portfolios)
     pd.testing.assert_frame_equal(spread.projects, alone.projects)
+
+
+def test_prepared_portfolios_travel_as_keys(scorer):
+    """Portfolios of projects the workers' scorer was prepared with go as keys; others whole: the same answers."""
+    from corridor import portfolio_from_ids
+    from corridor.parallel import summary_map
+
+    from .conftest import make_project
+
+    scorer.prepare(CATALOG.values())
+    inline = make_project("port_road", [{"type": "upgrade", "select": {"links": ["bts-06"]}, "speed_kph": 60}])
+    portfolios = [portfolio_from_ids(ids, CATALOG) for ids in (["bcib"], ["mrt7", "calax_kawit"], ["bauan_terminal"])]
+    portfolios.append(portfolios[0].model_copy(update={"projects": (*portfolios[0].projects, inline)}))
+    assert scorer.project_keys(portfolios[0]) is not None and scorer.project_keys(portfolios[-1]) is None
+    with Processes(scorer, workers=2) as runner:
+        assert runner.sent_projects
+        assert summary_map(runner)(portfolios) == [scorer.summary(p) for p in portfolios]

@@ -260,3 +260,23 @@ def test_score_shows_shapley_values(luzon, luzon_graph, scorer):
     data = result.to_dict()["shapley"]
     assert data["method"] == "exact" and {r["project"] for r in data["values"]} == set(p.ids)
     assert score(luzon_graph, p, region=luzon, scorer=scorer, shapley_values=False).shapley is None
+
+
+@given(st.sets(st.sampled_from(IDS), min_size=1, max_size=6))
+@settings(max_examples=15, deadline=None)
+def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids):
+    """Every road and rail link is in mode any at its time, so the summary's best of modes needs only mode any."""
+    from corridor.portfolio import _arcs_within
+
+    assert scorer._dominated == {"road": True, "rail": True}
+    if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
+        ids = ids - {"subic_clark_railway"}
+    for pid in list(ids):
+        ids |= set(CATALOG[pid].requires)
+    p = portfolio_from_ids(sorted(ids), CATALOG)
+    fast = scorer.summary(p)
+    full = scorer.matrices(p)
+    from corridor.metrics import summary_from_matrices
+
+    assert fast == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings), rel=1e-12)
+    assert not _arcs_within(scorer.compiled["any"], scorer.compiled["road"])  # and not the other way round

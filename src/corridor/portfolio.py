@@ -213,7 +213,13 @@ class PortfolioScorer:
             for m, c in self.compiled.items()
             if m != SUMMARY_MODE
         }
+        # a mode whose every trip the summary mode makes as fast (the car layer of mode any holds every road
+        # link at its time): the summary's best of modes needs no search of it
+        self._dominated = {
+            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m != SUMMARY_MODE
+        }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
+        self._effect_within: dict[tuple[str, int], bool] = {}
         self._layouts: dict[tuple[int, ...], Layout] = {}
         self._prepared: dict[tuple[str, str], Project] = {}
         self._scratch_scenario: Scenario | None = None
@@ -224,8 +230,11 @@ class PortfolioScorer:
     # ------------------------------------------------------------ effects
     def effect(self, project: Project, portfolio: Portfolio) -> Effect:
         """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
-        by_id = {p.id: p for p in portfolio.projects}
-        required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+        if project.requires:
+            by_id = {p.id: p for p in portfolio.projects}
+            required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+        else:
+            required = []
         key = (project.id, project.edits_digest, tuple(p.edits_digest for p in required))
         if key not in self._effects:
             scratch = self._scratch()
@@ -248,6 +257,7 @@ class PortfolioScorer:
         state = dict(self.__dict__)
         state["_scratch_scenario"] = None  # rebuilt on first use
         state["_layouts"] = {}  # keyed by the effects' identities, which a copy does not keep
+        state["_effect_within"] = {}
         return state
 
     # ------------------------------------------------------------ the seam
@@ -287,22 +297,28 @@ class PortfolioScorer:
         m = self._matrices(portfolio, full=True)
         return ScenarioMatrices([dict(d) for d in m.nodes], m.times_s, m.method)
 
-    def _matrices(self, portfolio: Portfolio, *, full: bool) -> ScenarioMatrices:
+    def _matrices(self, portfolio: Portfolio, *, full: bool, effects: list[Effect] | None = None) -> ScenarioMatrices:
         """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
 
         The summary reads every pair of the ``any`` mode but, of the road and
         rail modes, only the pairs among gateways and economic zones: those
         are worked out and the other cells left ``inf``. A mode no project
         changes is the base matrix itself (not a copy) when ``full`` is False.
+        ``effects`` are the portfolio's, in application order, when known.
         """
-        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        if effects is None:
+            effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
         if not all(e.only_improves for e in effects):
             return self._recomputed(portfolio)
         nodes, new_centroids = self._centroids_after(effects)
         k = len(self.centroids)
         size = k + len(new_centroids)
         times = {}
+        skipped = []
         for m in self.modes:
+            if not full and m != SUMMARY_MODE and self._within(m, effects):
+                skipped.append(m)  # the summary takes the best of modes, and this one is never the best
+                continue
             delta, indices = self.compiled[m].delta(effects)
             if not delta.better and not new_centroids:
                 times[m] = self.base_times_s[m].copy() if full else self.base_times_s[m]
@@ -345,7 +361,24 @@ class PortfolioScorer:
                 matrix = np.full((size, size), math.inf)
                 matrix[np.ix_(at, at)] = sub
                 times[m] = matrix
+        for m in skipped:
+            times[m] = times[SUMMARY_MODE]
         return ScenarioMatrices(nodes, times, "rescored")
+
+    def _within(self, mode: str, effects: Sequence[Effect]) -> bool:
+        """Whether every trip of ``mode`` is as fast by the summary mode in this scenario (see :func:`_arcs_within`)."""
+        if not self._dominated.get(mode):
+            return False
+        for e in effects:
+            key = (mode, id(e))  # effects live as long as the scorer
+            if key not in self._effect_within:
+                car = {(a.u, a.v, a.time_s) for a in e.better.get(SUMMARY_MODE, ()) if not a.tail_pt and not a.head_pt}
+                self._effect_within[key] = not e.worse.get(mode) and all(
+                    (a.u, a.v, a.time_s) in car for a in e.better.get(mode, ())
+                )
+            if not self._effect_within[key]:
+                return False
+        return True
 
     def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
@@ -372,12 +405,13 @@ class PortfolioScorer:
 
     def summary(self, portfolio: Portfolio) -> dict[str, float]:
         """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
-        m = self._matrices(portfolio, full=False)
-        return summary_from_matrices(m.nodes, m.times_s, self.settings, layout=self._layout(portfolio, m.nodes))
-
-    def _layout(self, portfolio: Portfolio, nodes: list[dict[str, Any]]) -> Layout:
-        """Where the zones, ports and jobs are among the scenario's centroids, kept per set of node changes."""
         effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        m = self._matrices(portfolio, full=False, effects=effects)
+        layout = self._layout(effects, m.nodes) if m.method == "rescored" else None
+        return summary_from_matrices(m.nodes, m.times_s, self.settings, layout=layout)
+
+    def _layout(self, effects: list[Effect], nodes: list[dict[str, Any]]) -> Layout:
+        """Where the zones, ports and jobs are among the scenario's centroids, kept per set of node changes."""
         key = tuple(id(e) for e in effects if e.nodes or e.node_ops)  # effects live as long as the scorer
         if key not in self._layouts:
             self._layouts[key] = layout_of(nodes)
@@ -490,6 +524,25 @@ class PortfolioScorer:
             if progress:
                 progress(done)
         return out
+
+
+def _arcs_within(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
+    """Whether every arc of ``part`` is in ``whole``, between the same places, at no more time.
+
+    Then no trip is faster on ``part`` than on ``whole``.
+    """
+    if not len(part.tail):
+        return True
+    try:
+        tails = np.array([whole.out_index[part.nodes[i]] for i in part.tail.tolist()], dtype=np.int64)
+        heads = np.array([whole.in_index[part.nodes[i]] for i in part.head.tolist()], dtype=np.int64)
+    except KeyError:
+        return False
+    at = {(int(t), int(h)): float(w) for t, h, w in zip(whole.tail, whole.head, whole.weight, strict=True)}
+    return all(
+        at.get((t, h), math.inf) <= w
+        for t, h, w in zip(tails.tolist(), heads.tolist(), part.weight.tolist(), strict=True)
+    )
 
 
 def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
