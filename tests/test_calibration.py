@@ -13,8 +13,8 @@ from corridor import route
 LENGTHS = pd.read_csv(Path(__file__).parent / "data" / "expressway_lengths.csv")
 
 
-def _rows(luzon, column):
-    return [r for r in luzon.calibration.to_dict("records") if not math.isnan(r[column])]
+def _rows(luzon, column, role="target"):
+    return [r for r in luzon.calibration.to_dict("records") if not math.isnan(r[column]) and r["role"] == role]
 
 
 def test_calibration_table_covers_the_published_times(luzon):
@@ -22,12 +22,14 @@ def test_calibration_table_covers_the_published_times(luzon):
     assert ("Clark International Airport", "Manila") in pairs
     assert ("Manila", "Batangas City") in pairs
     assert len(_rows(luzon, "minutes")) == 4 and len(_rows(luzon, "km")) == 8
+    assert len(_rows(luzon, "minutes", role="check")) == 2  # proponents' "today" times, shown beside the model
 
 
-def test_base_year_times_within_20_percent(luzon, luzon_graph):
+def test_base_year_accessibility_times_within_25_percent(luzon, luzon_graph):
+    """The fast accessibility times (fixed congestion factors, recalibrated to the assigned ones) meet the targets."""
     for row in _rows(luzon, "minutes"):
         trip = route(luzon_graph, row["origin"], row["destination"], mode=row["mode"])
-        assert trip.minutes == pytest.approx(row["minutes"], rel=0.20), (row, trip.minutes)
+        assert trip.minutes == pytest.approx(row["minutes"], rel=0.25), (row, trip.minutes)
 
 
 def test_road_distances_within_10_percent(luzon, luzon_graph):

@@ -264,8 +264,8 @@ def test_map_with_projects_built(capsys, tmp_path):
     code, _, err = run(capsys, "map", "--projects", "nscr_tutuban_malolos,bcib", "--out", str(out_file))
     assert code == 0, err
     text = out_file.read_text()
-    assert "Rail: NSCR (North)" in text and "Bataan–Cavite Interlink Bridge" in text
-    assert "base network 2025" not in text and "network with nscr_tutuban_malolos+bcib" in text
+    assert "Projects: rail (1)" in text and "Projects: bridge (1)" in text and "Bataan–Cavite Interlink Bridge" in text
+    assert "nscr_tutuban_malolos+bcib: what it changes" in text and "Zones: \\u0394 to seaport (min)" in text
 
 
 def _one_line_exit_2(code: int, err: str) -> None:
@@ -276,7 +276,8 @@ def _one_line_exit_2(code: int, err: str) -> None:
 def test_unknown_mode_is_one_line(capsys):
     code, _, err = run(capsys, "route", "x", "y", "--mode", "teleport")
     _one_line_exit_2(code, err)
-    assert "'teleport' is not one of 'road', 'rail', 'any'" in err and "corridor route --help" in err
+    assert "'teleport' is not one of 'road', 'rail', 'transit', 'any', 'freight'" in err
+    assert "corridor route --help" in err
 
 
 def test_unknown_command_and_option_are_one_line(capsys):
@@ -385,3 +386,27 @@ def test_score_prints_shapley_values(capsys):
     code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "lec_core.yaml"))
     assert code == 0, err
     assert "Shapley: Δ market" in out and "lec_core: Shapley values exact (31 sets of projects scored)" in out
+
+
+def test_map_of_a_portfolio_by_default_in_maps(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"))
+    assert code == 0, err
+    assert out.strip() == "wrote maps/lec_core.html" and (tmp_path / "maps" / "lec_core.html").is_file()
+    code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"), "--metric", "x")
+    assert code == 2 and "unknown metric" in err and "d_market_access_pop_pct" in err
+    code, _, err = run(capsys, "map", "--metric", "d_to_airport_min")
+    assert code == 2 and "portfolio" in err and len(err.strip().splitlines()) == 1
+
+
+def test_compare_writes_a_comparison_map(capsys, tmp_path):
+    files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core", "lec_full")]
+    out_file = tmp_path / "maps" / "compare.html"
+    code, out, err = run(capsys, "compare", *files, "--map", str(out_file), "--metric", "d_market_access_pop_pct")
+    assert code == 0, err
+    html = out_file.read_text()
+    assert f"wrote {out_file}" in out and "cdn.jsdelivr.net/npm/leaflet.sync@0.2.4/L.Map.Sync.js" in html
+    for name in ("lec_core", "lec_full"):
+        assert f"{name}: \\u0394 market access pop (%)" in html and f"{name} \\u2212 committed" in html
+    code, _, err = run(capsys, "compare", files[0], "--map", str(out_file))
+    assert code == 2 and "two portfolios" in err

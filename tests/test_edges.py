@@ -25,9 +25,11 @@ def test_travel_time_rule():
 def test_road_speed_inside_and_outside_a_congestion_area():
     s = Settings()
     assert edges.road_speed_kph("trunk", s) == (45.0, 1.0, 45.0)
-    assert edges.road_speed_kph("trunk", s, area="metro_manila") == (45.0, 0.5, 22.5)
-    assert edges.road_speed_kph("expressway", s, area="metro_manila") == (80.0, 0.75, 60.0)
-    assert edges.road_speed_kph("expressway", s, speed_kph=100, area="metro_manila")[2] == 75.0
+    f_road, f_express = s.congestion_factor("metro_manila", "trunk"), s.congestion_factor("metro_manila", "expressway")
+    assert f_road < f_express <= 1
+    assert edges.road_speed_kph("trunk", s, area="metro_manila") == (45.0, f_road, 45.0 * f_road)
+    assert edges.road_speed_kph("expressway", s, area="metro_manila") == (80.0, f_express, 80.0 * f_express)
+    assert edges.road_speed_kph("expressway", s, speed_kph=100, area="metro_manila")[2] == 100 * f_express
 
 
 def test_an_upgraded_link_gets_exactly_what_a_new_link_of_its_class_gets(luzon, luzon_graph):
@@ -51,7 +53,8 @@ def test_an_upgraded_link_gets_exactly_what_a_new_link_of_its_class_gets(luzon, 
     new_graph = apply_portfolio(luzon_graph, Portfolio(name="n", projects=(new,)), region=luzon).G
     upgraded = next(d for _, _, d in up_graph.edges(data=True) if d.get("link_id") == "roxas-01" and not d["reversed"])
     built = next(d for _, _, d in new_graph.edges(data=True) if d.get("project") == "new" and not d["reversed"])
-    assert upgraded["congestion_area"] == "metro_manila" and upgraded["congestion_factor"] == 0.75
+    expressway_factor = Settings().congestion_factor("metro_manila", "expressway")
+    assert upgraded["congestion_area"] == "metro_manila" and upgraded["congestion_factor"] == expressway_factor
     for key in _ROAD_KEYS:
         assert (
             upgraded[key] == pytest.approx(built[key], rel=1e-6)

@@ -250,7 +250,7 @@ def test_jobs_beyond_any_city(capsys, tmp_path):
 
 def test_a_calibration_row_naming_an_unknown_place(capsys, tmp_path, luzon_copy):
     cal = luzon_copy / "calibration.csv"
-    cal.write_text(cal.read_text() + "Atlantis,Manila,road,60,,sea,invented\n")
+    cal.write_text(cal.read_text() + "Atlantis,Manila,road,60,,sea,target,invented\n")
     code, _, err = run(capsys, "info", "--region", str(luzon_copy))
     line = one_line(code, err)
     assert "calibration.csv:" in line and "'Atlantis'" in line and "field 'from'" in line

@@ -10,15 +10,16 @@ from .conftest import ROOT
 LAYERS = [
     ["_version", "errors", "geo", "checks"],
     ["_io", "settings"],
-    ["region", "projects", "edges"],
+    ["region", "projects", "edges", "demand"],
     ["network", "osm", "maps"],
     ["places", "scenario"],
     ["engine", "assignment"],
     ["osm_arrays", "metrics", "cache"],
-    ["portfolio"],
+    ["model"],
+    ["portfolio", "briefing"],
     ["parallel"],
     ["optimise"],
-    ["charts", "report"],
+    ["charts", "report", "validate"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

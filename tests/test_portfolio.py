@@ -100,7 +100,7 @@ def test_the_seam_is_public_and_pickles(scorer):
 
     p = portfolio_from_ids(["bcib", "bauan_terminal"], CATALOG)
     m = scorer.matrices(p)
-    assert m.method == "rescored" and set(m.times_s) == {"road", "rail", "any"}
+    assert m.method == "rescored" and set(m.times_s) == {"road", "rail", "transit", "any"}
     assert m.times_s["any"].shape == (len(m.nodes), len(m.nodes)) and m.nodes[-1]["place_id"] == "bauan_port"
     clone = pickle.loads(pickle.dumps(scorer))
     assert clone.summary(p) == scorer.summary(p)

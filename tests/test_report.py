@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from corridor.portfolio import SHAPLEY_COLUMN
 from corridor.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
+from .test_maps import browser  # noqa: F401 - the browser fixture
 
 
 def test_every_headline_has_one_title():
@@ -64,3 +66,147 @@ def test_compare_outputs_neutralise_formulas(capsys, tmp_path):
         rows = list(csv.reader(fh))
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
     assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+
+
+# ------------------------------------------------------------------ the report
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    from corridor.cli import main
+
+    out = tmp_path_factory.mktemp("report") / "reports"
+    files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core")]
+    assert main(["report", *files, "--out", str(out)]) == 0
+    return out
+
+
+def test_report_writes_html_markdown_charts_maps_tables(report_dir):
+    names = sorted(str(p.relative_to(report_dir)) for p in report_dir.rglob("*") if p.is_file())
+    assert names == [
+        "charts/cost_gain.svg",
+        "charts/marginal_committed.svg",
+        "charts/marginal_lec_core.svg",
+        "charts/seaport_time_by_province.svg",
+        "comparison.csv",
+        "maps/committed.html",
+        "maps/compare.html",
+        "maps/lec_core.html",
+        "projects.csv",
+        "report.html",
+        "report.md",
+        "report.provenance.json",
+    ]
+    html = (report_dir / "report.html").read_text()
+    for section in ("Findings", "Comparison", "Charts", "Maps", "Portfolios", "Settings", "Provenance"):
+        assert f"<h2>{section}</h2>" in html
+    assert html.count("<svg") == 4  # cost against gain, time to port by province, one per portfolio
+    assert "market_access_half_life_min" in html and "zones.csv" in html and "lec_core.yaml" in html
+    assert "Bauan international container terminal (Batangas)" in html and "bauan_terminal" in html
+
+
+def test_report_html_needs_no_network(report_dir):
+    html = (report_dir / "report.html").read_text()
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert not re.search(r"""(src|href)=['"]?(https?:)?//""", html)
+    for link in re.findall(r"href='([^'#]+)'", html):
+        assert (report_dir / link).is_file(), link
+
+
+def test_report_markdown_twin_links_what_exists(report_dir):
+    md = (report_dir / "report.md").read_text()
+    for target in re.findall(r"\]\(([^)]+)\)", md):
+        assert (report_dir / target).is_file(), target
+    assert "## Comparison" in md and "## Provenance" in md and "| committed |" in md
+    assert "![" in md and "charts/cost_gain.svg" in md
+
+
+def test_report_tables_for_spreadsheets(report_dir):
+    table = pd.read_csv(report_dir / "comparison.csv", index_col=0)
+    assert list(table.index) == ["committed", "lec_core"] and "d_to_seaport_min" in table
+    projects = pd.read_csv(report_dir / "projects.csv", index_col=0)
+    assert set(projects["portfolio"]) == {"committed", "lec_core"} and "bauan_terminal" in projects.index
+
+
+def test_report_draws_appraisal_shapley_and_pareto_when_given(luzon, luzon_graph, tmp_path):
+    from corridor.briefing import briefs
+    from corridor.portfolio import best_marks
+    from corridor.projects import load_portfolio
+    from corridor.report import write_report
+    from corridor.settings import Settings
+
+    p = load_portfolio(ROOT / "portfolios" / "lec_core.yaml", catalog_path=luzon.path / "projects.yaml")
+    (b,) = briefs(luzon_graph, [p], region=luzon, bcr={"bauan_terminal": 2.35, "scmb_freight_rail": 0.8})
+    b.shapley = pd.DataFrame(
+        {"d_to_seaport_min": [-0.17, 0.0]}, index=pd.Index(["bauan_terminal", "clark_runway_2"], name="project")
+    )
+    pareto = pd.DataFrame(
+        {"cost_usd": [8e8, 4.4e9], "value": [0.3, 0.9], "projects": [["bauan_terminal"], ["bauan_terminal", "x"]]}
+    )
+    table = pd.DataFrame([b.result.headline()], index=pd.Index([p.name], name="portfolio"))
+    paths = write_report(
+        [b], table, best_marks(table), tmp_path, settings=Settings(), region=luzon, pareto=pareto,
+        pareto_value="Δ market access pop (%)",
+    )  # fmt: skip
+    html = (tmp_path / "report.html").read_text()
+    md = (tmp_path / "report.md").read_text()
+    assert "BCR" in html and "2.35" in html and "0.80" in html
+    assert "Shapley values" in html and "Shapley values" in md
+    assert "Pareto frontier" in html and "bauan_terminal, x" in md
+    assert tmp_path / "charts" / "pareto.svg" in paths
+
+
+def test_the_same_report_is_the_same_bytes(report_dir, tmp_path):
+    """Run again in another process, with another hash seed: every file is the same, byte for byte."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "again"
+    files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core")]
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT / "src")}
+    code = "import sys; from corridor.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "report", *files, "--out", str(out)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    for path in report_dir.rglob("*"):
+        if path.is_file():
+            assert (out / path.relative_to(report_dir)).read_bytes() == path.read_bytes(), path.name
+
+
+def test_report_lands_as_one_unit(tmp_path, monkeypatch, capsys):
+    from corridor.cli import main
+
+    (tmp_path / "report.html").write_text("old")
+
+    def full_disk(self, path, **kwargs):
+        Path(path).write_text("half a map")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("folium.Map.save", full_disk)
+    code = main(["report", str(ROOT / "portfolios" / "lec_core.yaml"), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "No space left on device" in err and len(err.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"] and (tmp_path / "report.html").read_text() == "old"
+
+
+@pytest.mark.browser
+def test_report_in_chromium(browser, report_dir, tmp_path):  # noqa: F811
+    from .test_maps import _not_blank, _open
+
+    page, problems = _open(browser, report_dir / "report.html", leaflet=False)
+    try:
+        assert page.locator("h1").inner_text().endswith("portfolios compared")
+        figures = page.locator("figure svg")
+        assert figures.count() == 4 and all(figures.nth(i).is_visible() for i in range(2))
+        box = figures.first.bounding_box()
+        assert box and box["width"] > 400 and box["height"] > 150
+        assert page.locator("a[href='maps/compare.html']").count() == 1
+        # the page fits a laptop's screen: nothing wider than it
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        shot = page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        assert _not_blank(shot) > 0.02
+        assert problems == []
+    finally:
+        page.close()

@@ -64,10 +64,10 @@ def test_requirements_are_applied_first():
 # every catalog project, applied on its own, changes what it should
 EXPECTED = {
     # project: (mode, origin, destination): the trip gets faster
-    "nscr_tutuban_malolos": ("any", "Malolos", "manila_mict"),
+    "nscr_tutuban_malolos": ("transit", "Malolos", "manila_mict"),
     "nscr_malolos_clark": ("any", "Malolos", "Clark International Airport"),
     "bcib": ("road", "Naic", "Mariveles"),
-    "mm_subway": ("any", "Rodriguez (Montalban)", "Taguig"),
+    "mm_subway": ("transit", "Rodriguez (Montalban)", "Taguig"),
     "nlex_slex_connector": ("road", "Makati", "Navotas"),
     "cllex_aliaga_cabanatuan": ("road", "Tarlac City", "Cabanatuan"),
     "cllex_phase2": ("road", "Cabanatuan", "San Jose City"),

@@ -73,7 +73,9 @@ def test_a_partial_table_changes_only_what_it_names(tmp_path):
     s = load_settings(path)
     assert s.speed_kph("expressway") == 90 and s.speed_kph("trunk") == Settings().speed_kph("trunk")
     assert s.congestion_factor("metro_manila", "trunk") == 0.4
-    assert s.congestion_factor("metro_manila", "expressway") == 0.75  # kept from the defaults
+    assert s.congestion_factor("metro_manila", "expressway") == Settings().congestion_factor(
+        "metro_manila", "expressway"
+    )
 
 
 def test_the_readme_settings_example_runs(tmp_path):

@@ -72,8 +72,14 @@ app = typer.Typer(
 class ModeChoice(StrEnum):
     road = "road"
     rail = "rail"
+    transit = "transit"
     any = "any"
     freight = "freight"
+
+
+class TimesChoice(StrEnum):
+    accessibility = "accessibility"
+    assigned = "assigned"
 
 
 RegionOpt = Annotated[str, typer.Option("--region", "-r", help="Bundled region name or a folder with a region.yaml.")]
@@ -185,7 +191,12 @@ def route(
     destination: Annotated[str, typer.Argument(metavar="TO", help="Place id, place name, or 'lat,lon'.")],
     mode: Annotated[
         ModeChoice,
-        typer.Option("--mode", "-m", help="Travel by road, rail, any (car or public transport) or freight."),
+        typer.Option(
+            "--mode",
+            "-m",
+            help="Travel by road (car), rail, transit (public transport), any (the faster of car and transit) "
+            "or freight.",
+        ),
     ] = ModeChoice.any,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",
@@ -201,6 +212,14 @@ def route(
             "instead of the region; FROM and TO are then 'lat,lon'.",
         ),
     ] = None,
+    times: Annotated[
+        TimesChoice,
+        typer.Option(
+            "--times",
+            help="Road times: 'accessibility' (class speeds with fixed congestion factors; fast) or 'assigned' "
+            "(the peak hour of the calibrated model, seconds more).",
+        ),
+    ] = TimesChoice.accessibility,
 ) -> None:
     """Print the fastest trip between two places: minutes, kilometres and legs."""
     from corridor.engine import route as find_route
@@ -213,16 +232,23 @@ def route(
         cfg = load_settings(settings)
         with _status(f"reading {network}", quiet=as_json):
             G = load_roads(network, cfg)
+        if times is TimesChoice.assigned:
+            raise PortfolioError("assigned times need the region's model; --network takes accessibility times")
     else:
         reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
-        if chosen is not None:
+        if times is TimesChoice.assigned:
+            from corridor.model import assigned_graph
+
+            _, run, H = _model_runs(G, reg, cfg, chosen, quiet=as_json)
+            G = assigned_graph(H, run)
+        elif chosen is not None:
             from corridor.scenario import apply_portfolio
 
             G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
     trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
     if as_json:
-        typer.echo(json.dumps(trip.to_dict(), ensure_ascii=False))
+        typer.echo(json.dumps({**trip.to_dict(), "times": times.value}, ensure_ascii=False))
         return
     scenario = G.graph.get("scenario")
     header = Text()
@@ -234,7 +260,7 @@ def route(
     for place in (trip.origin, trip.destination):
         if place.alternatives:
             _say(f"  {place.id!r} taken as the {place.kind}; it also names {', '.join(place.alternatives)}")
-    _say(f"{trip.minutes:.0f} min, {trip.km:.1f} km")
+    _say(f"{trip.minutes:.0f} min, {trip.km:.1f} km ({times.value} times)")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column, justify in (("mode", "left"), ("via", "left"), ("min", "right"), ("km", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
@@ -244,29 +270,64 @@ def route(
     _console().print(table)
 
 
+MetricOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--metric",
+        help="The per-zone change shaded at first: d_to_seaport_min (default), d_to_airport_min, d_door_to_ship_h, "
+        "d_market_access_pop_pct or d_market_access_jobs_pct.",
+    ),
+]
+
+
+def _file_stem(name: str) -> str:
+    """A file name made of a portfolio's name: letters, digits, '-' and '_' only."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "portfolio"
+
+
 @app.command("map")
 def map_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML map.")] = Path(
-        "maps/luzon_base.html"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Where to write the HTML map (maps/<region>_base.html, or maps/<portfolio>.html)."
+        ),
+    ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
     portfolio: PortfolioOpt = None,
     projects: ProjectsOpt = None,
+    metric: MetricOpt = None,
+    traffic: Annotated[
+        bool,
+        typer.Option(help="With a portfolio, also run the transport model and draw its traffic (seconds more)."),
+    ] = True,
 ) -> None:
-    """Write the interactive map of the network (zones, gateways, roads, rail), base or with projects built."""
-    from corridor.maps import base_map, save_map
+    """Write an interactive map: the base network, or what a portfolio changes (projects, zones, reach, traffic)."""
+    from corridor.maps import base_map, portfolio_map, save_map
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, projects)
-    title = None
-    if chosen is not None:
-        from corridor.scenario import apply_portfolio
+    if chosen is None:
+        if metric is not None:
+            raise PortfolioError("a metric is shaded on the map of a portfolio: give one", value=metric)
+        path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
+    else:
+        from corridor.briefing import brief
 
-        G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
-        title = f"{reg.title}: {reg.base_year} network with {chosen.name}"
-    path = save_map(base_map(G, reg, title=title), out)
+        volumes = None
+        if traffic and roads is None:
+            from corridor.model import link_volumes
+
+            _, run, _ = _model_runs(G, reg, cfg, chosen)
+            volumes = link_volumes(run)
+        with _status(f"scoring {chosen.name}"):
+            view = brief(G, chosen, region=reg, settings=cfg, volumes=volumes).view
+        fmap = portfolio_map(G, view, reg, metric=metric)
+        path = save_map(fmap, out or Path(f"maps/{_file_stem(chosen.name)}.html"))
     _say(f"wrote {path}")
 
 
@@ -401,10 +462,23 @@ def score(
         _say(f"{len(result.scenario.unreachable)} unreachable pairs (see --json)")
 
 
+def _unique_names(chosen: list[Any]) -> None:
+    names = [p.name for p in chosen]
+    if len(set(names)) != len(names):
+        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+
+
 @app.command()
 def compare(
     portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.csv and compare.md.")] = None,
+    map_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--map", help="Also write a map of the first portfolio beside each other one and its difference (HTML)."
+        ),
+    ] = None,
+    metric: MetricOpt = None,
     marginal: Annotated[bool, typer.Option(help="Also show each project's marginal contribution.")] = True,
     shapley: ShapleyOpt = None,
     region: RegionOpt = "luzon",
@@ -422,9 +496,9 @@ def compare(
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
-    names = [p.name for p in chosen]
-    if len(set(names)) != len(names):
-        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+    _unique_names(chosen)
+    if map_out is not None and len(chosen) < 2:
+        raise PortfolioError("a comparison map needs two portfolios or more", value=len(chosen))
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     everything = list({p.id: p for pf in chosen for p in pf.projects}.values())
     with _sweep(scorer, everything, workers, scheduler) as summaries:
@@ -456,6 +530,323 @@ def compare(
     if out is not None:
         written = write_comparison(table, marks, results, out)
         _say("wrote " + ", ".join(str(p) for p in written))
+    if map_out is not None:
+        from corridor.maps import save_map
+
+        fmap = _comparison_map(G, reg, cfg, results, metric=metric)
+        _say(f"wrote {save_map(fmap, map_out)}")
+
+
+def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: str | None) -> Any:
+    """The map of the first portfolio beside the others, from their scores."""
+    from corridor.briefing import brief, zone_difference
+    from corridor.maps import comparison_map
+    from corridor.portfolio import PortfolioScorer
+
+    scorer = PortfolioScorer(G, settings=cfg, region=reg)
+    views = [brief(G, r.portfolio, region=reg, settings=cfg, scorer=scorer, result=r).view for r in results]
+    differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
+    return comparison_map(G, views, differences, reg, metric=metric)
+
+
+@app.command()
+def report(
+    portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report, its charts and maps.")] = Path(
+        "reports"
+    ),
+    metric: MetricOpt = None,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
+) -> None:
+    """Write a report of portfolios: report.html (opens without the internet), report.md, charts, maps, tables."""
+    from corridor.briefing import briefs as brief_all
+    from corridor.briefing import zone_difference
+    from corridor.maps import comparison_map, portfolio_map
+    from corridor.portfolio import best_marks
+    from corridor.report import write_report
+
+    reg, cfg, G = _load(region, settings, roads)
+    chosen = [_portfolio(reg, p, None) for p in portfolios]
+    _unique_names(chosen)
+    with _status(f"scoring {len(chosen)} portfolios"):
+        done = brief_all(G, chosen, region=reg, settings=cfg)
+    table = _headline_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
+    maps: dict[str, tuple[Any, str]] = {}
+    stems: set[str] = set()
+    for b in done:
+        stem = _file_stem(b.result.portfolio.name)
+        while stem.lower() in stems:
+            stem += "_"
+        stems.add(stem.lower())
+        maps[f"maps/{stem}.html"] = (
+            portfolio_map(G, b.view, reg, metric=metric),
+            f"{b.result.portfolio.name}: its projects, the change per zone, the reach of each port and airport",
+        )
+    if len(done) > 1:
+        views = [b.view for b in done]
+        differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
+        maps["maps/compare.html"] = (
+            comparison_map(G, views, differences, reg, metric=metric),
+            f"{views[0].name} beside each other portfolio, and their difference",
+        )
+    written = write_report(done, table, best_marks(table), out, settings=cfg, region=reg, maps=maps)
+    _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
+
+
+def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
+    """The comparison table: one row per portfolio, indexed by name."""
+    import pandas as pd
+
+    return pd.DataFrame(rows, index=pd.Index(names, name="portfolio"))
+
+
+def _model_runs(G: Any, reg: Any, cfg: Any, chosen: Any, *, quiet: bool = False) -> tuple[Any, Any, Any]:
+    """The base year's model run and, with a portfolio, the scenario's (calibrated on the base year)."""
+    from corridor.model import run_model
+
+    with _status("running the base-year model", quiet=quiet):
+        base = run_model(G, reg, cfg)
+    if chosen is None:
+        return base, base, G
+    from corridor.scenario import apply_portfolio
+
+    H = apply_portfolio(G, chosen, settings=cfg, region=reg).G
+    with _status(f"running the model with {chosen.name}", quiet=quiet):
+        run = run_model(H, reg, cfg, calibration=base.calibration, warm=base)
+    return base, run, H
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts: NaN and infinity as null, numpy numbers as Python's."""
+    import math
+
+    out = []
+    for row in frame.to_dict("records"):
+        clean = {}
+        for key, value in row.items():
+            if hasattr(value, "item"):
+                value = value.item()
+            clean[str(key)] = None if isinstance(value, float) and not math.isfinite(value) else value
+        out.append(clean)
+    return out
+
+
+def _assignment_line(run: Any) -> str:
+    a = run.assignment
+    return (
+        f"peak-hour assignment: relative gap {a['relative_gap']:.1e} after {a['iterations']} iterations "
+        f"({a['engine']}), {a['seconds']:.1f} s"
+    )
+
+
+@app.command()
+def validate(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for validation.csv, validation.md and provenance.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+) -> None:
+    """Run the base-year model and set every published figure beside the model's; exit 1 when a target misses.
+
+    Travel times and distances, port and airport volumes, road counts, rail
+    boardings and Metro Manila's speeds: each with its tolerance, a pass mark
+    and its source. Rows marked 'check' are shown for information.
+    """
+    from corridor.validate import KIND_TITLES, MUST_MEET, failed_targets, validation_table, write_validation
+
+    reg, cfg, G = _load(region, settings)
+    base, _, _ = _model_runs(G, reg, cfg, None, quiet=as_json)
+    table = validation_table(G, reg, cfg, base)
+    failed = failed_targets(table)
+    targets = int(table["role"].isin(MUST_MEET).sum())
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "rows": _records(table),
+                    "targets": targets,
+                    "failed": failed["item"].tolist(),
+                    "assignment": {k: v for k, v in base.assignment.items() if not isinstance(v, list)},
+                    "provenance": base.provenance,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+    else:
+        console = _console()
+        for kind, title in {**KIND_TITLES, **{k: k for k in table["kind"].unique() if k not in KIND_TITLES}}.items():
+            rows = table[table["kind"] == kind]
+            if rows.empty:
+                continue
+            t = Table(title=Text(title), header_style="bold", box=None, pad_edge=False, title_justify="left")
+            for column in ("item", "published", "model", "unit", "error", "tolerance", "", "role"):
+                right = column in {"published", "model", "error", "tolerance"}
+                t.add_column(column, justify="right" if right else "left")
+            for r in rows.to_dict("records"):
+                error = f"{r['error_pct']:+.1f}%" if r["error_pct"] == r["error_pct"] else "n/a"
+                t.add_row(
+                    Text(str(r["item"])),
+                    Text(f"{r['published']:,.4g}"),
+                    Text(f"{r['modelled']:,.4g}"),
+                    Text(str(r["unit"])),
+                    Text(error),
+                    Text(f"±{r['tolerance_pct']:.0f}%"),
+                    Text("✓", style="green") if r["passed"] else Text("✗", style="bold red"),
+                    Text(str(r["role"])),
+                )
+            console.print(t)
+        _say(_assignment_line(base))
+        _say(f"{targets - len(failed)} of {targets} targets within tolerance")
+    if out is not None:
+        notes = [_assignment_line(base) + "."]
+        written = write_validation(table, out, notes=notes, provenance=base.provenance)
+        _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
+    if len(failed):
+        _say("outside tolerance: " + ", ".join(failed["item"]), stderr=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def volumes(
+    portfolio: PortfolioOpt = None,
+    projects: ProjectsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the link volumes as CSV.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many of the busiest links to print.")] = 15,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+) -> None:
+    """Daily vehicles by class on every road link and each gateway's yearly volume, from the model's assignment.
+
+    The base year, or with a portfolio the scenario (the base year's
+    calibration kept). Cars are in passenger-car units (jeepneys and buses
+    included); trucks are container trucks.
+    """
+    from corridor.model import gateway_volumes, link_volumes
+
+    reg, cfg, G = _load(region, settings)
+    chosen = _portfolio(reg, portfolio, projects)
+    _, run, _ = _model_runs(G, reg, cfg, chosen, quiet=as_json)
+    links = link_volumes(run)
+    gateways = gateway_volumes(run)
+    if out is not None:
+        from corridor._io import atomic_path, output_path
+        from corridor.report import csv_safe
+
+        frame = links.copy()
+        for column in ("link_id", "name", "link_class", "from", "to"):
+            frame[column] = frame[column].map(csv_safe)
+        with atomic_path(output_path(out)) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.6g")
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "scenario": None if chosen is None else chosen.name,
+                    "times": "assigned",
+                    "links": _records(links),
+                    "gateways": _records(gateways),
+                    "summary": {k: (v if v == v else None) for k, v in run.summary.items()},
+                    "assignment": {k: v for k, v in run.assignment.items() if not isinstance(v, list)},
+                    "provenance": run.provenance,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+    else:
+        console = _console()
+        scope = "the base year" if chosen is None else chosen.name
+        t = Table(title=Text(f"busiest road links, {scope} (vehicles a day, both directions)"), header_style="bold")
+        t.box = None
+        for column in ("link", "name", "class", "cars (PCU)", "trucks", "vehicles", "V/C peak", "km/h peak"):
+            t.add_column(column, justify="left" if column in {"link", "name", "class"} else "right")
+        for r in links.sort_values("vehicles_day", ascending=False).head(top).to_dict("records"):
+            t.add_row(
+                Text(str(r["link_id"])),
+                Text(str(r["name"])),
+                Text(str(r["link_class"])),
+                Text(f"{r['cars_day']:,.0f}"),
+                Text(f"{r['trucks_day']:,.0f}"),
+                Text(f"{r['vehicles_day']:,.0f}"),
+                Text(f"{r['volume_capacity']:.2f}"),
+                Text(f"{r['congested_speed_kph']:.0f}"),
+            )
+        console.print(t)
+        g = Table(title=Text(f"gateways, {scope}"), header_style="bold", box=None)
+        for column in ("gateway", "volume", "unit", "capacity", "utilisation", "delay h"):
+            g.add_column(column, justify="left" if column in {"gateway", "unit"} else "right")
+        for r in gateways.to_dict("records"):
+            g.add_row(
+                Text(str(r["gateway_id"])),
+                Text(f"{r['volume']:,.0f}"),
+                Text(str(r["unit"])),
+                Text(f"{r['capacity']:,.0f}" if r["capacity"] == r["capacity"] else "n/a"),
+                Text(f"{r['utilisation']:.0%}" if r["utilisation"] == r["utilisation"] else "n/a"),
+                Text(f"{r['delay_h']:.2f}"),
+            )
+        console.print(g)
+        _say(_assignment_line(run))
+    if out is not None:
+        _say(f"wrote {out}", stderr=as_json)
+
+
+class EngineChoice(StrEnum):
+    auto = "auto"
+    aequilibrae = "aequilibrae"
+    corridor = "corridor"
+
+
+@app.command("assign")
+def assign_cmd(
+    tntp_net: Annotated[Path, typer.Option("--tntp-net", help="A TNTP network file (*_net.tntp).")],
+    tntp_trips: Annotated[Path, typer.Option("--tntp-trips", help="Its TNTP trip table (*_trips.tntp).")],
+    gap: Annotated[
+        float, typer.Option("--gap", min=1e-12, max=0.5, help="Relative gap to reach: (TSTT - SPTT) / TSTT.")
+    ] = 1e-4,
+    engine: Annotated[
+        EngineChoice, typer.Option("--engine", help="AequilibraE's bi-conjugate Frank-Wolfe, corridor's, or auto.")
+    ] = EngineChoice.auto,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Most all-or-nothing assignments.")] = 500,
+    toll_factor: Annotated[
+        float | None, typer.Option("--toll-factor", help="Cost per unit of toll (the file's when not given).")
+    ] = None,
+    distance_factor: Annotated[
+        float | None, typer.Option("--distance-factor", help="Cost per unit of length (the file's when not given).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every link.")] = False,
+) -> None:
+    """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
+    from corridor.assignment import assign_tntp
+
+    with _status(f"assigning {tntp_trips.name}", quiet=as_json):
+        result = assign_tntp(
+            tntp_net,
+            tntp_trips,
+            gap=gap,
+            engine=engine.value,
+            max_iter=max_iter,
+            toll_factor=toll_factor,
+            distance_factor=distance_factor,
+        )
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    flows = [link["flow"] for link in result["links"]]
+    _say(
+        f"{tntp_net.name}: {result['n_links']} links, {result['n_zones']} zones; "
+        f"relative gap {result['relative_gap']:.2e} after {result['iterations']} iterations "
+        f"({result['engine']}, {result['seconds']:.2f} s); Beckmann objective {result['objective']:,.6g}"
+    )
+    _say(f"flow: total {sum(flows):,.0f}, busiest link {max(flows):,.0f} (--json for every link)")
+    if not result["converged"]:
+        _say(f"the gap {gap:g} was not reached in {max_iter} iterations", stderr=True)
+        raise typer.Exit(1)
 
 
 @contextmanager

@@ -107,6 +107,7 @@ def road_edge(
         **attrs,
         "mode": "road",
         "link_class": link_class,
+        "pt_speed_factor": settings.pt_road_speed_factor,
         "free_flow_speed_kph": free_flow,
         "congestion_factor": factor,
         "congestion_area": area,

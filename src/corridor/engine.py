@@ -39,7 +39,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
-from corridor.network import CENTROID_KINDS, MODES, Mode, any_layers, edge_in_mode
+from corridor.network import CENTROID_KINDS, Mode, any_layers, edge_in_mode
 from corridor.places import Place, PlaceIndex
 from corridor.scenario import Effect
 
@@ -63,6 +63,8 @@ __all__ = [
 ]
 
 BACKENDS = ("scipy", "cch")
+#: the modes a network compiles in: trips (road, rail, any), public transport alone, and freight
+COMPILED_MODES = ("road", "rail", "any", "transit", "freight")
 #: CCH weights are whole numbers: milliseconds keep every path exact to well under a second
 CCH_UNITS_PER_S = 1000
 #: below this many nodes, searches run in the calling process
@@ -365,6 +367,7 @@ def compile_network(
     mode: str = "any",
     *,
     weight: str | Callable[[Any, Any, Any, dict[str, Any]], float] = "travel_time",
+    include: Callable[[dict[str, Any]], bool] | None = None,
 ) -> CompiledNetwork:
     """Compile a graph's edges usable by ``mode`` into arrays.
 
@@ -380,14 +383,20 @@ def compile_network(
     weight
         The edge attribute to minimise (seconds), or a function of
         ``(u, v, key, data)`` that gives an arc's weight (a generalized cost).
+    include
+        Keep only the edges of the mode for which this is true.
+
+    Mode ``transit`` is mode ``any`` without its car layer: trips by public
+    transport alone (rail, ferries, jeepneys and buses, on foot).
 
     Raises
     ------
     EngineError
         An unknown mode, or an edge without a finite, non-negative weight.
     """
-    if mode not in (*MODES, "freight"):
-        raise EngineError("unknown travel mode", field="mode", value=mode, allowed=(*MODES, "freight"))
+    if mode not in COMPILED_MODES:
+        raise EngineError("unknown travel mode", field="mode", value=mode, allowed=COMPILED_MODES)
+    layered = mode in {"any", "transit"}
     nodes: list[Any] = list(G.nodes)
     out_index = {n: i for i, n in enumerate(nodes)}
     in_index = dict(out_index)
@@ -396,7 +405,7 @@ def compile_network(
             in_index[n] = len(nodes)
             nodes.append(n)
     pt_index: dict[Any, int] | None = None
-    if mode == "any":
+    if layered:
         pt_index = {}
         for n, d in G.nodes(data=True):
             if d.get("kind", "junction") == "junction":
@@ -405,7 +414,7 @@ def compile_network(
     value_of = weight if callable(weight) else None
     tails, heads, weights, keys, on_pt = [], [], [], [], []
     for u, v, k, d in G.edges(keys=True, data=True):
-        if not edge_in_mode(d, mode):
+        if not edge_in_mode(d, mode) or (include is not None and not include(d)):
             continue
         w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
         if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
@@ -417,7 +426,10 @@ def compile_network(
                 value=w,
                 allowed="finite seconds >= 0",
             )
-        for tail_pt, head_pt, extra in any_layers(d) if pt_index is not None else ((False, False, 0.0),):
+        layers = any_layers(d) if pt_index is not None else ((False, False, 0.0),)
+        if mode == "transit" and len(layers) == 2:
+            layers = layers[1:]  # a road or road connector: its public transport copy only
+        for tail_pt, head_pt, extra in layers:
             tail = pt_index[u] if tail_pt and pt_index is not None and u in pt_index else out_index[u]
             head = pt_index[v] if head_pt and pt_index is not None and v in pt_index else in_index[v]
             tails.append(tail)
@@ -641,7 +653,7 @@ class EndpointCache:
             self.index[x] = len(self.index)
 
 
-def _min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller).
 
     Small products in one broadcast; larger ones one term at a time into one
@@ -744,15 +756,15 @@ def rescore(
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
     if len(in_base):
-        A = _min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
+        A = min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
         # an endpoint that no source reaches faster than before cannot shorten a trip through it
         useful = (D_sB > A).any(axis=0)
         if useful.any():
-            _min_plus(A[:, useful], D_Bt[useful], out[:n_s, :n_t])
+            min_plus(A[:, useful], D_Bt[useful], out[:n_s, :n_t])
         if len(et):
-            _min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
+            min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
         if len(es):
-            _min_plus(W[np.ix_(es, in_base)], D_Bt, out[n_s:, :n_t])
+            min_plus(W[np.ix_(es, in_base)], D_Bt, out[n_s:, :n_t])
     if len(es) and len(et):
         np.minimum(out[n_s:, n_t:], W[np.ix_(es, et)], out=out[n_s:, n_t:])
     return out
@@ -1025,13 +1037,15 @@ def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...], on_pt: Se
         d = G.edges[e]
         mode = d.get("mode", "road")
         pt_wait = float(d.get("pt_wait_s") or 0.0) if pt else 0.0
+        slower = 0.0
         if pt and mode == "road":
             mode = PT_ROAD_MODE
+            slower = d["travel_time"] * (1 / float(d.get("pt_speed_factor") or 1.0) - 1)
         name = d.get("name") or d.get("link_class") or "unnamed road"
         if isinstance(name, list):  # osmnx merges names of simplified edges
             name = " / ".join(dict.fromkeys(str(x) for x in name))
         link_class = d.get("link_class") or str(d.get("highway", ""))
-        minutes = (d["travel_time"] + pt_wait) / 60
+        minutes = (d["travel_time"] + slower + pt_wait) / 60
         km = d.get("length", 0.0) / 1000
         wait = (d.get("wait_s", 0.0) + pt_wait) / 60
         if legs and legs[-1].mode == mode and legs[-1].name == name:

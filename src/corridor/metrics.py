@@ -38,11 +38,12 @@ __all__ = [
     "compute_metrics",
     "layout_of",
     "metrics_from_matrices",
+    "reach_from_matrices",
     "summary_from_matrices",
 ]
 
 THRESHOLDS_MIN = (60, 90, 120)
-OD_MODES = ("road", "rail", "any")
+OD_MODES = ("road", "rail", "transit", "any")
 #: headline numbers: key -> (label, unit, which way is better: -1 lower, +1 higher)
 SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "avg_to_seaport_min": ("mean time to the nearest seaport", "min", -1),
@@ -53,11 +54,12 @@ SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "pop_within_120_min_seaport": ("people within 120 min of a seaport", "people", 1),
     "market_access_pop": ("market access to population (pop-weighted mean)", "people", 1),
     "market_access_jobs": ("market access to jobs (pop-weighted mean)", "jobs", 1),
+    "market_access_jobs_pt": ("market access to jobs by public transport (pop-weighted mean)", "jobs", 1),
     "gateway_od_mean_min": ("mean time between the base network's gateways and economic zones", "min", -1),
     "unreachable_pairs": ("unreachable place pairs (best mode)", "pairs", -1),
 }
 #: summary keys whose change is reported as a fraction of the base value
-RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs"})
+RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs", "market_access_jobs_pt"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("d_pop_90min_port_m", "pop_within_90_min_seaport", "Δ pop ≤90 min of port (M)", 1e-6, 1),
     Headline("d_market_access_pop_pct", "market_access_pop", "Δ market access pop (%)", 100.0, 1),
     Headline("d_market_access_jobs_pct", "market_access_jobs", "Δ market access jobs (%)", 100.0, 1),
+    Headline("d_market_access_jobs_pt_pct", "market_access_jobs_pt", "Δ jobs by public transport (%)", 100.0, 1),
     Headline("d_gateway_od_min", "gateway_od_mean_min", "Δ gateway OD (min)", 1.0, -1),
 )
 
@@ -125,6 +128,15 @@ class Metrics:
     summary: dict[str, float]
     unreachable: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        """The headline numbers as a table, for Jupyter."""
+        rows = [
+            (label, f"{self.summary[key]:,.2f}" if key in self.summary else "n/a", unit)
+            for key, (label, unit, _) in SUMMARY_LABELS.items()
+        ]
+        frame = pd.DataFrame(rows, columns=["metric", "value", "unit"]).set_index("metric")
+        return frame.to_html(escape=True)
 
 
 def centroids(G: nx.MultiDiGraph) -> list[Any]:
@@ -184,6 +196,7 @@ class _Arrays:
     door_h: np.ndarray
     ma_pop: np.ndarray
     ma_jobs: np.ndarray
+    ma_jobs_pt: np.ndarray
     t: np.ndarray  # zones x all centroids, minutes
     in_base: list[bool]  # per place: part of the base network (not added by a project)
 
@@ -262,15 +275,34 @@ def _arrays(
     t_zz = t[:, zones]  # a copy (fancy indexing)
     np.fill_diagonal(t_zz, 0.0)
     ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
-    if lay.job_nodes:
-        t_zj = t[:, lay.job_nodes]
-        t_zj[lay.own_jobs] = 0.0
-        ma_jobs = (np.exp(-decay * t_zj) * lay.jobs[None, :]).sum(axis=1)
-    else:
-        ma_jobs = np.zeros(len(zones))
+    ma_jobs = _access_to_jobs(t, lay, decay)
+    ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, lay, decay)
     return _Arrays(
-        lay.labels, zones, places, seaports, lay.airports, pop, od, to, nearest, door, ma_pop, ma_jobs, t, lay.in_base
+        lay.labels,
+        zones,
+        places,
+        seaports,
+        lay.airports,
+        pop,
+        od,
+        to,
+        nearest,
+        door,
+        ma_pop,
+        ma_jobs,
+        ma_jobs_pt,
+        t,
+        lay.in_base,
     )
+
+
+def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
+    """Gravity market access to jobs per zone from zones x centroids minutes; a zone's own jobs need no trip."""
+    if not lay.job_nodes:
+        return np.zeros(len(lay.zones))
+    t_zj = t[:, lay.job_nodes]  # a copy (fancy indexing)
+    t_zj[lay.own_jobs] = 0.0
+    return (np.exp(-decay * t_zj) * lay.jobs[None, :]).sum(axis=1)
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
@@ -292,6 +324,7 @@ def _summary(a: _Arrays) -> dict[str, float]:
         **{f"pop_within_{m}_min_seaport": float(a.pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
         "market_access_pop": float((a.ma_pop * a.pop).sum() / total),
         "market_access_jobs": float((a.ma_jobs * a.pop).sum() / total),
+        "market_access_jobs_pt": float((a.ma_jobs_pt * a.pop).sum() / total),
         "gateway_od_mean_min": float(pairs[finite].mean()) if finite.any() else math.nan,
         "unreachable_pairs": float(unreachable),
     }
@@ -346,6 +379,7 @@ def metrics_from_matrices(
     zone_frame["door_to_ship_h"] = a.door_h
     zone_frame["market_access_pop"] = a.ma_pop
     zone_frame["market_access_jobs"] = a.ma_jobs
+    zone_frame["market_access_jobs_pt"] = a.ma_jobs_pt
 
     port_rows = {}
     for s in a.seaports:
@@ -367,3 +401,55 @@ def metrics_from_matrices(
 
 def _population(d: dict[str, Any]) -> float:
     return float(d.get("population_2020") or 0) + float(d.get("population_added") or 0)
+
+
+def reach_from_matrices(
+    nodes: list[dict[str, Any]],
+    matrices: dict[str, np.ndarray],
+    *,
+    mode: str = "any",
+    thresholds_min: tuple[int, ...] = THRESHOLDS_MIN,
+) -> pd.DataFrame:
+    """Which zones reach each seaport and airport within each threshold.
+
+    Parameters
+    ----------
+    nodes, matrices
+        As for :func:`metrics_from_matrices` (seconds, centroid x centroid).
+    mode
+        The mode of the trips (``any``: best of road and rail).
+    thresholds_min
+        The thresholds, in minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (``gateway_id``, ``threshold_min``): ``name``,
+        ``gateway_type``, ``zones`` (the ids of the zones whose trip to the
+        gateway takes at most the threshold, sorted) and ``population``
+        (theirs).
+    """
+    kinds = [d.get("kind") for d in nodes]
+    zones = [i for i, k in enumerate(kinds) if k == "zone"]
+    gateways = [
+        i for i, d in enumerate(nodes) if kinds[i] == "gateway" and d.get("gateway_type") in {"seaport", "airport"}
+    ]
+    minutes = matrices[mode][np.ix_(zones, gateways)] / 60 if zones and gateways else np.empty((len(zones), 0))
+    zone_ids = np.array([str(nodes[z].get("place_id")) for z in zones], dtype=object)
+    pop = np.array([_population(nodes[z]) for z in zones], dtype=float)
+    rows = []
+    for col, g in enumerate(gateways):
+        for threshold in thresholds_min:
+            within = minutes[:, col] <= threshold
+            rows.append(
+                {
+                    "gateway_id": str(nodes[g].get("place_id")),
+                    "threshold_min": int(threshold),
+                    "name": str(nodes[g].get("name")),
+                    "gateway_type": str(nodes[g].get("gateway_type")),
+                    "zones": tuple(sorted(zone_ids[within])),
+                    "population": float(pop[within].sum()),
+                }
+            )
+    columns = ["gateway_id", "threshold_min", "name", "gateway_type", "zones", "population"]
+    return pd.DataFrame(rows, columns=columns).set_index(["gateway_id", "threshold_min"])

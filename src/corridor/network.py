@@ -52,8 +52,10 @@ __all__ = [
     "node_xy",
 ]
 
-Mode = Literal["road", "rail", "any", "freight"]
-MODES: tuple[Mode, ...] = ("road", "rail", "any")
+Mode = Literal["road", "rail", "transit", "any", "freight"]
+#: the modes of person trips: road (car), rail (on foot to and from stations), transit (public transport:
+#: rail and ferries with jeepney or walking legs, and jeepneys alone) and any (the faster of car and transit)
+MODES: tuple[Mode, ...] = ("road", "rail", "transit", "any")
 #: Kinds of node that trips start and end at but never pass through.
 CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
 _PREFIX = {"junction": "j", "zone": "z", "gateway": "g", "economic_zone": "e", "station": "s"}
@@ -81,7 +83,7 @@ def edge_in_mode(data: dict[str, Any], mode: str) -> bool:
         return freight_only or edge_mode == "road" or (edge_mode == "access" and data.get("attaches") == "road")
     if freight_only:
         return False
-    if mode == "any":
+    if mode in {"any", "transit"}:
         return True
     if edge_mode == mode:
         return True
@@ -106,14 +108,16 @@ def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
     road network has two layers: the car layer is entered from the trip's
     origin only and never reaches a station (park-and-ride is not modelled);
     the public transport layer is entered from the origin after the wait, or
-    from a station, and leads to stations and destinations. So no trip drives
+    from a station, and leads to stations and destinations; on it a road link
+    takes longer, at ``pt_speed_factor`` of a car's speed. So no trip drives
     after a rail leg, and a shortest path in the layered graph is the faster of
     the car and the public transport trip.
     """
     edge_mode, link_class = data.get("mode"), data.get("link_class")
     wait = float(data.get("pt_wait_s") or 0.0)
     if edge_mode == "road":
-        return ((False, False, 0.0), (True, True, 0.0))
+        slower = float(data.get("travel_time", 0.0)) * (1 / float(data.get("pt_speed_factor") or 1.0) - 1)
+        return ((False, False, 0.0), (True, True, slower))
     if edge_mode == "access" and data.get("attaches") == "road":
         return ((False, False, 0.0), (True, True, wait))
     if link_class == "station_access":

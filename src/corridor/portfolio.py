@@ -53,6 +53,7 @@ from corridor.metrics import (
     metrics_from_matrices,
     summary_from_matrices,
 )
+from corridor.model import ModelComparison, ModelRun, compare_model
 from corridor.network import CENTROID_KINDS
 from corridor.projects import Portfolio, Project
 from corridor.region import Region
@@ -63,6 +64,9 @@ from corridor.settings import Settings
 RESCORE_MAX_ENDPOINTS = 400
 #: the mode whose zone-to-everywhere times the summary reads (time to port, market access)
 SUMMARY_MODE = "any"
+#: the modes whose zone-to-everywhere times the summary reads (market access by public transport too); of the
+#: others it reads only the times between gateways and economic zones, through the best of modes
+ZONE_MODES = frozenset({SUMMARY_MODE, "transit"})
 #: centroids between which the summary reads the times of every mode
 PLACE_KINDS = frozenset({"gateway", "economic_zone"})
 
@@ -211,12 +215,12 @@ class PortfolioScorer:
                 backend=self.backend,
             )
             for m, c in self.compiled.items()
-            if m != SUMMARY_MODE
+            if m not in ZONE_MODES
         }
         # a mode whose every trip the summary mode makes as fast (the car layer of mode any holds every road
         # link at its time): the summary's best of modes needs no search of it
         self._dominated = {
-            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m != SUMMARY_MODE
+            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m not in ZONE_MODES
         }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
         self._effect_within: dict[tuple[str, int], bool] = {}
@@ -300,10 +304,12 @@ class PortfolioScorer:
     def _matrices(self, portfolio: Portfolio, *, full: bool, effects: list[Effect] | None = None) -> ScenarioMatrices:
         """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
 
-        The summary reads every pair of the ``any`` mode but, of the road and
-        rail modes, only the pairs among gateways and economic zones: those
-        are worked out and the other cells left ``inf``. A mode no project
-        changes is the base matrix itself (not a copy) when ``full`` is False.
+        The summary reads every pair of the :data:`ZONE_MODES` but, of the
+        road and rail modes, only the pairs among gateways and economic zones,
+        through the best of modes: those are worked out and the other cells
+        left ``inf``, and a mode that mode ``any`` provably covers is not
+        searched at all (its matrix stands in). A mode no project changes is
+        the base matrix itself (not a copy) when ``full`` is False.
         ``effects`` are the portfolio's, in application order, when known.
         """
         if effects is None:
@@ -316,14 +322,14 @@ class PortfolioScorer:
         times = {}
         skipped = []
         for m in self.modes:
-            if not full and m != SUMMARY_MODE and self._within(m, effects):
+            if not full and m not in ZONE_MODES and self._within(m, effects):
                 skipped.append(m)  # the summary takes the best of modes, and this one is never the best
                 continue
             delta, indices = self.compiled[m].delta(effects)
             if not delta.better and not new_centroids:
                 times[m] = self.base_times_s[m].copy() if full else self.base_times_s[m]
                 continue
-            if full or m == SUMMARY_MODE:
+            if full or m in ZONE_MODES:
                 base_pos = np.arange(k)
                 new_pos = list(range(len(new_centroids)))
                 cache = self._caches[m]
@@ -579,6 +585,9 @@ class ScoreResult:
     unchanged
         Projects whose marginal contribution is zero on every headline, each
         with the reason (see :func:`no_effect`).
+    model
+        The transport model's runs with and without the portfolio (freight
+        cost, gateway delays, traffic), when asked for.
     shapley
         Per project, its Shapley value on every headline (None when not
         worked out); its market-access column is also in ``marginal``.
@@ -593,6 +602,7 @@ class ScoreResult:
     marginal: pd.DataFrame | None
     unchanged: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    model: ModelComparison | None = None
     shapley: ShapleyResult | None = None
 
     @property
@@ -602,6 +612,18 @@ class ScoreResult:
     def headline(self) -> dict[str, float]:
         """The compare-table row of this portfolio."""
         return {h.column: (self.cost_usd if h.key is None else self.gains[h.key]) * h.scale for h in HEADLINES}
+
+    def _repr_html_(self) -> str:
+        """The headline row and each project's marginal contribution as tables, for Jupyter."""
+        titles = {h.column: h.title for h in HEADLINES}
+        formats = {h.title: ("{:,.2f}" if h.key is None else "{:+,.2f}").format for h in HEADLINES}
+        head = pd.DataFrame([self.headline()], index=pd.Index([self.portfolio.name], name="portfolio"))
+        parts = [head.rename(columns=titles).to_html(escape=True, formatters=formats)]
+        if self.marginal is not None:
+            parts.append("<p>Marginal contribution: the gain lost without each project.</p>")
+            marginal = self.marginal.rename(columns=titles)
+            parts.append(marginal.to_html(escape=True, formatters=formats))
+        return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         def clean(x: Any) -> Any:
@@ -622,8 +644,28 @@ class ScoreResult:
             "unchanged": dict(self.unchanged),
             "shapley": None if self.shapley is None else self.shapley.to_dict(),
             "unreachable": self.scenario.unreachable.to_dict("records"),
+            "times": "accessibility",
+            "model": None if self.model is None else _model_dict(self.model, clean),
             "provenance": self.provenance,
         }
+
+
+def _model_dict(m: ModelComparison, clean: Callable[[Any], Any]) -> dict[str, Any]:
+    return {
+        "times": "assigned",
+        "base": {k: clean(v) for k, v in m.base.summary.items()},
+        "scenario": {k: clean(v) for k, v in m.scenario.summary.items()},
+        "gains": {k: clean(v) for k, v in m.gains.items()},
+        "marginal": None
+        if m.marginal is None
+        else [{k: clean(v) for k, v in row.items()} for row in m.marginal.reset_index().to_dict("records")],
+        "explanations": dict(m.explanations),
+        "gateways": [
+            {k: clean(v) for k, v in row.items()}
+            for row in m.scenario.gateways.reset_index(drop=True).to_dict("records")
+        ],
+        "assignment": {k: clean(v) if not isinstance(v, list) else v for k, v in m.scenario.assignment.items()},
+    }
 
 
 #: what each kind of edit changes, for explaining a project that moves no headline
@@ -661,6 +703,8 @@ def score(
     marginal: bool = True,
     scorer: PortfolioScorer | None = None,
     progress: bool | None = None,
+    model: bool = False,
+    model_base: ModelRun | None = None,
     shapley_values: bool | None = None,
     summaries: SummaryMap | None = None,
 ) -> ScoreResult:
@@ -682,6 +726,12 @@ def score(
         Show a progress bar of the marginal contributions on the terminal
         (None: when there are more than 20 projects and stderr is a
         terminal).
+    model
+        Also run the transport model (:func:`corridor.model.compare_model`):
+        freight cost, gateway delays and traffic with and without the
+        portfolio, and each project's share (with ``marginal``). Seconds a run.
+    model_base
+        The model's base-year run, to reuse across portfolios.
     shapley_values
         Also work out each project's Shapley value (see :func:`shapley`);
         None: when ``marginal`` and the portfolio has at most
@@ -709,7 +759,14 @@ def score(
 
     od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scen.od["best_min"]})
     od["change_min"] = od["scenario_min"] - od["base_min"]
-    zone_cols = ["to_seaport_min", "to_airport_min", "door_to_ship_h", "market_access_pop", "market_access_jobs"]
+    zone_cols = [
+        "to_seaport_min",
+        "to_airport_min",
+        "door_to_ship_h",
+        "market_access_pop",
+        "market_access_jobs",
+        "market_access_jobs_pt",
+    ]
     zones = base.zones[["name", "population"]].copy()
     for c in zone_cols:
         zones[f"{c}_base"] = base.zones[c]
@@ -740,7 +797,22 @@ def score(
             marg[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
 
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
-    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance, shares)
+    comparison = None
+    if model:
+        comparison = compare_model(
+            G,
+            portfolio,
+            region=region,
+            settings=settings,
+            base=model_base,
+            marginal=marginal and bool(portfolio.projects),
+        )
+        for pid, why in comparison.explanations.items():  # the model sees what the connectivity metrics do not
+            if pid in unchanged and not why.startswith("no change"):
+                unchanged[pid] += f"; in the transport model: {why}"
+    return ScoreResult(
+        portfolio, base, scen, change, od, zones, marg, unchanged, provenance, model=comparison, shapley=shares
+    )
 
 
 @contextmanager

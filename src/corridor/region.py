@@ -62,6 +62,7 @@ class ZoneRow(_Row):
     lon: float = Lon
     population_2020: int = Field(gt=0, le=MAX_POPULATION)
     psgc_members: str | None = None
+    jobs_weight: float | None = Field(None, gt=0, le=100)
     source: str = Text
 
 
@@ -180,6 +181,7 @@ class CalibrationRow(_Row):
     minutes: float | None = Field(None, gt=0)
     km: float | None = Field(None, gt=0)
     route: str | None = None
+    role: Literal["target", "check"] = "target"
     source: str = Text
 
 
@@ -190,7 +192,7 @@ class EmploymentRow(_Row):
     source: str = Text
 
 
-ObservationKind = Literal["port_teu", "airport_pax", "road_count", "rail_boardings"]
+ObservationKind = Literal["port_teu", "airport_pax", "road_count", "rail_boardings", "area_speed"]
 
 
 class ObservationRow(_Row):
@@ -549,7 +551,9 @@ def load_region(region: str | Path = "luzon") -> Region:
     if not zone_rows:
         raise DataError("no zones; a region needs at least one zone", path=zones_path)
     _check_in_bbox(zone_rows, zones_path, "zone_id", bbox)
-    zones = _points(zone_rows, "zone_id", ["name", "region", "province", "population_2020", "psgc_members"])
+    zones = _points(
+        zone_rows, "zone_id", ["name", "region", "province", "population_2020", "psgc_members", "jobs_weight"]
+    )
 
     # gateways and their groups
     groups = {g.id: g for g in meta.gateway_groups}
@@ -690,7 +694,7 @@ def load_region(region: str | Path = "luzon") -> Region:
     obs_path = path_of("observations")
     obs_rows = _read_rows(obs_path, ObservationRow, None) if obs_path else []
     if obs_path is not None:
-        _check_observations(obs_rows, obs_path, gateways, road_links)
+        _check_observations(obs_rows, obs_path, gateways, road_links, list(areas.index))
     observations = pd.DataFrame([r.model_dump() for _, r in obs_rows], columns=list(ObservationRow.model_fields))
 
     return Region(
@@ -740,8 +744,9 @@ def _zone_jobs(
 
     The rule: an economic zone's jobs stand at the economic zone; the rest of
     its region's employment is spread over the region's zones in proportion to
-    their population. A zone's ``jobs`` column holds its share; the region's
-    total is kept (zones plus economic zones).
+    their population times their ``jobs_weight`` (1, or more for a city whose
+    business district draws workers from elsewhere). A zone's ``jobs`` column
+    holds its share; the region's total is kept (zones plus economic zones).
     """
     for line, row in rows:
         if row.region not in set(zones["region"]):
@@ -771,13 +776,18 @@ def _zone_jobs(
                 field="employed",
                 value=int(employment.loc[region, "employed"]),
             )
-        share = group["population_2020"] / group["population_2020"].sum()
+        weighted = group["population_2020"] * group["jobs_weight"].fillna(1.0)
+        share = weighted / weighted.sum()
         out.loc[group.index, "jobs"] = np.round(share * rest).astype(np.int64)
     return out
 
 
 def _check_observations(
-    rows: list[tuple[int, ObservationRow]], path: Path, gateways: gpd.GeoDataFrame, road_links: gpd.GeoDataFrame
+    rows: list[tuple[int, ObservationRow]],
+    path: Path,
+    gateways: gpd.GeoDataFrame,
+    road_links: gpd.GeoDataFrame,
+    areas: Iterable[str],
 ) -> None:
     """Each published figure names something the model has: a gateway, or a road of the pack."""
     roads = set(road_links["name"])
@@ -785,6 +795,13 @@ def _check_observations(
         if row.kind in {"port_teu", "airport_pax"} and row.item not in gateways.index:
             raise DataError(
                 f"unknown gateway {row.item!r}{closest_hint(row.item, gateways.index)}",
+                path=path,
+                line=line,
+                field="item",
+            )
+        if row.kind == "area_speed" and row.item not in areas:
+            raise DataError(
+                f"unknown congestion area {row.item!r}{closest_hint(row.item, areas)}",
                 path=path,
                 line=line,
                 field="item",

@@ -1,6 +1,8 @@
-"""Tables and reports of results: the terminal, Markdown and CSV, from one label table.
+"""Tables and reports of results: the terminal, Markdown, CSV and the HTML report, from one label table.
 
-Reports draw what they are given; they compute no metric. Every headline's
+Reports draw what they are given; they compute no metric. :func:`write_report`
+writes the report of compared portfolios: one self-contained HTML file (its
+charts inline SVG) and its Markdown twin, with the maps beside them. Every headline's
 title comes from :data:`corridor.metrics.HEADLINES`. User text (portfolio,
 project and place names) is escaped for the place it lands in: Markdown
 cells, CSV cells (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage
@@ -10,21 +12,29 @@ return is neutralised so a spreadsheet never runs it) and the terminal
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
 from corridor._io import atomic_paths, output_folder
+from corridor._version import __version__
+from corridor.briefing import Brief
 from corridor.metrics import HEADLINES
 from corridor.optimise import OptimisationResult, SensitivityResult
 from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
+from corridor.region import Region
+from corridor.settings import Settings
 
 __all__ = [
     "TITLES",
@@ -39,6 +49,7 @@ __all__ = [
     "sensitivity_tables",
     "write_comparison",
     "write_optimisation",
+    "write_report",
     "write_sensitivity",
 ]
 
@@ -114,7 +125,7 @@ def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.index = pd.Index([csv_safe(str(i)) for i in out.index], name=out.index.name)
     for column in out.columns:
-        if out[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(csv_safe)
     return out
 
@@ -319,5 +330,446 @@ def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
     with atomic_paths(paths) as temps:
         temps[0].write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
         for tmp, frame in zip(temps[1:], frames.values(), strict=True):
-            _csv_frame(frame.reset_index().set_index(frame.reset_index().columns[0])).to_csv(tmp, float_format="%.6g")
+            flat = frame.reset_index()
+            _csv_frame(flat.set_index(flat.columns[0])).to_csv(tmp, float_format="%.6g")
+    return paths
+
+
+# ------------------------------------------------------------------ the report
+
+
+#: the headlines the cost-against-gain chart shows
+CHART_GAINS = ("d_to_seaport_min", "d_pop_90min_port_m", "d_market_access_pop_pct")
+#: the headlines of each portfolio's marginal-contribution chart
+MARGINAL_GAINS = ("d_to_seaport_min", "d_market_access_pop_pct")
+_BETTER = {h.column: h.better for h in HEADLINES}
+_STYLE = """
+body { font: 15px/1.5 Georgia, 'Times New Roman', serif; color: #222; max-width: 1100px; margin: 2em auto;
+       padding: 0 1.2em; }
+h1, h2, h3, nav, table, .note, figure figcaption { font-family: Arial, Helvetica, sans-serif; }
+h1 { font-size: 1.7em; margin-bottom: .2em; } h2 { border-bottom: 2px solid #4e79a7; padding-bottom: .2em;
+margin-top: 2em; } h3 { margin-top: 1.6em; }
+nav { background: #f4f6f9; padding: .6em 1em; border-radius: 4px; font-size: .9em; }
+nav a { margin-right: 1.2em; }
+table { border-collapse: collapse; font-size: .8em; margin: .8em 0; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 6px; vertical-align: top; }
+th { background: #f4f6f9; text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th.num { text-align: right; } td small { color: #666; }
+td.best { font-weight: bold; color: #1b5e20; }
+.note { color: #555; font-size: .85em; }
+figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { font-size: .85em; color: #444; }
+code { font-size: .85em; background: #f4f4f4; padding: 0 3px; }
+ul.maps li { margin: .3em 0; }
+@media print { nav { display: none; } body { max-width: none; } }
+"""
+
+
+def _slug(name: str, taken: set[str]) -> str:
+    """A file name made of a portfolio's name: letters, digits, ``-`` and ``_`` only, unique among ``taken``."""
+    base = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "portfolio"
+    slug, k = base, 2
+    while slug.lower() in taken:
+        slug, k = f"{base}-{k}", k + 1
+    taken.add(slug.lower())
+    return slug
+
+
+#: headings of the report's other columns
+_COLUMN_TITLES = {"category": "category", "status": "status", "opening_year": "opens", "bcr": "BCR"}
+
+
+def _title(column: str) -> str:
+    return TITLES.get(column, _COLUMN_TITLES.get(column, column))
+
+
+def _h(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html_table(frame: pd.DataFrame, *, index: str, marks: dict[str, Any] | None = None,
+                formats: dict[str, str] | None = None, notes: Mapping[Any, str] | None = None) -> str:  # fmt: skip
+    """An HTML table of a frame: the index as the first column (with a small note under each label, if given);
+    numbers right-aligned; user text escaped."""
+    formats = formats or {}
+    head = f"<th>{_h(index)}</th>" + "".join(
+        f"<th class='num'>{_h(_title(c))}</th>"
+        if pd.api.types.is_numeric_dtype(frame[c])
+        else f"<th>{_h(_title(c))}</th>"
+        for c in frame.columns
+    )
+    rows = []
+    for label, row in frame.iterrows():
+        note = (notes or {}).get(label)
+        cells = [f"<td>{_h(label)}{f'<br><small>{_h(note)}</small>' if note else ''}</td>"]
+        for column in frame.columns:
+            value = row[column]
+            if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+                spec = formats.get(column)
+                text = spec.format(value) if spec and math.isfinite(float(value)) else format_value(value, column)
+                best = marks is not None and marks.get(column) == label
+                cells.append(f"<td class='num{' best' if best else ''}'>{_h(text)}{' ★' if best else ''}</td>")
+            else:
+                cells.append(f"<td>{'' if value is None or value != value else _h(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _project_frame(brief: Brief) -> pd.DataFrame:
+    """The projects as the report's tables show them: facts, then marginal contributions, then the BCR if any."""
+    frame = brief.projects.copy()
+    frame.index = pd.Index([str(i) for i in frame.index], name="project")
+    frame.insert(list(frame.columns).index("cost_usd"), "cost_usd_bn", frame["cost_usd"] / 1e9)
+    frame = frame.drop(columns=["cost_usd", "description", "source"])
+    frame["status"] = frame["status"].astype(str).str.replace("_", " ")
+    if frame["bcr"].isna().all():
+        frame = frame.drop(columns="bcr")
+    if brief.result.marginal is None:
+        frame = frame.drop(columns=[h.column for h in HEADLINES if h.key is not None])
+    return frame
+
+
+def _findings(table: pd.DataFrame, marks: dict[str, Any], briefs: Sequence[Brief]) -> list[str]:
+    """Plain sentences of the comparison: each portfolio's size, and the best on each headline."""
+    lines = []
+    for b in briefs:
+        p = b.result.portfolio
+        text = f"{p.name}: {len(p.projects)} projects, USD {p.cost_usd / 1e9:,.2f} bn"
+        if p.budget_usd:
+            text += f" (budget USD {p.budget_usd / 1e9:,.2f} bn{', over budget' if p.cost_usd > p.budget_usd else ''})"
+        lines.append(text + ".")
+    for column, label in marks.items():
+        if column == "cost_usd_bn":
+            continue
+        value = table.at[label, column]
+        lines.append(f"Best on {TITLES.get(column, column)}: {label} ({format_value(value, column)}).")
+    return lines
+
+
+def _settings_rows(settings: Settings) -> list[tuple[str, str]]:
+    return [
+        (key, json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, dict) else str(value))
+        for key, value in settings.model_dump().items()
+    ]
+
+
+def _provenance_rows(
+    briefs: Sequence[Brief], region: Region | None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(facts, files): the region, settings and package of the run, and the content hash of every file read."""
+    facts: dict[str, str] = {}
+    files: dict[str, str] = {}
+    if region is not None:
+        files.update({f"{region.name}/{name}": str(digest) for name, digest in region.provenance()["files"].items()})
+    for b in briefs:
+        prov = b.result.provenance
+        for key in ("region", "region_version", "base_year", "data_digest", "settings_digest", "corridor_version"):
+            if key in prov:
+                facts[key] = str(prov[key])
+        for name, digest in (prov.get("files") or {}).items():
+            files.setdefault(str(name), str(digest))
+    return list(facts.items()), sorted(files.items())
+
+
+@dataclass
+class _Content:
+    """What both twins of the report show."""
+
+    title: str
+    subtitle: str
+    findings: list[str]
+    charts: dict[str, tuple[str, str]]  # file name -> (caption, svg)
+    maps: list[tuple[str, str]]  # (relative path, what it shows)
+    briefs: list[tuple[Brief, str, pd.DataFrame]]  # (brief, marginal chart file or "", project table)
+    settings: list[tuple[str, str]]
+    facts: list[tuple[str, str]]
+    files: list[tuple[str, str]]
+    credits: list[str]
+
+
+def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto: pd.DataFrame | None) -> str:
+    parts = [
+        "<!doctype html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{_h(c.title)}</title><style>{_STYLE}</style></head><body>",
+        f"<header><h1>{_h(c.title)}</h1><p class='note'>{_h(c.subtitle)}</p></header>",
+        "<nav><a href='#findings'>Findings</a><a href='#comparison'>Comparison</a><a href='#charts'>Charts</a>"
+        "<a href='#maps'>Maps</a><a href='#portfolios'>Portfolios</a><a href='#settings'>Settings</a>"
+        "<a href='#provenance'>Provenance</a></nav>",
+        "<section id='findings'><h2>Findings</h2><ul>",
+        *(f"<li>{_h(line)}</li>" for line in c.findings),
+        "</ul></section>",
+        "<section id='comparison'><h2>Comparison</h2>",
+        _html_table(table, index="portfolio", marks=marks),
+        "<p class='note'>★ best per column. Changes are each portfolio's network minus the base network; negative "
+        "minutes are faster. Market access is a population-weighted mean, as a percentage of the base.</p>",
+    ]
+    if pareto is not None:
+        frontier = pareto.assign(cost_usd_bn=pareto["cost_usd"] / 1e9)[["cost_usd_bn", "value", "projects"]].copy()
+        frontier["projects"] = [", ".join(map(str, p)) if not isinstance(p, str) else p for p in frontier["projects"]]
+        frontier.index = pd.RangeIndex(1, len(frontier) + 1)
+        parts += ["<h3>Pareto frontier</h3>", _html_table(frontier, index="#", formats={"value": "{:,.3f}"})]
+    parts += ["</section>", "<section id='charts'><h2>Charts</h2>"]
+    for name, (caption, svg) in c.charts.items():
+        if not name.startswith("charts/marginal_"):  # shown with their portfolios
+            parts.append(f"<figure>{svg}<figcaption>{_h(caption)}</figcaption></figure>")
+    parts += ["</section>", "<section id='maps'><h2>Maps</h2>", "<ul class='maps'>"]
+    for path, what in c.maps:
+        parts.append(f"<li><a href='{_h(path)}'>{_h(path)}</a>: {_h(what)}</li>")
+    parts += [
+        "</ul><p class='note'>The maps are interactive HTML files beside this report; they load their map tiles "
+        "and map library from the internet.</p></section>",
+        "<section id='portfolios'><h2>Portfolios</h2>",
+    ]
+    for b, chart, frame in c.briefs:
+        p = b.result.portfolio
+        parts.append(f"<h3 id='portfolio-{_h(_anchor(p.name))}'>{_h(p.name)}</h3>")
+        if p.description:
+            parts.append(f"<p>{_h(p.description)}</p>")
+        names = frame.pop("name")
+        shown = frame.set_axis([str(names[i]) for i in frame.index]) if names.is_unique else frame
+        ids = {str(names[i]): str(i) for i in frame.index} if names.is_unique else {}
+        formats = {"opening_year": "{:.0f}", "bcr": "{:,.2f}"}
+        parts.append(_html_table(shown, index="project", formats=formats, notes=ids))
+        if b.result.marginal is not None:
+            parts.append(
+                "<p class='note'>Marginal contribution: what the portfolio loses without the project (and without "
+                "what requires it).</p>"
+            )
+        for pid, why in b.result.unchanged.items():
+            parts.append(f"<p class='note'>{_h(pid)} changes no headline: {_h(why)}</p>")
+        if b.shapley is not None:
+            parts += ["<h4>Shapley values</h4>", _html_table(b.shapley, index="project")]
+        if chart:
+            caption, svg = c.charts.get(chart, ("", ""))
+            parts.append(f"<figure>{svg}<figcaption>{_h(caption)}</figcaption></figure>")
+        sources = [(pid, str(row["source"])) for pid, row in b.projects.iterrows()]
+        parts.append("<details><summary class='note'>Sources of the projects</summary><ul>")
+        parts += [f"<li><b>{_h(pid)}</b>: {_h(src)}</li>" for pid, src in sources]
+        parts.append("</ul></details>")
+    parts += ["</section>", "<section id='settings'><h2>Settings</h2><table><tbody>"]
+    parts += [f"<tr><th>{_h(k)}</th><td><code>{_h(v)}</code></td></tr>" for k, v in c.settings]
+    parts += ["</tbody></table></section>", "<section id='provenance'><h2>Provenance</h2><table><tbody>"]
+    parts += [f"<tr><th>{_h(k)}</th><td><code>{_h(v)}</code></td></tr>" for k, v in c.facts]
+    parts += ["</tbody></table><h3>Files read (content hash)</h3><table><tbody>"]
+    parts += [f"<tr><td>{_h(k)}</td><td><code>{_h(v)}</code></td></tr>" for k, v in c.files]
+    parts += ["</tbody></table><h3>Data sources</h3><ul>"]
+    parts += [f"<li>{_h(credit)}</li>" for credit in c.credits]
+    parts += ["</ul></section></body></html>", ""]
+    # charts are pasted whole: each chart's SVG comes from Matplotlib with every text drawn as outlines
+    return "\n".join(parts)
+
+
+def _anchor(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "portfolio"
+
+
+def _report_markdown(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto: pd.DataFrame | None) -> str:
+    lines = [f"# {markdown_cell(c.title)}", "", markdown_cell(c.subtitle), "", "## Findings", ""]
+    lines += [f"- {markdown_cell(line)}" for line in c.findings]
+    lines += ["", "## Comparison", "", *markdown_table(table, marks, index="portfolio"), ""]
+    lines += ["★ best per column. Changes are each portfolio's network minus the base network; negative minutes "
+              "are faster.", ""]  # fmt: skip
+    if pareto is not None:
+        lines += ["### Pareto frontier", "", "| # | cost (USD bn) | value | projects |", "|---:|---:|---:|---|"]
+        costs, values = pareto["cost_usd"].to_numpy(dtype=float), pareto["value"].to_numpy(dtype=float)
+        for i, (cost, value, members) in enumerate(zip(costs, values, pareto["projects"], strict=True), 1):
+            ids = members if isinstance(members, str) else ", ".join(str(m) for m in members)
+            lines.append(f"| {i} | {cost / 1e9:,.2f} | {value:,.3f} | {markdown_cell(ids)} |")
+        lines.append("")
+    lines += ["## Charts", ""]
+    for name, (caption, _) in c.charts.items():
+        if not name.startswith("charts/marginal_"):
+            lines += [f"![{markdown_cell(caption)}]({name})", "", f"*{markdown_cell(caption)}*", ""]
+    lines += ["## Maps", ""]
+    lines += [f"- [{markdown_cell(path)}]({path}): {markdown_cell(what)}" for path, what in c.maps]
+    lines += ["", "## Portfolios", ""]
+    for b, chart, frame in c.briefs:
+        p = b.result.portfolio
+        lines += [f"### {markdown_cell(p.name)}", ""]
+        if p.description:
+            lines += [markdown_cell(p.description), ""]
+        shown = frame.copy()
+        text_columns = [col for col in shown.columns if not pd.api.types.is_numeric_dtype(shown[col])]
+        lines += _markdown_frame(shown, index="project", text_columns=text_columns)
+        lines.append("")
+        for pid, why in b.result.unchanged.items():
+            lines.append(f"- {markdown_cell(pid)} changes no headline: {markdown_cell(why)}")
+        if b.shapley is not None:
+            lines += ["", "#### Shapley values", "", *markdown_table(b.shapley, index="project")]
+        if chart:
+            caption = c.charts[chart][0]
+            lines += ["", f"![{markdown_cell(caption)}]({chart})", ""]
+        lines += ["", "Sources:", ""]
+        lines += [f"- {markdown_cell(pid)}: {markdown_cell(row['source'])}" for pid, row in b.projects.iterrows()]
+        lines.append("")
+    lines += ["## Settings", "", "| setting | value |", "|---|---|"]
+    lines += [f"| {markdown_cell(k)} | {markdown_cell(v)} |" for k, v in c.settings]
+    lines += ["", "## Provenance", "", "| | |", "|---|---|"]
+    lines += [f"| {markdown_cell(k)} | {markdown_cell(v)} |" for k, v in c.facts]
+    lines += ["", "Files read (content hash):", "", "| file | hash |", "|---|---|"]
+    lines += [f"| {markdown_cell(k)} | {markdown_cell(v)} |" for k, v in c.files]
+    lines += ["", "Data sources:", ""]
+    lines += [f"- {markdown_cell(credit)}" for credit in c.credits]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_frame(frame: pd.DataFrame, *, index: str, text_columns: list[str]) -> list[str]:
+    """A Markdown table of mixed text and headline columns."""
+    head = [markdown_cell(index)] + [markdown_cell(_title(c)) for c in frame.columns]
+    align = ["---"] + ["---" if c in text_columns else "---:" for c in frame.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+    for label, row in frame.iterrows():
+        cells = [markdown_cell(label)]
+        for column in frame.columns:
+            value = row[column]
+            if column in text_columns:
+                cells.append(markdown_cell("" if value is None or value != value else value))
+            elif column == "opening_year":
+                cells.append(f"{int(value)}")
+            elif column == "bcr":
+                cells.append("n/a" if value != value else f"{value:,.2f}")
+            else:
+                cells.append(format_value(value, column))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_report(
+    briefs: Sequence[Brief],
+    table: pd.DataFrame,
+    marks: dict[str, Any],
+    out: str | Path,
+    *,
+    settings: Settings,
+    region: Region | None = None,
+    maps: Mapping[str, tuple[Any, str]] | None = None,
+    pareto: pd.DataFrame | None = None,
+    pareto_value: str = "value",
+    title: str | None = None,
+) -> list[Path]:
+    """Write the report of compared portfolios into a folder: HTML, its Markdown twin, charts, tables, maps.
+
+    ``report.html`` needs no network to open: its charts are inline SVG.
+    ``report.md`` says the same, with the charts as ``charts/*.svg``. Both
+    link the maps (``maps/*.html``), and both give the comparison table,
+    each project's marginal contribution (and Shapley value and
+    benefit-cost ratio when given), the settings used and the content hash
+    of every input file. ``comparison.csv`` and ``projects.csv`` hold the
+    tables for spreadsheets (no cell can run as a formula). Everything lands
+    as one unit.
+
+    Parameters
+    ----------
+    briefs
+        The portfolios (see :func:`corridor.briefing.briefs`).
+    table, marks
+        The comparison table and its best per column
+        (:func:`corridor.portfolio.compare`, :func:`corridor.portfolio.best_marks`).
+    out
+        The folder.
+    settings
+        The settings of the run.
+    region
+        Its region, for the title and the data sources.
+    maps
+        Maps to write beside the report: relative path (``maps/<name>.html``)
+        -> (Folium map, what it shows).
+    pareto
+        The Pareto frontier (``cost_usd``, ``value``, ``projects``), when
+        an optimiser found it.
+    pareto_value
+        What its ``value`` is.
+    title
+        The report's title.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from corridor.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
+    from corridor.maps import seed_ids
+
+    folder = output_folder(out)
+    briefs = list(briefs)
+    maps = dict(maps or {})
+    heading = title or (f"{region.title}: portfolios compared" if region else "Portfolios compared")
+    subtitle = f"Against the {region.base_year} base network" if region else "Against the base network"
+    subtitle += f"; {len(briefs)} portfolio{'s' if len(briefs) != 1 else ''}; corridor {__version__}."
+
+    charts: dict[str, tuple[str, str]] = {}
+    gains = {c: TITLES[c] for c in CHART_GAINS if c in table.columns}
+    charts["charts/cost_gain.svg"] = (
+        "Cost against gain: each portfolio's cost and its change of three headlines.",
+        cost_gain_chart(table, gains),
+    )
+    provinces = {b.result.portfolio.name: b.provinces for b in briefs if b.provinces is not None}
+    if provinces:
+        charts["charts/seaport_time_by_province.svg"] = (
+            "Time to the nearest seaport by province, population-weighted: the base (open circles) and each portfolio.",
+            province_chart(provinces, base_label=f"base {region.base_year}" if region else "base"),
+        )
+    if pareto is not None:
+        charts["charts/pareto.svg"] = (
+            "The Pareto frontier of value against cost, with the compared portfolios.",
+            pareto_chart(pareto, value_title=pareto_value),
+        )
+    taken: set[str] = set()
+    rows = []
+    for b in briefs:
+        frame = _project_frame(b)
+        chart = ""
+        if b.result.marginal is not None and len(b.projects):
+            chart = f"charts/marginal_{_slug(b.result.portfolio.name, taken)}.svg"
+            columns = {c: (TITLES[c], _BETTER[c]) for c in MARGINAL_GAINS}
+            charts[chart] = (
+                f"{b.result.portfolio.name}: each project's marginal contribution.",
+                marginal_chart(b.projects, columns),
+            )
+        rows.append((b, chart, frame))
+    facts, files = _provenance_rows(briefs, region)
+    content = _Content(
+        title=heading,
+        subtitle=subtitle,
+        findings=_findings(table, marks, briefs),
+        charts=charts,
+        maps=[(path, what) for path, (_, what) in maps.items()],
+        briefs=rows,
+        settings=_settings_rows(settings),
+        facts=facts,
+        files=files,
+        credits=list(region.attribution) if region else [],
+    )
+    projects_csv = pd.concat(
+        [_project_frame(b).assign(portfolio=b.result.portfolio.name) for b in briefs] or [pd.DataFrame()]
+    )
+    provenance = {b.result.portfolio.name: b.result.provenance for b in briefs}
+
+    texts: dict[str, str] = {
+        "report.html": _report_html(content, table, marks, pareto),
+        "report.md": _report_markdown(content, table, marks, pareto),
+        "report.provenance.json": json.dumps(provenance, indent=2, sort_keys=True, default=str),
+        "comparison.csv": _csv_frame(table).to_csv(float_format="%.4f", lineterminator="\n"),
+        "projects.csv": _csv_frame(projects_csv).to_csv(float_format="%.4f", lineterminator="\n"),
+    }
+    texts.update({name: svg for name, (_, svg) in charts.items()})
+    names = [*texts, *maps]
+    paths = [folder / name for name in names]
+    new_folders = sorted({p.parent for p in paths if not p.parent.exists()}, key=lambda f: len(f.parts))
+    try:
+        with atomic_paths(paths) as temps:
+            for name, tmp in zip(names, temps, strict=True):
+                if name in texts:
+                    tmp.write_text(texts[name], encoding="utf-8")
+                else:
+                    fmap = seed_ids(maps[name][0])
+                    fmap.save(str(tmp))
+    except BaseException:
+        for made in reversed(new_folders):  # a failed report leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
     return paths

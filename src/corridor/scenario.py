@@ -383,9 +383,12 @@ class Scenario:
 
 def _arcs(u: Any, v: Any, data: dict[str, Any], time_s: float, mode: str) -> list[Arc]:
     """The arcs an edge makes in a mode: one, or one per layer in mode ``any``."""
-    if mode != "any":
+    if mode not in {"any", "transit"}:
         return [Arc(u, v, time_s)]
-    return [Arc(u, v, time_s + extra, tail, head) for tail, head, extra in any_layers(data)]
+    layers = any_layers(data)
+    if mode == "transit" and len(layers) == 2:
+        layers = layers[1:]  # public transport alone: no car layer
+    return [Arc(u, v, time_s + extra, tail, head) for tail, head, extra in layers]
 
 
 def ordered_projects(portfolio: Portfolio) -> list[Project]:

@@ -13,13 +13,22 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from corridor._io import load_yaml, read_text
 from corridor.checks import pydantic_problem
 from corridor.errors import SettingsError
 
-__all__ = ["Settings", "load_settings", "DEFAULT_SPEEDS_KPH"]
+__all__ = [
+    "DEFAULT_SPEEDS_KPH",
+    "AirSettings",
+    "AssignmentSettings",
+    "DemandSettings",
+    "FreightSettings",
+    "Settings",
+    "load_settings",
+    "parameters",
+]
 
 #: Average operating speeds by link class (km/h), before congestion. Road
 #: classes cover the bundled region's classes and OpenStreetMap's ``highway``
@@ -45,12 +54,263 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
     "road": 25.0,
 }
 
-#: Speed multipliers by congestion area and road class: a 22 km/h city
-#: average (TomTom 2023, LUZON_FACTS S49) against 40-50 km/h free flow on
-#: arterials gives about 0.5.
+#: Speed multipliers by congestion area and road class, for the fast accessibility times: the base
+#: year's assigned speeds over the class speeds, length-weighted (corridor validate shows both):
+#: Metro Manila's roads run at 57% of their class speed, its expressways at 95-99%.
 DEFAULT_CONGESTION_FACTORS: dict[str, dict[str, float]] = {
-    "metro_manila": {"expressway": 0.75, "default": 0.5},
+    "metro_manila": {"expressway": 0.95, "default": 0.57},
 }
+
+
+def _p(default: Any, source: str, unit: str = "", **constraints: Any) -> Any:
+    """A model parameter: its default, the source of its value (or the word assumption) and its unit."""
+    return Field(default, description=unit, json_schema_extra={"source": source}, **constraints)
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables_over_defaults(cls, data: Any) -> Any:
+        """A partial table (lane capacities by class, ...) changes only the keys it names."""
+        if isinstance(data, dict):
+            for name, info in cls.model_fields.items():
+                if isinstance(data.get(name), dict) and isinstance(info.default, dict):
+                    data = {**data, name: {**info.default, **data[name]}}
+        return data
+
+
+class DemandSettings(_Group):
+    """Person travel: trips, their distribution, the choice between road and rail, vehicles."""
+
+    trip_rate_per_day: float = _p(
+        1.5,
+        "assumption: motorised trips a person a day, a norm of Asian megacities (MUCEP 2014 figures not read)",
+        "trips/person/day",
+        gt=0,
+        le=10,
+    )
+    mean_trip_km: float = _p(
+        12.0,
+        "calibrated: the mean length of a motorised trip that leaves its zone, to which the gravity model's "
+        "cost function is fitted on the uncongested network; set so the EDSA and CAVITEX counts are met "
+        "(corridor validate), within the range of the literature (about 9 km in Metro Manila, 20 km for trips "
+        "with an end outside it: an assumption, MUCEP figures not read)",
+        "km",
+        gt=0,
+        le=300,
+    )
+    intrazonal_speed_kph: float = _p(
+        15.0, "assumption: a trip within its own zone, about half the zone's radius on local streets", "km/h", ge=1
+    )
+    value_of_time_pt_php_per_h: float = _p(
+        165.0,
+        "MMUTIS PHP 60/h (1999 prices, LUZON_FACTS S97) times the PSA CPI's 2.75 rise from 1999 to 2024 (derived)",
+        "PHP/h",
+        ge=0,
+    )
+    car_cost_php_per_km: float = _p(
+        9.0, "assumption: fuel (about 12 km/L at PHP 62/L) plus tyres, maintenance and depreciation", "PHP/km", ge=0
+    )
+    pt_fare_base_php: float = _p(13.0, "LTFRB jeepney minimum fare from October 2023, first 4 km", "PHP", ge=0)
+    pt_fare_php_per_km: float = _p(
+        1.80, "LTFRB traditional jeepney rate per km beyond 4 km (2022, unchanged)", "PHP/km", ge=0
+    )
+    rail_fare_base_php: float = _p(13.29, "LRT-1 and LRT-2 boarding fare from August 2023 (DOTr)", "PHP", ge=0)
+    rail_fare_php_per_km: float = _p(1.21, "LRT-1 and LRT-2 fare per km from August 2023 (DOTr)", "PHP/km", ge=0)
+    road_pt_share: float = _p(
+        0.75,
+        "MMUTIS 78% of daily trips by public transport (LUZON research: JICA 1999); PIDS 80%, jeepneys 40%",
+        "share",
+        ge=0,
+        le=1,
+    )
+    mode_choice_scale_per_php: float = _p(
+        1 / 120.0,
+        "assumption: a difference in generalized cost of PHP 120 (about 45 minutes of a commuter's time) "
+        "changes the odds of rail against road by a factor e",
+        "1/PHP",
+        gt=0,
+    )
+    rail_boardings_per_trip: float = _p(
+        1.15, "assumption: rail trips that change lines board twice", "boardings/trip", ge=1, le=3
+    )
+    pcu_per_road_trip: float = _p(
+        0.30,
+        "assumption, from road trips shared 25% car (1.5 persons, 1 PCU), 12% motorcycle (1.2, 0.5), 45% jeepney "
+        "(12, 1.5), 18% bus (40, 2.0); PCU factors DPWH Highway Planning Manual (DILG Local Road Management "
+        "Manual Table 3.9)",
+        "PCU/person trip",
+        gt=0,
+        le=2,
+    )
+    vehicles_per_road_trip: float = _p(
+        0.33, "assumption, the same road trip shares and occupancies as pcu_per_road_trip", "vehicles/person trip", gt=0
+    )
+    peak_hour_share: float = _p(
+        0.045,
+        "calibrated: the share of a day's traffic in the modelled hour. Metro Manila's arterials run near "
+        "capacity from early morning to late evening (EDSA's 425,890 vehicles a day, LUZON_FACTS S87, are "
+        "17,700 an hour around the clock, at 23-25 km/h), so the modelled hour is a busy hour of a long "
+        "day, not a short peak's (textbook K-factors of 8-12% describe roads with a peak)",
+        "share",
+        gt=0,
+        le=1,
+    )
+
+
+class FreightSettings(_Group):
+    """Containers: their generation, the choice of port and of road or rail, and trucks."""
+
+    industry_share: dict[str, float] = _p(
+        {"NCR": 0.15, "III": 0.22, "IV-A": 0.30},
+        "assumption: industry's share of employment by region (national 17.2%, PSA January 2025)",
+        "share",
+    )
+    economic_zone_weight: float = _p(
+        3.0,
+        "assumption: a job in an economic zone (export processing) ships three times the containers of an "
+        "industry job elsewhere",
+        "",
+        ge=0,
+    )
+    teu_per_truck: float = _p(
+        1.6, "assumption: 60% 40-foot boxes; ATI's published truck trips imply about 2 TEU a truck", "TEU/truck", gt=0
+    )
+    empty_truck_share: float = _p(
+        0.45,
+        "assumption: imports and exports balance nationally (PPA 2023) but boxes rarely meet a return load",
+        "",
+        ge=0,
+        lt=1,
+    )
+    truck_pcu: float = _p(
+        2.5,
+        "DPWH Highway Planning Manual: 2.5 PCU for a semi-trailer (DILG Local Road Management Manual Table 3.9)",
+        "PCU",
+        gt=0,
+    )
+    payload_t_per_teu: float = _p(10.0, "assumption: 12 t in a 20-foot box, 20 t in a 40-foot box", "t/TEU", gt=0)
+    road_usd_per_tkm: float = _p(
+        0.097, "LUZON_FACTS S67: 9.7 US cents per ton-km (Luzon survey of 36 firms)", "USD/t-km", gt=0
+    )
+    rail_discount: float = _p(
+        0.30, "LUZON_FACTS S94: rail about 30% cheaper than road (DOTr); S68: 25-50% (BCDA)", "share", ge=0, lt=1
+    )
+    lift_php_per_teu: float = _p(
+        1400.0,
+        "assumption: one lift at a rail terminal, priced at PPA's handling of an empty 20-foot box (AO 12-2020)",
+        "PHP/TEU",
+        ge=0,
+    )
+    truck_vot_php_per_h: float = _p(
+        400.0,
+        "assumption: a truck and its crew an hour (no published freight value of time, LUZON_FACTS)",
+        "PHP/h",
+        ge=0,
+    )
+    cargo_vot_php_per_teu_h: float = _p(20.0, "assumption: inventory cost of a loaded box an hour", "PHP/TEU/h", ge=0)
+    choice_scale_per_php: float = _p(
+        1 / 3000.0,
+        "assumption: a cost difference of PHP 3,000 a box changes the odds between two ports or modes by e",
+        "1/PHP",
+        gt=0,
+    )
+    truck_peak_share: float = _p(
+        0.04,
+        "assumption: the truck ban (6-10 h and 17-22 h in Metro Manila, LUZON_FACTS S93) keeps most container "
+        "trucks out of the morning peak",
+        "share",
+        ge=0,
+        le=1,
+    )
+    truck_speed_limit_kph: dict[str, float] = _p(
+        {"expressway": 80.0, "default": 50.0},
+        "LUZON_FACTS S91 (trucks 80 km/h on NLEX, SLEX, CAVITEX, Skyway, STAR, MCX) and S65 (50 km/h on open "
+        "country roads)",
+        "km/h",
+    )
+    port_delay_alpha: float = _p(0.15, "assumption: BPR form for a terminal's dwell against its utilisation", "", ge=0)
+    port_delay_beta: float = _p(4.0, "assumption: BPR form for a terminal's dwell against its utilisation", "", ge=1)
+
+
+class AirSettings(_Group):
+    """Air passengers: generation, the choice of airport, and capacity."""
+
+    value_of_time_php_per_h: float = _p(
+        250.0, "assumption: air travellers' time, above a car commuter's", "PHP/h", ge=0
+    )
+    operating_hours_per_day: float = _p(18.0, "assumption: hours a day that runways work at capacity", "h", gt=0, le=24)
+    choice_scale_per_php: float = _p(
+        1 / 400.0,
+        "assumption: a cost difference of PHP 400 a passenger changes the odds between airports by e",
+        "1/PHP",
+        gt=0,
+    )
+    persons_per_car: float = _p(1.5, "assumption: passengers and companions a car on an airport trip", "", gt=0)
+    delay_alpha: float = _p(0.15, "assumption: BPR form for processing against terminal and runway use", "", ge=0)
+    delay_beta: float = _p(4.0, "assumption: BPR form for processing against terminal and runway use", "", ge=1)
+
+
+class AssignmentSettings(_Group):
+    """The peak-hour road assignment: capacities, delay functions, convergence."""
+
+    lane_capacity_pcu_h: dict[str, float] = _p(
+        {
+            "expressway": 2000.0,
+            "trunk": 2000.0,
+            "primary": 1400.0,
+            "secondary": 1200.0,
+            "tertiary": 1000.0,
+            "default": 900.0,
+        },
+        "assumption: HCM-type norm of 2,000 a lane on expressways and the grade-separated trunk roads (EDSA "
+        "carries 17,700 vehicles an hour on five lanes a direction, S87); DPWH basic capacity 2,400 PCU/h "
+        "both ways for a 6.6-7.3 m two-lane road (1,200 a lane), more on multilane roads",
+        "PCU/h/lane",
+    )
+    area_capacity_factor: dict[str, float] = _p(
+        {"metro_manila": 0.9},
+        "assumption: side friction (jeepney stops, signals, parking) in Metro Manila cuts a lane's capacity",
+        "share",
+    )
+    urban_free_flow_factor: dict[str, float] = _p(
+        {"metro_manila": 0.65},
+        "calibrated: in a congestion area, signals, jeepney stops and crossings slow every road but the "
+        "expressways even without traffic; set so the area's mean assigned speed meets TomTom's 22 km/h "
+        "(LUZON_FACTS S49, corridor validate)",
+        "share",
+    )
+    default_lanes: dict[str, int] = _p(
+        {"expressway": 4, "trunk": 4, "primary": 2, "secondary": 2, "tertiary": 2, "default": 2},
+        "assumption: both directions, where the pack gives no lanes",
+        "lanes",
+    )
+    bpr_alpha: dict[str, float] = _p(
+        {"expressway": 0.15, "default": 0.8},
+        "assumption: the standard 0.15 on expressways; urban and national roads degrade faster (signals, friction)",
+        "",
+    )
+    bpr_beta: dict[str, float] = _p({"expressway": 4.0, "default": 4.0}, "assumption: the standard BPR exponent", "")
+    toll_php_per_km: dict[str, float] = _p(
+        {"expressway": 3.5, "default": 0.0},
+        "toll for a car a km: SLEX PHP 2.73/km in 2010 plus later increases; NLEX about PHP 408 end to end "
+        "(84 km) in 2025 (TRB increments, research notes); a single rate for every expressway is an assumption",
+        "PHP/km",
+    )
+    gap: float = _p(1e-4, "the target relative gap of the equilibrium", "", gt=0, le=0.1)
+    max_iterations: int = _p(300, "assumption", "", ge=1, le=100_000)
+    feedback_iterations: int = _p(
+        4, "assumption: outer loops between congested times and demand, averaged (MSA)", "", ge=1, le=50
+    )
+    engine: Literal["auto", "aequilibrae", "corridor"] = _p(
+        "corridor",
+        "corridor's own bi-conjugate Frank-Wolfe, checked against AequilibraE's on the test networks; on this "
+        "region's small network it reaches the gap in a fraction of AequilibraE's time ('auto' or 'aequilibrae' "
+        "to use AequilibraE)",
+        "",
+    )
 
 
 class Settings(BaseModel):
@@ -77,6 +337,9 @@ class Settings(BaseModel):
         The wait for a jeepney or bus where a public transport trip boards
         one (at its origin, or leaving a station by road). Assumption: jeepney
         and bus services on the corridor's main roads run every few minutes.
+    pt_road_speed_factor
+        A jeepney's or bus's speed as a share of a car's on the same road.
+        Assumption: they stop to board and alight passengers.
     zone_connectors
         How many nearest road junctions each zone connects to.
     connector_max_km
@@ -116,6 +379,7 @@ class Settings(BaseModel):
     gateway_access_speed_kph: float = Field(30.0, ge=1, le=400)
     walk_speed_kph: float = Field(4.5, ge=0.5, le=20)
     pt_wait_min: float = Field(5.0, ge=0, le=60)
+    pt_road_speed_factor: float = Field(0.7, ge=0.1, le=1)
     zone_connectors: int = Field(2, ge=1, le=10)
     connector_max_km: float = Field(25.0, gt=0, le=500)
     station_access_max_km: float = Field(1.5, gt=0, le=50)
@@ -127,6 +391,10 @@ class Settings(BaseModel):
     php_per_usd: float = Field(56.0, gt=0)
     engine_backend: Literal["auto", "scipy", "cch"] = "auto"
     engine_workers: int = Field(0, ge=0, le=256)
+    demand: DemandSettings = Field(default_factory=DemandSettings)
+    freight: FreightSettings = Field(default_factory=FreightSettings)
+    air: AirSettings = Field(default_factory=AirSettings)
+    assignment: AssignmentSettings = Field(default_factory=AssignmentSettings)
 
     @field_validator("speeds_kph", mode="before")
     @classmethod
@@ -237,3 +505,21 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise SettingsError("expected a mapping of settings", path=path, value=type(data).__name__)
     return _validate(data, path=path)
+
+
+def parameters(settings: Settings) -> list[dict[str, Any]]:
+    """Every model parameter with its value, unit and source (or ``assumption``), for printing with results."""
+    rows: list[dict[str, Any]] = []
+    for group_name in ("demand", "freight", "air", "assignment"):
+        group = getattr(settings, group_name)
+        for name, info in type(group).model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            rows.append(
+                {
+                    "parameter": f"{group_name}.{name}",
+                    "value": getattr(group, name),
+                    "unit": info.description or "",
+                    "source": str(extra.get("source", "")),
+                }
+            )
+    return rows

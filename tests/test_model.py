@@ -1,0 +1,252 @@
+"""The transport model: calibration to observed volumes, gateway choice against capacity,
+assignment and its link volumes, the comparison of a portfolio with the base year, and the
+commands that show them (validate, volumes, assign, route --times assigned)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from typer.testing import CliRunner
+
+from corridor import build_network, load_region
+from corridor.cli import app
+from corridor.model import (
+    MODEL_LABELS,
+    ModelRun,
+    compare_model,
+    explain,
+    link_volumes,
+    run_model,
+)
+from corridor.projects import Portfolio, load_catalog, portfolio_from_ids
+from corridor.region import Region
+from corridor.scenario import apply_portfolio
+from corridor.settings import Settings
+from corridor.validate import failed_targets, validation_table
+
+from .conftest import TINY_FILES, make_project, write_tiny_region
+
+# The tiny region with jobs, and both piers and the airfield in the choices: pier 1 (east) is
+# nearly full, pier 2 (west) has room.
+MODEL_FILES = {
+    "region.yaml": TINY_FILES["region.yaml"].replace(
+        "  zones: zones.csv\n",
+        "  zones: zones.csv\n  employment: employment.csv\n  observations: observations.csv\n",
+    ),
+    "employment.csv": "region,employed,year,source\nR1,80000,2025,test\n",
+    "gateways.csv": """\
+gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source
+pier1,Tiny Harbour Pier 1,seaport,harbour,14.49,120.81,1000,TEU/yr,96,,test
+pier2,Tiny Harbour Pier 2,seaport,harbour,14.49,120.21,2000,TEU/yr,96,,test
+field,Tiny Airfield,airport,,14.69,120.79,1000000,pax/yr,2,,test
+""",
+    "observations.csv": """\
+kind,item,value,unit,year,tolerance_pct,source
+port_teu,pier1,950,TEU/yr,2025,10,test
+port_teu,pier2,500,TEU/yr,2025,10,test
+airport_pax,field,300000,pax/yr,2025,10,test
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def model_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    return load_region(write_tiny_region(tmp_path_factory.mktemp("model"), **MODEL_FILES))
+
+
+@pytest.fixture(scope="module")
+def model_settings() -> Settings:
+    s = Settings()
+    # the tiny region's zones are 30 to 70 km apart: its trips leaving a zone are long
+    return s.replace(demand={**s.demand.model_dump(), "mean_trip_km": 45.0})
+
+
+@pytest.fixture(scope="module")
+def model_graph(model_region: Region, model_settings: Settings) -> nx.MultiDiGraph:
+    return build_network(model_region, model_settings)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(model_graph: nx.MultiDiGraph, model_region: Region, model_settings: Settings) -> ModelRun:
+    return run_model(model_graph, model_region, model_settings)
+
+
+def _scenario(G, region, settings, base, *edits) -> ModelRun:
+    portfolio = Portfolio(name="test", projects=(make_project("p", list(edits)),))
+    H = apply_portfolio(G, portfolio, settings=settings, region=region).G
+    return run_model(H, region, settings, calibration=base.calibration, warm=base)
+
+
+def test_the_base_year_reproduces_the_observed_gateway_volumes(tiny_base: ModelRun) -> None:
+    volumes = tiny_base.gateways["volume"]
+    assert volumes["pier1"] == pytest.approx(950, rel=0.01)
+    assert volumes["pier2"] == pytest.approx(500, rel=0.01)
+    assert volumes["field"] == pytest.approx(300_000, rel=0.01)
+    # pier 1 at 95% of its capacity waits far longer than pier 2 at 25%
+    assert tiny_base.gateways.loc["pier1", "delay_h"] > 5 * tiny_base.gateways.loc["pier2", "delay_h"]
+    assert tiny_base.assignment["relative_gap"] <= 1e-4
+
+
+def test_capacity_at_a_congested_port_lowers_its_delay_and_draws_demand_to_it(
+    model_graph, model_region, model_settings, tiny_base
+) -> None:
+    after = _scenario(
+        model_graph,
+        model_region,
+        model_settings,
+        tiny_base,
+        {"type": "gateway_upgrade", "gateway": "pier1", "capacity": 3000, "capacity_unit": "TEU/yr"},
+    )
+    before_g, after_g = tiny_base.gateways, after.gateways
+    assert after_g.loc["pier1", "delay_h"] < 0.5 * before_g.loc["pier1", "delay_h"]
+    assert after_g.loc["pier1", "volume"] > before_g.loc["pier1", "volume"] + 10
+    assert after_g.loc["pier2", "volume"] < before_g.loc["pier2", "volume"] - 10
+    # the total is what the base year was fitted to: demand moves, it is not made
+    assert after_g.loc[["pier1", "pier2"], "volume"].sum() == pytest.approx(1450, rel=1e-3)
+    assert after.summary["port_delay_h"] < tiny_base.summary["port_delay_h"]
+
+
+def test_a_lane_lowers_the_volume_over_capacity_of_that_link(
+    model_graph, model_region, model_settings, tiny_base
+) -> None:
+    after = _scenario(
+        model_graph,
+        model_region,
+        model_settings,
+        tiny_base,
+        {"type": "upgrade", "select": {"links": ["s1"]}, "lanes": 4},
+    )
+    before = link_volumes(tiny_base).set_index("link_id")
+    later = link_volumes(after).set_index("link_id")
+    assert before.loc["s1", "vehicles_day"] > 0
+    assert later.loc["s1", "volume_capacity"] < 0.6 * before.loc["s1", "volume_capacity"]
+
+
+def test_link_volumes_sum_both_directions_under_one_id(tiny_base: ModelRun) -> None:
+    table = link_volumes(tiny_base)
+    assert table["link_id"].is_unique
+    assert set(table["link_id"]) == {"x1", "x2", "t1", "t2", "s1"}  # the planned link is not built
+    directed = tiny_base.links.groupby("link_id")["vehicles_day"].sum()
+    for row in table.to_dict("records"):
+        assert row["vehicles_day"] == pytest.approx(directed[row["link_id"]])
+        assert row["vehicles_day"] == row["volume_veh_day"]
+        assert row["trucks_day"] <= row["vehicles_day"] + 1e-9
+
+
+def test_explain_names_the_largest_changes_and_their_direction() -> None:
+    base = dict.fromkeys(MODEL_LABELS, 10.0)
+    text = explain({"port_delay_h": -5.0, "truck_km_per_day": 0.1, "accessibility": 0.0}, base)
+    first, second = text.split("; ")
+    assert first.startswith(MODEL_LABELS["port_delay_h"][0]) and first.endswith("(better)")
+    assert "(worse)" in second  # more truck-km is worse
+    assert explain(dict.fromkeys(MODEL_LABELS, 0.0), base) == "no change in the model's headlines"
+
+
+# ------------------------------------------------------------------ the bundled region
+
+
+@pytest.fixture(scope="module")
+def luzon_base(luzon: Region, luzon_graph: nx.MultiDiGraph) -> ModelRun:
+    return run_model(luzon_graph, luzon, Settings())
+
+
+def test_validation_meets_every_target(luzon, luzon_graph, luzon_base) -> None:
+    table = validation_table(luzon_graph, luzon, Settings(), luzon_base)
+    assert failed_targets(table).empty, failed_targets(table)[["item", "published", "modelled"]]
+    kinds = set(table["kind"])
+    assert {"travel_time", "distance", "port_teu", "airport_pax", "road_count", "area_speed"} <= kinds
+    assert (table["role"] == "check").any()  # figures shown for information are shown, whatever they give
+    assert table["source"].str.len().min() > 3
+
+
+def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_explained(
+    luzon, luzon_graph, luzon_base
+) -> None:
+    catalog = load_catalog(luzon.path)
+    ids = ["scmb_freight_rail", "clark_runway_2", "subic_port_expansion", "bauan_terminal"]
+    portfolio = portfolio_from_ids(ids, catalog)
+    comparison = compare_model(luzon_graph, portfolio, region=luzon, base=luzon_base)
+    marginal = comparison.marginal
+    assert marginal is not None
+    for pid in ids:
+        changes = marginal.loc[pid].drop("name").astype(float)
+        assert (changes.abs() > 0).any(), pid
+        assert comparison.explanations[pid] != "no change in the model's headlines"
+    assert marginal.loc["scmb_freight_rail", "rail_freight_share"] > 0.1
+    assert marginal.loc["scmb_freight_rail", "truck_km_per_day"] < -1e4
+    assert marginal.loc["bauan_terminal", "port_delay_h"] < -1
+    assert marginal.loc["subic_port_expansion", "port_delay_h"] < 0
+    assert marginal.loc["clark_runway_2", "air_delay_min"] < 0
+    # spare capacity is the reason a port's expansion does little today, and the score says so
+    assert "of its capacity in the base year" in comparison.explanations["subic_port_expansion"]
+    assert comparison.gains["freight_cost_usd_per_teu"] < 0
+
+
+# ------------------------------------------------------------------ commands
+
+runner = CliRunner()
+
+
+def test_validate_writes_the_table_and_exits_zero_when_targets_hold(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", "--json", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["failed"] == [] and data["targets"] >= 20
+    assert {"kind", "item", "published", "modelled", "passed", "role", "source"} <= set(data["rows"][0])
+    md = (tmp_path / "validation.md").read_text(encoding="utf-8")
+    assert "targets within tolerance" in md and "| EDSA |" in md
+    assert (tmp_path / "validation.csv").read_text(encoding="utf-8").startswith("kind,item,published")
+
+
+def test_validate_exits_one_when_a_target_misses(tmp_path: Path, luzon_copy: Path) -> None:
+    path = luzon_copy / "observations.csv"
+    text = path.read_text(encoding="utf-8").replace("road_count,EDSA,425890", "road_count,EDSA,42589")
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--region", str(luzon_copy)])
+    assert result.exit_code == 1
+    assert "outside tolerance: EDSA" in result.output
+
+
+def test_volumes_json_has_every_road_link_and_gateway() -> None:
+    result = runner.invoke(app, ["volumes", "--json", "--projects", "bauan_terminal"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["times"] == "assigned" and data["scenario"]
+    link = data["links"][0]
+    assert {"link_id", "name", "link_class", "cars_day", "trucks_day", "vehicles_day", "volume_capacity"} <= set(link)
+    edsa = [x for x in data["links"] if x["name"] == "EDSA"]
+    assert edsa and max(x["vehicles_day"] for x in edsa) > 100_000
+    gateways = {g["gateway_id"]: g for g in data["gateways"]}
+    assert gateways["bauan_port"]["volume"] > 0 and math.isfinite(gateways["naia"]["utilisation"])
+
+
+def test_route_with_assigned_times_says_so() -> None:
+    result = runner.invoke(app, ["route", "Manila", "Batangas City", "-m", "road", "--times", "assigned", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["times"] == "assigned"
+    fast = json.loads(runner.invoke(app, ["route", "Manila", "Batangas City", "-m", "road", "--json"]).stdout)
+    assert fast["times"] == "accessibility" and fast["minutes"] != data["minutes"]
+
+
+def test_assign_prints_the_tntp_equilibrium(shared_data: Path) -> None:
+    folder = shared_data / "tntp"
+    net, trips = folder / "SiouxFalls_net.tntp", folder / "SiouxFalls_trips.tntp"
+    if not net.exists():
+        pytest.skip(f"{net} is absent")
+    result = runner.invoke(app, ["assign", "--tntp-net", str(net), "--tntp-trips", str(trips), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["relative_gap"] <= 1e-4 and data["iterations"] > 1
+    assert len(data["links"]) == 76 and {"from", "to", "flow", "cost"} == set(data["links"][0])
+    text = runner.invoke(app, ["assign", "--tntp-net", str(net), "--tntp-trips", str(trips)])
+    assert text.exit_code == 0 and "relative gap" in text.output
+
+
+def test_assign_refuses_a_gap_out_of_range(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["assign", "--tntp-net", "a", "--tntp-trips", "b", "--gap", "2"])
+    assert result.exit_code == 2
