@@ -863,7 +863,9 @@ class ShapleyResult:
     ----------
     values
         Project x headline column (see :data:`corridor.metrics.HEADLINES`):
-        the project's share of each change, in the column's unit.
+        the project's share of each change, in the column's unit (NaN for a
+        headline that some set of the projects makes infinite, such as a
+        mean time when a place is cut off).
     std_error
         The same shape: the standard error of each sampled value (zeros when
         exact).
@@ -1018,9 +1020,10 @@ def shapley(
         size = np.array([bin(m).count("1") for m in range(1 << n)])
         weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
         phi = np.zeros((n, len(columns)))
-        for i in range(n):
-            without = masks[(masks >> i) & 1 == 0]
-            phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
+        with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
+            for i in range(n):
+                without = masks[(masks >> i) & 1 == 0]
+                phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
         values = pd.DataFrame(phi, index=pd.Index(labels, name="project"), columns=names)
         std = pd.DataFrame(0.0, index=values.index, columns=names)
         return ShapleyResult(values, std, "exact", None, scored, None)
@@ -1029,11 +1032,12 @@ def shapley(
     chains = [[sum(1 << int(j) for j in order[:k]) for k in range(n + 1)] for order in orders]
     v, scored = values_of({m for chain in chains for m in chain})
     marginal = np.zeros((permutations, n, len(columns)))
-    for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
-        for k, j in enumerate(order):
-            marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
-    phi = marginal.mean(axis=0)
-    se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
+    with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
+        for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
+            for k, j in enumerate(order):
+                marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
+        phi = marginal.mean(axis=0)
+        se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
     index = pd.Index(labels, name="project")
     return ShapleyResult(
         pd.DataFrame(phi, index=index, columns=names),
