@@ -362,7 +362,7 @@ def test_optimize_json_with_rules(capsys, tmp_path):
     ("args", "expected"),
     [
         (["--objective", "npv"], "the npv objective needs the appraisal"),
-        (["--objective", "freight_cost"], "the freight_cost objective needs the demand model"),
+        (["--objective", "freight_cost"], "the freight_cost objective needs the appraisal's cost of a container"),
         (["--must", "bcibb"], "'bcibb' is not a candidate; closest: bcib"),
         (["--budget", "-5"], "the budget must be a finite amount"),
     ],

@@ -123,7 +123,8 @@ class Objective:
     net_of_cost
         The value is ``summary[key] - cost_usd`` (benefits net of costs).
     needs
-        What this version lacks to compute it (None: it can be computed).
+        Why the search cannot use it yet, as the end of a sentence that
+        begins with its name (None: it can).
     evaluate
         A module-level function ``(scorer, portfolio) -> summary`` that gives
         the summary this objective reads; the scorer's
@@ -184,7 +185,7 @@ class Objective:
         """
         if self.needs is not None:
             raise OptimisationError(
-                f"the {self.name} objective needs {self.needs}, which this version does not have",
+                f"the {self.name} objective {self.needs}",
                 field="objective",
                 value=self.name,
                 allowed=", ".join(o.name for o in OBJECTIVES if o.needs is None),
@@ -217,7 +218,7 @@ NPV = Objective(
     "USD",
     +1,
     net_of_cost=True,
-    needs="the appraisal (benefits and costs in money)",
+    needs="needs the appraisal (benefits and costs in money), which this version does not have",
 )
 FREIGHT_COST = Objective(
     "freight_cost",
@@ -225,7 +226,10 @@ FREIGHT_COST = Objective(
     "freight cost per TEU",
     "USD/TEU",
     -1,
-    needs="the demand model and the appraisal (containers and what they cost to move)",
+    needs=(
+        "needs the appraisal's cost of a container's journey for every portfolio the search scores: the transport "
+        "model gives it in seconds a portfolio, and its congestion voids the search's bounds"
+    ),
 )
 #: every objective this version knows; the first is the default
 OBJECTIVES: tuple[Objective, ...] = (MARKET_ACCESS, TIME_TO_PORT, NPV, FREIGHT_COST)
