@@ -11,8 +11,10 @@ import networkx as nx
 import pytest
 
 from corridor import build_network, load_region
-from corridor.projects import Project
+from corridor.model import ModelRun, run_model
+from corridor.projects import Portfolio, Project
 from corridor.region import Region
+from corridor.scenario import apply_portfolio
 from corridor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,3 +180,55 @@ def to_whole_ms(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for _, _, d in H.edges(data=True):
         d["travel_time"] = max(round(float(d["travel_time"]), 3), 1e-3)
     return H
+
+
+# The tiny region with jobs, and both piers and the airfield in the choices: pier 1 (east) is
+# nearly full, pier 2 (west) has room.
+MODEL_FILES = {
+    "region.yaml": TINY_FILES["region.yaml"].replace(
+        "  zones: zones.csv\n",
+        "  zones: zones.csv\n  employment: employment.csv\n  observations: observations.csv\n",
+    ),
+    "employment.csv": "region,employed,year,source\nR1,80000,2025,test\n",
+    "gateways.csv": """\
+gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source
+pier1,Tiny Harbour Pier 1,seaport,harbour,14.49,120.81,1000,TEU/yr,96,,test
+pier2,Tiny Harbour Pier 2,seaport,harbour,14.49,120.21,2000,TEU/yr,96,,test
+field,Tiny Airfield,airport,,14.69,120.79,1000000,pax/yr,2,,test
+""",
+    "observations.csv": """\
+kind,item,value,unit,year,tolerance_pct,source
+port_teu,pier1,950,TEU/yr,2025,10,test
+port_teu,pier2,500,TEU/yr,2025,10,test
+airport_pax,field,300000,pax/yr,2025,10,test
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def model_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
+    return load_region(write_tiny_region(tmp_path_factory.mktemp("model"), **MODEL_FILES))
+
+
+@pytest.fixture(scope="module")
+def model_settings() -> Settings:
+    s = Settings()
+    # the tiny region's zones are 30 to 70 km apart: its trips leaving a zone are long
+    return s.replace(demand={**s.demand.model_dump(), "mean_trip_km": 45.0})
+
+
+@pytest.fixture(scope="module")
+def model_graph(model_region: Region, model_settings: Settings) -> nx.MultiDiGraph:
+    return build_network(model_region, model_settings)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(model_graph: nx.MultiDiGraph, model_region: Region, model_settings: Settings) -> ModelRun:
+    return run_model(model_graph, model_region, model_settings)
+
+
+def model_scenario(G, region, settings, base, *edits) -> ModelRun:
+    """A model run of the base network with one project of the given edits, calibrated on ``base``."""
+    portfolio = Portfolio(name="test", projects=(make_project("p", list(edits)),))
+    H = apply_portfolio(G, portfolio, settings=settings, region=region).G
+    return run_model(H, region, settings, calibration=base.calibration, warm=base)

@@ -19,7 +19,7 @@ LAYERS = [
     ["portfolio", "briefing"],
     ["parallel"],
     ["optimise"],
-    ["charts", "report", "validate"],
+    ["charts", "report", "validate", "appraisal"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

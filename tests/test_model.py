@@ -12,7 +12,6 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from corridor import build_network, load_region
 from corridor.cli import app
 from corridor.model import (
     MODEL_LABELS,
@@ -22,63 +21,12 @@ from corridor.model import (
     link_volumes,
     run_model,
 )
-from corridor.projects import Portfolio, load_catalog, portfolio_from_ids
+from corridor.projects import load_catalog, portfolio_from_ids
 from corridor.region import Region
-from corridor.scenario import apply_portfolio
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table
 
-from .conftest import TINY_FILES, make_project, write_tiny_region
-
-# The tiny region with jobs, and both piers and the airfield in the choices: pier 1 (east) is
-# nearly full, pier 2 (west) has room.
-MODEL_FILES = {
-    "region.yaml": TINY_FILES["region.yaml"].replace(
-        "  zones: zones.csv\n",
-        "  zones: zones.csv\n  employment: employment.csv\n  observations: observations.csv\n",
-    ),
-    "employment.csv": "region,employed,year,source\nR1,80000,2025,test\n",
-    "gateways.csv": """\
-gateway_id,name,type,group,lat,lon,capacity,capacity_unit,handling_h,code,source
-pier1,Tiny Harbour Pier 1,seaport,harbour,14.49,120.81,1000,TEU/yr,96,,test
-pier2,Tiny Harbour Pier 2,seaport,harbour,14.49,120.21,2000,TEU/yr,96,,test
-field,Tiny Airfield,airport,,14.69,120.79,1000000,pax/yr,2,,test
-""",
-    "observations.csv": """\
-kind,item,value,unit,year,tolerance_pct,source
-port_teu,pier1,950,TEU/yr,2025,10,test
-port_teu,pier2,500,TEU/yr,2025,10,test
-airport_pax,field,300000,pax/yr,2025,10,test
-""",
-}
-
-
-@pytest.fixture(scope="module")
-def model_region(tmp_path_factory: pytest.TempPathFactory) -> Region:
-    return load_region(write_tiny_region(tmp_path_factory.mktemp("model"), **MODEL_FILES))
-
-
-@pytest.fixture(scope="module")
-def model_settings() -> Settings:
-    s = Settings()
-    # the tiny region's zones are 30 to 70 km apart: its trips leaving a zone are long
-    return s.replace(demand={**s.demand.model_dump(), "mean_trip_km": 45.0})
-
-
-@pytest.fixture(scope="module")
-def model_graph(model_region: Region, model_settings: Settings) -> nx.MultiDiGraph:
-    return build_network(model_region, model_settings)
-
-
-@pytest.fixture(scope="module")
-def tiny_base(model_graph: nx.MultiDiGraph, model_region: Region, model_settings: Settings) -> ModelRun:
-    return run_model(model_graph, model_region, model_settings)
-
-
-def _scenario(G, region, settings, base, *edits) -> ModelRun:
-    portfolio = Portfolio(name="test", projects=(make_project("p", list(edits)),))
-    H = apply_portfolio(G, portfolio, settings=settings, region=region).G
-    return run_model(H, region, settings, calibration=base.calibration, warm=base)
+from .conftest import model_scenario as _scenario
 
 
 def test_the_base_year_reproduces_the_observed_gateway_volumes(tiny_base: ModelRun) -> None:
@@ -183,6 +131,8 @@ def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_expla
     assert marginal.loc["clark_runway_2", "air_delay_min"] < 0
     # spare capacity is the reason a port's expansion does little today, and the score says so
     assert "of its capacity in the base year" in comparison.explanations["subic_port_expansion"]
+    # and Clark's terminal, not its runway, is what limits it
+    assert "not its runways" in comparison.explanations["clark_runway_2"]
     assert comparison.gains["freight_cost_usd_per_teu"] < 0
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,7 @@ __all__ = [
     "ModelComparison",
     "ModelRun",
     "assigned_graph",
+    "capacity_note",
     "compare_model",
     "explain",
     "gateway_volumes",
@@ -143,9 +144,13 @@ class ModelRun:
         Headline numbers (see :data:`MODEL_LABELS`).
     matrices
         Centroid x centroid matrices for appraisal: person trips and
-        generalized cost by mode, container and passenger flows and costs.
+        generalized cost by mode, container and passenger flows; and per
+        centroid its containers a year and their cost (PHP/TEU, the logsum),
+        its air passengers a year and their time to and at the airport.
     calibration
         The base year's fit (reused by scenarios).
+    demand_factors
+        The demand of this run over the base year's, by class.
     """
 
     places: list[str]
@@ -159,6 +164,7 @@ class ModelRun:
     assignment: dict[str, Any]
     provenance: dict[str, Any] = field(default_factory=dict)
     times: str = "assigned"
+    demand_factors: dict[str, float] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ the road network for assignment
@@ -387,6 +393,7 @@ def run_model(
     *,
     calibration: Calibration | None = None,
     warm: ModelRun | None = None,
+    demand_factors: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ModelRun:
     """Run the transport model on a network: the base year (calibrating) or a scenario (with ``calibration``).
@@ -405,6 +412,11 @@ def run_model(
     warm
         A run whose congested link times start this one's (the base year's,
         for a scenario): the feedback then starts near its fixed point.
+    demand_factors
+        A later year's demand over the base year's, by class (``persons``,
+        ``containers``, ``air_passengers``; 1 when left out): person trips are
+        generated, and containers and air passengers shared out, that much
+        more. Needs ``calibration`` (the base year's fit is kept).
     progress
         Called with a short description of each step.
 
@@ -416,6 +428,15 @@ def run_model(
     settings = settings or Settings()
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
+    factors = {"persons": 1.0, "containers": 1.0, "air_passengers": 1.0}
+    for name, factor in (demand_factors or {}).items():
+        if name not in factors:
+            raise EngineError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
+        if not (math.isfinite(factor) and factor > 0):
+            raise EngineError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
+        factors[name] = float(factor)
+    if calibration is None and any(f != 1.0 for f in factors.values()):
+        raise EngineError("a later year's demand needs the base year's calibration", field="calibration")
     nodes = centroids(G)
     info = [G.nodes[n] for n in nodes]
     places = [str(d.get("place_id")) for d in info]
@@ -466,11 +487,20 @@ def run_model(
 
     cal = calibration
     person_fit = (cal.beta_per_php, cal.rail_constant) if cal is not None else None
-    iterations = settings.assignment.feedback_iterations
+    asg = settings.assignment
+    iterations = asg.feedback_iterations
+    prior = 1 if warm is not None else 0  # a warm start counts as one averaged iteration
     result = None
     history: list[float] = []
-    for outer in range(1, iterations + 1):
-        say(f"skims ({outer}/{iterations})")
+    assignment_s: list[float] = []
+    feedback: list[float] = []
+    final = False
+    outer = 0
+    while not final:
+        outer += 1
+        # the last loop: converged (or out of loops), assigned to the target gap
+        final = outer == iterations or (len(feedback) > 0 and feedback[-1] < asg.feedback_tolerance)
+        say(f"skims ({outer})")
         sk = _skims(G, nodes, link_time, settings)
         intrazonal = _intrazonal_s(region, places, kinds, sk.car_s, settings)
         car_min = sk.car_s / 60
@@ -490,7 +520,7 @@ def run_model(
         # persons: origins are zones, destinations zones and economic zones
         origins = np.flatnonzero(zone_mask)
         dests = np.flatnonzero(zone_mask | np.array([k == "economic_zone" for k in kinds]))
-        productions = population[origins] * d_s.trip_rate_per_day
+        productions = population[origins] * d_s.trip_rate_per_day * factors["persons"]
         attractions = jobs[dests]
 
         persons = _person_demand(
@@ -517,13 +547,15 @@ def run_model(
         road_trips = person_trips - rail_trips
 
         # containers
-        teu_total = cal.teu_per_year if cal is not None else float(np.nansum(port_observed))
+        teu_total = cal.teu_per_year * factors["containers"] if cal is not None else float(np.nansum(port_observed))
         teu = teu_total * teu_weight / teu_weight.sum() if teu_weight.sum() > 0 else np.zeros(len(nodes))
         port_choice, port_constants, port_alts = _port_choice(
             info, ports, places, teu, sk, settings, cal, port_observed
         )
         # air passengers
-        air_total = cal.air_pax_per_year if cal is not None else float(np.nansum(air_observed))
+        air_total = (
+            cal.air_pax_per_year * factors["air_passengers"] if cal is not None else float(np.nansum(air_observed))
+        )
         air = air_total * population / population.sum()
         air_choice, airport_constants = _air_choice(info, airports, places, air, sk, settings, cal, air_observed)
 
@@ -545,13 +577,21 @@ def run_model(
         np.fill_diagonal(car_pcu_day, 0.0)
         np.fill_diagonal(trucks_day, 0.0)
 
-        say(f"road assignment ({outer}/{iterations})")
-        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings)
-        new_time = dict(zip(links["key"], result.time[: len(links)], strict=True))
+        say(f"road assignment ({outer})")
+        gap = asg.gap if final else max(asg.gap, asg.feedback_gap)
+        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings, gap=gap)
+        new_time = result.time[: len(links)]
         history.append(result.relative_gap)
-        for key in link_time:  # the method of successive averages on the link times
-            link_time[key] += (new_time[key] - link_time[key]) / outer
-        if cal is None and outer == iterations:
+        assignment_s.append(result.seconds)
+        used = np.array([link_time[key] for key in links["key"]])
+        flow = result.flow[: len(links)]
+        weight = float((flow * used).sum())
+        feedback.append(float((flow * np.abs(new_time - used)).sum() / weight) if weight > 0 else 0.0)
+        if not final:  # the method of successive averages on the link times
+            step = 1.0 / (outer + prior)
+            for key, t_new, t_used in zip(links["key"], new_time, used, strict=True):
+                link_time[key] = t_used + (float(t_new) - t_used) * step
+        if cal is None and final:
             cal = Calibration(
                 beta_per_php=beta,
                 rail_constant=rail_constant,
@@ -643,6 +683,11 @@ def run_model(
         "car_km": sk.car_km,
         "teu_flows": port_choice.flows,
         "air_flows": air_choice.flows,
+        # per centroid, for the appraisal's rule of a half
+        "teu_per_year": port_choice.flows.sum(axis=1),
+        "teu_cost_php": teu_cost,
+        "air_pax_per_year": air_choice.flows.sum(axis=1),
+        "air_time_min": air_min + _air_delay_min(air_choice),
     }
     provenance = {
         **G.graph.get("provenance", {}),
@@ -664,9 +709,13 @@ def run_model(
             "engine": result.engine,
             "converged": result.converged,
             "gap_by_outer_iteration": history,
+            "feedback_change": feedback,
+            "feedback_converged": bool(feedback and feedback[-1] < asg.feedback_tolerance),
+            "assignment_s": assignment_s,
             "seconds": time.perf_counter() - started,
         },
         provenance=provenance,
+        demand_factors=factors,
     )
 
 
@@ -825,10 +874,29 @@ def _port_choice(
         )
 
     if cal is not None:
-        constants = np.array([cal.port_constants.get(places[g], 0.0) for g in ports])
+        constants = _constants(cal.port_constants, info, places, ports)
     else:
         constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
     return run(constants), constants, alts
+
+
+def _constants(fitted: dict[str, float], info: list[dict[str, Any]], places: list[str], group: list[int]) -> np.ndarray:
+    """The base year's constants of the gateways; a new gateway takes its nearest fitted neighbour's.
+
+    A constant stands for what the costs leave out (shipping services,
+    airlines, habit); a new port or airport has none observed, and the
+    nearest gateway of its kind (its hinterland's) is the stated guess.
+    """
+    known = [g for g in group if places[g] in fitted]
+    out = []
+    for g in group:
+        if places[g] in fitted or not known:
+            out.append(fitted.get(places[g], 0.0))
+            continue
+        x, y = float(info[g]["x"]), float(info[g]["y"])
+        nearest = min(known, key=lambda k: (float(info[k]["x"]) - x) ** 2 + (float(info[k]["y"]) - y) ** 2)
+        out.append(fitted[places[nearest]])
+    return np.array(out, dtype=float)
 
 
 def _air_choice(
@@ -891,7 +959,7 @@ def _air_choice(
         )
 
     if cal is not None:
-        constants = np.array([cal.airport_constants.get(places[g], 0.0) for g in airports])
+        constants = _constants(cal.airport_constants, info, places, airports)
     else:
         constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
     return run(constants), constants
@@ -904,6 +972,8 @@ def _assign_peak(
     car_pcu_day: np.ndarray,
     trucks_day: np.ndarray,
     settings: Settings,
+    *,
+    gap: float,
 ) -> Any:
     """The peak hour's cars (PCU) and trucks assigned to user equilibrium; link times in seconds."""
     a = settings.assignment
@@ -943,7 +1013,7 @@ def _assign_peak(
         demand,
         zones=nodes,
         pce={"car": 1.0, "truck": settings.freight.truck_pcu},
-        gap=a.gap,
+        gap=gap,
         max_iter=a.max_iterations,
         engine=a.engine,
     )
@@ -959,10 +1029,16 @@ def _gateway_table(
     settings: Settings,
 ) -> pd.DataFrame:
     rows = []
+    hours = settings.air.operating_hours_per_day * 365
     for group, choice, unit in ((ports, port_choice, "TEU/yr"), (airports, air_choice, "pax/yr")):
         for pos, g in enumerate(group):
             d = info[g]
-            capacity = d.get("capacity")
+            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
+            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
+            runway = float(movements) * float(per) * hours if unit == "pax/yr" and movements and per else math.nan
+            limits = {k: v for k, v in (("terminal", terminal), ("runway", runway)) if math.isfinite(v)}
+            limited_by = min(limits, key=lambda k: limits[k]) if limits else None
+            capacity = limits[limited_by] if limited_by else math.nan
             volume = float(choice.volumes[pos])
             rows.append(
                 {
@@ -972,12 +1048,28 @@ def _gateway_table(
                     "volume": volume,
                     "unit": unit,
                     "capacity": capacity,
-                    "utilisation": volume / float(capacity) if capacity else math.nan,
+                    "utilisation": volume / capacity if capacity else math.nan,
+                    "limited_by": limited_by,
+                    "terminal_capacity": terminal,
+                    "runway_capacity": runway,
                     "handling_h": float(d.get("handling_h") or 0.0),
                     "delay_h": float(choice.delay_h[pos]),
                 }
             )
-    columns = ["gateway_id", "name", "type", "volume", "unit", "capacity", "utilisation", "handling_h", "delay_h"]
+    columns = [
+        "gateway_id",
+        "name",
+        "type",
+        "volume",
+        "unit",
+        "capacity",
+        "utilisation",
+        "limited_by",
+        "terminal_capacity",
+        "runway_capacity",
+        "handling_h",
+        "delay_h",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("gateway_id", drop=False)
 
 
@@ -1030,6 +1122,13 @@ def _air_access_min(choice: Any, airports: list[int], sk: _Skims) -> np.ndarray:
         ok = share > 0
         out[ok] += share[ok] * sk.car_s[ok, g] / 60
     return np.where(total > 0, out, np.nan)
+
+
+def _air_delay_min(choice: Any) -> np.ndarray:
+    """Per origin, its passengers' mean processing delay at their chosen airports (minutes)."""
+    total = choice.flows.sum(axis=1)
+    delay = (choice.flows * np.asarray(choice.delay_h)[None, :]).sum(axis=1) * 60
+    return np.divide(delay, total, out=np.zeros_like(total), where=total > 0)
 
 
 def model_gains(base: ModelRun, scenario: ModelRun) -> dict[str, float]:
@@ -1153,19 +1252,28 @@ def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) 
     return "; ".join(parts)
 
 
-def _spare_capacity(project: Any, base: ModelRun) -> str:
-    """Why more capacity at a gateway does little: it is far from full in the base year."""
+def capacity_note(project: Any, run: ModelRun, when: str = "in this run") -> str:
+    """Why more capacity at a gateway does little in a run: far from full, or limited by something else.
+
+    Empty when the project changes no gateway's capacity or the gateway is
+    busy enough for more capacity to matter.
+    """
     notes = []
     for edit in project.edits:
-        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in base.gateways.index:
+        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in run.gateways.index:
             continue
-        utilisation = float(base.gateways.loc[edit.gateway, "utilisation"])
-        if math.isfinite(utilisation) and utilisation < 0.7:
+        row = run.gateways.loc[edit.gateway]
+        if edit.movements_per_h is not None and row["limited_by"] == "terminal":
             notes.append(
-                f"{edit.gateway} works at {utilisation:.0%} of its capacity in the base year, so more capacity "
+                f"{edit.gateway}'s terminal ({row['terminal_capacity']:,.0f} passengers a year), not its runways "
+                f"({row['runway_capacity']:,.0f}), limits it: more movements add nothing until the terminal grows"
+            )
+        elif math.isfinite(row["utilisation"]) and row["utilisation"] < 0.7:
+            notes.append(
+                f"{edit.gateway} works at {row['utilisation']:.0%} of its capacity {when}, so more capacity "
                 "saves little until demand grows"
             )
-    return "".join(f" ({n})" for n in notes)
+    return "; ".join(notes)
 
 
 def compare_model(
@@ -1221,7 +1329,8 @@ def compare_model(
             without = scenario_run(portfolio.model_copy(update={"projects": kept})) if kept else base
             lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
             rows[project.id] = {"name": project.name, **lost}
-            explanations[project.id] = explain(lost, base.summary) + _spare_capacity(project, base)
+            note = capacity_note(project, base, "in the base year")
+            explanations[project.id] = explain(lost, base.summary) + (f" ({note})" if note else "")
     frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
     if frame is not None:
         frame.index.name = "project"

@@ -46,9 +46,12 @@ catalog, measured against the exact answer, is in ``benchmarks/README.md``.
 Objectives are small :class:`Objective` objects (:data:`OBJECTIVES`): what
 they read from a summary, which way is better, whether a project keeps them
 monotone, and whether they are net of cost. ``npv`` and ``freight_cost``
-are declared but need the appraisal and demand models, which this version
-does not have; asking for them is a clear error. Pass your own
-:class:`Objective` to :func:`optimise` to add one.
+are declared but not offered to the search: both come from the transport
+model (:mod:`corridor.appraisal`, :mod:`corridor.model`), which takes
+seconds a portfolio and whose congestion makes them non-monotone; asking
+for them is a clear error. Pass your own :class:`Objective` (with
+``evaluate``) to :func:`optimise` to add one; ``net_of_cost`` objectives
+are bounded as above.
 """
 
 from __future__ import annotations
@@ -218,7 +221,10 @@ NPV = Objective(
     "USD",
     +1,
     net_of_cost=True,
-    needs="needs the appraisal (benefits and costs in money), which this version does not have",
+    needs=(
+        "needs the appraisal of every portfolio the search scores: an appraisal runs the transport model "
+        "(seconds a portfolio, see corridor.appraisal), and its congestion voids the search's bounds"
+    ),
 )
 FREIGHT_COST = Objective(
     "freight_cost",

@@ -253,6 +253,128 @@ class AirSettings(_Group):
     delay_beta: float = _p(4.0, "assumption: BPR form for processing against terminal and runway use", "", ge=1)
 
 
+class AppraisalSettings(_Group):
+    """Money: what a portfolio's effects are worth, what it costs, and over which years."""
+
+    price_year: int = _p(
+        2024,
+        "the year of the model's values of time (public transport at 2024 prices) and of the calibration's volumes",
+        "year",
+        ge=1990,
+        le=2100,
+    )
+    days_per_year: float = _p(
+        300.0,
+        "assumption: a year's person trips as 300 weekdays' worth (weekends and holidays carry fewer)",
+        "days",
+        gt=0,
+        le=366,
+    )
+    forecast_years: int = _p(
+        10,
+        "assumption: the second modelled year, this many years after the base year; benefits are "
+        "interpolated between the two modelled years and held at the second's level after it (no growth "
+        "beyond the last modelled year, as appraisal guidance commonly asks)",
+        "years",
+        ge=1,
+        le=50,
+    )
+    growth_persons_pct: float = _p(
+        3.5,
+        "assumption from observed growth in 2024: NLEX traffic +4-5%, SLEX +2%, Skyway +1%, MRT-3 riders +5.3%, "
+        "LRT-2 +7.8% (TRB, DOTr via the press); GDP +5.7% (PSA)",
+        "%/yr",
+        ge=-10,
+        le=20,
+    )
+    growth_containers_pct: float = _p(
+        5.0,
+        "assumption from LUZON_FACTS S75: MICT 2.76 to 2.95 M TEU (+6.9%) and South Harbor 1.21 to 1.29 M "
+        "(+6.6%) from 2023 to 2024; taken below the last year's rise",
+        "%/yr",
+        ge=-10,
+        le=20,
+    )
+    growth_air_passengers_pct: float = _p(
+        4.0,
+        "LUZON_FACTS S81, S82: NAIA 50.1 M passengers in 2024, 52.0 M in 2025 (+3.8%)",
+        "%/yr",
+        ge=-10,
+        le=20,
+    )
+    value_of_time_growth_pct: float = _p(
+        3.0,
+        "assumption: values of time grow with real income per head (GDP +5.7% in 2024, PSA; population about "
+        "+1.5%) at an elasticity of about 0.8; applied to persons' and air passengers' benefits, not freight's",
+        "%/yr",
+        ge=0,
+        le=10,
+    )
+    tax_share_of_cost: float = _p(
+        0.15,
+        "LUZON_FACTS S98: NEDA's practice removes a 15% tax component from financial costs (economic prices)",
+        "share",
+        ge=0,
+        lt=1,
+    )
+    construction_years: dict[str, int] = _p(
+        {"rail": 6, "road": 4, "bridge": 6, "port": 3, "airport": 4, "agriculture": 2, "industry": 3, "default": 4},
+        "assumption: capital spent evenly over these years before opening; rail 6, expressway 4, bridge 6 from "
+        "observed Philippine durations (MRT-7 2016-2027, NSCR 2019-2032, SLEX TR4 2019-2026); ports, airports, "
+        "agriculture and industry assumed",
+        "years",
+    )
+    om_share_per_year: dict[str, float] = _p(
+        {"rail": 0.025, "road": 0.016, "bridge": 0.01, "port": 0.02, "airport": 0.02, "default": 0.015},
+        "assumption: operation and maintenance a year as a share of capital; rail 2.5%; road 1% routine plus "
+        "an overlay of 5% every 8 years (about 1.6%); others assumed",
+        "share/yr",
+    )
+    asset_life_years: dict[str, float] = _p(
+        {"rail": 40.0, "road": 50.0, "bridge": 75.0, "port": 40.0, "airport": 40.0, "default": 40.0},
+        "assumption: straight-line residual value at the end of the horizon; civil works 50 years, systems 25 "
+        "(rail's mix about 40), bridges 75",
+        "years",
+    )
+    us_cpi: dict[int, float] = _p(
+        {
+            2010: 218.056,
+            2011: 224.939,
+            2012: 229.594,
+            2013: 232.957,
+            2014: 236.736,
+            2015: 237.017,
+            2016: 240.007,
+            2017: 245.120,
+            2018: 251.107,
+            2019: 255.657,
+            2020: 258.811,
+            2021: 270.970,
+            2022: 292.655,
+            2023: 304.702,
+            2024: 313.689,
+        },
+        "US Bureau of Labor Statistics, CPI-U, U.S. city average, all items, annual averages (1982-84=100): "
+        "re-bases each project's USD cost from its price year to price_year; a later price year is kept as it is",
+        "index",
+    )
+
+    @field_validator("construction_years", "om_share_per_year", "asset_life_years")
+    @classmethod
+    def _has_default(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "default" not in value:
+            raise ValueError("needs a 'default' entry for the categories it does not name")
+        for key, number in value.items():
+            if not 0 <= float(number) <= 200:
+                raise ValueError(f"{key}: {number} is out of range (0 to 200)")
+        return value
+
+    def by_category(self, table: str, category: str) -> Any:
+        """A value of one of the tables by project category (the table's default for another)."""
+        values = getattr(self, table)
+        return values.get(category, values["default"])
+
+
 class AssignmentSettings(_Group):
     """The peak-hour road assignment: capacities, delay functions, convergence."""
 
@@ -302,7 +424,27 @@ class AssignmentSettings(_Group):
     gap: float = _p(1e-4, "the target relative gap of the equilibrium", "", gt=0, le=0.1)
     max_iterations: int = _p(300, "assumption", "", ge=1, le=100_000)
     feedback_iterations: int = _p(
-        4, "assumption: outer loops between congested times and demand, averaged (MSA)", "", ge=1, le=50
+        20,
+        "assumption: outer loops between congested times and demand, link times averaged by MSA (a warm "
+        "start counting as one); every run makes the same number, so that the difference between two "
+        "scenarios carries none of the loops' noise (a project that touches no road moves the region's car-km "
+        "by under 1 km a day). Persons' benefits are the slowest to settle: at 10 loops the lec_core "
+        "portfolio's persons benefit in 2035 was USD -26 M a year, at 20 loops +25 M, at 20 loops with "
+        "assignments to 1e-5 +19 M (benchmarks/README.md)",
+        "",
+        ge=1,
+        le=500,
+    )
+    feedback_tolerance: float = _p(
+        0.0,
+        "assumption: stop the loops early when the assigned link times differ from the times the demand saw by "
+        "less than this share (flow-weighted); 0 never stops early (see feedback_iterations)",
+        "",
+        ge=0,
+        le=0.5,
+    )
+    feedback_gap: float = _p(
+        1e-3, "assumption: the relative gap of the assignments before the last loop", "", gt=0, le=0.1
     )
     engine: Literal["auto", "aequilibrae", "corridor"] = _p(
         "corridor",
@@ -395,6 +537,7 @@ class Settings(BaseModel):
     freight: FreightSettings = Field(default_factory=FreightSettings)
     air: AirSettings = Field(default_factory=AirSettings)
     assignment: AssignmentSettings = Field(default_factory=AssignmentSettings)
+    appraisal: AppraisalSettings = Field(default_factory=AppraisalSettings)
 
     @field_validator("speeds_kph", mode="before")
     @classmethod
@@ -510,7 +653,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
 def parameters(settings: Settings) -> list[dict[str, Any]]:
     """Every model parameter with its value, unit and source (or ``assumption``), for printing with results."""
     rows: list[dict[str, Any]] = []
-    for group_name in ("demand", "freight", "air", "assignment"):
+    for group_name in ("demand", "freight", "air", "assignment", "appraisal"):
         group = getattr(settings, group_name)
         for name, info in type(group).model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
