@@ -18,7 +18,8 @@ exactly, endpoint searches included), ``full_recompute_s`` (the same portfolio
 compiled and computed from scratch), ``rescore_max_diff_s`` (the two answers'
 largest difference), ``networkx_od_1000_s`` (networkx, extrapolated from a
 sample of sources when ``networkx_extrapolated``), ``peak_rss_mb``; for the
-bundled region also ``portfolios_per_s`` (random catalog portfolios scored).
+bundled region also ``portfolios_per_s`` (random catalog portfolios scored,
+the fastest of 5 passes; ``benchmarks/optimise.py`` measures it on workers too).
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def run_one(graph: str, backend: str) -> dict:
     return record
 
 
-def _portfolios_per_second(G, backend: str, count: int = 300) -> float:
+def _portfolios_per_second(G, backend: str, count: int = 300, repeat: int = 5) -> float:
     from corridor import load_catalog, load_region, portfolio_from_ids
     from corridor.portfolio import PortfolioScorer
 
@@ -234,10 +235,13 @@ def _portfolios_per_second(G, backend: str, count: int = 300) -> float:
     scorer = PortfolioScorer(G, region=region, backend=backend)
     for p in portfolios:  # each project's change is worked out once, as a sweep would
         scorer.summary(p)
-    t0 = time.perf_counter()
-    for p in portfolios:
-        scorer.summary(p)
-    return count / (time.perf_counter() - t0)
+    best = float("inf")
+    for _ in range(repeat):  # the machine may be shared: the fastest pass
+        t0 = time.perf_counter()
+        for p in portfolios:
+            scorer.summary(p)
+        best = min(best, time.perf_counter() - t0)
+    return count / best
 
 
 def _child(args: list[str]) -> dict:

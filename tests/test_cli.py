@@ -317,6 +317,77 @@ def test_score_explains_a_project_that_changes_nothing(capsys, tmp_path):
     assert "clark_runway_2 changes no headline" in out and "no connectivity metric reads" in out
 
 
+# ------------------------------------------------------------------ optimize and sensitivity
+
+
+def test_optimize_prints_the_optimum_and_the_frontier(capsys, tmp_path):
+    code, out, err = run(capsys, "optimize", "--budget", "2e9", "--out", str(tmp_path))
+    assert code == 0, err
+    assert "best for market access to jobs" in out and "proven optimal: branch and bound" in out
+    assert "Pareto frontier of cost against market access" in out
+    assert {p.name for p in tmp_path.iterdir()} == {"optimum.json", "pareto.csv", "pareto.md", "pareto.svg"}
+    data = json.loads((tmp_path / "optimum.json").read_text())
+    assert data["exact"] is True and data["cost_usd"] <= 2e9
+    assert (tmp_path / "pareto.svg").read_text().startswith("<svg")
+
+
+def test_optimize_json_with_rules(capsys, tmp_path):
+    candidates = tmp_path / "few.yaml"
+    candidates.write_text(
+        "name: few\nprojects: [bcib, bauan_terminal, calax_kawit, cllex_aliaga_cabanatuan, clark_food_hub]\n"
+    )
+    code, out, err = run(
+        capsys,
+        "optimize",
+        "--budget",
+        "1e9",
+        "--objective",
+        "time_to_port",
+        "--candidates",
+        str(candidates),
+        "--must",
+        "calax_kawit",
+        "--exclude",
+        "cllex_aliaga_cabanatuan",
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["objective"] == "time_to_port" and "calax_kawit" in data["projects"]
+    assert "cllex_aliaga_cabanatuan" not in data["projects"] and data["exact"] is True
+    assert set(data) >= {"objective", "value", "budget_usd", "cost_usd", "projects", "exact", "pareto"}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--objective", "npv"], "the npv objective needs the appraisal"),
+        (["--objective", "freight_cost"], "the freight_cost objective needs the appraisal's cost of a container"),
+        (["--must", "bcibb"], "'bcibb' is not a candidate; closest: bcib"),
+        (["--budget", "-5"], "the budget must be a finite amount"),
+    ],
+)
+def test_optimize_refusals_are_one_line(capsys, args, expected):
+    code, _, err = run(capsys, "optimize", "--budget", "1e9", *args)
+    assert code == 2 and err.startswith("error: ") and expected in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_sensitivity_reports_the_ranking(capsys, tmp_path):
+    files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core")]
+    code, out, err = run(capsys, "sensitivity", *files, "--draws", "3", "--seed", "4", "--out", str(tmp_path))
+    assert code == 0, err
+    assert "P(best)" in out and "lec_core: projects by marginal gain" in out and "inputs drawn (lhs, seed 4)" in out
+    data = json.loads((tmp_path / "sensitivity.json").read_text())
+    assert data["draws"] == 3 and sum(p["p_best"] for p in data["portfolios"]) == pytest.approx(1.0)
+
+
+def test_score_prints_shapley_values(capsys):
+    code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "lec_core.yaml"))
+    assert code == 0, err
+    assert "Shapley: Δ market" in out and "lec_core: Shapley values exact (31 sets of projects scored)" in out
+
+
 def test_map_of_a_portfolio_by_default_in_maps(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"))

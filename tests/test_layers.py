@@ -14,9 +14,11 @@ LAYERS = [
     ["network", "osm", "maps"],
     ["places", "scenario"],
     ["engine", "assignment"],
-    ["osm_arrays", "metrics"],
+    ["osm_arrays", "metrics", "cache"],
     ["model"],
     ["portfolio", "briefing"],
+    ["parallel"],
+    ["optimise"],
     ["charts", "report", "validate", "appraisal"],
     ["cli"],
 ]

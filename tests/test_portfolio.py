@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor import apply_portfolio, compute_metrics, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.metrics import HEADLINES
 from corridor.portfolio import PortfolioScorer, score
 from corridor.projects import Portfolio, Project
 
@@ -157,3 +158,125 @@ def test_a_thousand_projects_score_with_their_marginals(luzon, luzon_graph, tmp_
     p = load_portfolio(write_portfolio(120, tmp_path / "many.yaml"))
     result = score(luzon_graph, p, region=luzon, progress=False)
     assert len(result.marginal) == 120 and result.gains["avg_to_seaport_min"] < 0
+
+
+def test_a_prepared_scorer_scores_the_same_and_only_reads_its_caches(luzon, luzon_graph):
+    """Prepared for every candidate, a scorer works nothing out again: what a worker is sent is complete."""
+    prepared = PortfolioScorer(luzon_graph, region=luzon)
+    prepared.prepare(CATALOG.values())
+    effects = len(prepared._effects)
+    ends = {m: len(c.index) for m, c in prepared._caches.items()}
+    fresh = PortfolioScorer(luzon_graph, region=luzon)
+    for ids in (["bcib", "bauan_terminal"], ["nscr_tutuban_malolos", "nscr_malolos_clark", "mm_subway"], ["nmia"]):
+        p = portfolio_from_ids(ids, CATALOG)
+        assert prepared.summary(p) == fresh.summary(p)
+    assert len(prepared._effects) == effects
+    assert {m: len(c.index) for m, c in prepared._caches.items()} == ends
+
+
+def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(scorer):
+    """The summary's own path (road and rail among gateways only, unchanged modes as the base) gives the same."""
+    from corridor.metrics import summary_from_matrices
+
+    for ids in (
+        ["bauan_terminal"],
+        ["clark_food_hub"],
+        ["mrt7", "bcib", "nmia"],
+        ["sangley_airport", "scmb_freight_rail"],
+    ):
+        p = portfolio_from_ids(ids, CATALOG)
+        full = scorer.matrices(p)
+        assert scorer.summary(p) == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings))
+
+
+# ------------------------------------------------------------------ Shapley values
+
+
+def test_shapley_values_add_up_to_the_whole_gain(scorer):
+    """Efficiency, exact and sampled: the shares add up to the portfolio's gain on every headline."""
+    from corridor.portfolio import gains, shapley
+
+    p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark", "bcib", "bauan_terminal", "mrt7"], CATALOG)
+    whole = gains(scorer.base.summary, scorer.summary(p))
+    for result in (shapley(scorer, p), shapley(scorer, p, exact_max=0, permutations=30, seed=3)):
+        for h in HEADLINES:
+            if h.key is not None:
+                assert result.values[h.column].sum() == pytest.approx(whole[h.key] * h.scale, rel=1e-9, abs=1e-9)
+    assert result.method == "sampled" and result.permutations == 30 and (result.std_error.to_numpy() >= 0).all()
+
+
+def test_shapley_symmetry_and_null_player(scorer):
+    """Two projects that do the same get the same; a project that changes nothing gets zero."""
+    from corridor.portfolio import shapley
+
+    twin = CATALOG["calax_kawit"].model_copy(update={"id": "calax_kawit_twin"})
+    p = Portfolio(name="twins", projects=(CATALOG["calax_kawit"], twin, CATALOG["clark_runway_2"], CATALOG["bcib"]))
+    result = shapley(scorer, p)
+    assert result.method == "exact"
+    pd.testing.assert_series_equal(
+        result.values.loc["calax_kawit"], result.values.loc["calax_kawit_twin"], check_names=False, rtol=1e-12
+    )
+    assert (result.values.loc["clark_runway_2"] == 0).all()
+    assert (result.values.loc["calax_kawit"].abs() > 0).any()
+
+
+def test_sampled_shapley_values_are_near_the_exact_ones(scorer):
+    """The stated standard error covers the distance to the exact values."""
+    from corridor.portfolio import shapley
+
+    p = portfolio_from_ids(
+        ["bcib", "manila_bay_expressway", "calax_kawit", "bauan_terminal", "clark_food_hub"], CATALOG
+    )
+    exact = shapley(scorer, p)
+    sampled = shapley(scorer, p, exact_max=0, permutations=400, seed=1)
+    gap = (sampled.values - exact.values).abs().to_numpy()
+    assert (gap <= 4 * sampled.std_error.to_numpy() + 1e-9).all()
+
+
+def test_a_project_counts_once_what_it_requires_is_built(scorer):
+    """The Malolos-Clark railway is worth nothing without the Tutuban-Malolos section: the pair shares its value."""
+    from corridor.portfolio import shapley
+
+    p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark"], CATALOG)
+    result = shapley(scorer, p)
+    alone = scorer.summary(portfolio_from_ids(["nscr_tutuban_malolos"], CATALOG))
+    both = scorer.summary(p)
+    base = scorer.base.summary["market_access_jobs"]
+    gain_alone = (alone["market_access_jobs"] - base) / base * 100
+    gain_both = (both["market_access_jobs"] - base) / base * 100
+    # orders: (tutuban, clark) gives tutuban its own gain; (clark, tutuban) gives tutuban the pair's
+    assert result.values.loc["nscr_tutuban_malolos", "d_market_access_jobs_pct"] == pytest.approx(
+        (gain_alone + gain_both) / 2
+    )
+
+
+def test_score_shows_shapley_values(luzon, luzon_graph, scorer):
+    from corridor.portfolio import SHAPLEY_COLUMN
+
+    p = load_portfolio(ROOT / "portfolios" / "lec_core.yaml")
+    result = score(luzon_graph, p, region=luzon, scorer=scorer)
+    assert result.shapley is not None and result.shapley.method == "exact"
+    assert result.marginal[SHAPLEY_COLUMN].sum() == pytest.approx(result.headline()["d_market_access_jobs_pct"])
+    data = result.to_dict()["shapley"]
+    assert data["method"] == "exact" and {r["project"] for r in data["values"]} == set(p.ids)
+    assert score(luzon_graph, p, region=luzon, scorer=scorer, shapley_values=False).shapley is None
+
+
+@given(st.sets(st.sampled_from(IDS), min_size=1, max_size=6))
+@settings(max_examples=15, deadline=None)
+def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids):
+    """Every road and rail link is in mode any at its time, so the summary's best of modes needs only mode any."""
+    from corridor.portfolio import _arcs_within
+
+    assert scorer._dominated == {"road": True, "rail": True}
+    if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
+        ids = ids - {"subic_clark_railway"}
+    for pid in list(ids):
+        ids |= set(CATALOG[pid].requires)
+    p = portfolio_from_ids(sorted(ids), CATALOG)
+    fast = scorer.summary(p)
+    full = scorer.matrices(p)
+    from corridor.metrics import summary_from_matrices
+
+    assert fast == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings), rel=1e-12)
+    assert not _arcs_within(scorer.compiled["any"], scorer.compiled["road"])  # and not the other way round

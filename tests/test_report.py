@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from corridor.metrics import HEADLINES
+from corridor.portfolio import SHAPLEY_COLUMN
 from corridor.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
@@ -17,7 +18,7 @@ from .test_maps import browser  # noqa: F401 - the browser fixture
 
 
 def test_every_headline_has_one_title():
-    assert set(TITLES) == {h.column for h in HEADLINES}
+    assert set(TITLES) == {h.column for h in HEADLINES} | {SHAPLEY_COLUMN}
     assert TITLES["d_to_seaport_min"] == "Δ to seaport (min)"
 
 

@@ -429,7 +429,8 @@ def brief(
     bcr
         Each project's benefit-cost ratio, when appraised.
     shapley
-        Each project's Shapley value (indexed by project id), when computed.
+        Each project's Shapley value (indexed by project id), when computed;
+        by default the score's own (see :func:`corridor.portfolio.shapley`).
     volumes
         Link volumes of the scenario (``link_id``, ``volume_veh_day``,
         ``volume_capacity``), when a demand model has assigned them.
@@ -462,6 +463,8 @@ def brief(
         volumes=_checked_volumes(volumes),
     )
     provinces = province_times(result, region) if region is not None else None
+    if shapley is None and result.shapley is not None:
+        shapley = result.shapley.values  # worked out by score for portfolios of a dozen projects or fewer
     return Brief(result, view, projects, provinces, shapley)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -96,6 +97,38 @@ RoadsOpt = Annotated[
 PortfolioOpt = Annotated[Path | None, typer.Option("--portfolio", "-p", help="A portfolio file (YAML) to build.")]
 ProjectsOpt = Annotated[
     str | None, typer.Option("--projects", help="Catalog projects to build (ids, comma-separated).")
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Run the sweep on this many local processes (1: in-process).")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Run the sweep on a Dask cluster: its scheduler's address, tcp://HOST:PORT."),
+]
+ShapleyOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--shapley/--no-shapley",
+        help="Each project's Shapley value (exact up to 15 projects, sampled above); by default up to 12 projects.",
+    ),
+]
+CacheDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--cache-dir",
+        help="Folder of the on-disk cache of compiled networks, CCH orders and base matrices.",
+    ),
+]
+#: corridor.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
+DEFAULT_CACHE_DIR = ".cache/corridor"
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the on-disk cache.")]
+ObjectiveOpt = Annotated[
+    str,
+    typer.Option(
+        "--objective",
+        help="market_access (jobs within reach, population-weighted; the default) or time_to_port; "
+        "npv and freight_cost need the appraisal.",
+    ),
 ]
 
 
@@ -374,19 +407,36 @@ def score(
     portfolio: Annotated[Path, typer.Argument(help="A portfolio file (YAML).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     marginal: Annotated[bool, typer.Option(help="Also score the portfolio without each project.")] = True,
+    shapley: ShapleyOpt = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Print a portfolio's cost and its gains over the base network."""
     import pandas as pd
 
+    from corridor.portfolio import PortfolioScorer
     from corridor.portfolio import score as score_portfolio
     from corridor.report import headline_table
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
-    result = score_portfolio(G, chosen, settings=cfg, region=reg, marginal=marginal)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+    with _sweep(scorer, chosen.projects, workers, scheduler) as summaries:
+        result = score_portfolio(
+            G,
+            chosen,
+            settings=cfg,
+            region=reg,
+            marginal=marginal,
+            scorer=scorer,
+            shapley_values=shapley,
+            summaries=summaries,
+        )
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
         return
@@ -407,6 +457,7 @@ def score(
                 result.marginal.drop(columns="name"), "marginal contribution: the gain lost without each project"
             )
         )
+    _say_shapley(result)
     for pid, why in result.unchanged.items():
         _say(f"{pid} changes no headline: {why}")
     if len(result.scenario.unreachable):
@@ -431,12 +482,17 @@ def compare(
     ] = None,
     metric: MetricOpt = None,
     marginal: Annotated[bool, typer.Option(help="Also show each project's marginal contribution.")] = True,
+    shapley: ShapleyOpt = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
-    from corridor.portfolio import best_marks
+    from corridor.portfolio import PortfolioScorer, best_marks
     from corridor.portfolio import compare as compare_portfolios
     from corridor.report import headline_table, write_comparison
 
@@ -445,7 +501,19 @@ def compare(
     _unique_names(chosen)
     if map_out is not None and len(chosen) < 2:
         raise PortfolioError("a comparison map needs two portfolios or more", value=len(chosen))
-    table, results = compare_portfolios(G, chosen, settings=cfg, region=reg, marginal=marginal)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+    everything = list({p.id: p for pf in chosen for p in pf.projects}.values())
+    with _sweep(scorer, everything, workers, scheduler) as summaries:
+        table, results = compare_portfolios(
+            G,
+            chosen,
+            settings=cfg,
+            region=reg,
+            marginal=marginal,
+            scorer=scorer,
+            shapley_values=shapley,
+            summaries=summaries,
+        )
     marks = best_marks(table)
     console = _console()
     console.print(headline_table(table, f"portfolios against the {reg.base_year} base (★ best per column)", marks))
@@ -458,6 +526,7 @@ def compare(
                         f"{result.portfolio.name}: marginal contribution of each project",
                     )
                 )
+            _say_shapley(result)
             for pid, why in result.unchanged.items():
                 _say(f"{result.portfolio.name}: {pid} changes no headline: {why}")
     if out is not None:
@@ -898,6 +967,189 @@ def assign_cmd(
     if not result["converged"]:
         _say(f"the gap {gap:g} was not reached in {max_iter} iterations", stderr=True)
         raise typer.Exit(1)
+
+
+@contextmanager
+def _sweep(scorer: Any, projects: Any, workers: int, scheduler: str | None) -> Iterator[Any]:
+    """How a command's sweep scores many portfolios: in-process (None), or through a runner of the scorer."""
+    if workers <= 1 and scheduler is None:
+        yield None
+        return
+    from corridor.parallel import make_runner, summary_map
+
+    scorer.prepare(projects)  # every change worked out here, so the workers are sent them once
+    with make_runner(scorer, workers=workers, scheduler=scheduler) as runner:
+        yield summary_map(runner)
+
+
+def _say_shapley(result: Any) -> None:
+    shares = result.shapley
+    if shares is None:
+        if result.marginal is not None and len(result.portfolio.projects) > 1:
+            count = len(result.portfolio.projects)
+            _say(f"{result.portfolio.name}: Shapley values left out for {count} projects (--shapley)")
+        return
+    if shares.method == "exact":
+        _say(f"{result.portfolio.name}: Shapley values exact ({shares.coalitions} sets of projects scored)")
+    else:
+        se = float(shares.std_error["d_market_access_jobs_pct"].max())
+        _say(
+            f"{result.portfolio.name}: Shapley values sampled from {shares.permutations} build orders "
+            f"(seed {shares.seed}); standard error at most {se:.3f} points of market access"
+        )
+
+
+def _ids(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _candidates(reg: Any, path: Path | None) -> tuple[list[Any], bool]:
+    """The projects to choose from: a project file's or a portfolio file's, else the region's catalog."""
+    from corridor._io import load_yaml, read_text
+    from corridor.projects import load_catalog, load_portfolio, load_projects
+
+    if path is None:
+        return list(load_catalog(reg.path).values()), True
+    data = load_yaml(read_text(path, error=PortfolioError), path=path, error=PortfolioError)
+    if isinstance(data, dict) and "name" in data:
+        return list(load_portfolio(path, catalog_path=reg.path / "projects.yaml").projects), False
+    return load_projects(path), False
+
+
+@app.command()
+def optimize(
+    budget: Annotated[float, typer.Option("--budget", "-b", help="The budget in USD (10e9 is 10 billion).")],
+    objective: ObjectiveOpt = "market_access",
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="A project file or portfolio file whose projects are the candidates."),
+    ] = None,
+    must: Annotated[str | None, typer.Option("--must", help="Ids to fund whatever else (comma-separated).")] = None,
+    exclude: Annotated[str | None, typer.Option("--exclude", help="Ids never to fund (comma-separated).")] = None,
+    method: Annotated[
+        str, typer.Option("--method", help="exact (branch and bound), heuristic, or auto (exact up to 25 candidates).")
+    ] = "auto",
+    pareto: Annotated[bool, typer.Option("--pareto/--no-pareto", help="Also find the Pareto frontier.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for optimum.json and the Pareto table and chart.")
+    ] = None,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
+    from corridor.optimise import optimise
+    from corridor.portfolio import PortfolioScorer
+    from corridor.report import objective_value, optimisation_tables, write_optimisation
+
+    reg, cfg, G = _load(region, settings)
+    pool, _ = _candidates(reg, candidates)
+    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+    with _status("searching", quiet=as_json):
+        result = optimise(
+            scorer,
+            pool,
+            budget_usd=budget,
+            objective=objective,
+            must=_ids(must),
+            exclude=_ids(exclude),
+            method=method,  # type: ignore[arg-type]
+            pareto=pareto,
+            workers=workers,
+            scheduler=scheduler,
+            progress=False if as_json else None,
+        )
+    written = write_optimisation(result, out) if out is not None else []
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    o = result.objective
+    line = Text()
+    line.append(f"best for {o.label}", style="bold")
+    line.append(
+        f": {objective_value(result.value, o.unit)} {o.unit} (base {objective_value(result.base_value, o.unit)}, "
+        f"change {'+' if result.change > 0 else ''}{objective_value(result.change, o.unit)}), "
+        f"{len(result.projects)} projects, USD {result.cost_usd / 1e9:,.2f} bn"
+    )
+    _say(line)
+    how = (
+        "proven optimal"
+        if result.exact
+        else f"not proven optimal; none does better than {objective_value(result.upper_bound or math.nan, o.unit)}"
+    )
+    _say(
+        f"{how}: {result.method}, {result.candidates} candidates, {result.scored:,} portfolios scored "
+        f"in {result.seconds:.1f} s ({result.runner})"
+    )
+    console = _console()
+    for table in optimisation_tables(result):
+        console.print(table)
+    for pid, why in result.not_candidates.items():
+        _say(f"{pid} could not be chosen: {why}")
+    if written:
+        _say("wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def sensitivity(
+    portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML) to rank.")],
+    draws: Annotated[int, typer.Option("--draws", "-n", min=2, help="Draws of the uncertain inputs.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws: the same seed, the same answer.")] = 0,
+    objective: ObjectiveOpt = "market_access",
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", help="Score the portfolios as they stand in this year (delayed projects may not operate)."
+        ),
+    ] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many projects count as a portfolio's top.")] = 3,
+    sampling: Annotated[str, typer.Option("--sampling", help="lhs (Latin hypercube) or sobol.")] = "lhs",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for sensitivity.json and its tables.")] = None,
+    region: RegionOpt = "luzon",
+    settings: SettingsOpt = None,
+    workers: WorkersOpt = 1,
+    scheduler: SchedulerOpt = None,
+) -> None:
+    """Rank portfolios and their projects under draws of speeds, decay, port handling, costs and delays."""
+    from corridor.optimise import sensitivity as run_sensitivity
+    from corridor.region import load_region
+    from corridor.report import sensitivity_tables, write_sensitivity
+    from corridor.settings import load_settings
+
+    cfg = load_settings(settings)
+    reg = load_region(region)
+    chosen = [_portfolio(reg, p, None) for p in portfolios]
+    result = run_sensitivity(
+        reg,
+        chosen,
+        draws=draws,
+        seed=seed,
+        settings=cfg,
+        objective=objective,
+        year=year,
+        top_k=top_k,
+        method=sampling,  # type: ignore[arg-type]
+        workers=workers,
+        scheduler=scheduler,
+        progress=False if as_json else None,
+    )
+    written = write_sensitivity(result, out) if out is not None else []
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    console = _console()
+    for table in sensitivity_tables(result):
+        console.print(table)
+    inputs = ", ".join(f"{name} {row['low']:g}–{row['high']:g}" for name, row in result.inputs.iterrows())
+    _say(f"inputs drawn ({result.method}, seed {result.seed}): {inputs}")
+    _say(f"{result.draws} draws in {result.seconds:.1f} s ({result.runner})")
+    if written:
+        _say("wrote " + ", ".join(str(p) for p in written))
 
 
 @app.command()

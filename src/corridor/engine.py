@@ -36,7 +36,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import csgraph_from_dense, dijkstra, floyd_warshall
+from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
 from corridor.network import CENTROID_KINDS, Mode, any_layers, edge_in_mode
@@ -54,6 +54,7 @@ __all__ = [
     "available_backends",
     "compile_arrays",
     "compile_network",
+    "compute_cch_order",
     "distances",
     "rescore",
     "resolve_backend",
@@ -68,6 +69,8 @@ COMPILED_MODES = ("road", "rail", "any", "transit", "freight")
 CCH_UNITS_PER_S = 1000
 #: below this many nodes, searches run in the calling process
 PARALLEL_MIN_NODES = 20_000
+#: a (min, +) product of at most this many terms is computed in one broadcast (a temporary under 64 KB)
+SMALL_PRODUCT = 8_192
 
 
 def available_backends() -> list[str]:
@@ -132,6 +135,8 @@ class CompiledNetwork:
         (see :func:`corridor.network.any_layers`); None in other modes.
     pt_arc
         Mode ``any``: per arc, whether it runs on the public transport layer.
+    cch_order
+        The node order of the CCH (:func:`compute_cch_order`), when known.
     """
 
     mode: str
@@ -147,6 +152,7 @@ class CompiledNetwork:
     lat: np.ndarray | None = field(default=None, repr=False)
     pt_index: dict[Any, int] | None = field(default=None, repr=False)
     pt_arc: np.ndarray | None = field(default=None, repr=False)
+    cch_order: np.ndarray | None = field(default=None, repr=False)
     _csr: csr_matrix | None = field(default=None, repr=False)
     _csr_t: csr_matrix | None = field(default=None, repr=False)
     _cch: Any = field(default=None, repr=False)
@@ -230,16 +236,30 @@ class CompiledNetwork:
         if self._cch is None:
             import routingkit_cch as rk
 
+            if self.cch_order is None:
+                self.cch_order = compute_cch_order(self)
             tail, head = self.tail.tolist(), self.head.tolist()
-            if self.lon is not None and self.lat is not None and np.isfinite(self.lon).all():
-                order = rk.compute_order_inertial(self.n, tail, head, self.lat.tolist(), self.lon.tolist())
-            else:
-                order = rk.compute_order_degree(self.n, tail, head)
-            index = rk.CCH(order, tail, head, False)
+            index = rk.CCH(self.cch_order.tolist(), tail, head, False)
             weights = np.maximum(np.rint(self.weight * CCH_UNITS_PER_S), 1).astype(np.int64)
             metric = rk.CCHMetric(index, weights.tolist())
             self._cch = (index, metric)
         return self._cch
+
+
+def compute_cch_order(compiled: CompiledNetwork) -> np.ndarray:
+    """The node order of the CCH (RoutingKit's inertial flow when every node has a position, else by degree).
+
+    The slow part of building a hierarchy on a large network, and a pure
+    function of the arrays: :mod:`corridor.cache` keeps it on disk.
+    """
+    import routingkit_cch as rk
+
+    tail, head = compiled.tail.tolist(), compiled.head.tolist()
+    if compiled.lon is not None and compiled.lat is not None and np.isfinite(compiled.lon).all():
+        order = rk.compute_order_inertial(compiled.n, tail, head, compiled.lat.tolist(), compiled.lon.tolist())
+    else:
+        order = rk.compute_order_degree(compiled.n, tail, head)
+    return np.asarray(order, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -634,14 +654,25 @@ class EndpointCache:
 
 
 def min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller)."""
+    """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller).
+
+    Small products in one broadcast; larger ones one term at a time into one
+    scratch array, so that no temporary is larger than the result: where the
+    allocator hands freed memory back to the system eagerly (Dask's workers
+    set ``MALLOC_TRIM_THRESHOLD_``), large temporaries cost a fresh mapping
+    of memory each time.
+    """
     m, k = a.shape
     n = b.shape[1]
     result = np.full((m, n), math.inf) if out is None else out
-    step = max(1, int(4_000_000 // max(1, m * n)))
-    for lo in range(0, k, step):
-        hi = min(k, lo + step)
-        np.minimum(result, (a[:, lo:hi, None] + b[None, lo:hi, :]).min(axis=1), out=result)
+    if m * k * n <= SMALL_PRODUCT:
+        if k:
+            np.minimum(result, (a[:, :, None] + b[None, :, :]).min(axis=1), out=result)
+        return result
+    scratch = np.empty((m, n))
+    for j in range(k):
+        np.add(a[:, j, None], b[None, j, :], out=scratch)
+        np.minimum(result, scratch, out=result)
     return result
 
 
@@ -694,37 +725,42 @@ def rescore(
         return _rescore_worse(
             compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
         )
-    xs = sorted(
-        {a for a, _, _ in delta.better}
-        | {b for _, b, _ in delta.better}
-        | {int(x) for x in extra_sources}
-        | {int(x) for x in extra_targets}
-    )
-    base_x = [x for x in xs if x < compiled.n]
-    cache.prepare(base_x)
+    if delta.better:
+        arcs = np.asarray(delta.better, dtype=float)
+        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), _whole_ms(arcs[:, 2])
+    else:
+        tails = heads = np.empty(0, dtype=np.int64)
+        weights = np.empty(0)
+    extra_s = np.asarray(extra_sources, dtype=np.int64)
+    extra_t = np.asarray(extra_targets, dtype=np.int64)
+    xs = np.unique(np.concatenate([tails, heads, extra_s, extra_t]))
+    base_x = xs[xs < compiled.n]
+    cache.prepare(base_x.tolist())
     k = len(xs)
-    pos = {x: i for i, x in enumerate(xs)}
-    in_base = np.array([pos[x] for x in base_x], dtype=np.int64)
-    rows = np.array([cache.index[x] for x in base_x], dtype=np.int64)
+    in_base = np.searchsorted(xs, base_x)
+    rows = np.array([cache.index[x] for x in base_x.tolist()], dtype=np.int64)
     # endpoint-to-endpoint distances: the base ones, then the changed arcs, then all pairs
     W = np.full((k, k), math.inf)
     W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
     np.fill_diagonal(W, 0.0)
-    for a, b, w in delta.better:
-        i, j = pos[a], pos[b]
-        W[i, j] = min(W[i, j], max(round(w, 3), 1e-3))  # whole milliseconds, as _whole_ms
-    if k > 1:
-        W = floyd_warshall(csgraph_from_dense(W, null_value=math.inf), directed=True)
+    np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
+    scratch = np.empty((k, k))
+    for via in range(k):  # Floyd-Warshall on the dense array (faster than scipy's, which checks its input first)
+        np.add(W[:, via, None], W[None, via, :], out=scratch)
+        np.minimum(W, scratch, out=W)
     # only the base endpoints join the new links to the rest of the network
-    es = np.array([pos[int(x)] for x in extra_sources], dtype=np.int64)
-    et = np.array([pos[int(x)] for x in extra_targets], dtype=np.int64)
+    es = np.searchsorted(xs, extra_s)
+    et = np.searchsorted(xs, extra_t)
     D_sB = cache.to_[rows].T  # sources x base endpoints
     D_Bt = cache.from_[rows]  # base endpoints x targets
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
     if len(in_base):
         A = min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
-        min_plus(A, D_Bt, out[:n_s, :n_t])
+        # an endpoint that no source reaches faster than before cannot shorten a trip through it
+        useful = (D_sB > A).any(axis=0)
+        if useful.any():
+            min_plus(A[:, useful], D_Bt[useful], out[:n_s, :n_t])
         if len(et):
             min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
         if len(es):

@@ -26,6 +26,7 @@ __all__ = [
     "EngineError",
     "NoRouteError",
     "OSMError",
+    "OptimisationError",
     "OutputError",
     "OutsideRegionError",
     "PlaceNotFound",
@@ -187,6 +188,10 @@ class EngineError(CorridorError, ValueError):
 
 class OSMError(CorridorError, ValueError):
     """An OpenStreetMap file or query could not be turned into a network."""
+
+
+class OptimisationError(CorridorError, ValueError):
+    """An optimisation, Shapley or sensitivity run that cannot be set up (budget, candidates, objective)."""
 
 
 class ProjectError(CorridorError, ValueError):

@@ -32,9 +32,11 @@ __all__ = [
     "SUMMARY_LABELS",
     "THRESHOLDS_MIN",
     "Headline",
+    "Layout",
     "Metrics",
     "centroids",
     "compute_metrics",
+    "layout_of",
     "metrics_from_matrices",
     "reach_from_matrices",
     "summary_from_matrices",
@@ -199,7 +201,29 @@ class _Arrays:
     in_base: list[bool]  # per place: part of the base network (not added by a project)
 
 
-def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settings: Settings, mode: str) -> _Arrays:
+@dataclass(frozen=True)
+class Layout:
+    """Where the zones, places, ports and jobs are among a scenario's centroids: what the metrics read of the nodes.
+
+    Built once per set of centroids (:func:`layout_of`) and reused by every
+    matrix of them, so a sweep does not read the nodes again.
+    """
+
+    labels: list[str]
+    zones: list[int]
+    places: list[int]
+    seaports: list[int]
+    airports: list[int]
+    pop: np.ndarray
+    handling_h: np.ndarray  # per seaport
+    job_nodes: list[int]
+    jobs: np.ndarray  # per job node
+    own_jobs: tuple[np.ndarray, np.ndarray]  # (zone row, job column) of a zone's own jobs
+    in_base: list[bool]  # per place: part of the base network (not added by a project)
+
+
+def layout_of(nodes: list[dict[str, Any]]) -> Layout:
+    """The :class:`Layout` of centroids given by their attributes (see :func:`metrics_from_matrices`)."""
     kinds = [d.get("kind") for d in nodes]
     labels = [str(d.get("place_id")) for d in nodes]
     zones = [i for i, k in enumerate(kinds) if k == "zone"]
@@ -208,11 +232,37 @@ def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settin
     seaports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "seaport"]
     airports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "airport"]
     job_nodes = [i for i, d in enumerate(nodes) if (d.get("jobs") or 0) > 0]
+    column = {j: c for c, j in enumerate(job_nodes)}
+    own = [(r, column[z]) for r, z in enumerate(zones) if z in column]  # a zone's own jobs need no trip
+    return Layout(
+        labels=labels,
+        zones=zones,
+        places=places,
+        seaports=seaports,
+        airports=airports,
+        pop=np.array([_population(nodes[z]) for z in zones], dtype=float),
+        handling_h=np.array([float(nodes[s].get("handling_h") or 0.0) for s in seaports]),
+        job_nodes=job_nodes,
+        jobs=np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes]),
+        own_jobs=(np.array([r for r, _ in own], dtype=np.int64), np.array([c for _, c in own], dtype=np.int64)),
+        in_base=[nodes[i].get("project") is None for i in places],
+    )
+
+
+def _arrays(
+    nodes: list[dict[str, Any]],
+    matrices: dict[str, np.ndarray],
+    settings: Settings,
+    mode: str,
+    layout: Layout | None = None,
+) -> _Arrays:
+    lay = layout or layout_of(nodes)
+    zones, places, seaports = lay.zones, lay.places, lay.seaports
     od = {m: matrices[m][np.ix_(places, places)] / 60 for m in OD_MODES}
     t = matrices[mode][zones] / 60
-    pop = np.array([_population(nodes[z]) for z in zones], dtype=float)
+    pop = lay.pop
     to, nearest = {}, {}
-    for kind, group in (("seaport", seaports), ("airport", airports)):
+    for kind, group in (("seaport", seaports), ("airport", lay.airports)):
         if group:
             sub = t[:, group]
             nearest[kind] = sub.argmin(axis=1)
@@ -220,35 +270,39 @@ def _arrays(nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settin
         else:
             nearest[kind] = np.zeros(len(zones), dtype=np.int64)
             to[kind] = np.full(len(zones), math.inf)
-    if seaports:
-        handling = np.array([float(nodes[s].get("handling_h") or 0.0) for s in seaports])
-        door = (t[:, seaports] / 60 + handling[None, :]).min(axis=1)
-    else:
-        door = np.full(len(zones), math.inf)
+    door = (t[:, seaports] / 60 + lay.handling_h[None, :]).min(axis=1) if seaports else np.full(len(zones), math.inf)
     decay = math.log(2) / settings.market_access_half_life_min
-    t_zz = t[:, zones].copy()
+    t_zz = t[:, zones]  # a copy (fancy indexing)
     np.fill_diagonal(t_zz, 0.0)
     ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
-    ma_jobs = _access_to_jobs(t, nodes, zones, job_nodes, decay)
-    ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, nodes, zones, job_nodes, decay)
-    in_base = [nodes[i].get("project") is None for i in places]
+    ma_jobs = _access_to_jobs(t, lay, decay)
+    ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, lay, decay)
     return _Arrays(
-        labels, zones, places, seaports, airports, pop, od, to, nearest, door, ma_pop, ma_jobs, ma_jobs_pt, t, in_base
+        lay.labels,
+        zones,
+        places,
+        seaports,
+        lay.airports,
+        pop,
+        od,
+        to,
+        nearest,
+        door,
+        ma_pop,
+        ma_jobs,
+        ma_jobs_pt,
+        t,
+        lay.in_base,
     )
 
 
-def _access_to_jobs(
-    t: np.ndarray, nodes: list[dict[str, Any]], zones: list[int], job_nodes: list[int], decay: float
-) -> np.ndarray:
+def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
     """Gravity market access to jobs per zone from zones x centroids minutes; a zone's own jobs need no trip."""
-    if not job_nodes:
-        return np.zeros(len(zones))
-    jobs = np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes])
-    t_zj = t[:, job_nodes].copy()
-    for r, z in enumerate(zones):
-        if z in job_nodes:
-            t_zj[r, job_nodes.index(z)] = 0.0
-    return (np.exp(-decay * t_zj) * jobs[None, :]).sum(axis=1)
+    if not lay.job_nodes:
+        return np.zeros(len(lay.zones))
+    t_zj = t[:, lay.job_nodes]  # a copy (fancy indexing)
+    t_zj[lay.own_jobs] = 0.0
+    return (np.exp(-decay * t_zj) * lay.jobs[None, :]).sum(axis=1)
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
@@ -277,10 +331,18 @@ def _summary(a: _Arrays) -> dict[str, float]:
 
 
 def summary_from_matrices(
-    nodes: list[dict[str, Any]], matrices: dict[str, np.ndarray], settings: Settings, *, mode: str = "any"
+    nodes: list[dict[str, Any]],
+    matrices: dict[str, np.ndarray],
+    settings: Settings,
+    *,
+    mode: str = "any",
+    layout: Layout | None = None,
 ) -> dict[str, float]:
-    """Only the headline numbers of :func:`metrics_from_matrices`, without building frames (for sweeps)."""
-    return _summary(_arrays(nodes, matrices, settings, mode))
+    """Only the headline numbers of :func:`metrics_from_matrices`, without building frames (for sweeps).
+
+    ``layout`` is :func:`layout_of` these nodes, when the caller keeps it.
+    """
+    return _summary(_arrays(nodes, matrices, settings, mode, layout))
 
 
 def metrics_from_matrices(

@@ -9,16 +9,19 @@ worker process or a cluster node can hold one.
 
 :func:`score` applies a portfolio, computes the scenario's metrics and the
 gains over the base, and the marginal contribution of each project (the gain
-lost when it alone is left out). :func:`compare` puts several portfolios in
-one table, best per column marked.
+lost when it alone is left out) and its Shapley value (its average
+contribution over every order in which the portfolio could be built, see
+:func:`shapley`). :func:`compare` puts several portfolios in one table, best
+per column marked.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
+from corridor.cache import DiskCache
 from corridor.engine import (
     CompiledNetwork,
     EndpointCache,
@@ -36,13 +40,16 @@ from corridor.engine import (
     resolve_backend,
     travel_times,
 )
+from corridor.errors import PortfolioError
 from corridor.metrics import (
     HEADLINES,
     OD_MODES,
     RELATIVE_KEYS,
     SUMMARY_LABELS,
+    Layout,
     Metrics,
     centroids,
+    layout_of,
     metrics_from_matrices,
     summary_from_matrices,
 )
@@ -55,16 +62,39 @@ from corridor.settings import Settings
 
 #: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
 RESCORE_MAX_ENDPOINTS = 400
+#: the mode whose zone-to-everywhere times the summary reads (time to port, market access)
+SUMMARY_MODE = "any"
+#: the modes whose zone-to-everywhere times the summary reads (market access by public transport too); of the
+#: others it reads only the times between gateways and economic zones, through the best of modes
+ZONE_MODES = frozenset({SUMMARY_MODE, "transit"})
+#: centroids between which the summary reads the times of every mode
+PLACE_KINDS = frozenset({"gateway", "economic_zone"})
+
+#: up to this many projects, Shapley values are exact: every coalition is scored
+SHAPLEY_EXACT_MAX = 15
+#: above that, this many random build orders are sampled
+SHAPLEY_PERMUTATIONS = 200
+#: :func:`score` works out Shapley values on its own up to this many projects (exactly)
+SHAPLEY_AUTO_MAX = 12
+#: the Shapley column of the marginal table: each project's share of the change in market access to jobs
+SHAPLEY_COLUMN = "shapley_market_access_jobs_pct"
+
+#: scores many portfolios at once, in their order (in-process, or through a runner of :mod:`corridor.parallel`)
+SummaryMap = Callable[[Sequence[Portfolio]], list[dict[str, float]]]
 
 __all__ = [
+    "SHAPLEY_COLUMN",
     "PortfolioScorer",
     "ScenarioMatrices",
     "ScoreResult",
+    "ShapleyResult",
+    "SummaryMap",
     "best_marks",
     "compare",
     "gains",
     "no_effect",
     "score",
+    "shapley",
 ]
 
 
@@ -119,6 +149,11 @@ class PortfolioScorer:
     backend
         Shortest-path backend for the base matrices and endpoint searches;
         ``settings.engine_backend`` when None.
+    cache
+        A folder (or :class:`~corridor.cache.DiskCache`) where the compiled
+        networks, their CCH orders and the base matrices are kept, keyed by
+        the hashes of their inputs: a second scorer of the same network
+        starts from there. None: nothing is kept.
 
     Raises
     ------
@@ -133,17 +168,27 @@ class PortfolioScorer:
         settings: Settings | None = None,
         region: Region | None = None,
         backend: str | None = None,
+        cache: DiskCache | str | Path | None = None,
     ) -> None:
         self.G = G
         self.settings = settings or Settings()
         self.region = region
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
-        self.compiled: dict[str, CompiledNetwork] = {m: compile_network(G, m) for m in self.modes}
+        disk = cache if isinstance(cache, DiskCache) or cache is None else DiskCache(cache)
+        self.compiled: dict[str, CompiledNetwork] = {
+            m: disk.compiled(G, m) if disk else compile_network(G, m) for m in self.modes
+        }
+        if disk is not None and self.backend == "cch":
+            for c in self.compiled.values():
+                c.cch_order = disk.cch_order(c)
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
+        self._base_copies = [dict(d) for d in self.base_nodes]  # what scenarios share of the base nodes
+        self._position = {n: i for i, n in enumerate(self.centroids)}
+        search = disk.travel_times if disk is not None else travel_times
         self.base_times_s = {
-            m: travel_times(
+            m: search(
                 self.compiled[m],
                 self.centroids,
                 self.centroids,
@@ -158,7 +203,29 @@ class PortfolioScorer:
             m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
             for m, c in self.compiled.items()
         }
+        # the summary reads road and rail times among gateways and economic zones only
+        self._place_positions = np.array(
+            [i for i, d in enumerate(self.base_nodes) if d.get("kind") in PLACE_KINDS], dtype=np.int64
+        )
+        self._place_caches = {
+            m: EndpointCache(
+                c,
+                self._sources[m][self._place_positions],
+                self._targets[m][self._place_positions],
+                backend=self.backend,
+            )
+            for m, c in self.compiled.items()
+            if m not in ZONE_MODES
+        }
+        # a mode whose every trip the summary mode makes as fast (the car layer of mode any holds every road
+        # link at its time): the summary's best of modes needs no search of it
+        self._dominated = {
+            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m not in ZONE_MODES
+        }
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
+        self._effect_within: dict[tuple[str, int], bool] = {}
+        self._layouts: dict[tuple[int, ...], Layout] = {}
+        self._prepared: dict[tuple[str, str], Project] = {}
         self._scratch_scenario: Scenario | None = None
         self.base = metrics_from_matrices(
             self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
@@ -167,8 +234,11 @@ class PortfolioScorer:
     # ------------------------------------------------------------ effects
     def effect(self, project: Project, portfolio: Portfolio) -> Effect:
         """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
-        by_id = {p.id: p for p in portfolio.projects}
-        required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+        if project.requires:
+            by_id = {p.id: p for p in portfolio.projects}
+            required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+        else:
+            required = []
         key = (project.id, project.edits_digest, tuple(p.edits_digest for p in required))
         if key not in self._effects:
             scratch = self._scratch()
@@ -190,19 +260,33 @@ class PortfolioScorer:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_scratch_scenario"] = None  # rebuilt on first use
+        state["_layouts"] = {}  # keyed by the effects' identities, which a copy does not keep
+        state["_effect_within"] = {}
         return state
 
     # ------------------------------------------------------------ the seam
     def _centroids_after(self, effects: Sequence[Effect]) -> tuple[list[dict[str, Any]], list[Any]]:
-        """The centroids' attributes after the effects (base ones, then new ones), and the new centroids."""
-        nodes = [dict(d) for d in self.base_nodes]
-        position = {n: i for i, n in enumerate(self.centroids)}
+        """The centroids' attributes after the effects (base ones, then new ones), and the new centroids.
+
+        Every dict is a copy; the base ones are copied once each for all
+        callers, so treat them as read-only.
+        """
+        nodes = list(self._base_copies)
+        position = self._position
+        copied: set[int] = set()
         added: dict[Any, dict[str, Any]] = {}
         for effect in effects:
             for n, d in effect.nodes:
                 added[n] = dict(d)
             for op in effect.node_ops:
-                target = nodes[position[op.node]] if op.node in position else added[op.node]
+                if op.node in position:
+                    i = position[op.node]
+                    if i not in copied:
+                        nodes[i] = dict(nodes[i])
+                        copied.add(i)
+                    target = nodes[i]
+                else:
+                    target = added[op.node]
                 target[op.attr] = (target.get(op.attr) or 0) + op.value if op.additive else op.value
         new_centroids = [n for n, d in added.items() if d.get("kind") in CENTROID_KINDS]
         return nodes + [added[n] for n in new_centroids], new_centroids
@@ -214,35 +298,93 @@ class PortfolioScorer:
 
     def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
         """The travel times among the scenario's centroids, by mode."""
-        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        m = self._matrices(portfolio, full=True)
+        return ScenarioMatrices([dict(d) for d in m.nodes], m.times_s, m.method)
+
+    def _matrices(self, portfolio: Portfolio, *, full: bool, effects: list[Effect] | None = None) -> ScenarioMatrices:
+        """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
+
+        The summary reads every pair of the :data:`ZONE_MODES` but, of the
+        road and rail modes, only the pairs among gateways and economic zones,
+        through the best of modes: those are worked out and the other cells
+        left ``inf``, and a mode that mode ``any`` provably covers is not
+        searched at all (its matrix stands in). A mode no project changes is
+        the base matrix itself (not a copy) when ``full`` is False.
+        ``effects`` are the portfolio's, in application order, when known.
+        """
+        if effects is None:
+            effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
         if not all(e.only_improves for e in effects):
             return self._recomputed(portfolio)
         nodes, new_centroids = self._centroids_after(effects)
         k = len(self.centroids)
+        size = k + len(new_centroids)
         times = {}
+        skipped = []
         for m in self.modes:
+            if not full and m not in ZONE_MODES and self._within(m, effects):
+                skipped.append(m)  # the summary takes the best of modes, and this one is never the best
+                continue
             delta, indices = self.compiled[m].delta(effects)
+            if not delta.better and not new_centroids:
+                times[m] = self.base_times_s[m].copy() if full else self.base_times_s[m]
+                continue
+            if full or m in ZONE_MODES:
+                base_pos = np.arange(k)
+                new_pos = list(range(len(new_centroids)))
+                cache = self._caches[m]
+            else:
+                base_pos = self._place_positions
+                new_pos = [i for i, n in enumerate(new_centroids) if nodes[k + i].get("kind") in PLACE_KINDS]
+                cache = self._place_caches[m]
+            extra = [new_centroids[i] for i in new_pos]
+            sources, targets = self._sources[m][base_pos], self._targets[m][base_pos]
             endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
             if len(endpoints) > RESCORE_MAX_ENDPOINTS:
                 # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
-                rows, cols = self._rows_and_columns(m, indices, new_centroids)
-                times[m] = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
-                np.fill_diagonal(times[m], 0.0)  # rows and columns are the same places
+                rows = np.concatenate([sources, [indices.out(n) for n in extra]]).astype(np.int64)
+                cols = np.concatenate([targets, [indices.into(n) for n in extra]]).astype(np.int64)
+                sub = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
+                np.fill_diagonal(sub, 0.0)  # rows and columns are the same places
             else:
-                times[m] = rescore(
+                sub = rescore(
                     self.compiled[m],
-                    self.base_times_s[m],
-                    self._sources[m],
-                    self._targets[m],
+                    self.base_times_s[m][np.ix_(base_pos, base_pos)] if len(base_pos) < k else self.base_times_s[m],
+                    sources,
+                    targets,
                     delta,
-                    cache=self._caches[m],
+                    cache=cache,
                     backend=self.backend,
-                    extra_sources=[indices.out(n) for n in new_centroids],
-                    extra_targets=[indices.into(n) for n in new_centroids],
+                    extra_sources=[indices.out(n) for n in extra],
+                    extra_targets=[indices.into(n) for n in extra],
                 )
-            for r in range(len(new_centroids)):  # a new place is at zero from itself
-                times[m][k + r, k + r] = 0.0
+                for r in range(len(base_pos), len(base_pos) + len(extra)):  # a new place is at zero from itself
+                    sub[r, r] = 0.0
+            if len(base_pos) == k and len(new_pos) == len(new_centroids):
+                times[m] = sub
+            else:
+                at = np.concatenate([base_pos, k + np.asarray(new_pos, dtype=np.int64)]).astype(np.int64)
+                matrix = np.full((size, size), math.inf)
+                matrix[np.ix_(at, at)] = sub
+                times[m] = matrix
+        for m in skipped:
+            times[m] = times[SUMMARY_MODE]
         return ScenarioMatrices(nodes, times, "rescored")
+
+    def _within(self, mode: str, effects: Sequence[Effect]) -> bool:
+        """Whether every trip of ``mode`` is as fast by the summary mode in this scenario (see :func:`_arcs_within`)."""
+        if not self._dominated.get(mode):
+            return False
+        for e in effects:
+            key = (mode, id(e))  # effects live as long as the scorer
+            if key not in self._effect_within:
+                car = {(a.u, a.v, a.time_s) for a in e.better.get(SUMMARY_MODE, ()) if not a.tail_pt and not a.head_pt}
+                self._effect_within[key] = not e.worse.get(mode) and all(
+                    (a.u, a.v, a.time_s) in car for a in e.better.get(mode, ())
+                )
+            if not self._effect_within[key]:
+                return False
+        return True
 
     def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
@@ -269,8 +411,70 @@ class PortfolioScorer:
 
     def summary(self, portfolio: Portfolio) -> dict[str, float]:
         """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
-        m = self.matrices(portfolio)
-        return summary_from_matrices(m.nodes, m.times_s, self.settings)
+        effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
+        m = self._matrices(portfolio, full=False, effects=effects)
+        layout = self._layout(effects, m.nodes) if m.method == "rescored" else None
+        return summary_from_matrices(m.nodes, m.times_s, self.settings, layout=layout)
+
+    def _layout(self, effects: list[Effect], nodes: list[dict[str, Any]]) -> Layout:
+        """Where the zones, ports and jobs are among the scenario's centroids, kept per set of node changes."""
+        key = tuple(id(e) for e in effects if e.nodes or e.node_ops)  # effects live as long as the scorer
+        if key not in self._layouts:
+            self._layouts[key] = layout_of(nodes)
+        return self._layouts[key]
+
+    def prepare(self, projects: Iterable[Project]) -> None:
+        """Work out each project's change and the base distances to its links' ends, ahead of a sweep.
+
+        A scorer prepared for every candidate of a sweep only reads its
+        caches while scoring: it can be copied to workers once and scores
+        the same there as here. It also keeps the projects, so that a
+        portfolio of them can be named by :meth:`project_keys` and rebuilt
+        by :meth:`portfolio_of` where the copy runs.
+
+        Parameters
+        ----------
+        projects
+            The candidates; each is worked out with the projects it requires
+            among them.
+        """
+        context = Portfolio(name="prepare", projects=tuple(projects))
+        self._prepared.update({(p.id, p.edits_digest): p for p in context.projects})
+        effects = [self.effect(p, context) for p in context.projects]
+        if not all(e.only_improves for e in effects):
+            effects = [e for e in effects if e.only_improves]
+        for m, compiled in self.compiled.items():
+            _, indices = compiled.delta(effects)
+            ends = {
+                x
+                for e in effects
+                for a in e.better.get(m, ())
+                for x in (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt))
+            }
+            base_ends = [x for x in ends if x < compiled.n]
+            self._caches[m].prepare(base_ends)
+            if m in self._place_caches:
+                self._place_caches[m].prepare(base_ends)
+
+    def project_keys(self, portfolio: Portfolio) -> tuple[tuple[str, str], ...] | None:
+        """A portfolio as the (id, edits digest) of its projects when all were prepared (else None)."""
+        keys = tuple((p.id, p.edits_digest) for p in portfolio.projects)
+        return keys if all(k in self._prepared for k in keys) else None
+
+    def portfolio_of(self, keys: Sequence[tuple[str, str]], name: str = "portfolio") -> Portfolio:
+        """The portfolio of prepared projects named by :meth:`project_keys`.
+
+        Raises
+        ------
+        PortfolioError
+            A project this scorer was not prepared with.
+        """
+        missing = [pid for pid, digest in keys if (pid, digest) not in self._prepared]
+        if missing:
+            raise PortfolioError(
+                "projects the scorer was not prepared with", value=missing, allowed="prepare(projects) first"
+            )
+        return Portfolio(name=name, projects=tuple(self._prepared[k] for k in keys))
 
     def marginal_summaries(
         self, portfolio: Portfolio, *, progress: Callable[[int], None] | None = None
@@ -328,6 +532,25 @@ class PortfolioScorer:
         return out
 
 
+def _arcs_within(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
+    """Whether every arc of ``part`` is in ``whole``, between the same places, at no more time.
+
+    Then no trip is faster on ``part`` than on ``whole``.
+    """
+    if not len(part.tail):
+        return True
+    try:
+        tails = np.array([whole.out_index[part.nodes[i]] for i in part.tail.tolist()], dtype=np.int64)
+        heads = np.array([whole.in_index[part.nodes[i]] for i in part.head.tolist()], dtype=np.int64)
+    except KeyError:
+        return False
+    at = {(int(t), int(h)): float(w) for t, h, w in zip(whole.tail, whole.head, whole.weight, strict=True)}
+    return all(
+        at.get((t, h), math.inf) <= w
+        for t, h, w in zip(tails.tolist(), heads.tolist(), part.weight.tolist(), strict=True)
+    )
+
+
 def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
     out: set[str] = set()
     stack = list(project.requires)
@@ -365,6 +588,9 @@ class ScoreResult:
     model
         The transport model's runs with and without the portfolio (freight
         cost, gateway delays, traffic), when asked for.
+    shapley
+        Per project, its Shapley value on every headline (None when not
+        worked out); its market-access column is also in ``marginal``.
     """
 
     portfolio: Portfolio
@@ -377,6 +603,7 @@ class ScoreResult:
     unchanged: dict[str, str] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     model: ModelComparison | None = None
+    shapley: ShapleyResult | None = None
 
     @property
     def cost_usd(self) -> float:
@@ -415,6 +642,7 @@ class ScoreResult:
             if self.marginal is None
             else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
             "unchanged": dict(self.unchanged),
+            "shapley": None if self.shapley is None else self.shapley.to_dict(),
             "unreachable": self.scenario.unreachable.to_dict("records"),
             "times": "accessibility",
             "model": None if self.model is None else _model_dict(self.model, clean),
@@ -477,6 +705,8 @@ def score(
     progress: bool | None = None,
     model: bool = False,
     model_base: ModelRun | None = None,
+    shapley_values: bool | None = None,
+    summaries: SummaryMap | None = None,
 ) -> ScoreResult:
     """Score a portfolio against the base network ``G``.
 
@@ -502,6 +732,13 @@ def score(
         portfolio, and each project's share (with ``marginal``). Seconds a run.
     model_base
         The model's base-year run, to reuse across portfolios.
+    shapley_values
+        Also work out each project's Shapley value (see :func:`shapley`);
+        None: when ``marginal`` and the portfolio has at most
+        :data:`SHAPLEY_AUTO_MAX` projects.
+    summaries
+        How the Shapley coalitions are scored (in-process when None; see
+        :func:`corridor.parallel.summary_map`).
 
     Examples
     --------
@@ -551,6 +788,14 @@ def score(
         marg = pd.DataFrame.from_dict(rows, orient="index")
         marg.index.name = "project"
 
+    shares = None
+    if shapley_values is None:
+        shapley_values = marginal and 0 < len(portfolio.projects) <= SHAPLEY_AUTO_MAX
+    if shapley_values and portfolio.projects:
+        shares = shapley(scorer, portfolio, summaries=summaries, progress=progress)
+        if marg is not None:
+            marg[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
+
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
     comparison = None
     if model:
@@ -565,7 +810,9 @@ def score(
         for pid, why in comparison.explanations.items():  # the model sees what the connectivity metrics do not
             if pid in unchanged and not why.startswith("no change"):
                 unchanged[pid] += f"; in the transport model: {why}"
-    return ScoreResult(portfolio, base, scen, change, od, zones, marg, unchanged, provenance, comparison)
+    return ScoreResult(
+        portfolio, base, scen, change, od, zones, marg, unchanged, provenance, model=comparison, shapley=shares
+    )
 
 
 @contextmanager
@@ -597,6 +844,211 @@ def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:
     return portfolio.model_copy(update={"name": f"{portfolio.name} without {project_id}", "projects": kept})
 
 
+# ------------------------------------------------------------------ Shapley values
+
+
+@dataclass
+class ShapleyResult:
+    """Each project's Shapley value: its share of the portfolio's gain, fairly split.
+
+    A project's Shapley value is its marginal contribution averaged over
+    every order in which the portfolio's projects could be built; the values
+    add up to the whole portfolio's gain (efficiency), two projects that do
+    the same get the same (symmetry), and a project that changes nothing
+    gets zero (null player). A project counts only once what it requires is
+    built: in an order that builds it first, it adds its value when its
+    requirement arrives.
+
+    Attributes
+    ----------
+    values
+        Project x headline column (see :data:`corridor.metrics.HEADLINES`):
+        the project's share of each change, in the column's unit (NaN for a
+        headline that some set of the projects makes infinite, such as a
+        mean time when a place is cut off).
+    std_error
+        The same shape: the standard error of each sampled value (zeros when
+        exact).
+    method
+        ``exact`` (every coalition scored) or ``sampled`` (random build
+        orders).
+    permutations
+        How many orders were sampled (None when exact).
+    coalitions
+        How many distinct sets of projects were scored.
+    """
+
+    values: pd.DataFrame
+    std_error: pd.DataFrame
+    method: Literal["exact", "sampled"]
+    permutations: int | None
+    coalitions: int
+    seed: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: method, permutations, and per project its value and standard error per column."""
+        rows = []
+        for pid in self.values.index:
+            rows.append(
+                {
+                    "project": pid,
+                    **{c: _finite(self.values.at[pid, c]) for c in self.values.columns},
+                    "std_error": {c: _finite(self.std_error.at[pid, c]) for c in self.std_error.columns},
+                }
+            )
+        return {
+            "method": self.method,
+            "permutations": self.permutations,
+            "seed": self.seed,
+            "coalitions": self.coalitions,
+            "values": rows,
+        }
+
+
+def _finite(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _in_process(scorer: PortfolioScorer, progress: bool | None) -> SummaryMap:
+    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
+        out = []
+        with _progress(len(portfolios), "Shapley coalitions", enabled=progress) as advance:
+            for done, p in enumerate(portfolios, 1):
+                out.append(scorer.summary(p))
+                if advance:
+                    advance(done)
+        return out
+
+    return run
+
+
+def shapley(
+    scorer: PortfolioScorer,
+    portfolio: Portfolio,
+    *,
+    exact_max: int = SHAPLEY_EXACT_MAX,
+    permutations: int = SHAPLEY_PERMUTATIONS,
+    seed: int = 0,
+    summaries: SummaryMap | None = None,
+    progress: bool | None = None,
+) -> ShapleyResult:
+    """Each project's Shapley value on every headline: exact up to ``exact_max`` projects, sampled above.
+
+    The value of a set of the portfolio's projects is the gain of building
+    those of them whose requirements are in the set (scored whole by the
+    scorer, interactions included). Up to ``exact_max`` projects, every
+    set is scored and the values are exact. Above, ``permutations`` random
+    build orders (seeded) are scored along; each value is the mean of the
+    project's marginal contributions and carries its standard error (their
+    standard deviation over the square root of the number of orders). Sampled
+    or exact, the values of a portfolio add up to its whole gain.
+
+    Parameters
+    ----------
+    scorer
+        The base network's scorer.
+    portfolio
+        The projects to share the gain among.
+    exact_max
+        The most projects for exact values.
+    permutations
+        Orders sampled above ``exact_max``.
+    seed
+        Seed of the sampled orders.
+    summaries
+        Scores many portfolios at once (in-process when None); results are
+        the same whoever scores them.
+    progress
+        Show a progress bar (None: when stderr is a terminal and there are
+        many coalitions).
+
+    Examples
+    --------
+    >>> from corridor import load_region, build_network, load_catalog, portfolio_from_ids
+    >>> region = load_region("luzon")
+    >>> scorer = PortfolioScorer(build_network(region), region=region)
+    >>> p = portfolio_from_ids(["bauan_terminal", "bcib", "subic_port_expansion"], load_catalog(region.path))
+    >>> shares = shapley(scorer, p)
+    >>> float(shares.values.loc["subic_port_expansion", "d_to_seaport_min"])
+    0.0
+    """
+    summaries = summaries or _in_process(scorer, progress)
+    projects = list(portfolio.projects)
+    n = len(projects)
+    columns = [h for h in HEADLINES if h.key is not None]
+    position = {p.id: i for i, p in enumerate(projects)}
+    needs = []
+    for p in projects:
+        mask, stack = 0, list(p.requires)
+        while stack:
+            r = stack.pop()
+            if r in position and not mask >> position[r] & 1:
+                mask |= 1 << position[r]
+                stack.extend(projects[position[r]].requires)
+        needs.append(mask)
+
+    def buildable(mask: int) -> int:
+        return sum(1 << i for i in range(n) if mask >> i & 1 and needs[i] & ~mask == 0)
+
+    def values_of(masks: Iterable[int]) -> tuple[dict[int, np.ndarray], int]:
+        """Each set's headline changes, and how many distinct sets were scored."""
+        reduced = {m: buildable(m) for m in masks}
+        unique = sorted(set(reduced.values()) - {0})
+        chosen = [
+            Portfolio(
+                name=f"{portfolio.name} coalition", projects=tuple(q for i, q in enumerate(projects) if m >> i & 1)
+            )
+            for m in unique
+        ]
+        scored = dict(zip(unique, summaries(chosen), strict=True))
+        out = {}
+        for m, r in reduced.items():
+            if r == 0:
+                out[m] = np.zeros(len(columns))
+            else:
+                change = gains(scorer.base.summary, scored[r])
+                out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
+        return out, len(unique)
+
+    labels = [p.id for p in projects]
+    names = [h.column for h in columns]
+    if n <= exact_max:
+        masks = np.arange(1 << n)
+        v, scored = values_of(range(1 << n))
+        V = np.array([v[m] for m in range(1 << n)])
+        size = np.array([bin(m).count("1") for m in range(1 << n)])
+        weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
+        phi = np.zeros((n, len(columns)))
+        with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
+            for i in range(n):
+                without = masks[(masks >> i) & 1 == 0]
+                phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
+        values = pd.DataFrame(phi, index=pd.Index(labels, name="project"), columns=names)
+        std = pd.DataFrame(0.0, index=values.index, columns=names)
+        return ShapleyResult(values, std, "exact", None, scored, None)
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(n) for _ in range(permutations)]
+    chains = [[sum(1 << int(j) for j in order[:k]) for k in range(n + 1)] for order in orders]
+    v, scored = values_of({m for chain in chains for m in chain})
+    marginal = np.zeros((permutations, n, len(columns)))
+    with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
+        for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
+            for k, j in enumerate(order):
+                marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
+        phi = marginal.mean(axis=0)
+        se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
+    index = pd.Index(labels, name="project")
+    return ShapleyResult(
+        pd.DataFrame(phi, index=index, columns=names),
+        pd.DataFrame(se, index=index, columns=names),
+        "sampled",
+        permutations,
+        scored,
+        seed,
+    )
+
+
 def best_marks(table: pd.DataFrame) -> dict[str, Any]:
     """For each headline column, the row label that does best."""
     marks: dict[str, Any] = {}
@@ -617,14 +1069,30 @@ def compare(
     settings: Settings | None = None,
     region: Region | None = None,
     marginal: bool = True,
+    scorer: PortfolioScorer | None = None,
+    shapley_values: bool | None = None,
+    summaries: SummaryMap | None = None,
 ) -> tuple[pd.DataFrame, list[ScoreResult]]:
     """Score several portfolios on one base; return the comparison table and the results.
 
     The table has one row per portfolio and the :data:`~corridor.metrics.HEADLINES` columns.
+    ``scorer``, ``shapley_values`` and ``summaries`` are as for :func:`score`.
     """
     settings = settings or Settings()
-    scorer = PortfolioScorer(G, settings=settings, region=region)
-    results = [score(G, p, settings=settings, region=region, marginal=marginal, scorer=scorer) for p in portfolios]
+    scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
+    results = [
+        score(
+            G,
+            p,
+            settings=settings,
+            region=region,
+            marginal=marginal,
+            scorer=scorer,
+            shapley_values=shapley_values,
+            summaries=summaries,
+        )
+        for p in portfolios
+    ]
     table = pd.DataFrame([r.headline() for r in results], index=[r.portfolio.name for r in results])
     table.index.name = "portfolio"
     return table, results

@@ -31,7 +31,8 @@ from corridor._io import atomic_paths, output_folder
 from corridor._version import __version__
 from corridor.briefing import Brief
 from corridor.metrics import HEADLINES
-from corridor.portfolio import ScoreResult
+from corridor.optimise import OptimisationResult, SensitivityResult
+from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
 from corridor.region import Region
 from corridor.settings import Settings
 
@@ -42,12 +43,21 @@ __all__ = [
     "headline_table",
     "markdown_cell",
     "markdown_table",
+    "objective_value",
+    "optimisation_tables",
+    "pareto_frame",
+    "sensitivity_tables",
     "write_comparison",
+    "write_optimisation",
     "write_report",
+    "write_sensitivity",
 ]
 
-#: column -> title, for every headline column
-TITLES: dict[str, str] = {h.column: h.title for h in HEADLINES}
+#: column -> title, for every headline column (and the Shapley column of the marginal tables)
+TITLES: dict[str, str] = {
+    **{h.column: h.title for h in HEADLINES},
+    SHAPLEY_COLUMN: "Shapley: Δ market access jobs (%)",
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -146,6 +156,182 @@ def write_comparison(
         _csv_frame(table).to_csv(csv_tmp, float_format="%.4f")
         md_tmp.write_text(comparison_markdown(table, marks, results), encoding="utf-8")
         prov_tmp.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
+    return paths
+
+
+# ------------------------------------------------------------------ optimisation and sensitivity
+
+
+def objective_value(value: float, unit: str) -> str:
+    """An objective's value as tables show it: whole numbers above a thousand, else two decimals."""
+    if value != value or math.isinf(value):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def pareto_frame(result: OptimisationResult) -> pd.DataFrame:
+    """The Pareto frontier as a table: cost (USD bn), value, change over the base, projects."""
+    unit = result.objective.unit
+    frame = pd.DataFrame(
+        {
+            "cost_usd_bn": result.pareto["cost_usd"] / 1e9,
+            f"value_{unit}": result.pareto["value"],
+            f"change_{unit}": result.pareto["change"],
+            "count": [len(p) for p in result.pareto["projects"]],
+            "projects": [" ".join(p) for p in result.pareto["projects"]],
+        }
+    )
+    frame.index.name = "point"
+    return frame
+
+
+def optimisation_tables(result: OptimisationResult) -> list[Table]:
+    """The chosen projects and the Pareto frontier, for the terminal."""
+    o = result.objective
+    tables = []
+    chosen = Table(
+        title=Text(f"chosen projects: USD {result.cost_usd / 1e9:,.2f} bn of {result.budget_usd / 1e9:,.2f} bn"),
+        header_style="bold",
+        box=None,
+        pad_edge=False,
+    )
+    for column, justify in (("id", "left"), ("category", "left"), ("opens", "right"), ("USD bn", "right")):
+        chosen.add_column(column, justify=justify)  # type: ignore[arg-type]
+    chosen.add_column("name")
+    if result.chosen is not None:
+        for pid, row in result.chosen.iterrows():
+            chosen.add_row(
+                Text(str(pid)),
+                Text(str(row["category"])),
+                Text(str(row["opening_year"])),
+                Text(f"{row['cost_usd'] / 1e9:,.2f}"),
+                Text(str(row["name"])),
+            )
+    tables.append(chosen)
+    if len(result.pareto) > 1:
+        exact = "exact" if result.exact else "among the portfolios the heuristic scored"
+        frontier = Table(
+            title=Text(f"Pareto frontier of cost against {o.label} ({exact})"),
+            header_style="bold",
+            box=None,
+            pad_edge=False,
+        )
+        for column in ("USD bn", o.unit, f"Δ {o.unit}", "n"):
+            frontier.add_column(column, justify="right")
+        frontier.add_column("projects")
+        for _, row in result.pareto.iterrows():
+            frontier.add_row(
+                Text(f"{row['cost_usd'] / 1e9:,.2f}"),
+                Text(objective_value(row["value"], o.unit)),
+                Text(("+" if row["change"] > 0 else "") + objective_value(row["change"], o.unit)),
+                Text(str(len(row["projects"]))),
+                Text(" ".join(row["projects"])),
+            )
+        tables.append(frontier)
+    return tables
+
+
+def write_optimisation(result: OptimisationResult, out: str | Path) -> list[Path]:
+    """Write ``optimum.json``, ``pareto.csv``, ``pareto.md`` and the chart ``pareto.svg`` into a folder."""
+    from corridor.charts import pareto_chart
+
+    folder = output_folder(out)
+    o = result.objective
+    paths = [folder / n for n in ("optimum.json", "pareto.csv", "pareto.md", "pareto.svg")]
+    frame = pareto_frame(result)
+    lines = [
+        f"# Best portfolio for {markdown_cell(o.label)} within USD {result.budget_usd / 1e9:,.2f} bn",
+        "",
+        f"{'Exact' if result.exact else 'Heuristic'} ({markdown_cell(result.method)}): "
+        f"{markdown_cell(' '.join(result.projects)) or 'no project'}, USD {result.cost_usd / 1e9:,.2f} bn, "
+        f"{objective_value(result.value, o.unit)} {markdown_cell(o.unit)} "
+        f"(base {objective_value(result.base_value, o.unit)}).",
+        "",
+        "## Pareto frontier",
+        "",
+        f"| USD bn | {markdown_cell(o.unit)} | Δ {markdown_cell(o.unit)} | projects |",
+        "|---:|---:|---:|---|",
+    ]
+    for _, row in result.pareto.iterrows():
+        lines.append(
+            f"| {row['cost_usd'] / 1e9:,.2f} | {objective_value(row['value'], o.unit)} | "
+            f"{objective_value(row['change'], o.unit)} | {markdown_cell(' '.join(row['projects']))} |"
+        )
+    chart = pareto_chart(result.pareto, value_title=f"{o.label} ({o.unit})")
+    with atomic_paths(paths) as (json_tmp, csv_tmp, md_tmp, svg_tmp):
+        json_tmp.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        _csv_frame(frame).to_csv(csv_tmp, float_format="%.6g")
+        md_tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        svg_tmp.write_text(chart, encoding="utf-8")
+    return paths
+
+
+def sensitivity_tables(result: SensitivityResult) -> list[Table]:
+    """The portfolios' chance of being best with their intervals, and each portfolio's projects, for the terminal."""
+    o = result.objective
+    tables = []
+    head = Table(
+        title=Text(
+            f"{o.label} in {result.year}: {result.draws} draws (seed {result.seed}); 5th, 50th and 95th percentiles"
+        ),
+        header_style="bold",
+        box=None,
+        pad_edge=False,
+    )
+    head.add_column("portfolio")
+    for column in ("P(best)", "mean rank", f"{o.unit} p5", "p50", "p95", "USD bn p5", "p95"):
+        head.add_column(column, justify="right")
+    for name, row in result.portfolios.iterrows():
+        head.add_row(
+            Text(str(name)),
+            Text(f"{row['p_best']:.2f}"),
+            Text(f"{row['mean_rank']:.2f}"),
+            *(Text(objective_value(row[f"value_p{q}"], o.unit)) for q in (5, 50, 95)),
+            Text(f"{row['cost_usd_p5'] / 1e9:,.2f}"),
+            Text(f"{row['cost_usd_p95'] / 1e9:,.2f}"),
+        )
+    tables.append(head)
+    if len(result.projects):
+        for name in result.portfolios.index:
+            if name not in result.projects.index.get_level_values("portfolio"):
+                continue
+            rows = result.projects.loc[name]
+            table = Table(
+                title=Text(f"{name}: projects by marginal gain ({o.unit}; top {result.top_k})"),
+                header_style="bold",
+                box=None,
+                pad_edge=False,
+            )
+            table.add_column("project")
+            for column in (f"P(top {result.top_k})", "mean rank", "P(operating)", "p5", "p50", "p95"):
+                table.add_column(column, justify="right")
+            for pid, row in rows.iterrows():
+                table.add_row(
+                    Text(str(pid)),
+                    Text(f"{row['p_top_k']:.2f}"),
+                    Text(f"{row['mean_rank']:.1f}"),
+                    Text(f"{row['p_operating']:.2f}"),
+                    *(Text(objective_value(row[f"gain_p{q}"], o.unit)) for q in (5, 50, 95)),
+                )
+            tables.append(table)
+    return tables
+
+
+def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
+    """Write ``sensitivity.json`` and the tables as CSV (portfolios, metrics, projects, draws) into a folder."""
+    folder = output_folder(out)
+    frames = {
+        "sensitivity_portfolios.csv": result.portfolios,
+        "sensitivity_metrics.csv": result.metrics,
+        "sensitivity_projects.csv": result.projects,
+        "sensitivity_draws.csv": pd.concat([result.samples, result.values.add_prefix("value:")], axis=1),
+    }
+    paths = [folder / "sensitivity.json", *(folder / n for n in frames)]
+    with atomic_paths(paths) as temps:
+        temps[0].write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+        for tmp, frame in zip(temps[1:], frames.values(), strict=True):
+            flat = frame.reset_index()
+            _csv_frame(flat.set_index(flat.columns[0])).to_csv(tmp, float_format="%.6g")
     return paths
 
 

@@ -1,0 +1,223 @@
+"""An on-disk cache of compiled networks, their contraction-hierarchy orders and base matrices.
+
+Compiling a network into arrays, ordering its nodes for a contraction
+hierarchy (RoutingKit's ``compute_order_*``) and computing the base
+travel-time matrices are the slow steps of every start; each is a pure
+function of its inputs, so :class:`DiskCache` keeps its result in a folder,
+under a key that hashes those inputs:
+
+- a compiled network: every node and edge of the graph, with their
+  attributes and in their order (geometries aside), and the mode;
+- a CCH order: the compiled arrays;
+- a base matrix: the compiled arrays, the origins and destinations and the
+  backend.
+
+The same network therefore starts from the cache, and any change to the
+graph, its settings-derived travel times or the places scored makes new
+keys (stale entries are never read). The package version is part of every
+key. Entries are written atomically (:mod:`corridor._io`) as NumPy arrays
+and JSON, never pickles; an entry that cannot be read or written is
+computed instead, with a warning in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from corridor._io import atomic_paths
+from corridor._version import __version__
+from corridor.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
+from corridor.errors import CorridorError
+
+__all__ = ["CACHE_FORMAT", "DEFAULT_CACHE_DIR", "DiskCache", "arrays_digest", "graph_digest"]
+
+log = logging.getLogger(__name__)
+
+#: the layout of the entries; a new layout makes new keys
+CACHE_FORMAT = 1
+#: where the command line keeps its cache, relative to the working folder
+DEFAULT_CACHE_DIR = ".cache/corridor"
+_SKIP = frozenset({"geometry"})
+
+
+def _attrs(d: dict[str, Any]) -> str:
+    return repr(sorted((k, v) for k, v in d.items() if k not in _SKIP))
+
+
+def graph_digest(G: nx.MultiDiGraph) -> str:
+    """A hash of a graph's nodes and edges, their attributes (geometries aside) and their order."""
+    h = hashlib.sha256(f"corridor {__version__} cache {CACHE_FORMAT}\n".encode())
+    for n, d in G.nodes(data=True):
+        h.update(f"n {n!r} {_attrs(d)}\n".encode())
+    for u, v, k, d in G.edges(keys=True, data=True):
+        h.update(f"e {u!r} {v!r} {k!r} {_attrs(d)}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def arrays_digest(compiled: CompiledNetwork) -> str:
+    """A hash of a compiled network's arrays (what its searches depend on)."""
+    h = hashlib.sha256(f"corridor {__version__} cache {CACHE_FORMAT} {compiled.mode} {compiled.n}\n".encode())
+    for a in (compiled.tail, compiled.head, compiled.weight, compiled.lon, compiled.lat):
+        if a is not None:
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:32]
+
+
+def _plain(node: Any) -> bool:
+    return isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool))
+
+
+class DiskCache:
+    """Compiled networks, CCH orders and base matrices kept in a folder, keyed by the hashes of their inputs.
+
+    Parameters
+    ----------
+    folder
+        Where the entries live (made when first written).
+
+    Attributes
+    ----------
+    hits, misses
+        How many entries were read, and how many computed, by this object.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.hits = 0
+        self.misses = 0
+        self._graph_digests: dict[int, tuple[nx.MultiDiGraph, str]] = {}
+
+    # ------------------------------------------------------------ compiled networks
+    def compiled(self, G: nx.MultiDiGraph, mode: str) -> CompiledNetwork:
+        """The graph compiled for a mode (:func:`corridor.engine.compile_network`), from the cache when there."""
+        key = f"compiled-{mode}-{self._digest(G)}"
+        found = self._read_compiled(key)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        compiled = compile_network(G, mode)
+        self._write_compiled(key, compiled)
+        return compiled
+
+    def _digest(self, G: nx.MultiDiGraph) -> str:
+        known = self._graph_digests.get(id(G))
+        if known is None or known[0] is not G:
+            known = (G, graph_digest(G))
+            self._graph_digests[id(G)] = known
+        return known[1]
+
+    def _write_compiled(self, key: str, c: CompiledNetwork) -> None:
+        if not all(_plain(n) for n in c.nodes):
+            return  # node ids JSON cannot carry back as they were
+        meta = {
+            "mode": c.mode,
+            "n": c.n,
+            "nodes": c.nodes,
+            "out_index": [[n, i] for n, i in c.out_index.items()],
+            "in_index": [[n, i] for n, i in c.in_index.items()],
+            "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
+            "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
+        }
+        if meta["edge_keys"] is not None and not all(_plain(k) for e in c.edge_keys or () for k in e):
+            return
+        arrays = {"tail": c.tail, "head": c.head, "weight": c.weight}
+        for name in ("lon", "lat", "pt_arc"):
+            if getattr(c, name) is not None:
+                arrays[name] = getattr(c, name)
+        self._write(key, arrays, meta)
+
+    def _read_compiled(self, key: str) -> CompiledNetwork | None:
+        entry = self._read(key)
+        if entry is None:
+            return None
+        arrays, meta = entry
+        try:
+            return CompiledNetwork(
+                meta["mode"],
+                int(meta["n"]),
+                arrays["tail"],
+                arrays["head"],
+                arrays["weight"],
+                {n: int(i) for n, i in meta["out_index"]},
+                {n: int(i) for n, i in meta["in_index"]},
+                list(meta["nodes"]),
+                None if meta["edge_keys"] is None else [tuple(k) for k in meta["edge_keys"]],
+                arrays.get("lon"),
+                arrays.get("lat"),
+                None if meta["pt_index"] is None else {n: int(i) for n, i in meta["pt_index"]},
+                arrays.get("pt_arc"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("cache entry %s is not a compiled network (%s): computing it again", key, exc)
+            return None
+
+    # ------------------------------------------------------------ CCH orders
+    def cch_order(self, compiled: CompiledNetwork) -> np.ndarray:
+        """The CCH node order of a compiled network (:func:`corridor.engine.compute_cch_order`), cached."""
+        key = f"cch-order-{arrays_digest(compiled)}"
+        entry = self._read(key)
+        if entry is not None and "order" in entry[0] and len(entry[0]["order"]) == compiled.n:
+            self.hits += 1
+            return entry[0]["order"]
+        self.misses += 1
+        order = compute_cch_order(compiled)
+        self._write(key, {"order": order}, {"n": compiled.n})
+        return order
+
+    # ------------------------------------------------------------ base matrices
+    def travel_times(
+        self,
+        compiled: CompiledNetwork,
+        origins: Sequence[Any],
+        destinations: Sequence[Any],
+        *,
+        backend: str,
+        workers: int = 1,
+    ) -> np.ndarray:
+        """:func:`corridor.engine.travel_times`, cached by the arrays, the places and the backend."""
+        places = json.dumps([[repr(n) for n in origins], [repr(n) for n in destinations]]).encode()
+        key = f"matrix-{arrays_digest(compiled)}-{backend}-{hashlib.sha256(places).hexdigest()[:16]}"
+        entry = self._read(key)
+        shape = (len(origins), len(destinations))
+        if entry is not None and "seconds" in entry[0] and entry[0]["seconds"].shape == shape:
+            self.hits += 1
+            return entry[0]["seconds"]
+        self.misses += 1
+        seconds = travel_times(compiled, list(origins), list(destinations), backend=backend, workers=workers)
+        self._write(key, {"seconds": seconds}, {"shape": list(shape), "backend": backend})
+        return seconds
+
+    # ------------------------------------------------------------ files
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        return self.folder / f"{key}.npz", self.folder / f"{key}.json"
+
+    def _read(self, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+        npz, meta = self._paths(key)
+        if not (npz.is_file() and meta.is_file()):
+            return None
+        try:
+            with np.load(npz, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            return arrays, json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError, json.JSONDecodeError) as exc:
+            log.warning("cannot read the cache entry %s (%s): computing it again", npz, exc)
+            return None
+
+    def _write(self, key: str, arrays: dict[str, Any], meta: dict[str, Any]) -> None:
+        npz, meta_path = self._paths(key)
+        try:
+            with atomic_paths([npz, meta_path]) as (npz_tmp, meta_tmp):
+                with npz_tmp.open("wb") as f:
+                    np.savez(f, **arrays)
+                meta_tmp.write_text(json.dumps(meta), encoding="utf-8")
+        except (CorridorError, OSError) as exc:
+            log.warning("cannot write the cache entry %s (%s); going on without it", npz, exc)

@@ -1,0 +1,354 @@
+"""Sweeps in-process, on local processes or on a Dask cluster, with the shared data sent once.
+
+A sweep is many small tasks (a portfolio scored, a subtree of the
+optimiser's search, one draw of the uncertain inputs) that all read one
+large object: the scorer, with the base network, its compiled arrays and base
+matrices. A :class:`Runner` holds that object where the tasks run:
+
+- :class:`InProcess` calls the tasks here, one after another;
+- :class:`Processes` forks ``workers`` processes, each given the object once
+  by the pool's initializer (the fork start method: nothing is pickled);
+- :class:`DaskRunner` scatters the object to every worker of a Dask
+  cluster once (``broadcast=True``) and submits tasks that name it.
+
+A task is a module-level function ``task(shared, item)``; :meth:`Runner.map`
+returns the results in the order of the items, whichever runner ran them,
+so the same sweep gives the same answer in-process, on processes and on a
+cluster. A progress bar counts the tasks done when stderr is a terminal.
+
+Examples
+--------
+>>> with make_runner({"offset": 10}) as runner:
+...     runner.map(add_offset, [1, 2, 3])
+[11, 12, 13]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from corridor.errors import OptimisationError
+from corridor.portfolio import PortfolioScorer, SummaryMap
+from corridor.projects import Portfolio
+
+__all__ = [
+    "DaskRunner",
+    "InProcess",
+    "Processes",
+    "Runner",
+    "add_offset",
+    "make_runner",
+    "progress_bar",
+    "summary_map",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def add_offset(shared: dict[str, int], item: int) -> int:
+    """A task for examples and tests: the item plus the shared offset."""
+    return item + shared["offset"]
+
+
+@contextmanager
+def progress_bar(total: int, what: str, *, enabled: bool | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr counting ``total`` tasks; yields ``advance(done)``.
+
+    Shown when ``enabled`` is True, or when it is None and stderr is a
+    terminal and there is more than one task; otherwise ``advance`` does
+    nothing.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    show = enabled if enabled is not None else (total > 1 and console.is_terminal)
+    if not show:
+        yield lambda done: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+class Runner:
+    """Runs tasks that read one shared object; see the module's notes.
+
+    Use as a context manager (workers stop on exit), or call :meth:`close`.
+
+    Parameters
+    ----------
+    shared
+        What every task reads (a scorer, or a sweep's context).
+    progress
+        Show a progress bar (None: when stderr is a terminal).
+    """
+
+    #: how the runner is described in results (``in-process``, ``2 processes``, ``dask tcp://...``)
+    label = "in-process"
+
+    def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
+        self.shared = shared
+        self.progress = progress
+        # the projects a scorer was prepared with when it was sent: the workers can rebuild those by their keys
+        self.sent_projects: frozenset[tuple[str, str]] = frozenset(
+            shared._prepared if isinstance(shared, PortfolioScorer) else ()
+        )
+
+    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+        """``[task(shared, item) for item in items]``, wherever the runner runs them, in the items' order."""
+        raise NotImplementedError
+
+    @property
+    def workers(self) -> int:
+        """How many tasks can run at once."""
+        return 1
+
+    def close(self) -> None:
+        """Stop the workers (a runner that has none does nothing)."""
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcess(Runner):
+    """Runs the tasks here, one after another."""
+
+    def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
+        super().__init__(shared, progress=progress)
+        self.sent_projects = frozenset()  # nothing is sent: portfolios are scored as they are
+
+    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+        out: list[R] = []
+        with progress_bar(len(items), what, enabled=self.progress) as advance:
+            for item in items:
+                out.append(task(self.shared, item))
+                advance(len(out))
+        return out
+
+
+# The shared object of a pool's worker process, set once per process by the pool's initializer
+# (as corridor.engine does for its searches): a worker reads it, never changes it.
+_worker_shared: Any = None
+
+
+def _init_worker(shared: Any) -> None:
+    global _worker_shared
+    _worker_shared = shared
+
+
+def _call_in_worker(task: Callable[[Any, T], R], item: T) -> R:
+    return task(_worker_shared, item)
+
+
+class Processes(Runner):
+    """Runs the tasks on ``workers`` forked local processes; each gets the shared object once.
+
+    Raises
+    ------
+    OptimisationError
+        ``workers`` below 1, or a platform without the fork start method.
+    """
+
+    def __init__(self, shared: Any, *, workers: int, progress: bool | None = None) -> None:
+        super().__init__(shared, progress=progress)
+        if workers < 1:
+            raise OptimisationError("the number of worker processes must be at least 1", field="workers", value=workers)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            raise OptimisationError(
+                "worker processes need the fork start method, which this platform lacks",
+                field="workers",
+                value=workers,
+                allowed="1 (in-process) or a Dask scheduler",
+            )
+        self._workers = workers
+        self.label = f"{workers} processes"
+        # forked workers inherit the shared object through the initializer, unpickled
+        ctx = multiprocessing.get_context("fork")
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(shared,)
+        )
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+        futures = {self._pool.submit(_call_in_worker, task, item): i for i, item in enumerate(items)}
+        out: list[Any] = [None] * len(items)
+        with progress_bar(len(items), what, enabled=self.progress) as advance:
+            for done, future in enumerate(as_completed(futures), 1):
+                out[futures[future]] = future.result()
+                advance(done)
+        return out
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Locked:
+    """The shared object and a lock, so that a worker's threads take turns with it (its caches fill lazily).
+
+    The lock is made again wherever the object is unpickled: one per worker.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"value": self.value}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.value = state["value"]
+        self.lock = threading.Lock()
+
+
+def _call_on_dask(task: Callable[[Any, T], R], shared: _Locked, item: T) -> R:
+    with shared.lock:
+        return task(shared.value, item)
+
+
+class DaskRunner(Runner):
+    """Runs the tasks on a Dask cluster; the shared object is scattered to every worker once.
+
+    Parameters
+    ----------
+    shared
+        What the tasks read.
+    scheduler
+        The scheduler's address (``tcp://HOST:PORT``) or a
+        ``distributed.Client`` (kept open on :meth:`close`).
+    connect_timeout_s
+        How long to try to reach the scheduler.
+
+    Raises
+    ------
+    OptimisationError
+        Dask's ``distributed`` package is not installed, or the scheduler
+        cannot be reached.
+    """
+
+    def __init__(
+        self, shared: Any, *, scheduler: Any, progress: bool | None = None, connect_timeout_s: float = 20.0
+    ) -> None:
+        super().__init__(shared, progress=progress)
+        try:
+            from distributed import Client
+        except ImportError:
+            raise OptimisationError(
+                "a Dask scheduler needs the distributed package, which is not installed",
+                field="scheduler",
+                allowed="pip install 'dask[distributed]'",
+            ) from None
+        if isinstance(scheduler, Client):
+            self._client, self._own = scheduler, False
+        else:
+            try:
+                self._client, self._own = Client(str(scheduler), timeout=f"{connect_timeout_s}s"), True
+            except (OSError, TimeoutError) as exc:
+                raise OptimisationError(
+                    f"cannot reach the Dask scheduler: {exc}".splitlines()[0],
+                    field="scheduler",
+                    value=str(scheduler),
+                    allowed="the address of a running scheduler, tcp://HOST:PORT",
+                ) from None
+        self.label = f"dask {self._client.scheduler_info().get('address', scheduler)}"
+        # every worker holds one copy, sent once; tasks name it and never carry it
+        [self._shared_future] = self._client.scatter([_Locked(shared)], broadcast=True, hash=False)
+
+    @property
+    def workers(self) -> int:
+        info = self._client.scheduler_info()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+        from distributed import as_completed as dask_completed
+
+        futures = [self._client.submit(_call_on_dask, task, self._shared_future, item, pure=False) for item in items]
+        position = {f.key: i for i, f in enumerate(futures)}
+        out: list[Any] = [None] * len(items)
+        with progress_bar(len(items), what, enabled=self.progress) as advance:
+            for done, future in enumerate(dask_completed(futures), 1):
+                out[position[future.key]] = future.result()
+                advance(done)
+        return out
+
+    def close(self) -> None:
+        self._client.cancel([self._shared_future])
+        if self._own:
+            self._client.close()
+
+
+def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progress: bool | None = None) -> Runner:
+    """The runner for a sweep: a Dask cluster when a scheduler is given, else processes when ``workers`` > 1.
+
+    Parameters
+    ----------
+    shared
+        What every task reads; sent to each worker once.
+    workers
+        Local processes (1: in-process).
+    scheduler
+        A Dask scheduler's address (``tcp://HOST:PORT``) or a ``distributed.Client``.
+    progress
+        Show a progress bar (None: when stderr is a terminal).
+
+    Raises
+    ------
+    OptimisationError
+        Both ``workers`` > 1 and a scheduler, or a bad value of either.
+    """
+    if scheduler is not None:
+        if workers > 1:
+            raise OptimisationError(
+                "give worker processes or a Dask scheduler, not both", field="workers", value=workers
+            )
+        return DaskRunner(shared, scheduler=scheduler, progress=progress)
+    if workers > 1:
+        return Processes(shared, workers=workers, progress=progress)
+    if workers < 1:
+        raise OptimisationError("the number of worker processes must be at least 1", field="workers", value=workers)
+    return InProcess(shared, progress=progress)
+
+
+def _summaries(scorer: PortfolioScorer, batch: Sequence[Any]) -> list[dict[str, float]]:
+    """Score a batch of portfolios, each given whole or by its projects' keys (a task of a sweep)."""
+    return [scorer.summary(p if isinstance(p, Portfolio) else scorer.portfolio_of(p)) for p in batch]
+
+
+def summary_map(runner: Runner, *, batches_per_worker: int = 4) -> SummaryMap:
+    """Score many portfolios through a runner whose shared object is a scorer, in batches, in their order.
+
+    A portfolio whose projects were all prepared (see
+    :meth:`~corridor.portfolio.PortfolioScorer.prepare`) before the runner
+    started goes to the workers as its projects' keys, not whole (much
+    less to send). For
+    :func:`corridor.portfolio.shapley` and :func:`corridor.portfolio.score`.
+    """
+    scorer, sent = runner.shared, runner.sent_projects
+
+    def item(p: Portfolio) -> Any:
+        keys = scorer.project_keys(p) if sent else None
+        return keys if keys is not None and set(keys) <= sent else p
+
+    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
+        if not portfolios:
+            return []
+        count = max(1, min(len(portfolios), runner.workers * batches_per_worker))
+        size = -(-len(portfolios) // count)
+        items = [item(p) for p in portfolios]
+        batches = [items[i : i + size] for i in range(0, len(items), size)]
+        return [summary for batch in runner.map(_summaries, batches, what="scoring") for summary in batch]
+
+    return run
