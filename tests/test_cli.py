@@ -361,8 +361,7 @@ def test_optimize_json_with_rules(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--objective", "npv"], "the npv objective needs the appraisal"),
-        (["--objective", "freight_cost"], "the freight_cost objective needs the appraisal's cost of a container"),
+        (["--objective", "npv_usd"], "unknown objective; closest: npv"),
         (["--must", "bcibb"], "'bcibb' is not a candidate; closest: bcib"),
         (["--budget", "-5"], "the budget must be a finite amount"),
     ],
@@ -410,3 +409,22 @@ def test_compare_writes_a_comparison_map(capsys, tmp_path):
         assert f"{name}: \\u0394 market access pop (%)" in html and f"{name} \\u2212 committed" in html
     code, _, err = run(capsys, "compare", files[0], "--map", str(out_file))
     assert code == 2 and "two portfolios" in err
+
+
+def test_optimize_by_npv_prints_a_portfolio_worth_more_than_it_costs(capsys):
+    code, out, err = run(
+        capsys,
+        "optimize",
+        "--budget",
+        "2e9",
+        "--objective",
+        "npv",
+        "--exclude",
+        "nmia,sangley_airport,mm_subway,bcib,nscr_malolos_clark,nscr_south,scmb_freight_rail",
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["objective"] == "npv" and data["exact"] is True
+    assert data["value"] >= 0  # building nothing is worth zero: the best is worth at least that
+    assert data["pareto"][0]["cost_usd"] == 0

@@ -15,11 +15,11 @@ LAYERS = [
     ["places", "scenario"],
     ["engine", "assignment"],
     ["osm_arrays", "metrics", "cache"],
-    ["model"],
+    ["model", "appraisal"],
     ["portfolio", "briefing"],
     ["parallel"],
     ["optimise"],
-    ["charts", "report", "validate", "appraisal"],
+    ["charts", "report", "validate"],
     ["cli"],
 ]
 ORDER = {name: i for i, names in enumerate(LAYERS) for name in names}

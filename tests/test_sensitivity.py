@@ -82,7 +82,7 @@ def test_processes_give_the_same_answer(luzon, portfolios, result):
     ("kwargs", "message"),
     [
         ({"draws": 1}, "at least 2 draws"),
-        ({"draws": 4, "objective": "npv"}, "needs the appraisal"),
+        ({"draws": 4, "objective": "npv_usd"}, "unknown objective"),
         ({"draws": 4, "method": "halton"}, "unknown sampling method"),
     ],
 )
@@ -91,3 +91,12 @@ def test_bad_requests(luzon, portfolios, kwargs, message):
         sensitivity(luzon, portfolios, **kwargs)
     with pytest.raises(OptimisationError, match="same name"):
         sensitivity(luzon, [portfolios[0], portfolios[0]], draws=2)
+
+
+def test_npv_reads_the_values_of_time_and_demand_growth(luzon, portfolios):
+    """Under the npv objective the values of time and demand growth are drawn, and the values move with them."""
+    out = sensitivity(luzon, portfolios, draws=4, seed=3, objective="npv")
+    assert {"value_of_time_factor", "demand_growth_factor"} <= set(out.samples.columns)
+    assert out.values.shape == (4, len(portfolios))
+    assert out.values.notna().all().all()
+    assert (out.values.std() > 0).all()  # each portfolio's worth changes from draw to draw

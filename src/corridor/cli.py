@@ -126,8 +126,10 @@ ObjectiveOpt = Annotated[
     str,
     typer.Option(
         "--objective",
-        help="market_access (jobs within reach, population-weighted; the default) or time_to_port; "
-        "npv and freight_cost need the appraisal.",
+        help="market_access (jobs within reach, population-weighted; the default), time_to_port, npv (the "
+        "screening's present value of time savings at the base year's demand, less the present value of economic "
+        "costs; appraise the result with 'corridor appraise') or freight_cost (the containers' cost of reaching "
+        "a port, at the base year's demand).",
     ),
 ]
 
@@ -408,6 +410,14 @@ def score(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     marginal: Annotated[bool, typer.Option(help="Also score the portfolio without each project.")] = True,
     shapley: ShapleyOpt = None,
+    model: Annotated[
+        bool,
+        typer.Option(
+            "--model/--no-model",
+            help="Also run the transport model with and without the portfolio (and each project): freight cost, "
+            "gateway delays, traffic; seconds a run.",
+        ),
+    ] = False,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
@@ -416,7 +426,7 @@ def score(
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Print a portfolio's cost and its gains over the base network."""
+    """Print a portfolio's cost and its gains over the base network (accessibility times; --model adds the model's)."""
     import pandas as pd
 
     from corridor.portfolio import PortfolioScorer
@@ -437,6 +447,16 @@ def score(
             shapley_values=shapley,
             summaries=summaries,
         )
+    if model:
+        from corridor.model import compare_model
+
+        if roads is not None:
+            raise PortfolioError("the transport model runs on the region's strategic roads: leave out --roads")
+        with _status(f"running the transport model with and without {chosen.name}", quiet=as_json):
+            result.model = compare_model(G, chosen, region=reg, settings=cfg, marginal=marginal)
+        for pid, why in result.model.explanations.items():
+            if pid in result.unchanged:
+                result.unchanged[pid] += f"; in the transport model: {why}"
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
         return
@@ -462,6 +482,37 @@ def score(
         _say(f"{pid} changes no headline: {why}")
     if len(result.scenario.unreachable):
         _say(f"{len(result.scenario.unreachable)} unreachable pairs (see --json)")
+    _say(
+        "times: accessibility (class speeds with fixed congestion factors)"
+        + ("; the model's: assigned" if model else "")
+    )
+    if result.model is not None:
+        _say_model(result.model)
+
+
+def _say_model(comparison: Any) -> None:
+    """The transport model's headlines before and after, and each project's share in words."""
+    from corridor.model import MODEL_LABELS
+
+    t = Table(title=Text("the transport model (busy-hour assignment; base year)"), header_style="bold", box=None)
+    for column in ("headline", "unit", "base", "with", "change"):
+        t.add_column(column, justify="left" if column in {"headline", "unit"} else "right")
+    for key, (label, unit, better) in MODEL_LABELS.items():
+        before, after = comparison.base.summary.get(key), comparison.scenario.summary.get(key)
+        change = comparison.gains.get(key)
+        if before is None or after is None or change is None or before != before:
+            continue
+        style = "green" if change * better > 0 else ("red" if change * better < 0 else "")
+        t.add_row(
+            Text(label),
+            Text(unit),
+            Text(f"{before:,.4g}"),
+            Text(f"{after:,.4g}"),
+            Text(f"{change:+,.3g}", style=style),
+        )
+    _console().print(t)
+    for pid, why in comparison.explanations.items():
+        _say(f"{pid} in the model: {why}")
 
 
 def _unique_names(chosen: list[Any]) -> None:
@@ -836,7 +887,7 @@ def appraise(
         done = appraise_all(G, chosen, region=reg, settings=cfg, projects=per_project, workers=workers, progress=say)
     rows = assumptions(cfg)
     if out is not None:
-        from corridor.appraisal import write_appraisal
+        from corridor.report import write_appraisal
 
         written = write_appraisal(done, rows, out)
         _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)

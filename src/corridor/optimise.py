@@ -132,6 +132,11 @@ class Objective:
         A module-level function ``(scorer, portfolio) -> summary`` that gives
         the summary this objective reads; the scorer's
         :meth:`~corridor.portfolio.PortfolioScorer.summary` when None.
+    cost_of
+        For an objective net of cost, a module-level function ``(scorer,
+        project) -> USD`` of the cost it subtracts (the present value of the
+        economic costs, for ``npv``); the project's ``cost_usd`` when None.
+        Costs must add up over projects (the search's bounds rely on it).
     """
 
     name: str
@@ -144,11 +149,18 @@ class Objective:
     net_of_cost: bool = False
     needs: str | None = None
     evaluate: Callable[[PortfolioScorer, Portfolio], Mapping[str, float]] | None = None
+    cost_of: Callable[[PortfolioScorer, Project], float] | None = None
 
     def raw(self, scorer: PortfolioScorer, portfolio: Portfolio) -> float:
         """The summary number this objective reads, for a portfolio."""
         summary = self.evaluate(scorer, portfolio) if self.evaluate is not None else scorer.summary(portfolio)
         return float(summary[self.key])
+
+    def cost(self, scorer: PortfolioScorer, projects: Iterable[Project]) -> float:
+        """The cost this objective subtracts for a set of projects (see ``cost_of``)."""
+        if self.cost_of is None:
+            return math.fsum(p.cost_usd for p in projects)
+        return math.fsum(self.cost_of(scorer, p) for p in projects)
 
     def value(self, raw: float, cost_usd: float) -> float:
         """The objective's value in its unit, from :meth:`raw` and the portfolio's cost."""
@@ -214,28 +226,52 @@ TIME_TO_PORT = Objective(
     -1,
     reads=frozenset({"population_2020", "population_added", "gateway_type"}),
 )
+
+
+def _screening_summary(scorer: PortfolioScorer, portfolio: Portfolio) -> dict[str, float]:
+    """The screening's present value of benefits and freight cost of a portfolio (see :class:`Screening`)."""
+    from corridor.appraisal import Screening
+
+    screening = Screening.of(scorer)
+    if not portfolio.projects:
+        base = scorer.matrices(portfolio)
+        return {"benefits_pv_usd": 0.0, "freight_cost_usd_per_teu": screening.freight_cost_usd_per_teu(base)}
+    base = scorer.matrices(Portfolio(name="base", projects=()))
+    after = scorer.matrices(portfolio)
+    return {
+        "benefits_pv_usd": screening.pv_benefits(screening.annual_benefits(base, after)),
+        "freight_cost_usd_per_teu": screening.freight_cost_usd_per_teu(after),
+    }
+
+
+def _screening_cost(scorer: PortfolioScorer, project: Project) -> float:
+    from corridor.appraisal import Screening
+
+    return Screening.of(scorer).pv_cost(project)
+
+
+#: gateway edits that can only lower a gateway's cost of passage: more capacity, less handling
+_GATEWAY_ATTRS = frozenset({"capacity", "handling_h", "movements_per_h", "pax_per_movement", "capacity_unit"})
+
 NPV = Objective(
     "npv",
     "benefits_pv_usd",
-    "net present value",
+    "net present value (screening: time savings at the base year's demand; see corridor.appraisal.Screening)",
     "USD",
     +1,
+    reads=frozenset({"capacity", "handling_h", "movements_per_h", "pax_per_movement", "capacity_unit"}),
     net_of_cost=True,
-    needs=(
-        "needs the appraisal of every portfolio the search scores: an appraisal runs the transport model "
-        "(seconds a portfolio, see corridor.appraisal), and its congestion voids the search's bounds"
-    ),
+    evaluate=_screening_summary,
+    cost_of=_screening_cost,
 )
 FREIGHT_COST = Objective(
     "freight_cost",
     "freight_cost_usd_per_teu",
-    "freight cost per TEU",
+    "containers' mean cost of reaching a port and passing through it (screening, base-year demand)",
     "USD/TEU",
     -1,
-    needs=(
-        "needs the appraisal's cost of a container's journey for every portfolio the search scores: the transport "
-        "model gives it in seconds a portfolio, and its congestion voids the search's bounds"
-    ),
+    reads=frozenset({"capacity", "handling_h", "capacity_unit"}),
+    evaluate=_screening_summary,
 )
 #: every objective this version knows; the first is the default
 OBJECTIVES: tuple[Objective, ...] = (MARKET_ACCESS, TIME_TO_PORT, NPV, FREIGHT_COST)
@@ -281,6 +317,7 @@ class _Problem:
 
     projects: tuple[Project, ...]
     costs: tuple[float, ...]
+    value_costs: tuple[float, ...]  # per position: the cost the objective subtracts (see Objective.cost_of)
     requires: tuple[int, ...]  # per position: the mask of every project it needs (transitively)
     conflicts: tuple[int, ...]  # per position: the mask of the projects it conflicts with (both ways)
     must: int
@@ -296,6 +333,10 @@ class _Problem:
 
     def ids(self, mask: int) -> list[str]:
         return [p.id for i, p in enumerate(self.projects) if mask >> i & 1]
+
+    def value_cost(self, mask: int) -> float:
+        """The cost the objective subtracts for a set."""
+        return math.fsum(c for i, c in enumerate(self.value_costs) if mask >> i & 1)
 
     def cost(self, mask: int) -> float:
         return math.fsum(c for i, c in enumerate(self.costs) if mask >> i & 1)
@@ -439,6 +480,7 @@ def _problem(
     problem = _Problem(
         projects=tuple(order),
         costs=tuple(float(p.cost_usd) for p in order),
+        value_costs=tuple(objective.cost(scorer, [p]) for p in order),
         requires=tuple(requires),
         conflicts=tuple(conflicts),
         must=must_mask,
@@ -488,11 +530,11 @@ class _Scores:
         self.problem = problem
         self.raw: dict[int, float] = {}
 
-    def utility(self, mask: int, cost_usd: float | None = None) -> float:
-        """The utility of the set; with ``cost_usd``, that cost counted instead of the set's (a bound)."""
+    def utility(self, mask: int, cost_mask: int | None = None) -> float:
+        """The utility of the set; with ``cost_mask``, that set's cost counted instead (a bound)."""
         if mask not in self.raw:
             self.raw[mask] = self.problem.objective.raw(self.scorer, self.problem.portfolio(mask))
-        cost = self.problem.cost(mask) if cost_usd is None else cost_usd
+        cost = self.problem.value_cost(mask if cost_mask is None else cost_mask)
         return self.problem.objective.utility(self.raw[mask], cost)
 
 
@@ -638,7 +680,7 @@ class _Search:
         if not possible:
             return
         if not possible & ~p.monotone:
-            bound = self.scores.utility(node.chosen | possible, node.cost_usd)
+            bound = self.scores.utility(node.chosen | possible, node.chosen)
             if self.cut(bound, node.cost_usd):
                 return
         j = (possible & -possible).bit_length() - 1  # the first position that can still join
@@ -952,7 +994,7 @@ def optimise(
         every = (1 << problem.n) - 1
         upper = None  # a bound needs every candidate monotone
         if problem.monotone == every:
-            upper = chosen_objective.sense * scores.utility(affordable, problem.cost(problem.must))
+            upper = chosen_objective.sense * scores.utility(affordable, problem.must)
         nodes, scored, exact, label = 0, len(scores.raw), False, "greedy additions and local search (heuristic)"
     else:
         root = _Node(0, problem.must, 0, problem.cost(problem.must))
@@ -1047,7 +1089,15 @@ DEFAULT_INPUTS: tuple[Uncertain, ...] = (
         "value_of_time_factor",
         0.7,
         1.3,
-        "the value of travel time, times this (read by appraisal objectives; no connectivity metric reads it)",
+        "the values of travel time (car and public transport), times this (read by the npv objective; no "
+        "connectivity metric reads it)",
+    ),
+    Uncertain(
+        "demand_growth_factor",
+        0.5,
+        1.5,
+        "every class's yearly demand growth (persons, containers, air passengers), times this (read by the npv "
+        "objective)",
     ),
 )
 #: each project's cost is drawn as its catalog cost times a factor in this range (overruns are common)
@@ -1078,6 +1128,7 @@ class _Context:
     portfolios: tuple[Portfolio, ...]
     objective: Objective
     year: int
+    model_base: Any = None  # the base year's model run, for the screening objectives
 
 
 @dataclass(frozen=True)
@@ -1088,6 +1139,7 @@ class _DrawResult:
     headline: tuple[dict[str, float], ...]  # per portfolio, the headline changes over the draw's base
     marginal: tuple[dict[str, float], ...]  # per portfolio, project -> its marginal gain on the objective (utility)
     operating: tuple[tuple[str, ...], ...]  # per portfolio, the projects operating in the year
+    value_cost: tuple[float, ...] = ()  # per portfolio, the cost the objective subtracts (see Objective.cost_of)
 
 
 def _scaled_project(project: Project, draw: _Draw) -> Project:
@@ -1121,7 +1173,21 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
     if "market_access_half_life_min" in values:
         changes["market_access_half_life_min"] = values["market_access_half_life_min"]
     if "value_of_time_factor" in values:
-        changes["value_of_time_php_per_h"] = base.value_of_time_php_per_h * values["value_of_time_factor"]
+        factor = values["value_of_time_factor"]
+        changes["value_of_time_php_per_h"] = base.value_of_time_php_per_h * factor
+        changes["demand"] = {
+            **base.demand.model_dump(),
+            "value_of_time_pt_php_per_h": base.demand.value_of_time_pt_php_per_h * factor,
+        }
+    if "demand_growth_factor" in values:
+        factor = values["demand_growth_factor"]
+        a = base.appraisal
+        changes["appraisal"] = {
+            **a.model_dump(),
+            "growth_persons_pct": a.growth_persons_pct * factor,
+            "growth_containers_pct": a.growth_containers_pct * factor,
+            "growth_air_passengers_pct": a.growth_air_passengers_pct * factor,
+        }
     settings = base.replace(**changes) if changes else base
     G = build_network(context.region, settings)
     handling = values.get("port_handling_factor", 1.0)
@@ -1129,8 +1195,14 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
         if d.get("gateway_type") == "seaport" and d.get("handling_h") is not None:
             d["handling_h"] = float(d["handling_h"]) * handling
     scorer = PortfolioScorer(G, settings=settings, region=context.region)
+    if context.model_base is not None:  # the screening's demand is the undrawn base year's, valued at the draw's
+        from corridor.appraisal import Screening
+
+        first = context.region.base_year if context.region is not None else settings.appraisal.price_year
+        scorer.__dict__["_screening"] = Screening(context.model_base, settings, first_year=first)
     delays = dict(draw.delay_years)
     raws, costs, heads, margins, operating = [], [], [], [], []
+    value_costs: list[float] = []
     for portfolio in context.portfolios:
         projects = [_scaled_project(p, draw) for p in portfolio.projects]
         open_ids = {p.id for p in projects if p.opening_year + delays.get(p.id, 0) <= context.year}
@@ -1143,11 +1215,12 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
                     changed = True
         built = portfolio.model_copy(update={"projects": tuple(p for p in projects if p.id in open_ids)})
         cost = math.fsum(p.cost_usd for p in projects)
+        value_cost = context.objective.cost(scorer, projects)
         summary = context.objective.evaluate(scorer, built) if context.objective.evaluate else scorer.summary(built)
         raw = float(summary[context.objective.key])
         change = gains(scorer.base.summary, dict(summary))
         heads.append({h.column: change[h.key] * h.scale for h in HEADLINES if h.key is not None})
-        utility = context.objective.utility(raw, cost)
+        utility = context.objective.utility(raw, value_cost)
         marginal = {p.id: 0.0 for p in projects}
         if built.projects:
             without = scorer.marginal_summaries(built) if context.objective.evaluate is None else None
@@ -1158,13 +1231,18 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
                     from corridor.portfolio import _without_dependents
 
                     other = dict(context.objective.evaluate(scorer, _without_dependents(built, p.id)))  # type: ignore[misc]
-                saved = math.fsum(q.cost_usd for q in projects if q.id == p.id)
-                marginal[p.id] = utility - context.objective.utility(float(other[context.objective.key]), cost - saved)
+                saved = context.objective.cost(scorer, [q for q in projects if q.id == p.id])
+                marginal[p.id] = utility - context.objective.utility(
+                    float(other[context.objective.key]), value_cost - saved
+                )
         raws.append(raw)
         costs.append(cost)
+        value_costs.append(value_cost)
         margins.append(marginal)
         operating.append(tuple(sorted(open_ids)))
-    return _DrawResult(draw.index, tuple(raws), tuple(costs), tuple(heads), tuple(margins), tuple(operating))
+    return _DrawResult(
+        draw.index, tuple(raws), tuple(costs), tuple(heads), tuple(margins), tuple(operating), tuple(value_costs)
+    )
 
 
 @dataclass
@@ -1384,7 +1462,14 @@ def _sensitivity_context(
     if year is None:
         openings = [p.opening_year for pf in portfolios for p in pf.projects]
         year = (max(openings) + 1) if openings else 2025
-    return _Context(region, settings or Settings(), tuple(portfolios), chosen, int(year))
+    settings = settings or Settings()
+    model_base = None
+    if chosen.evaluate is _screening_summary:
+        from corridor.model import run_model
+        from corridor.network import build_network
+
+        model_base = run_model(build_network(region, settings), region, settings)
+    return _Context(region, settings, tuple(portfolios), chosen, int(year), model_base)
 
 
 def _quantiles(values: Sequence[float] | pd.Series, prefix: str) -> dict[str, float]:
@@ -1409,7 +1494,10 @@ def _summarise(
     values = pd.DataFrame([objective_values(objective, r) for r in results], columns=names)
     values.index.name = "draw"
     utility = pd.DataFrame(
-        [[objective.utility(raw, cost) for raw, cost in zip(r.raw, r.cost_usd, strict=True)] for r in results],
+        [
+            [objective.utility(raw, cost) for raw, cost in zip(r.raw, r.value_cost or r.cost_usd, strict=True)]
+            for r in results
+        ],
         columns=names,
     )
     tol = VALUE_REL_TOL * max(1.0, float(utility.abs().max().max()))
@@ -1494,4 +1582,5 @@ def _summarise(
 
 def objective_values(objective: Objective, result: _DrawResult) -> list[float]:
     """Each portfolio's objective in one draw, in its unit."""
-    return [objective.value(raw, cost) for raw, cost in zip(result.raw, result.cost_usd, strict=True)]
+    costs = result.value_cost or result.cost_usd
+    return [objective.value(raw, cost) for raw, cost in zip(result.raw, costs, strict=True)]

@@ -29,6 +29,7 @@ from rich.text import Text
 
 from corridor._io import atomic_paths, output_folder
 from corridor._version import __version__
+from corridor.appraisal import BENEFIT_CLASSES, Appraisal
 from corridor.briefing import Brief
 from corridor.metrics import HEADLINES
 from corridor.optimise import OptimisationResult, SensitivityResult
@@ -772,4 +773,71 @@ def write_report(
             with contextlib.suppress(OSError):
                 made.rmdir()
         raise
+    return paths
+
+
+# ------------------------------------------------------------------ the appraisal
+
+
+def _usd_m(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x / 1e6:,.1f}"
+
+
+def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]]) -> str:
+    """The appraisals as Markdown: the measures, benefits by class, each project, the notes and every assumption."""
+    lines = [
+        "| portfolio | cost (USD m) | PV benefits | PV costs | NPV | BCR | EIRR |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for a in appraisals:
+        rate = "none" if not math.isfinite(a.eirr) else f"{a.eirr:.1%}"
+        bcr = "n/a" if not math.isfinite(a.bcr) else f"{a.bcr:.2f}"
+        lines.append(
+            f"| {markdown_cell(a.name)} | {_usd_m(a.cost_usd)} | {_usd_m(a.pv_benefits_usd)} | "
+            f"{_usd_m(a.pv_costs_usd)} | {_usd_m(a.npv_usd)} | {bcr} | {rate} |"
+        )
+    lines += ["", "USD million at the price year's prices, economic (tax removed), discounted to the first year."]
+    for a in appraisals:
+        lines += ["", f"## {markdown_cell(a.name)}", "", "| benefit class | PV (USD m) |", "|---|---:|"]
+        lines += [f"| {markdown_cell(BENEFIT_CLASSES[k])} | {_usd_m(v)} |" for k, v in a.pv_by_class_usd.items()]
+        if len(a.projects):
+            lines += [
+                "",
+                "| project | opens | cost | benefit a year, first | benefit a year, forecast | NPV | BCR | EIRR |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|",
+            ]
+            for pid, r in a.projects.iterrows():
+                label = markdown_cell(pid) + (f" (with {markdown_cell(r['with'])})" if r["with"] else "")
+                bcr = "n/a" if not math.isfinite(r["bcr"]) else f"{r['bcr']:.2f}"
+                rate = "none" if not math.isfinite(r["eirr"]) else f"{r['eirr']:.1%}"
+                lines.append(
+                    f"| {label} | {r['opening_year']} | {_usd_m(r['cost_usd'])} | "
+                    f"{_usd_m(r['benefit_first_modelled_year_usd'])} | {_usd_m(r['benefit_forecast_year_usd'])} | "
+                    f"{_usd_m(r['npv_usd'])} | {bcr} | {rate} |"
+                )
+        lines += [""] + [f"- {markdown_cell(n)}" for n in a.notes]
+    lines += ["", "## Assumptions", "", "| parameter | value | unit | source |", "|---|---|---|---|"]
+    lines += [
+        f"| {markdown_cell(r['parameter'])} | {markdown_cell(r['value'])} | {markdown_cell(r['unit'])} | "
+        f"{markdown_cell(r['source'])} |"
+        for r in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_appraisal(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]], out: Any) -> list[Any]:
+    """Write ``appraisal.csv`` (each portfolio's yearly flows), ``appraisal.md`` and the provenance; their paths."""
+    folder = output_folder(out)
+    paths = [folder / "appraisal.csv", folder / "appraisal.md", folder / "appraisal.provenance.json"]
+    frames = []
+    for a in appraisals:
+        frame = a.years.reset_index()
+        frame.insert(0, "portfolio", csv_safe(a.name))
+        frames.append(frame)
+    with atomic_paths(paths) as (csv_tmp, md_tmp, prov_tmp):
+        pd.concat(frames, ignore_index=True).to_csv(csv_tmp, index=False, float_format="%.6g")
+        md_tmp.write_text("# Appraisal\n\n" + appraisal_markdown(appraisals, rows), encoding="utf-8")
+        prov_tmp.write_text(
+            json.dumps({a.name: a.provenance for a in appraisals}, indent=2, default=str), encoding="utf-8"
+        )
     return paths

@@ -263,6 +263,15 @@ class AppraisalSettings(_Group):
         ge=1990,
         le=2100,
     )
+    screening_start_year: int = _p(
+        2030,
+        "assumption: the fast screening of the optimiser's npv objective counts every portfolio's benefits from "
+        "this year (most of the catalog opens by then), so that no project can lower the benefits and the "
+        "search's bounds hold; corridor appraise times each project's benefits by its own opening",
+        "year",
+        ge=1990,
+        le=2100,
+    )
     days_per_year: float = _p(
         300.0,
         "assumption: a year's person trips as 300 weekdays' worth (weekends and holidays carry fewer)",
