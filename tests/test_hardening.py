@@ -317,7 +317,9 @@ def test_a_killed_runs_temporaries_are_cleaned_by_the_next(capsys, tmp_path):
 def _slow_map_process(out: Path) -> subprocess.Popen:
     """`corridor map` in a child whose map writing is slowed down, so a signal arrives while it writes."""
     code = (
-        "import sys, time, folium\n"
+        "import signal, sys, time, folium\n"
+        # as at a terminal: a shell without job control starts background jobs with Ctrl-C ignored
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "real = folium.Map.save\n"
         "def slow(self, path, **kw):\n"
         "    real(self, path, **kw)\n"

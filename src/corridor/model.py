@@ -92,6 +92,7 @@ MODEL_LABELS: dict[str, tuple[str, str, int]] = {
     "truck_km_per_day": ("container truck-km a day", "veh-km", -1),
     "car_km_per_day": ("car-equivalent km a day (PCU-km of cars, jeepneys, buses)", "PCU-km", -1),
     "vehicle_hours_per_day": ("vehicle hours a day on the roads", "veh-h", -1),
+    "truck_hours_per_day": ("container truck hours a day on the roads", "veh-h", -1),
     "generalized_cost_php_per_trip": ("mean generalized cost of a person trip", "PHP", -1),
     "accessibility": ("logsum accessibility to jobs, population-weighted", "ln", 1),
     "rail_trips_per_day": ("person trips using rail a day", "trips", 1),
@@ -659,6 +660,7 @@ def run_model(
         "truck_km_per_day": float((out_links["trucks_day"] * link_km).sum()),
         "car_km_per_day": float((out_links["cars_pcu_day"] * link_km).sum()),
         "vehicle_hours_per_day": float(((out_links["vehicles_day"]) * congested_time / 3600).sum()),
+        "truck_hours_per_day": float((out_links["trucks_day"] * congested_time / 3600).sum()),
         "generalized_cost_php_per_trip": float((trips_pa * sub_gc).sum() / trips_pa.sum())
         if trips_pa.sum()
         else math.nan,
