@@ -455,25 +455,23 @@ class Scenario:
                 elif isinstance(change, EdgeRemoved):
                     first[key] = dict(change.attrs)
                 else:
-                    now = dict(G.edges[key]) if G.has_edge(*key) else {}
-                    first[key] = {**now, **{k: v for k, v in change.before.items() if v is not MISSING}}
-                    for k, v in change.before.items():
-                        if v is MISSING:
-                            first[key].pop(k, None)  # type: ignore[union-attr]
+                    was = dict(G.edges[key]) if G.has_edge(*key) else {}
+                    _restore(was, change.before)
+                    first[key] = was
         better: dict[str, list[Arc]] = {m: [] for m in MODES}
         worse: dict[str, list[Arc]] = {m: [] for m in MODES}
         slower: dict[str, list[Arc]] = {m: [] for m in MODES}
-        for (u, v, k), was in first.items():
-            now = G.edges[u, v, k] if G.has_edge(u, v, k) else None
+        for (u, v, k), before in first.items():
+            now: dict[str, Any] | None = G.edges[u, v, k] if G.has_edge(u, v, k) else None
             for m in MODES:
-                old = float(was["travel_time"]) if was is not None and edge_in_mode(was, m) else None
+                old = float(before["travel_time"]) if before is not None and edge_in_mode(before, m) else None
                 new = float(now["travel_time"]) if now is not None and edge_in_mode(now, m) else None
-                if new is not None and (old is None or new < old):
-                    better[m] += _arcs(u, v, now, new, m)  # type: ignore[arg-type]
-                elif old is not None and (new is None or new > old):
-                    worse[m] += _arcs(u, v, was, old, m)  # type: ignore[arg-type]
-                    if new is not None:
-                        slower[m] += _arcs(u, v, now, new, m)  # type: ignore[arg-type]
+                if now is not None and new is not None and (old is None or new < old):
+                    better[m] += _arcs(u, v, now, new, m)
+                elif before is not None and old is not None and (new is None or new > old):
+                    worse[m] += _arcs(u, v, before, old, m)
+                    if now is not None and new is not None:
+                        slower[m] += _arcs(u, v, now, new, m)
         nodes = [(c.node, dict(G.nodes[c.node])) for c in self.log if isinstance(c, NodeAdded) and c.node in G]
         ops = [op for c in self.log if isinstance(c, NodeChanged) for op in _node_ops(G, c)]
         return Effect(
@@ -980,6 +978,13 @@ def _apply_open(ctx: _Context, edit: Open) -> None:
             raise ctx.error(f"link {lid!r} already operates in the base network")
         if any(d.get("link_id") == lid for _, _, d in ctx.G.edges(data=True)):
             raise ctx.error(f"link {lid!r} is already open in this scenario")
+        ends = [str(links.loc[lid, "from_node"]), str(links.loc[lid, "to_node"])]
+        if not all(ctx.scenario.is_base_junction(node_id("junction", e)) for e in ends):
+            raise ctx.error(
+                f"link {lid!r} joins junctions of the region's own roads ({ends[0]}, {ends[1]}), which this "
+                "network does not have (its roads are a road network file)",
+                allowed="new_line between places or coordinates, or upgrade of the network's links",
+            )
     keys = add_region_roads(ctx.G, region, list(edit.links), ctx.settings, project=ctx.project.id)
     for key in keys:
         ctx.G.edges[key]["status"] = ctx.project.status
