@@ -355,7 +355,7 @@ def test_commands_on_road_arrays_build_no_graph_of_the_roads(shared_data, tmp_pa
     assert code == 0, out.err
     assert json.loads(out.out)["candidates"] == 3
     code = main(["optimize", "-b", "1e8", "--objective", "npv", "--candidates", str(tmp_path / "p.yaml"), *common])
-    assert code == 2 and "leave out --roads" in capsys.readouterr().err
+    assert code == 2 and "strategic roads, not on road arrays" in capsys.readouterr().err
     sizes = [len(G) for ref in made if (G := ref()) is not None]
     assert made.most < 200 < roads.n_nodes and all(s < 200 for s in sizes)
 

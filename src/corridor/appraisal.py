@@ -672,9 +672,8 @@ class Screening:
         if found is None:
             if getattr(scorer, "arrays", None) is not None:
                 raise PortfolioError(
-                    "the screening runs the transport model on the region's strategic roads, not on a road "
-                    "network file: leave out --roads",
-                    allowed="the market_access or time_to_port objective with --roads",
+                    "the screening runs the transport model on the region's strategic roads, not on road arrays",
+                    allowed="the market_access or time_to_port objective on road arrays",
                 )
             region = scorer.region
             first = region.base_year if region is not None else scorer.settings.appraisal.price_year
