@@ -405,3 +405,17 @@ def test_legazpi_scores_the_same_on_arrays_as_on_its_graph(shared_data, tmp_path
         for k in range(1, len(projects) + 1):
             for i in range(len(projects) - k + 1):
                 assert_same_matrices(a, b, Portfolio(name=f"{k}-{i}", projects=tuple(projects[i : i + k])))
+
+
+def test_a_second_scorer_on_arrays_reads_the_cache(grid, tmp_path):
+    from corridor.cache import DiskCache
+
+    region, roads, _, net = grid
+    first = DiskCache(tmp_path / "cache")
+    a = PortfolioScorer(net, region=region, cache=first)
+    assert first.misses and not first.hits
+    again = DiskCache(tmp_path / "cache")
+    b = PortfolioScorer(network_from_arrays(region, roads), region=region, cache=again)
+    assert again.hits and not again.misses
+    portfolio = Portfolio(name="p", projects=tuple(grid_projects(roads)[:5]))
+    assert b.summary(portfolio) == pytest.approx(a.summary(portfolio), nan_ok=True)

@@ -788,10 +788,11 @@ def rescore(
     out[:n_s, :n_t] = base
     if len(in_base):
         A = min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
-        # an endpoint that no source reaches faster than before cannot shorten a trip through it
-        useful = (D_sB > A).any(axis=0)
+        # an endpoint that a source reaches no faster than before cannot shorten its trips through it
+        faster = D_sB > A
+        useful = np.asarray(faster.any(axis=0))
         if useful.any():
-            min_plus(A[:, useful], D_Bt[useful], out[:n_s, :n_t])
+            _through(A, D_Bt, faster, useful, out[:n_s, :n_t])
         if len(et):
             min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
         if len(es):
@@ -799,6 +800,28 @@ def rescore(
     if len(es) and len(et):
         np.minimum(out[n_s:, n_t:], W[np.ix_(es, et)], out=out[n_s:, n_t:])
     return out
+
+
+def _through(a: np.ndarray, b: np.ndarray, rows_of: np.ndarray, useful: np.ndarray, out: np.ndarray) -> None:
+    """``out = min(out, a[s, x] + b[x, t])`` over endpoints x, for the sources s that ``rows_of[:, x]`` marks.
+
+    A (min, +) product that skips the terms that cannot win: where a source
+    reaches an endpoint no faster than on the base network, going through it
+    is no shorter than the base trip already in ``out``. Endpoints that most
+    sources reach faster go in one dense product.
+    """
+    m = a.shape[0]
+    counts = rows_of.sum(axis=0)
+    dense = useful & (counts > m // 2)
+    if dense.any():
+        min_plus(a[:, dense], b[dense], out)
+    scratch = np.empty_like(out)
+    for x in np.flatnonzero(useful & ~dense).tolist():
+        rows = np.flatnonzero(rows_of[:, x])
+        part = scratch[: len(rows)]
+        np.add(a[rows, x, None], b[None, x, :], out=part)
+        np.minimum(part, out[rows], out=part)
+        out[rows] = part
 
 
 def _rescore_worse(

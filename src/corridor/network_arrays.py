@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from corridor import edges
+from corridor.cache import DiskCache
 from corridor.engine import COMPILED_MODES, CompiledNetwork, _whole_ms, compile_network
 from corridor.errors import EngineError
 from corridor.geo import metric_xy
@@ -191,7 +192,19 @@ class ArrayNetwork:
         return self.roads.n_nodes
 
     # ------------------------------------------------------------ compiled networks
-    def compile(self, mode: str) -> CompiledNetwork:
+    def digest(self) -> str:
+        """A hash of the road arrays, their travel times and the places graph (what compiling reads)."""
+        import hashlib
+
+        from corridor.cache import graph_digest
+
+        h = hashlib.sha256(f"{graph_digest(self.G)} {self.settings.pt_road_speed_factor!r}\n".encode())
+        r = self.roads
+        for a in (r.osm_node, r.tail, r.head, self.time_s):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()[:32]
+
+    def compile(self, mode: str, *, cache: DiskCache | None = None) -> CompiledNetwork:
         """The engine's compiled network of a mode, from the arrays and the small graph.
 
         It equals :func:`corridor.engine.compile_network` of the whole graph
@@ -201,6 +214,9 @@ class ArrayNetwork:
         the junctions. Mode ``rail`` has no junction (no rail arc reaches
         one); in mode ``transit`` a junction's public transport copy is its
         only index (no transit arc leaves or enters the car layer).
+
+        With a ``cache``, the sorted arcs are kept on disk under
+        :meth:`digest` and read back by the next run.
 
         Raises
         ------
@@ -230,6 +246,52 @@ class ArrayNetwork:
         in_index = NodeIndex(junctions, 0, in_others)
         pt_index = NodeIndex(junctions, pt_start, {}) if mode in {"any", "transit"} else None
 
+        def arcs() -> dict[str, np.ndarray]:
+            return self._arcs(mode, small, out_index, in_index, pt_index, pt_start)
+
+        found = cache.arrays(f"compiled-arrays-{mode}-{self.digest()}", arcs) if cache is not None else arcs()
+
+        lon = np.empty(n_total)
+        lat = np.empty(n_total)
+        node_of: dict[int, Any] = {}
+        blocks = []
+        if with_roads:
+            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
+            blocks.append(0)
+        if mode == "any":
+            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
+            blocks.append(pt_start)
+        for index in (others, in_others):
+            for n, i in index.items():
+                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
+                node_of[i] = n
+        return CompiledNetwork(
+            mode,
+            n_total,
+            found["tail"],
+            found["head"],
+            found["weight"],
+            out_index,
+            in_index,
+            NodeList(n_total, self.junctions, blocks, node_of),
+            None,
+            lon,
+            lat,
+            pt_index,
+            None,
+            parallel=(found["parallel_tail"], found["parallel_head"], found["parallel_weight"]),
+        )
+
+    def _arcs(
+        self,
+        mode: str,
+        small: CompiledNetwork,
+        out_index: NodeIndex,
+        in_index: NodeIndex,
+        pt_index: NodeIndex | None,
+        pt_start: int,
+    ) -> dict[str, np.ndarray]:
+        """A mode's arcs sorted by (tail, head), the fastest of parallel ones kept and the others beside."""
         # the small graph's arcs, renumbered
         remap = np.full(small.n, -1, dtype=np.int64)
         for n, k in small.out_index.items():
@@ -247,7 +309,7 @@ class ArrayNetwork:
             raise EngineError(f"an arc of mode {mode} reaches a node the arrays do not number")
 
         tails, heads, weights = [s_tail], [s_head], [small.weight]
-        if with_roads:
+        if mode != "rail":
             t, h, w = self.roads.tail.astype(np.int64), self.roads.head.astype(np.int64), self.time_s
             pt_w = w + w * (1 / self.settings.pt_road_speed_factor - 1)
             if mode in {"road", "any", "freight"}:
@@ -271,37 +333,14 @@ class ArrayNetwork:
         tail, head, weight = tail[order], head[order], weight[order]
         keep = np.ones(len(tail), dtype=bool)
         keep[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-
-        lon = np.empty(n_total)
-        lat = np.empty(n_total)
-        node_of: dict[int, Any] = {}
-        blocks = []
-        if with_roads:
-            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
-            blocks.append(0)
-        if mode == "any":
-            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
-            blocks.append(pt_start)
-        for index in (others, in_others):
-            for n, i in index.items():
-                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
-                node_of[i] = n
-        return CompiledNetwork(
-            mode,
-            n_total,
-            tail[keep],
-            head[keep],
-            weight[keep],
-            out_index,
-            in_index,
-            NodeList(n_total, self.junctions, blocks, node_of),
-            None,
-            lon,
-            lat,
-            pt_index,
-            None,
-            parallel=(tail[~keep], head[~keep], weight[~keep]),
-        )
+        return {
+            "tail": tail[keep],
+            "head": head[keep],
+            "weight": weight[keep],
+            "parallel_tail": tail[~keep],
+            "parallel_head": head[~keep],
+            "parallel_weight": weight[~keep],
+        }
 
     # ------------------------------------------------------------ the road source of scenarios
     def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:

@@ -248,7 +248,7 @@ class PortfolioScorer:
 
     def _compile(self, mode: str, disk: DiskCache | None) -> CompiledNetwork:
         if self.arrays is not None:
-            return self.arrays.compile(mode)  # from the arrays in a few seconds: not kept on disk
+            return self.arrays.compile(mode, cache=disk)
         return disk.compiled(self.G, mode) if disk else compile_network(self.G, mode)
 
     # ------------------------------------------------------------ effects
