@@ -15,7 +15,7 @@ LAYERS = [
     ["places", "scenario"],
     ["engine", "assignment"],
     ["osm_arrays", "metrics", "cache"],
-    ["model", "appraisal"],
+    ["model", "appraisal", "network_arrays"],
     ["portfolio", "briefing"],
     ["parallel"],
     ["optimise"],

@@ -670,6 +670,11 @@ class Screening:
         """The screening of a :class:`~corridor.portfolio.PortfolioScorer`'s network, made once and kept on it."""
         found = scorer.__dict__.get("_screening")
         if found is None:
+            if getattr(scorer, "arrays", None) is not None:
+                raise PortfolioError(
+                    "the screening runs the transport model on the region's strategic roads, not on road arrays",
+                    allowed="the market_access or time_to_port objective on road arrays",
+                )
             region = scorer.region
             first = region.base_year if region is not None else scorer.settings.appraisal.price_year
             base = run_model(scorer.G, region, scorer.settings)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,18 @@ class DiskCache:
         seconds = travel_times(compiled, list(origins), list(destinations), backend=backend, workers=workers)
         self._write(key, {"seconds": seconds}, {"shape": list(shape), "backend": backend})
         return seconds
+
+    # ------------------------------------------------------------ any arrays
+    def arrays(self, key: str, make: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Arrays kept under ``key`` (a hash of what they are made from), made by ``make`` when not there."""
+        entry = self._read(key)
+        if entry is not None:
+            self.hits += 1
+            return entry[0]
+        self.misses += 1
+        arrays = make()
+        self._write(key, arrays, {})
+        return arrays
 
     # ------------------------------------------------------------ files
     def _paths(self, key: str) -> tuple[Path, Path]:

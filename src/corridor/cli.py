@@ -173,6 +173,29 @@ def _load(region: str, settings_path: Path | None, roads: Path | None = None) ->
     return reg, settings, build_network(reg, settings, roads=road_graph)
 
 
+def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | None) -> tuple[Any, Any, Any]:
+    """The region, the settings and the network that score, compare and optimize work on.
+
+    A road network file of arrays (``.npz``, ``.osm.pbf``) is joined to the
+    region as arrays (:mod:`corridor.network_arrays`): no graph of the roads.
+    """
+    if roads is None or not roads.name.lower().endswith((".npz", ".pbf")):
+        return _load(region, settings_path, roads)
+    from corridor.network_arrays import network_from_arrays
+    from corridor.osm_arrays import load_road_arrays, road_arrays_from_pbf
+    from corridor.region import load_region
+    from corridor.settings import load_settings
+
+    settings = load_settings(settings_path)
+    reg = load_region(region)
+    with _status(f"reading {roads}"):
+        if roads.name.lower().endswith(".npz"):
+            arrays = load_road_arrays(roads)
+        else:
+            arrays = road_arrays_from_pbf(roads, settings, bbox=reg.bbox)
+        return reg, settings, network_from_arrays(reg, arrays, settings)
+
+
 def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
     """The portfolio a command was given: a file, catalog ids, or none."""
     from corridor.projects import load_catalog, load_portfolio, portfolio_from_ids
@@ -433,7 +456,7 @@ def score(
     from corridor.portfolio import score as score_portfolio
     from corridor.report import headline_table
 
-    reg, cfg, G = _load(region, settings, roads)
+    reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     with _sweep(scorer, chosen.projects, workers, scheduler) as summaries:
@@ -547,7 +570,7 @@ def compare(
     from corridor.portfolio import compare as compare_portfolios
     from corridor.report import headline_table, write_comparison
 
-    reg, cfg, G = _load(region, settings, roads)
+    reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     _unique_names(chosen)
     if map_out is not None and len(chosen) < 2:
@@ -585,7 +608,10 @@ def compare(
         _say("wrote " + ", ".join(str(p) for p in written))
     if map_out is not None:
         from corridor.maps import save_map
+        from corridor.network_arrays import ArrayNetwork
 
+        if isinstance(G, ArrayNetwork):  # a map draws the roads: their graph is built for it
+            _, _, G = _load(region, settings, roads)
         fmap = _comparison_map(G, reg, cfg, results, metric=metric)
         _say(f"wrote {save_map(fmap, map_out)}")
 
@@ -1087,6 +1113,7 @@ def optimize(
     ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    roads: RoadsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
@@ -1097,7 +1124,7 @@ def optimize(
     from corridor.portfolio import PortfolioScorer
     from corridor.report import objective_value, optimisation_tables, write_optimisation
 
-    reg, cfg, G = _load(region, settings)
+    reg, cfg, G = _load_for_scoring(region, settings, roads)
     pool, _ = _candidates(reg, candidates)
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     with _status("searching", quiet=as_json):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import networkx as nx
@@ -46,8 +46,11 @@ __all__ = [
     "connect_interchange",
     "connect_place",
     "connect_station",
+    "add_rail",
     "edge_in_mode",
+    "join_places",
     "junction_tree",
+    "network_frame",
     "node_id",
     "node_xy",
 ]
@@ -356,6 +359,30 @@ def build_network(
     'gateway'
     """
     settings = settings or Settings()
+    G = network_frame(region, settings)
+    if roads is None:
+        for nid, row in region.road_nodes.iterrows():
+            G.add_node(
+                node_id("junction", str(nid)),
+                x=row.lon,
+                y=row.lat,
+                kind="junction",
+                name=row["name"],
+                place_id=nid,
+                source=row.source,
+            )
+        operating = region.road_links[region.road_links.status == "operating"]
+        add_region_roads(G, region, operating.index, settings)
+    else:
+        _add_real_roads(G, roads, settings)
+    add_rail(G, region, settings)
+    tree, junctions = junction_tree(G)
+    join_places(G, region, settings, tree, junctions)
+    return G
+
+
+def network_frame(region: Region, settings: Settings) -> nx.MultiDiGraph:
+    """An empty network with the region's graph attributes: crs, bbox, gateway groups, congestion areas, provenance."""
     G = nx.MultiDiGraph()
     G.graph.update(
         crs=DISPLAY_CRS,
@@ -372,34 +399,51 @@ def build_network(
             "corridor_version": __version__,
         },
     )
+    return G
 
-    if roads is None:
-        for nid, row in region.road_nodes.iterrows():
-            G.add_node(
-                node_id("junction", str(nid)),
-                x=row.lon,
-                y=row.lat,
-                kind="junction",
-                name=row["name"],
-                place_id=nid,
-                source=row.source,
-            )
-        operating = region.road_links[region.road_links.status == "operating"]
-        add_region_roads(G, region, operating.index, settings)
-    else:
-        _add_real_roads(G, roads, settings)
-    _add_rail(G, region, settings)
 
-    tree, junctions = junction_tree(G)
-    if not junctions:
+def join_places(
+    G: nx.MultiDiGraph,
+    region: Region,
+    settings: Settings,
+    tree: cKDTree,
+    junctions: Sequence[Any],
+    *,
+    add_junction: Callable[[nx.MultiDiGraph, Any], None] | None = None,
+) -> None:
+    """Join the stations of G and the region's zones, gateways and economic zones to the road junctions.
+
+    Parameters
+    ----------
+    G
+        The network so far: its roads (or none, see ``add_junction``) and rail lines.
+    tree, junctions
+        A KD-tree (EPSG:32651) of the road junctions and the junctions in its order.
+    add_junction
+        Puts a junction into G before it is joined to (for networks whose
+        roads are arrays, not edges of G); None when G holds every junction.
+
+    Raises
+    ------
+    DataError
+        A place farther from every junction than ``settings.connector_max_km``.
+    """
+    if not len(junctions):
         raise DataError("the road network has no junctions", path=region.path)
+
+    def junction(idx: Any) -> Any:
+        j = junctions[int(idx)]
+        if add_junction is not None:
+            add_junction(G, j)
+        return j
+
     stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
     station_xy = np.array([node_xy(G.nodes[n]) for n in stations]).reshape(-1, 2)
     station_tree = cKDTree(station_xy) if stations else None
 
     for sid, xy in zip(stations, station_xy, strict=True):
         dist, idx = tree.query(xy)
-        connect_station(G, sid, junctions[int(idx)], float(dist), settings)
+        connect_station(G, sid, junction(idx), float(dist), settings)
 
     zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
     gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
@@ -435,7 +479,7 @@ def build_network(
                     connect_place(
                         G,
                         nid,
-                        junctions[int(idx)],
+                        junction(idx),
                         float(dist),
                         speed,
                         link_class,
@@ -456,7 +500,6 @@ def build_network(
                         attaches="rail",
                         wait_in_s=edges.boarding_wait_s(G.nodes[sid]["headway_min"]),
                     )
-    return G
 
 
 def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settings) -> None:
@@ -499,7 +542,8 @@ _DERIVED = frozenset(
 )
 
 
-def _add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
+def add_rail(G: nx.MultiDiGraph, region: Region, settings: Settings) -> None:
+    """Add the rail lines, stations and interchanges that operate in the base year."""
     stations = region.rail_stations
     for line_id, line in region.rail_lines.iterrows():
         if line.status != "operating":

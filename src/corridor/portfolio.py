@@ -32,10 +32,13 @@ from corridor._version import __version__
 from corridor.cache import DiskCache
 from corridor.engine import (
     CompiledNetwork,
+    Delta,
     EndpointCache,
     Indices,
     LeaveOut,
+    _whole_ms,
     compile_network,
+    distances,
     rescore,
     resolve_backend,
     travel_times,
@@ -55,6 +58,7 @@ from corridor.metrics import (
 )
 from corridor.model import ModelComparison, ModelRun, compare_model
 from corridor.network import CENTROID_KINDS
+from corridor.network_arrays import ArrayNetwork, NodeIndex
 from corridor.projects import Portfolio, Project
 from corridor.region import Region
 from corridor.scenario import Effect, Scenario, apply_portfolio, ordered_projects
@@ -140,10 +144,19 @@ class PortfolioScorer:
     network. Portfolios that remove or slow links are applied and searched
     again.
 
+    On a network whose roads are arrays (:class:`~corridor.network_arrays.ArrayNetwork`,
+    an island's roads) no graph of the roads is ever built: the compiled
+    networks come from the arrays, each project is applied to the small
+    graph of places and rail lines with the roads as its
+    :class:`~corridor.scenario.RoadSource`, and a portfolio that removes or
+    slows links is searched on the base arrays re-weighted (with a CCH, the
+    base hierarchy re-customized), then re-scored for what it adds.
+
     Parameters
     ----------
     G
-        The base network (never changed).
+        The base network (never changed): a graph, or a region joined to
+        road arrays.
     settings, region
         As for :func:`corridor.scenario.apply_portfolio`.
     backend
@@ -163,22 +176,24 @@ class PortfolioScorer:
 
     def __init__(
         self,
-        G: nx.MultiDiGraph,
+        G: nx.MultiDiGraph | ArrayNetwork,
         *,
         settings: Settings | None = None,
         region: Region | None = None,
         backend: str | None = None,
         cache: DiskCache | str | Path | None = None,
     ) -> None:
+        #: the roads as arrays, when G's are (None: G holds the whole network)
+        self.arrays: ArrayNetwork | None = G if isinstance(G, ArrayNetwork) else None
+        if isinstance(G, ArrayNetwork):
+            G = G.G  # the places, rail lines and connectors
         self.G = G
         self.settings = settings or Settings()
         self.region = region
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
         disk = cache if isinstance(cache, DiskCache) or cache is None else DiskCache(cache)
-        self.compiled: dict[str, CompiledNetwork] = {
-            m: disk.compiled(G, m) if disk else compile_network(G, m) for m in self.modes
-        }
+        self.compiled: dict[str, CompiledNetwork] = {m: self._compile(m, disk) for m in self.modes}
         if disk is not None and self.backend == "cch":
             for c in self.compiled.values():
                 c.cch_order = disk.cch_order(c)
@@ -231,6 +246,11 @@ class PortfolioScorer:
             self.base_nodes, self.base_times_s, self.settings, provenance=G.graph.get("provenance", {})
         )
 
+    def _compile(self, mode: str, disk: DiskCache | None) -> CompiledNetwork:
+        if self.arrays is not None:
+            return self.arrays.compile(mode, cache=disk)
+        return disk.compiled(self.G, mode) if disk else compile_network(self.G, mode)
+
     # ------------------------------------------------------------ effects
     def effect(self, project: Project, portfolio: Portfolio) -> Effect:
         """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
@@ -253,7 +273,9 @@ class PortfolioScorer:
     def _scratch(self) -> Scenario:
         """One working copy of the base network, where each project is applied, read and undone."""
         if self._scratch_scenario is None:
-            scenario = apply_portfolio(self.G, Portfolio(name="scratch", projects=()), settings=self.settings)
+            scenario = apply_portfolio(
+                self.G, Portfolio(name="scratch", projects=()), settings=self.settings, roads=self.arrays
+            )
             self._scratch_scenario = scenario
         return self._scratch_scenario
 
@@ -387,6 +409,8 @@ class PortfolioScorer:
         return True
 
     def _recomputed(self, portfolio: Portfolio) -> ScenarioMatrices:
+        if self.arrays is not None:
+            return self._recomputed_on_arrays(portfolio)
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region)
         G = scenario.G
         base = set(self.centroids)
@@ -402,6 +426,46 @@ class PortfolioScorer:
             for m in self.modes
         }
         return ScenarioMatrices([dict(G.nodes[n]) for n in order], times, "recomputed")
+
+    def _recomputed_on_arrays(self, portfolio: Portfolio) -> ScenarioMatrices:
+        """A portfolio that removes or slows links, on road arrays: the base re-weighted, then re-scored.
+
+        The removals and slow-downs change the weights of base arcs only, so
+        the base network with them is searched again on the same arcs (a CCH
+        is re-customized, not rebuilt); what the portfolio adds is then
+        re-scored exactly on top (:func:`corridor.engine.rescore`).
+        """
+        scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region, roads=self.arrays)
+        effect = scenario.net_effect()
+        nodes, new_centroids = self._centroids_after([effect])
+        times = {}
+        for m in self.modes:
+            compiled = self.compiled[m]
+            delta, indices = compiled.delta([effect])
+            slower = [
+                (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
+                for a in effect.slower.get(m, ())
+            ]
+            worse = [(t, h, a.time_s) for (t, h), a in zip(delta.worse, effect.worse.get(m, ()), strict=True)]
+            changed = _without(compiled, worse, slower)
+            sources, targets = self._sources[m], self._targets[m]
+            base = distances(changed, sources, targets, backend=self.backend, workers=self.settings.engine_workers)
+            extra = new_centroids
+            rows, cols = self._rows_and_columns(m, indices, extra)
+            matrix = rescore(
+                changed,
+                base,
+                sources,
+                targets,
+                Delta(new_nodes=delta.new_nodes, better=delta.better),
+                cache=EndpointCache(changed, sources, targets, backend=self.backend),
+                backend=self.backend,
+                extra_sources=rows[len(sources) :].tolist(),
+                extra_targets=cols[len(targets) :].tolist(),
+            )
+            np.fill_diagonal(matrix, 0.0)  # rows and columns are the same places
+            times[m] = matrix
+        return ScenarioMatrices(nodes, times, "recomputed")
 
     def metrics(self, portfolio: Portfolio) -> Metrics:
         """The metrics of the base network with the portfolio built."""
@@ -494,7 +558,8 @@ class PortfolioScorer:
         projects = list(portfolio.projects)
         effects = {p.id: self.effect(p, portfolio) for p in ordered_projects(portfolio)}
         out: dict[str, dict[str, float]] = {}
-        if not all(e.only_improves for e in effects.values()):
+        # on road arrays (an island's roads) a full search per project costs minutes; re-scoring, a fraction of a second
+        if self.arrays is not None or not all(e.only_improves for e in effects.values()):
             for done, project in enumerate(projects, 1):
                 out[project.id] = self.summary(_without_dependents(portfolio, project.id))
                 if progress:
@@ -532,6 +597,47 @@ class PortfolioScorer:
         return out
 
 
+def _without(
+    compiled: CompiledNetwork, worse: Sequence[tuple[int, int, float]], slower: Sequence[tuple[int, int, float]]
+) -> CompiledNetwork:
+    """The compiled network with arcs removed (``worse``: their old times) and slowed (``slower``: their new times).
+
+    Between two indices the fastest of the arcs that remain counts: an arc
+    that hid a parallel one (:attr:`~corridor.engine.CompiledNetwork.parallel`)
+    gives way to it when removed.
+    """
+    if not worse and not slower:
+        return compiled
+    if compiled.parallel is not None:
+        p_tail, p_head, p_weight = compiled.parallel
+    else:
+        p_tail = p_head = np.empty(0, dtype=np.int64)
+        p_weight = np.empty(0)
+    left: dict[tuple[int, int], list[float]] = {}
+
+    def arcs(t: int, h: int) -> list[float] | None:
+        if (t, h) not in left:
+            try:
+                pos = compiled.arc(t, h)
+            except (KeyError, IndexError):
+                return None
+            hidden = p_weight[(p_tail == t) & (p_head == h)].tolist()
+            left[(t, h)] = [float(compiled.weight[pos]), *hidden]
+        return left[(t, h)]
+
+    for t, h, old in worse:
+        if t >= compiled.n or h >= compiled.n or (remaining := arcs(t, h)) is None:
+            continue
+        gone = float(_whole_ms(old))
+        remaining.remove(min(remaining, key=lambda w: abs(w - gone)))
+    for t, h, new in slower:
+        if t < compiled.n and h < compiled.n and (remaining := arcs(t, h)) is not None:
+            remaining.append(float(_whole_ms(new)))
+    positions = np.array([compiled.arc(t, h) for t, h in left], dtype=np.int64)
+    weights = np.array([min(w) if w else math.inf for w in left.values()])
+    return compiled.reweighted(positions, weights)
+
+
 def _arcs_within(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
     """Whether every arc of ``part`` is in ``whole``, between the same places, at no more time.
 
@@ -539,15 +645,37 @@ def _arcs_within(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
     """
     if not len(part.tail):
         return True
-    try:
-        tails = np.array([whole.out_index[part.nodes[i]] for i in part.tail.tolist()], dtype=np.int64)
-        heads = np.array([whole.in_index[part.nodes[i]] for i in part.head.tolist()], dtype=np.int64)
-    except KeyError:
-        return False
-    at = {(int(t), int(h)): float(w) for t, h, w in zip(whole.tail, whole.head, whole.weight, strict=True)}
-    return all(
-        at.get((t, h), math.inf) <= w
-        for t, h, w in zip(tails.tolist(), heads.tolist(), part.weight.tolist(), strict=True)
+    if _same_numbering(part, whole):
+        tails, heads = part.tail, part.head
+    else:
+        used = np.unique(np.concatenate([part.tail, part.head])).tolist()
+        try:
+            out_map = {i: whole.out_index[part.nodes[i]] for i in used}
+            in_map = {i: whole.in_index[part.nodes[i]] for i in used}
+        except KeyError:
+            return False
+        # an index is where paths leave a node or where they enter it: take the matching one of whole's
+        tails = np.array([out_map[i] for i in part.tail.tolist()], dtype=np.int64)
+        heads = np.array([in_map[i] for i in part.head.tolist()], dtype=np.int64)
+    keys = whole.tail.astype(np.int64) * whole.n + whole.head  # whole's arcs are sorted by (tail, head)
+    wanted = tails.astype(np.int64) * whole.n + heads
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return bool(((keys[at] == wanted) & (whole.weight[at] <= part.weight)).all())
+
+
+def _same_numbering(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
+    """Whether ``part``'s indices mean the same nodes in ``whole`` (two modes compiled from the same road arrays)."""
+    a, b = part.out_index, whole.out_index
+    c, d = part.in_index, whole.in_index
+    return (
+        isinstance(a, NodeIndex)
+        and isinstance(b, NodeIndex)
+        and isinstance(c, NodeIndex)
+        and isinstance(d, NodeIndex)
+        and a.junctions is b.junctions is not None
+        and a.offset == b.offset
+        and a.others == b.others
+        and c.others == d.others
     )
 
 
@@ -695,7 +823,7 @@ def no_effect(project: Project, effect: Effect) -> str:
 
 
 def score(
-    G: nx.MultiDiGraph,
+    G: nx.MultiDiGraph | ArrayNetwork,
     portfolio: Portfolio,
     *,
     settings: Settings | None = None,
@@ -713,7 +841,8 @@ def score(
     Parameters
     ----------
     G
-        The base network (not changed).
+        The base network (not changed): a graph, or a region joined to road
+        arrays (:func:`corridor.network_arrays.network_from_arrays`).
     portfolio
         The projects.
     settings, region
@@ -799,6 +928,8 @@ def score(
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
     comparison = None
     if model:
+        if isinstance(G, ArrayNetwork):
+            raise PortfolioError("the transport model runs on the region's strategic roads, not on road arrays")
         comparison = compare_model(
             G,
             portfolio,
@@ -1063,7 +1194,7 @@ def best_marks(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def compare(
-    G: nx.MultiDiGraph,
+    G: nx.MultiDiGraph | ArrayNetwork,
     portfolios: list[Portfolio],
     *,
     settings: Settings | None = None,

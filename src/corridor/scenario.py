@@ -19,9 +19,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 from scipy.spatial import cKDTree
@@ -73,6 +73,7 @@ __all__ = [
     "NodeAdded",
     "NodeChanged",
     "NodeOp",
+    "RoadSource",
     "Scenario",
     "apply_portfolio",
     "ordered_projects",
@@ -215,6 +216,9 @@ class Effect:
         Per mode, arcs removed or made slower, with their old time.
     node_ops
         Changes of node attributes (jobs, residents, gateway capacity, ...).
+    slower
+        Per mode, the arcs of :attr:`worse` that are still there, with their
+        new (longer) time.
     """
 
     project_id: str
@@ -222,6 +226,7 @@ class Effect:
     better: dict[str, tuple[Arc, ...]]
     worse: dict[str, tuple[Arc, ...]]
     node_ops: tuple[NodeOp, ...]
+    slower: dict[str, tuple[Arc, ...]] = field(default_factory=dict)
 
     @property
     def only_improves(self) -> bool:
@@ -230,6 +235,36 @@ class Effect:
 
 
 # ------------------------------------------------------------------ scenario
+
+
+class RoadSource(Protocol):
+    """Roads kept outside the scenario's graph (an island's road arrays), brought into it as edits need them.
+
+    The graph then holds the places, rail lines and connectors, and only
+    the junctions and road links that an edit touches: a junction a new
+    link snaps to, a link an upgrade or a closure selects. They enter as
+    base network (not logged), so a revert keeps them.
+    """
+
+    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
+        """A KD-tree (EPSG:32651) of every road junction, and the junctions in its order."""
+        ...
+
+    def is_junction(self, node: Any) -> bool:
+        """Whether ``node`` is a road junction of the base network."""
+        ...
+
+    def add_junction(self, G: nx.MultiDiGraph, node: Any) -> None:
+        """Put a road junction into G (with its ``x``, ``y`` and ``kind``) when it is not there yet."""
+        ...
+
+    def add_links(self, scenario: Scenario, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+        """Put the base road links of these ids into the scenario's graph; their edge keys by link id found."""
+        ...
+
+    def road_route(self, scenario: Scenario, a: Any, b: Any) -> list[str] | None:
+        """The road link ids of the fastest road route from a to b in the scenario as it stands, or None."""
+        ...
 
 
 @dataclass
@@ -248,6 +283,12 @@ class Scenario:
         The project ids, in the order they were applied.
     spans
         Per project, the slice of :attr:`log` it made.
+    roads
+        Where the road network lives when it is not in :attr:`G` (see
+        :class:`RoadSource`); None when G holds it.
+    road_arcs
+        With :attr:`roads`: the base road arcs brought into G, by their
+        position in the road source, and their edge keys.
     """
 
     G: nx.MultiDiGraph
@@ -255,7 +296,10 @@ class Scenario:
     log: list[Change] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _junctions: tuple[cKDTree, list[Any]] | None = field(default=None, repr=False)
+    roads: RoadSource | None = field(default=None, repr=False)
+    road_arcs: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False)
+    _junctions: tuple[cKDTree, Sequence[Any]] | None = field(default=None, repr=False)
+    _junction_set: frozenset[Any] | None = field(default=None, repr=False)
     _base_graph_attrs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -284,11 +328,25 @@ class Scenario:
                     return False
         return True
 
-    def junction_index(self) -> tuple[cKDTree, list[Any]]:
+    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
         """A KD-tree of the base network's junctions (EPSG:32651), built once."""
         if self._junctions is None:
-            self._junctions = junction_tree(self.G)
+            self._junctions = self.roads.junction_index() if self.roads is not None else junction_tree(self.G)
         return self._junctions
+
+    def is_base_junction(self, node: Any) -> bool:
+        """Whether ``node`` is a road junction of the base network (not one a project added)."""
+        if self.roads is not None:
+            return self.roads.is_junction(node)
+        if self._junction_set is None:
+            self._junction_set = frozenset(self.junction_index()[1])
+        return node in self._junction_set
+
+    def base_junction(self, node: Any) -> Any:
+        """A junction of the base network, in G (brought in from :attr:`roads` when it lives there)."""
+        if self.roads is not None:
+            self.roads.add_junction(self.G, node)
+        return node
 
     # ------------------------------------------------------------ logged changes
     def add_node(self, n: Any, **attrs: Any) -> None:
@@ -341,6 +399,7 @@ class Scenario:
         nodes: list[tuple[Any, dict[str, Any]]] = []
         better: dict[str, list[Arc]] = {m: [] for m in MODES}
         worse: dict[str, list[Arc]] = {m: [] for m in MODES}
+        slower: dict[str, list[Arc]] = {m: [] for m in MODES}
         ops: list[NodeOp] = []
         for change in self.log[start:end]:
             if isinstance(change, NodeAdded):
@@ -365,20 +424,75 @@ class Scenario:
                             better[m] += _arcs(change.u, change.v, d, float(after), m)
                         else:
                             worse[m] += _arcs(change.u, change.v, d, float(before), m)
+                            slower[m] += _arcs(change.u, change.v, d, float(after), m)
             else:
-                for attr, was in change.before.items():
-                    now = G.nodes[change.node].get(attr)
-                    if attr in ADDITIVE:
-                        ops.append(NodeOp(change.node, attr, (now or 0) - (0 if was is MISSING else (was or 0)), True))
-                    else:
-                        ops.append(NodeOp(change.node, attr, now, False))
+                ops += _node_ops(G, change)
         return Effect(
             project_id,
             tuple(nodes),
             {m: tuple(a) for m, a in better.items()},
             {m: tuple(a) for m, a in worse.items()},
             tuple(ops),
+            {m: tuple(a) for m, a in slower.items()},
         )
+
+    def net_effect(self) -> Effect:
+        """What every applied project changed together: the scenario against the base, per mode.
+
+        Each edge is compared as it was before its first change and as it
+        is now, so an edge that one project adds and another closes counts
+        for nothing, and one upgraded twice counts once at its last speed.
+        """
+        G = self.G
+        first: dict[tuple[Any, Any, Any], dict[str, Any] | None] = {}  # before its first change (None: new)
+        for change in self.log:
+            if isinstance(change, EdgeAdded | EdgeRemoved | EdgeChanged):
+                key = (change.u, change.v, change.key)
+                if key in first:
+                    continue
+                if isinstance(change, EdgeAdded):
+                    first[key] = None
+                elif isinstance(change, EdgeRemoved):
+                    first[key] = dict(change.attrs)
+                else:
+                    was = dict(G.edges[key]) if G.has_edge(*key) else {}
+                    _restore(was, change.before)
+                    first[key] = was
+        better: dict[str, list[Arc]] = {m: [] for m in MODES}
+        worse: dict[str, list[Arc]] = {m: [] for m in MODES}
+        slower: dict[str, list[Arc]] = {m: [] for m in MODES}
+        for (u, v, k), before in first.items():
+            now: dict[str, Any] | None = G.edges[u, v, k] if G.has_edge(u, v, k) else None
+            for m in MODES:
+                old = float(before["travel_time"]) if before is not None and edge_in_mode(before, m) else None
+                new = float(now["travel_time"]) if now is not None and edge_in_mode(now, m) else None
+                if now is not None and new is not None and (old is None or new < old):
+                    better[m] += _arcs(u, v, now, new, m)
+                elif before is not None and old is not None and (new is None or new > old):
+                    worse[m] += _arcs(u, v, before, old, m)
+                    if now is not None and new is not None:
+                        slower[m] += _arcs(u, v, now, new, m)
+        nodes = [(c.node, dict(G.nodes[c.node])) for c in self.log if isinstance(c, NodeAdded) and c.node in G]
+        ops = [op for c in self.log if isinstance(c, NodeChanged) for op in _node_ops(G, c)]
+        return Effect(
+            self.portfolio.name,
+            tuple(nodes),
+            {m: tuple(a) for m, a in better.items()},
+            {m: tuple(a) for m, a in worse.items()},
+            tuple(ops),
+            {m: tuple(a) for m, a in slower.items()},
+        )
+
+
+def _node_ops(G: nx.MultiDiGraph, change: NodeChanged) -> list[NodeOp]:
+    ops = []
+    for attr, was in change.before.items():
+        now = G.nodes[change.node].get(attr)
+        if attr in ADDITIVE:
+            ops.append(NodeOp(change.node, attr, (now or 0) - (0 if was is MISSING else (was or 0)), True))
+        else:
+            ops.append(NodeOp(change.node, attr, now, False))
+    return ops
 
 
 def _arcs(u: Any, v: Any, data: dict[str, Any], time_s: float, mode: str) -> list[Arc]:
@@ -426,6 +540,7 @@ def apply_portfolio(
     *,
     settings: Settings | None = None,
     region: Region | None = None,
+    roads: RoadSource | None = None,
 ) -> Scenario:
     """Apply a portfolio's edits to a copy of ``G``.
 
@@ -440,6 +555,10 @@ def apply_portfolio(
     region
         The region pack, needed by ``open`` edits (links of the pack that do
         not operate in the base year).
+    roads
+        The road network, when G holds only the places, rail lines and
+        connectors (see :class:`RoadSource`); the junctions and links the
+        edits touch are brought into the copy.
 
     Raises
     ------
@@ -449,7 +568,7 @@ def apply_portfolio(
         the edit and the bad value.
     """
     settings = settings or Settings()
-    scenario = Scenario(G.copy(), portfolio)
+    scenario = Scenario(G.copy(), portfolio, roads=roads)
     scenario._base_graph_attrs = dict(G.graph)
     scenario.G.graph["provenance"] = {**G.graph.get("provenance", {}), **portfolio.provenance()}
     scenario.G.graph["scenario"] = portfolio.name
@@ -514,16 +633,17 @@ class _Context:
     def nearest_junction(self, xy: tuple[float, float]) -> tuple[Any, float]:
         """The nearest junction of the base network: what one project adds never rewires another."""
         tree, nodes = self.scenario.junction_index()
-        if not nodes:
+        if not len(nodes):
             raise self.error("the network has no road junction to connect to")
         dist, i = tree.query(xy)
-        return nodes[int(i)], float(dist)
+        return self.scenario.base_junction(nodes[int(i)]), float(dist)
 
     def links(self, selection: LinkSelection) -> list[tuple[Any, Any, Any]]:
         """The edges of the selected link ids (every direction), or of the fastest base road route."""
         if selection.along is not None:
             a, b = (self.place_node(p) for p in selection.along)
-            ids = _road_route_links(self.G, a, b)
+            roads = self.scenario.roads
+            ids = roads.road_route(self.scenario, a, b) if roads is not None else _road_route_links(self.G, a, b)
             if ids is None:
                 raise self.error(f"no road route along {list(selection.along)}")
             if not ids:
@@ -534,6 +654,9 @@ class _Context:
         for u, v, k, d in self.G.edges(keys=True, data=True):
             if d.get("link_id") is not None:
                 by_id.setdefault(str(d["link_id"]), []).append((u, v, k))
+        missing = [lid for lid in dict.fromkeys(ids) if lid not in by_id]
+        if missing and self.scenario.roads is not None:
+            by_id.update(self.scenario.roads.add_links(self.scenario, missing))
         found = []
         for lid in dict.fromkeys(ids):
             if lid not in by_id:
@@ -674,9 +797,8 @@ def _attached_junction(ctx: _Context, n: Any) -> Any:
     """The road junction a zone, gateway, economic zone or station is connected to (the nearest)."""
     G = ctx.G
     best, best_len = None, math.inf
-    base = set(ctx.scenario.junction_index()[1])
     for _, v, d in G.out_edges(n, data=True):
-        if v in base and d.get("length", math.inf) < best_len:
+        if ctx.scenario.is_base_junction(v) and d.get("length", math.inf) < best_len:
             best, best_len = v, d.get("length", math.inf)
     if best is None:
         best, _ = ctx.nearest_junction(node_xy(G.nodes[n]))
@@ -856,6 +978,13 @@ def _apply_open(ctx: _Context, edit: Open) -> None:
             raise ctx.error(f"link {lid!r} already operates in the base network")
         if any(d.get("link_id") == lid for _, _, d in ctx.G.edges(data=True)):
             raise ctx.error(f"link {lid!r} is already open in this scenario")
+        ends = [str(links.loc[lid, "from_node"]), str(links.loc[lid, "to_node"])]
+        if not all(ctx.scenario.is_base_junction(node_id("junction", e)) for e in ends):
+            raise ctx.error(
+                f"link {lid!r} joins junctions of the region's own roads ({ends[0]}, {ends[1]}), which this "
+                "network does not have (its roads are a road network file)",
+                allowed="new_line between places or coordinates, or upgrade of the network's links",
+            )
     keys = add_region_roads(ctx.G, region, list(edit.links), ctx.settings, project=ctx.project.id)
     for key in keys:
         ctx.G.edges[key]["status"] = ctx.project.status
