@@ -775,24 +775,15 @@ def rescore(
     W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
     np.fill_diagonal(W, 0.0)
     np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
-    scratch = np.empty((k, k))
-    for via in range(k):  # Floyd-Warshall on the dense array (faster than scipy's, which checks its input first)
-        np.add(W[:, via, None], W[None, via, :], out=scratch)
-        np.minimum(W, scratch, out=W)
     # only the base endpoints join the new links to the rest of the network
     es = np.searchsorted(xs, extra_s)
     et = np.searchsorted(xs, extra_t)
-    D_sB = cache.to_[rows].T  # sources x base endpoints
+    D_sB = np.ascontiguousarray(cache.to_[rows].T)  # sources x base endpoints
     D_Bt = cache.from_[rows]  # base endpoints x targets
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
+    _kernel()(W, in_base.astype(np.int64), D_sB, D_Bt, out[:n_s, :n_t])
     if len(in_base):
-        A = min_plus(D_sB, W[np.ix_(in_base, in_base)])  # sources x base endpoints, through the new links
-        # an endpoint that a source reaches no faster than before cannot shorten its trips through it
-        faster = D_sB > A
-        useful = np.asarray(faster.any(axis=0))
-        if useful.any():
-            _through(A, D_Bt, faster, useful, out[:n_s, :n_t])
         if len(et):
             min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
         if len(es):
@@ -802,26 +793,63 @@ def rescore(
     return out
 
 
-def _through(a: np.ndarray, b: np.ndarray, rows_of: np.ndarray, useful: np.ndarray, out: np.ndarray) -> None:
-    """``out = min(out, a[s, x] + b[x, t])`` over endpoints x, for the sources s that ``rows_of[:, x]`` marks.
+def _closure_through(
+    W: np.ndarray, base: np.ndarray, to_base: np.ndarray, from_base: np.ndarray, out: np.ndarray
+) -> None:
+    """Close ``W`` over its endpoints in place, then ``out[s, t] = min(out, to_base[s] (+) W* (+) from_base[t])``.
 
-    A (min, +) product that skips the terms that cannot win: where a source
-    reaches an endpoint no faster than on the base network, going through it
-    is no shorter than the base trip already in ``out``. Endpoints that most
-    sources reach faster go in one dense product.
+    ``W`` (endpoints x endpoints) holds the base distances among the base
+    endpoints and the changed arcs; Floyd-Warshall closes it. A source s
+    reaches base endpoint j through the new links in
+    ``a[j] = min_i to_base[s, i] + W*[base[i], base[j]]``; only where that is
+    faster than its base distance can a trip through j be shorter than the
+    base trip already in ``out``, so only those terms are added. Compiled
+    with Numba (:func:`_kernel`): one pass without temporaries.
     """
-    m = a.shape[0]
-    counts = rows_of.sum(axis=0)
-    dense = useful & (counts > m // 2)
-    if dense.any():
-        min_plus(a[:, dense], b[dense], out)
-    scratch = np.empty_like(out)
-    for x in np.flatnonzero(useful & ~dense).tolist():
-        rows = np.flatnonzero(rows_of[:, x])
-        part = scratch[: len(rows)]
-        np.add(a[rows, x, None], b[None, x, :], out=part)
-        np.minimum(part, out[rows], out=part)
-        out[rows] = part
+    k = W.shape[0]
+    for v in range(k):
+        for i in range(k):
+            w_iv = W[i, v]
+            if w_iv == math.inf:
+                continue
+            for j in range(k):
+                c = w_iv + W[v, j]
+                if c < W[i, j]:
+                    W[i, j] = c
+    nb = base.shape[0]
+    between = np.empty((nb, nb))  # W* among the base endpoints, in one block
+    for i in range(nb):
+        for j in range(nb):
+            between[i, j] = W[base[i], base[j]]
+    a = np.empty(nb)
+    for s in range(to_base.shape[0]):
+        a[:] = math.inf
+        for i in range(nb):
+            d = to_base[s, i]
+            if d == math.inf:
+                continue
+            for j in range(nb):
+                c = d + between[i, j]
+                if c < a[j]:
+                    a[j] = c
+        for j in range(nb):
+            if to_base[s, j] > a[j]:
+                for t in range(from_base.shape[1]):
+                    c = a[j] + from_base[j, t]
+                    if c < out[s, t]:
+                        out[s, t] = c
+
+
+_KERNEL: list[Callable[..., None]] = []
+
+
+def _kernel() -> Callable[..., None]:
+    """:func:`_closure_through` compiled by Numba on first use (cached on disk, so later runs load it)."""
+    if not _KERNEL:
+        from numba import njit
+
+        _KERNEL.append(njit(cache=True, nogil=True)(_closure_through))
+    return _KERNEL[0]
 
 
 def _rescore_worse(
