@@ -255,6 +255,26 @@ def test_rescore_adding_links_equals_a_full_recomputation(seed, arcs, backend):
     assert fast[0] == pytest.approx(row, abs=tolerance)
 
 
+def test_rescore_compiles_without_a_folder_to_cache_in(monkeypatch):
+    """Where Numba finds no folder to keep compiled code in, re-scoring compiles it for the run and answers the same."""
+    import numba.core.config
+
+    import corridor.engine
+
+    monkeypatch.setattr(numba.core.config, "CACHE_LOCATOR_CLASSES", "NoSuchLocator")
+    monkeypatch.setattr(corridor.engine, "_KERNEL", [])
+    tail, head, weight, lon, lat = _random_arrays(7, 30, 90)
+    base = compile_arrays(30, tail, head, weight, lon=lon, lat=lat)
+    sources, targets = np.arange(0, 30, 2), np.arange(1, 30, 3)
+    arcs = [(0, 29, 5.0), (29, 3, 7.0), (11, 30, 2.0), (30, 12, 2.0)]  # 30 is a new node
+    fast = rescore(base, distances(base, sources, targets), sources, targets, Delta(1, arcs))
+    t2 = np.concatenate([tail, [a for a, _, _ in arcs]])
+    h2 = np.concatenate([head, [b for _, b, _ in arcs]])
+    w2 = np.concatenate([weight, [w for _, _, w in arcs]])
+    assert type(corridor.engine._KERNEL[0]._cache).__name__ == "NullCache"  # compiled for this run only
+    np.testing.assert_allclose(fast, _full(31, t2, h2, w2, sources, targets), atol=1e-6)
+
+
 @given(
     seed=st.integers(0, 10_000),
     drop=st.lists(st.integers(0, 80), min_size=1, max_size=6, unique=True),

@@ -848,7 +848,10 @@ def _kernel() -> Callable[..., None]:
     if not _KERNEL:
         from numba import njit
 
-        _KERNEL.append(njit(cache=True, nogil=True)(_closure_through))
+        try:
+            _KERNEL.append(njit(cache=True, nogil=True)(_closure_through))
+        except RuntimeError:  # no folder to cache it in (read-only install, no writable home): compile each run
+            _KERNEL.append(njit(nogil=True)(_closure_through))
     return _KERNEL[0]
 
 
