@@ -37,8 +37,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORRIDOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NODE_MODULES = ROOT / "node_modules"
@@ -104,33 +102,9 @@ def load_seconds(path: Path, *, repeat: int = 3) -> float:
 def _synthetic_roads(n: int) -> Any:
     """The SYNTHETIC road graph of benchmarks/run.py as corridor's road arrays (arterials as ``primary``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from pyproj import Transformer
-    from run import _synthetic  # type: ignore[import-not-found]
+    from run import synthetic_road_arrays  # type: ignore[import-not-found]
 
-    from corridor.osm_arrays import RoadArrays
-
-    tail, head, weight, lon, lat = _synthetic(n)
-    x, y = Transformer.from_crs(4326, 32651, always_xy=True).transform(lon, lat)
-    length = np.hypot(x[tail] - x[head], y[tail] - y[head])
-    speed = length / np.maximum(weight, 1e-3) * 3.6
-    arterial = speed > 59.0
-    return RoadArrays(
-        osm_node=np.arange(n, dtype=np.int64),
-        lon=np.asarray(lon),
-        lat=np.asarray(lat),
-        tail=tail,
-        head=head,
-        length_m=length,
-        speed_kph=speed,
-        travel_time_s=weight,
-        link_class=np.where(arterial, 0, 1).astype(np.int32),
-        lanes=np.full(len(tail), np.nan),
-        name=np.zeros(len(tail), dtype=np.int32),
-        osm_way=np.arange(len(tail), dtype=np.int64),
-        classes=["primary", "residential"],
-        names=[""],
-        source="SYNTHETIC road graph (benchmarks/run.py), not real roads",
-    )
+    return synthetic_road_arrays(n)
 
 
 def _road_links(G: Any) -> int:

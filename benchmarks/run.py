@@ -93,6 +93,41 @@ def _synthetic(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
     return tail, head, weight, np.asarray(lon), np.asarray(lat)
 
 
+def synthetic_road_arrays(n: int):
+    """:func:`_synthetic` as corridor's road arrays: arterials (60 km/h) as ``primary``, the rest ``residential``.
+
+    Both directions of an edge share a way id, and node ids count from 1, so
+    links can be named ``osm:WAY:FROM-TO`` as on a real extract.
+    """
+    from corridor.geo import metric_xy
+    from corridor.osm_arrays import RoadArrays
+
+    tail, head, weight, lon, lat = _synthetic(n)
+    x, y = metric_xy(lon, lat)
+    length = np.maximum(np.hypot(x[tail] - x[head], y[tail] - y[head]), 0.1)
+    speed = length / weight * 3.6
+    arterial = np.isclose(speed, 60.0, rtol=1e-3)
+    m = len(tail) // 2  # arcs come as both directions of each edge
+    way = np.concatenate([np.arange(m), np.arange(m)]) + 1
+    return RoadArrays(
+        osm_node=np.arange(n, dtype=np.int64) + 1,
+        lon=np.asarray(lon),
+        lat=np.asarray(lat),
+        tail=tail,
+        head=head,
+        length_m=length,
+        speed_kph=speed,
+        travel_time_s=weight,
+        link_class=np.where(arterial, 0, 1).astype(np.int16),
+        lanes=np.full(len(tail), np.nan),
+        name=np.zeros(len(tail), dtype=np.int32),
+        osm_way=way.astype(np.int64),
+        classes=["primary", "residential"],
+        names=[""],
+        source="SYNTHETIC road graph (benchmarks/run.py), not real roads",
+    )
+
+
 def _load(graph: str):
     """(compiled network, zone indices, gateway indices, networkx builder, label)."""
     from corridor.engine import compile_arrays, compile_network

@@ -65,35 +65,9 @@ def roads_file() -> Path:
     path = CACHE / f"synthetic-{N}-roads.npz"
     if path.is_file():
         return path
-    from run import _synthetic
+    from run import synthetic_road_arrays
 
-    from corridor.geo import metric_xy
-    from corridor.osm_arrays import RoadArrays
-
-    tail, head, weight, lon, lat = _synthetic(N)
-    x, y = metric_xy(lon, lat)
-    length = np.maximum(np.hypot(x[tail] - x[head], y[tail] - y[head]), 0.1)
-    speed = length / weight * 3.6
-    arterial = np.isclose(speed, 60.0, rtol=1e-3)
-    m = len(tail) // 2  # arcs come as both directions of each edge
-    way = np.concatenate([np.arange(m), np.arange(m)]) + 1
-    RoadArrays(
-        osm_node=np.arange(N, dtype=np.int64) + 1,
-        lon=np.asarray(lon),
-        lat=np.asarray(lat),
-        tail=tail,
-        head=head,
-        length_m=length,
-        speed_kph=speed,
-        travel_time_s=length / (speed / 3.6),
-        link_class=np.where(arterial, 0, 1).astype(np.int16),
-        lanes=np.full(len(tail), np.nan),
-        name=np.zeros(len(tail), dtype=np.int32),
-        osm_way=way.astype(np.int64),
-        classes=["primary", "residential"],
-        names=[""],
-        source="SYNTHETIC road graph (benchmarks/run.py), not real roads",
-    ).save(path)
+    synthetic_road_arrays(N).save(path)
     return path
 
 
