@@ -64,9 +64,30 @@ def test_bad_input_is_one_line_and_exit_2(capsys, args, expected):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_verbose_shows_the_traceback(capsys):
-    code, _, err = run(capsys, "-v", "route", "Clark Airprot", "Manila")
-    assert code == 2 and "Traceback" in err
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-v", "route", "Clark Airprot", "Manila"),
+        ("route", "Clark Airprot", "Manila", "-v"),  # after the command too
+        ("route", "--verbose", "Clark Airprot", "Manila"),
+    ],
+)
+def test_verbose_shows_the_traceback(capsys, args):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "Traceback" in err and "unknown place 'Clark Airprot'" in err
+
+
+def test_quiet_after_the_command(capsys):
+    code, out, err = run(capsys, "route", "Clark International Airport", "Manila", "-q")
+    assert code == 0 and "min" in out and err == ""
+
+
+def test_python_m_corridor_runs_the_command_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "corridor", "route", "Nowhere", "Manila"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unknown place 'Nowhere'") and "Traceback" not in done.stderr
 
 
 def test_bad_settings_key(capsys, tmp_path):

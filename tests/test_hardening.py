@@ -75,8 +75,26 @@ def test_read_only_folder(capsys, tmp_path):
 def test_compare_out_that_is_a_file(capsys, tmp_path):
     target = tmp_path / "compare"
     target.write_text("a file")
-    code, _, err = run(capsys, "compare", str(PORTFOLIOS / "committed.yaml"), "--out", str(target))
+    code, out, err = run(capsys, "compare", str(PORTFOLIOS / "committed.yaml"), "--out", str(target))
     assert "is a file, not a folder" in one_line(code, err)
+    assert out == ""  # refused as the command line is read, before any scoring is printed
+
+
+@pytest.mark.parametrize("command", ["report", "optimize", "sensitivity", "appraise", "validate", "schema"])
+def test_every_out_folder_that_is_a_file_is_refused_before_any_work(capsys, tmp_path, command):
+    target = tmp_path / "taken"
+    target.write_text("a file")
+    args = {
+        "report": [str(PORTFOLIOS / "committed.yaml")],
+        "optimize": ["--budget", "1e9"],
+        "sensitivity": [str(PORTFOLIOS / "committed.yaml"), "--draws", "2"],
+        "appraise": [str(PORTFOLIOS / "committed.yaml")],
+        "validate": [],
+        "schema": [],
+    }[command]
+    code, out, err = run(capsys, command, *args, "--out", str(target))
+    assert "is a file, not a folder" in one_line(code, err)
+    assert out == "" and target.read_text() == "a file"
 
 
 # ------------------------------------------------------------------ files that are not what they claim

@@ -152,6 +152,17 @@ def _main(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _folder_out(value: Path | None) -> Path | None:
+    """An ``--out`` folder checked as the command line is read, before any work: not a file, not empty."""
+    if value is None:
+        return None
+    if not str(value).strip():
+        raise typer.BadParameter("no folder given; give a folder such as reports/")
+    if value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file, not a folder")
+    return value
+
+
 def _status(message: str, *, quiet: bool = False) -> AbstractContextManager[Any]:
     return nullcontext() if quiet else _console(stderr=True).status(Text(message), spinner="dots")
 
@@ -454,7 +465,7 @@ def score(
 
     from corridor.portfolio import PortfolioScorer
     from corridor.portfolio import score as score_portfolio
-    from corridor.report import headline_table
+    from corridor.report import count_text, headline_table, usd_text
 
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
@@ -485,9 +496,9 @@ def score(
         return
     line = Text()
     line.append(chosen.name, style="bold")
-    line.append(f": {len(chosen.projects)} projects, USD {chosen.cost_usd / 1e9:,.2f} bn")
+    line.append(f": {count_text(len(chosen.projects), 'project')}, {usd_text(chosen.cost_usd)}")
     if chosen.budget_usd:
-        line.append(f", budget USD {chosen.budget_usd / 1e9:,.2f} bn")
+        line.append(f", budget {usd_text(chosen.budget_usd)}")
         if chosen.cost_usd > chosen.budget_usd:
             line.append(" (over budget)", style="bold red")
     _say(line)
@@ -547,7 +558,9 @@ def _unique_names(chosen: list[Any]) -> None:
 @app.command()
 def compare(
     portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for compare.csv and compare.md.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", callback=_folder_out, help="Folder for compare.csv and compare.md.")
+    ] = None,
     map_out: Annotated[
         Path | None,
         typer.Option(
@@ -631,9 +644,9 @@ def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: s
 @app.command()
 def report(
     portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report, its charts and maps.")] = Path(
-        "reports"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", callback=_folder_out, help="Folder for the report, its charts and maps.")
+    ] = Path("reports"),
     metric: MetricOpt = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
@@ -725,7 +738,10 @@ def _assignment_line(run: Any) -> str:
 @app.command()
 def validate(
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for validation.csv, validation.md and provenance.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", callback=_folder_out, help="Folder for validation.csv, validation.md and provenance."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",
@@ -886,7 +902,10 @@ def appraise(
     ] = True,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Processes for the model runs (0: one a core).")] = 0,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for appraisal.csv (yearly flows) and appraisal.md.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", callback=_folder_out, help="Folder for appraisal.csv (yearly flows) and appraisal.md."
+        ),
     ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
@@ -1109,7 +1128,10 @@ def optimize(
     pareto: Annotated[bool, typer.Option("--pareto/--no-pareto", help="Also find the Pareto frontier.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for optimum.json and the Pareto table and chart.")
+        Path | None,
+        typer.Option(
+            "--out", "-o", callback=_folder_out, help="Folder for optimum.json and the Pareto table and chart."
+        ),
     ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
@@ -1122,7 +1144,7 @@ def optimize(
     """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
     from corridor.optimise import optimise
     from corridor.portfolio import PortfolioScorer
-    from corridor.report import objective_value, optimisation_tables, write_optimisation
+    from corridor.report import count_text, objective_value, optimisation_tables, usd_text, write_optimisation
 
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     pool, _ = _candidates(reg, candidates)
@@ -1151,7 +1173,7 @@ def optimize(
     line.append(
         f": {objective_value(result.value, o.unit)} {o.unit} (base {objective_value(result.base_value, o.unit)}, "
         f"change {'+' if result.change > 0 else ''}{objective_value(result.change, o.unit)}), "
-        f"{len(result.projects)} projects, USD {result.cost_usd / 1e9:,.2f} bn"
+        f"{count_text(len(result.projects), 'project')}, {usd_text(result.cost_usd)}"
     )
     _say(line)
     how = (
@@ -1160,7 +1182,9 @@ def optimize(
         else f"not proven optimal; none does better than {objective_value(result.upper_bound or math.nan, o.unit)}"
     )
     _say(
-        f"{how}: {result.method}, {result.candidates} candidates, {result.scored:,} portfolios scored "
+        f"{how}: {result.method}, {count_text(result.candidates, 'candidate')}"
+        f"{f' ({len(result.not_candidates)} of them could not be chosen, below)' if result.not_candidates else ''}, "
+        f"{result.scored:,} portfolios scored "
         f"in {result.seconds:.1f} s ({result.runner})"
     )
     console = _console()
@@ -1187,7 +1211,10 @@ def sensitivity(
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="How many projects count as a portfolio's top.")] = 3,
     sampling: Annotated[str, typer.Option("--sampling", help="lhs (Latin hypercube) or sobol.")] = "lhs",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for sensitivity.json and its tables.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", callback=_folder_out, help="Folder for sensitivity.json and its tables."),
+    ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     workers: WorkersOpt = 1,
@@ -1232,7 +1259,9 @@ def sensitivity(
 
 @app.command()
 def schema(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the two .schema.json files.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", callback=_folder_out, help="Folder for the two .schema.json files.")
+    ] = None,
 ) -> None:
     """Export the JSON Schemas of project and portfolio files, for editors."""
     from corridor.projects import json_schemas, save_json_schemas
@@ -1299,9 +1328,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+#: the options of ``corridor`` itself, taken wherever they stand (``corridor score x.yaml -v``)
+_GLOBAL_FLAGS = frozenset({"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet"})
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """The arguments with ``-v``/``-q`` moved before the command (none after a ``--``)."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in _GLOBAL_FLAGS]
+    return [*flags, *(a for a in args[:end] if a not in _GLOBAL_FLAGS), *args[end:]]
+
+
 def _run(args: list[str]) -> int:
     try:
-        code = app(args=args, standalone_mode=False, prog_name="corridor")
+        code = app(args=_global_flags_first(args), standalone_mode=False, prog_name="corridor")
     except typer.Abort:
         _error_line("interrupted")
         return 130

@@ -39,6 +39,7 @@ from corridor.settings import Settings
 
 __all__ = [
     "TITLES",
+    "count_text",
     "csv_safe",
     "format_value",
     "headline_table",
@@ -48,6 +49,7 @@ __all__ = [
     "optimisation_tables",
     "pareto_frame",
     "sensitivity_tables",
+    "usd_text",
     "write_comparison",
     "write_optimisation",
     "write_report",
@@ -71,6 +73,22 @@ def format_value(value: Any, column: str) -> str:
     if column == "cost_usd_bn":
         return f"{value:,.2f}"
     return f"{value:+,.2f}"
+
+
+def usd_text(amount_usd: float) -> str:
+    """An amount of USD as people say it: ``USD 4.43 bn``, ``USD 350.0 M``, ``USD 0``."""
+    if not math.isfinite(amount_usd):
+        return "USD n/a"
+    if amount_usd == 0:
+        return "USD 0"
+    if abs(amount_usd) >= 1e9:
+        return f"USD {amount_usd / 1e9:,.2f} bn"
+    return f"USD {amount_usd / 1e6:,.1f} M"
+
+
+def count_text(n: int, noun: str) -> str:
+    """``1 project``, ``3 projects``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def markdown_cell(text: Any) -> str:
@@ -191,7 +209,7 @@ def optimisation_tables(result: OptimisationResult) -> list[Table]:
     o = result.objective
     tables = []
     chosen = Table(
-        title=Text(f"chosen projects: USD {result.cost_usd / 1e9:,.2f} bn of {result.budget_usd / 1e9:,.2f} bn"),
+        title=Text(f"chosen projects: {usd_text(result.cost_usd)} of {usd_text(result.budget_usd)}"),
         header_style="bold",
         box=None,
         pad_edge=False,
@@ -241,10 +259,10 @@ def write_optimisation(result: OptimisationResult, out: str | Path) -> list[Path
     paths = [folder / n for n in ("optimum.json", "pareto.csv", "pareto.md", "pareto.svg")]
     frame = pareto_frame(result)
     lines = [
-        f"# Best portfolio for {markdown_cell(o.label)} within USD {result.budget_usd / 1e9:,.2f} bn",
+        f"# Best portfolio for {markdown_cell(o.label)} within {usd_text(result.budget_usd)}",
         "",
         f"{'Exact' if result.exact else 'Heuristic'} ({markdown_cell(result.method)}): "
-        f"{markdown_cell(' '.join(result.projects)) or 'no project'}, USD {result.cost_usd / 1e9:,.2f} bn, "
+        f"{markdown_cell(' '.join(result.projects)) or 'no project'}, {usd_text(result.cost_usd)}, "
         f"{objective_value(result.value, o.unit)} {markdown_cell(o.unit)} "
         f"(base {objective_value(result.base_value, o.unit)}).",
         "",
@@ -436,9 +454,9 @@ def _findings(table: pd.DataFrame, marks: dict[str, Any], briefs: Sequence[Brief
     lines = []
     for b in briefs:
         p = b.result.portfolio
-        text = f"{p.name}: {len(p.projects)} projects, USD {p.cost_usd / 1e9:,.2f} bn"
+        text = f"{p.name}: {count_text(len(p.projects), 'project')}, {usd_text(p.cost_usd)}"
         if p.budget_usd:
-            text += f" (budget USD {p.budget_usd / 1e9:,.2f} bn{', over budget' if p.cost_usd > p.budget_usd else ''})"
+            text += f" (budget {usd_text(p.budget_usd)}{', over budget' if p.cost_usd > p.budget_usd else ''})"
         lines.append(text + ".")
     for column, label in marks.items():
         if column == "cost_usd_bn":
