@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -210,3 +211,80 @@ def test_report_in_chromium(browser, report_dir, tmp_path):  # noqa: F811
         assert problems == []
     finally:
         page.close()
+
+
+# ------------------------------------------------------------------ the report with an appraisal and an optimum
+
+QUAY = """\
+name: quay
+projects:
+  - id: quay
+    name: Pier 1 quay extension
+    category: port
+    cost_usd: 50000
+    price_year: 2024
+    status: proposal
+    opening_year: 2027
+    source: test
+    edits:
+      - {type: gateway_upgrade, gateway: pier1, capacity: 3000, capacity_unit: TEU/yr}
+"""
+
+
+def test_report_appraises_and_draws_the_optimisers_frontier(model_region, tmp_path, capsys):
+    """report --appraise --optimum: NPV, BCR and EIRR in the report, each project's BCR in its table and map."""
+    from corridor.cli import main
+
+    region = shutil.copytree(model_region.path, tmp_path / "region")
+    (region / "projects.yaml").write_text(QUAY.replace("name: quay\n", "", 1), encoding="utf-8")  # its catalog
+    portfolio = tmp_path / "quay.yaml"
+    portfolio.write_text("name: quay\nprojects: [quay]\n", encoding="utf-8")
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("[demand]\nmean_trip_km = 45.0\n", encoding="utf-8")  # the tiny region's trips are long
+    where = ["--region", str(region), "--settings", str(cfg)]
+    assert (
+        main(["optimize", "--budget", "1e6", "--candidates", str(portfolio), *where, "--out", str(tmp_path / "o")]) == 0
+    )
+    args = [
+        "report",
+        str(portfolio),
+        *where,
+        "--appraise",
+        "--workers",
+        "1",
+        "--optimum",
+        str(tmp_path / "o" / "optimum.json"),
+    ]
+    assert main([*args, "--out", str(tmp_path / "r")]) == 0, capsys.readouterr().err
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    found = re.search(r"quay in money: NPV USD (-?[\d.,]+) ([MK]|bn)?, BCR (-?[\d.]+)", md)
+    assert found, md[:2000]
+    bcr = found.group(3)
+    # one project: its BCR in the portfolio's table is the portfolio's
+    assert re.search(
+        rf"<td>Pier 1 quay extension<br><small>quay</small></td>.*?<td class='num'>{re.escape(bcr)}</td>", html
+    )
+    assert "<section id='appraisal'>" in html and "## Appraisal" in md and "### Assumptions" in md
+    assert "discount_rate" in md and "NEDA" in md  # every assumption with its source
+    assert "### Pareto frontier" in md and (tmp_path / "r" / "charts" / "pareto.svg").is_file()
+    assert f"benefit-cost ratio</th><td>{bcr}" in (tmp_path / "r" / "maps" / "quay.html").read_text(encoding="utf-8")
+    flows = pd.read_csv(tmp_path / "r" / "appraisal.csv")
+    assert set(flows["portfolio"]) == {"quay"} and {"year", "benefits", "capital"} <= set(flows.columns)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("{}", "has no Pareto frontier"), ("not json", "is not JSON"), ('{"pareto": [{"cost_usd": 1}]}', "pareto[0]")],
+)
+def test_report_refuses_a_bad_optimum_before_any_work(tmp_path, capsys, text, expected):
+    from corridor.cli import main
+
+    bad = tmp_path / "optimum.json"
+    bad.write_text(text, encoding="utf-8")
+    code = main(
+        ["report", str(ROOT / "portfolios" / "committed.yaml"), "--optimum", str(bad), "--out", str(tmp_path / "r")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and expected in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()

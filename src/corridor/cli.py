@@ -648,22 +648,63 @@ def report(
         Path, typer.Option("--out", "-o", callback=_folder_out, help="Folder for the report, its charts and maps.")
     ] = Path("reports"),
     metric: MetricOpt = None,
+    appraise: Annotated[
+        bool,
+        typer.Option(
+            "--appraise",
+            help="Also appraise each portfolio and its projects in money (NPV, BCR, EIRR; the transport model runs: "
+            "minutes).",
+        ),
+    ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="Processes for the appraisal's model runs (0: one a core).")
+    ] = 0,
+    optimum: Annotated[
+        Path | None,
+        typer.Option(
+            "--optimum", help="An optimum.json from 'corridor optimize --out': its Pareto frontier, table and chart."
+        ),
+    ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
 ) -> None:
-    """Write a report of portfolios: report.html (opens without the internet), report.md, charts, maps, tables."""
-    from corridor.briefing import briefs as brief_all
-    from corridor.briefing import zone_difference
-    from corridor.maps import comparison_map, portfolio_map
-    from corridor.portfolio import best_marks
-    from corridor.report import write_report
+    """Write a report of portfolios: report.html (opens without the internet), report.md, charts, maps, tables.
 
+    With --appraise, each portfolio's NPV, BCR and EIRR, each project's BCR (in
+    its table and on the maps) and every assumption; with --optimum, the
+    optimiser's Pareto frontier.
+    """
+    from corridor.briefing import brief, zone_difference
+    from corridor.maps import comparison_map, portfolio_map
+    from corridor.portfolio import PortfolioScorer, best_marks
+    from corridor.report import read_optimum, write_report
+
+    if appraise and roads is not None:
+        raise PortfolioError(
+            "the appraisal runs the transport model on the region's strategic roads: leave out --roads"
+        )
+    pareto, pareto_value = read_optimum(optimum) if optimum is not None else (None, "value")
     reg, cfg, G = _load(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     _unique_names(chosen)
+    appraisals, rows = None, []
+    if appraise:
+        from corridor.appraisal import appraise as appraise_all
+        from corridor.appraisal import assumptions
+
+        with _status(f"appraising {len(chosen)} portfolio{'s' if len(chosen) > 1 else ''}") as status:
+
+            def say(message: str) -> None:
+                if status is not None:
+                    status.update(Text(f"appraising: {message}"))
+
+            appraisals = appraise_all(G, chosen, region=reg, settings=cfg, projects=True, workers=workers, progress=say)
+        rows = assumptions(cfg)
+    bcr = {a.name: {str(pid): float(r["bcr"]) for pid, r in a.projects.iterrows()} for a in appraisals or ()}
     with _status(f"scoring {len(chosen)} portfolios"):
-        done = brief_all(G, chosen, region=reg, settings=cfg)
+        scorer = PortfolioScorer(G, settings=cfg, region=reg)
+        done = [brief(G, p, region=reg, settings=cfg, scorer=scorer, bcr=bcr.get(p.name)) for p in chosen]
     table = _headline_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
     maps: dict[str, tuple[Any, str]] = {}
     stems: set[str] = set()
@@ -683,7 +724,19 @@ def report(
             comparison_map(G, views, differences, reg, metric=metric),
             f"{views[0].name} beside each other portfolio, and their difference",
         )
-    written = write_report(done, table, best_marks(table), out, settings=cfg, region=reg, maps=maps)
+    written = write_report(
+        done,
+        table,
+        best_marks(table),
+        out,
+        settings=cfg,
+        region=reg,
+        maps=maps,
+        pareto=pareto,
+        pareto_value=pareto_value,
+        appraisals=appraisals,
+        assumptions=rows,
+    )
     _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
 
 

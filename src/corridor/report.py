@@ -31,6 +31,7 @@ from corridor._io import atomic_paths, output_folder
 from corridor._version import __version__
 from corridor.appraisal import BENEFIT_CLASSES, Appraisal
 from corridor.briefing import Brief
+from corridor.errors import DataError, DataFileNotFound
 from corridor.metrics import HEADLINES
 from corridor.optimise import OptimisationResult, SensitivityResult
 from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
@@ -48,6 +49,7 @@ __all__ = [
     "objective_value",
     "optimisation_tables",
     "pareto_frame",
+    "read_optimum",
     "sensitivity_tables",
     "usd_text",
     "write_comparison",
@@ -466,6 +468,16 @@ def _findings(table: pd.DataFrame, marks: dict[str, Any], briefs: Sequence[Brief
     return lines
 
 
+def _appraisal_findings(appraisals: Sequence[Appraisal]) -> list[str]:
+    """A sentence per appraised portfolio: its NPV, BCR and EIRR."""
+    lines = []
+    for a in appraisals:
+        bcr = "n/a" if not math.isfinite(a.bcr) else f"{a.bcr:.2f}"
+        rate = "no EIRR" if not math.isfinite(a.eirr) else f"EIRR {a.eirr:.1%}"
+        lines.append(f"{a.name} in money: NPV {usd_text(a.npv_usd)}, BCR {bcr}, {rate} (see Appraisal).")
+    return lines
+
+
 def _settings_rows(settings: Settings) -> list[tuple[str, str]]:
     return [
         (key, json.dumps(value, sort_keys=True, ensure_ascii=False) if isinstance(value, dict) else str(value))
@@ -507,7 +519,14 @@ class _Content:
     credits: list[str]
 
 
-def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto: pd.DataFrame | None) -> str:
+def _report_html(
+    c: _Content,
+    table: pd.DataFrame,
+    marks: dict[str, Any],
+    pareto: pd.DataFrame | None,
+    appraisals: Sequence[Appraisal] = (),
+    assumptions: Sequence[dict[str, Any]] = (),
+) -> str:
     parts = [
         "<!doctype html>",
         "<html lang='en'><head><meta charset='utf-8'>",
@@ -515,7 +534,9 @@ def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto
         f"<title>{_h(c.title)}</title><style>{_STYLE}</style></head><body>",
         f"<header><h1>{_h(c.title)}</h1><p class='note'>{_h(c.subtitle)}</p></header>",
         "<nav><a href='#findings'>Findings</a><a href='#comparison'>Comparison</a><a href='#charts'>Charts</a>"
-        "<a href='#maps'>Maps</a><a href='#portfolios'>Portfolios</a><a href='#settings'>Settings</a>"
+        "<a href='#maps'>Maps</a><a href='#portfolios'>Portfolios</a>"
+        + ("<a href='#appraisal'>Appraisal</a>" if appraisals else "")
+        + "<a href='#settings'>Settings</a>"
         "<a href='#provenance'>Provenance</a></nav>",
         "<section id='findings'><h2>Findings</h2><ul>",
         *(f"<li>{_h(line)}</li>" for line in c.findings),
@@ -568,7 +589,10 @@ def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto
         parts.append("<details><summary class='note'>Sources of the projects</summary><ul>")
         parts += [f"<li><b>{_h(pid)}</b>: {_h(src)}</li>" for pid, src in sources]
         parts.append("</ul></details>")
-    parts += ["</section>", "<section id='settings'><h2>Settings</h2><table><tbody>"]
+    parts.append("</section>")
+    if appraisals:
+        parts += ["<section id='appraisal'><h2>Appraisal</h2>", _appraisal_html(appraisals, assumptions), "</section>"]
+    parts += ["<section id='settings'><h2>Settings</h2><table><tbody>"]
     parts += [f"<tr><th>{_h(k)}</th><td><code>{_h(v)}</code></td></tr>" for k, v in c.settings]
     parts += ["</tbody></table></section>", "<section id='provenance'><h2>Provenance</h2><table><tbody>"]
     parts += [f"<tr><th>{_h(k)}</th><td><code>{_h(v)}</code></td></tr>" for k, v in c.facts]
@@ -585,7 +609,14 @@ def _anchor(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "portfolio"
 
 
-def _report_markdown(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pareto: pd.DataFrame | None) -> str:
+def _report_markdown(
+    c: _Content,
+    table: pd.DataFrame,
+    marks: dict[str, Any],
+    pareto: pd.DataFrame | None,
+    appraisals: Sequence[Appraisal] = (),
+    assumptions: Sequence[dict[str, Any]] = (),
+) -> str:
     lines = [f"# {markdown_cell(c.title)}", "", markdown_cell(c.subtitle), "", "## Findings", ""]
     lines += [f"- {markdown_cell(line)}" for line in c.findings]
     lines += ["", "## Comparison", "", *markdown_table(table, marks, index="portfolio"), ""]
@@ -624,6 +655,8 @@ def _report_markdown(c: _Content, table: pd.DataFrame, marks: dict[str, Any], pa
         lines += ["", "Sources:", ""]
         lines += [f"- {markdown_cell(pid)}: {markdown_cell(row['source'])}" for pid, row in b.projects.iterrows()]
         lines.append("")
+    if appraisals:
+        lines += ["## Appraisal", "", appraisal_markdown(appraisals, assumptions, level=3)]
     lines += ["## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {markdown_cell(k)} | {markdown_cell(v)} |" for k, v in c.settings]
     lines += ["", "## Provenance", "", "| | |", "|---|---|"]
@@ -668,6 +701,8 @@ def write_report(
     pareto: pd.DataFrame | None = None,
     pareto_value: str = "value",
     title: str | None = None,
+    appraisals: Sequence[Appraisal] | None = None,
+    assumptions: Sequence[dict[str, Any]] = (),
 ) -> list[Path]:
     """Write the report of compared portfolios into a folder: HTML, its Markdown twin, charts, tables, maps.
 
@@ -703,6 +738,11 @@ def write_report(
         What its ``value`` is.
     title
         The report's title.
+    appraisals, assumptions
+        The portfolios' appraisals (:func:`corridor.appraisal.appraise`) and
+        the assumptions they used (:func:`corridor.appraisal.assumptions`):
+        an Appraisal section, a finding per portfolio and ``appraisal.csv``
+        (the yearly flows).
 
     Returns
     -------
@@ -733,7 +773,7 @@ def write_report(
         )
     if pareto is not None:
         charts["charts/pareto.svg"] = (
-            "The Pareto frontier of value against cost, with the compared portfolios.",
+            "The optimiser's Pareto frontier: the best value at each cost.",
             pareto_chart(pareto, value_title=pareto_value),
         )
     taken: set[str] = set()
@@ -753,7 +793,7 @@ def write_report(
     content = _Content(
         title=heading,
         subtitle=subtitle,
-        findings=_findings(table, marks, briefs),
+        findings=_findings(table, marks, briefs) + _appraisal_findings(appraisals or ()),
         charts=charts,
         maps=[(path, what) for path, (_, what) in maps.items()],
         briefs=rows,
@@ -768,12 +808,17 @@ def write_report(
     provenance = {b.result.portfolio.name: b.result.provenance for b in briefs}
 
     texts: dict[str, str] = {
-        "report.html": _report_html(content, table, marks, pareto),
-        "report.md": _report_markdown(content, table, marks, pareto),
+        "report.html": _report_html(content, table, marks, pareto, appraisals or (), assumptions),
+        "report.md": _report_markdown(content, table, marks, pareto, appraisals or (), assumptions),
         "report.provenance.json": json.dumps(provenance, indent=2, sort_keys=True, default=str),
         "comparison.csv": _csv_frame(table).to_csv(float_format="%.4f", lineterminator="\n"),
         "projects.csv": _csv_frame(projects_csv).to_csv(float_format="%.4f", lineterminator="\n"),
     }
+    if appraisals:
+        flows = [a.years.reset_index().assign(portfolio=csv_safe(a.name)) for a in appraisals]
+        texts["appraisal.csv"] = pd.concat(flows, ignore_index=True).to_csv(
+            index=False, float_format="%.6g", lineterminator="\n"
+        )
     texts.update({name: svg for name, (_, svg) in charts.items()})
     names = [*texts, *maps]
     paths = [folder / name for name in names]
@@ -801,8 +846,12 @@ def _usd_m(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{x / 1e6:,.1f}"
 
 
-def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]]) -> str:
-    """The appraisals as Markdown: the measures, benefits by class, each project, the notes and every assumption."""
+def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]], *, level: int = 2) -> str:
+    """The appraisals as Markdown: the measures, benefits by class, each project, the notes and every assumption.
+
+    ``level`` is the level of the headings of each portfolio and of the assumptions.
+    """
+    hashes = "#" * level
     lines = [
         "| portfolio | cost (USD m) | PV benefits | PV costs | NPV | BCR | EIRR |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -816,7 +865,7 @@ def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str,
         )
     lines += ["", "USD million at the price year's prices, economic (tax removed), discounted to the first year."]
     for a in appraisals:
-        lines += ["", f"## {markdown_cell(a.name)}", "", "| benefit class | PV (USD m) |", "|---|---:|"]
+        lines += ["", f"{hashes} {markdown_cell(a.name)}", "", "| benefit class | PV (USD m) |", "|---|---:|"]
         lines += [f"| {markdown_cell(BENEFIT_CLASSES[k])} | {_usd_m(v)} |" for k, v in a.pv_by_class_usd.items()]
         if len(a.projects):
             lines += [
@@ -834,13 +883,120 @@ def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str,
                     f"{_usd_m(r['npv_usd'])} | {bcr} | {rate} |"
                 )
         lines += [""] + [f"- {markdown_cell(n)}" for n in a.notes]
-    lines += ["", "## Assumptions", "", "| parameter | value | unit | source |", "|---|---|---|---|"]
+    lines += ["", f"{hashes} Assumptions", "", "| parameter | value | unit | source |", "|---|---|---|---|"]
     lines += [
         f"| {markdown_cell(r['parameter'])} | {markdown_cell(r['value'])} | {markdown_cell(r['unit'])} | "
         f"{markdown_cell(r['source'])} |"
         for r in rows
     ]
     return "\n".join(lines) + "\n"
+
+
+_M = "{:,.1f}"
+
+
+def _appraisal_html(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]]) -> str:
+    """The appraisals as the HTML report shows them (what :func:`appraisal_markdown` says)."""
+    measures = pd.DataFrame(
+        [
+            {
+                "cost (USD m)": a.cost_usd / 1e6,
+                "PV benefits (USD m)": a.pv_benefits_usd / 1e6,
+                "PV costs (USD m)": a.pv_costs_usd / 1e6,
+                "NPV (USD m)": a.npv_usd / 1e6,
+                "BCR": a.bcr,
+                "EIRR (%)": a.eirr * 100,
+            }
+            for a in appraisals
+        ],
+        index=pd.Index([a.name for a in appraisals], name="portfolio"),
+    )
+    money = {c: _M for c in measures.columns}
+    parts = [
+        _html_table(measures, index="portfolio", formats={**money, "BCR": "{:,.2f}", "EIRR (%)": "{:,.1f}"}),
+        "<p class='note'>USD million at the price year's prices, economic (tax removed), discounted to the first "
+        "year. An EIRR of n/a: no rate makes the flows' present value zero.</p>",
+    ]
+    for a in appraisals:
+        parts.append(f"<h3>{_h(a.name)}</h3>")
+        classes = pd.DataFrame(
+            {"PV (USD m)": [v / 1e6 for v in a.pv_by_class_usd.values()]},
+            index=pd.Index([BENEFIT_CLASSES[k] for k in a.pv_by_class_usd], name="benefit class"),
+        )
+        parts.append(_html_table(classes, index="benefit class", formats={"PV (USD m)": _M}))
+        if len(a.projects):
+            projects = pd.DataFrame(
+                {
+                    "opens": a.projects["opening_year"].astype(float),
+                    "cost (USD m)": a.projects["cost_usd"] / 1e6,
+                    "benefit a year, first (USD m)": a.projects["benefit_first_modelled_year_usd"] / 1e6,
+                    "benefit a year, forecast (USD m)": a.projects["benefit_forecast_year_usd"] / 1e6,
+                    "NPV (USD m)": a.projects["npv_usd"] / 1e6,
+                    "BCR": a.projects["bcr"],
+                    "EIRR (%)": a.projects["eirr"] * 100,
+                },
+                index=pd.Index(
+                    [
+                        f"{pid} (with {w})" if w else str(pid)
+                        for pid, w in zip(a.projects.index, a.projects["with"], strict=True)
+                    ],
+                    name="project",
+                ),
+            )
+            formats = {c: _M for c in projects.columns} | {"opens": "{:.0f}", "BCR": "{:,.2f}", "EIRR (%)": "{:,.1f}"}
+            parts.append(_html_table(projects, index="project", formats=formats))
+        if a.notes:
+            parts += ["<ul>", *(f"<li>{_h(n)}</li>" for n in a.notes), "</ul>"]
+    parts += ["<h3>Assumptions</h3><table><thead><tr><th>parameter</th><th>value</th><th>unit</th><th>source</th>"
+              "</tr></thead><tbody>"]  # fmt: skip
+    parts += [
+        f"<tr><td>{_h(r['parameter'])}</td><td>{_h(r['value'])}</td><td>{_h(r['unit'])}</td><td>{_h(r['source'])}</td></tr>"
+        for r in rows
+    ]
+    parts.append("</tbody></table>")
+    return "\n".join(parts)
+
+
+def read_optimum(path: str | Path) -> tuple[pd.DataFrame, str]:
+    """The Pareto frontier of an ``optimum.json`` (``corridor optimize --out``), and what its value measures.
+
+    Raises
+    ------
+    DataError
+        The file is missing, is not JSON, or has no frontier of
+        ``cost_usd``, ``value`` and ``projects``.
+    """
+    file = Path(path)
+    accepted = "the optimum.json that 'corridor optimize --out' writes"
+    if not file.is_file():
+        raise DataFileNotFound("optimiser's result not found", path=file, allowed=accepted)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"is not JSON ({exc})", path=file, allowed=accepted) from None
+    frontier = data.get("pareto") if isinstance(data, dict) else None
+    if not isinstance(frontier, list) or not frontier:
+        raise DataError("has no Pareto frontier", path=file, field="pareto", allowed=accepted)
+    points = []
+    for i, point in enumerate(frontier):
+        try:
+            value = point["value"]
+            points.append(
+                {
+                    "cost_usd": float(point["cost_usd"]),
+                    "value": math.nan if value is None else float(value),
+                    "projects": [str(x) for x in point["projects"]],
+                }
+            )
+        except (TypeError, KeyError, ValueError):
+            raise DataError(
+                "a point lacks a number cost_usd, a number value or a list of projects",
+                path=file,
+                field=f"pareto[{i}]",
+                allowed=accepted,
+            ) from None
+    label, unit = str(data.get("objective_label", "value")), str(data.get("unit", ""))
+    return pd.DataFrame(points), f"{label} ({unit})" if unit else label
 
 
 def write_appraisal(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]], out: Any) -> list[Any]:
