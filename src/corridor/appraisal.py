@@ -569,7 +569,8 @@ def appraise(
         notes.append(
             f"benefits modelled in {y0} and {y1} (demand grown {a.growth_persons_pct:g}% a year for persons, "
             f"{a.growth_containers_pct:g}% for containers, {a.growth_air_passengers_pct:g}% for air passengers), "
-            f"interpolated between, held after {y1}"
+            f"interpolated between, traffic held after {y1}; persons' and air passengers' values of time grow "
+            f"{a.value_of_time_growth_pct:g}% a year from {y0}"
         )
         notes.append(
             "the vehicle operating costs and gateway delays saved are parts of the classes' benefits, not added again"
