@@ -61,6 +61,18 @@ def test_catalog_has_the_corridor_projects(catalog):
     assert "subic_clark_railway" in catalog["scmb_freight_rail"].conflicts
 
 
+def test_a_gateway_upgrade_raises_the_capacity_of_the_gateway(catalog, luzon):
+    upgrades = [(p, e) for p in catalog.values() for e in p.edits if e.type == "gateway_upgrade" and e.capacity]
+    assert upgrades
+    for project, edit in upgrades:
+        base = luzon.gateways.loc[edit.gateway]
+        assert edit.capacity > base["capacity"] and edit.capacity_unit == base["capacity_unit"], project.id
+    # Subic's terminals: 600,000 TEU a year, to 1 million after the expansion (LUZON_FACTS S80)
+    subic = catalog["subic_port_expansion"]
+    assert luzon.gateways.loc["subic_port", "capacity"] == 600_000 and subic.edits[0].capacity == 1_000_000
+    assert "600,000 to 1 million TEU/yr" in subic.name and "S80" in subic.source
+
+
 def test_the_three_portfolios_load():
     committed = load_portfolio(ROOT / "portfolios" / "committed.yaml")
     core = load_portfolio(ROOT / "portfolios" / "lec_core.yaml")
