@@ -61,6 +61,18 @@ def test_catalog_has_the_corridor_projects(catalog):
     assert "subic_clark_railway" in catalog["scmb_freight_rail"].conflicts
 
 
+def test_a_gateway_upgrade_raises_the_capacity_of_the_gateway(catalog, luzon):
+    upgrades = [(p, e) for p in catalog.values() for e in p.edits if e.type == "gateway_upgrade" and e.capacity]
+    assert upgrades
+    for project, edit in upgrades:
+        base = luzon.gateways.loc[edit.gateway]
+        assert edit.capacity > base["capacity"] and edit.capacity_unit == base["capacity_unit"], project.id
+    # Subic's terminals: 600,000 TEU a year, to 1 million after the expansion (LUZON_FACTS S80)
+    subic = catalog["subic_port_expansion"]
+    assert luzon.gateways.loc["subic_port", "capacity"] == 600_000 and subic.edits[0].capacity == 1_000_000
+    assert "600,000 to 1 million TEU/yr" in subic.name and "S80" in subic.source
+
+
 def test_the_three_portfolios_load():
     committed = load_portfolio(ROOT / "portfolios" / "committed.yaml")
     core = load_portfolio(ROOT / "portfolios" / "lec_core.yaml")
@@ -182,6 +194,118 @@ def test_malformed_yaml(tmp_path):
     assert "not valid YAML" in _portfolio_error(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("name: x\nbudget_usd: 5\nprojects:\n  - [bcib\n", 4),  # the bracket opened on line 4 is never closed
+        ('name: "x\nbudget_usd: 5\nprojects:\n  - bcib\n', 1),  # the quote opened on line 1 is never closed
+        ("name: x\nprojects:\n  - bcib\n - nmia\n", 4),
+        ("name: x\nprojects:\n  - bcib\nfoo", 4),  # no newline at the end
+    ],
+)
+def test_malformed_yaml_is_placed_on_a_line_of_the_file(tmp_path, text, line):
+    path = _write(tmp_path, text)
+    message = _portfolio_error(path)
+    assert "not valid YAML" in message and message.startswith(f"{path}:{line}: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("name: x\nbudget_usd: -5\nprojects: [bcib]\n", 2, "field 'budget_usd': input should be greater than"),
+        ("name: x\nbudget_usd: five\nprojects: [bcib]\n", 2, "field 'budget_usd': input should be a valid number"),
+        ("name: x\nprojects: [bcib]\n\nbudget_usd: -5\n", 4, "(got -5)"),
+        ("projects: [bcib]\nname: ''\n", 2, "field 'name'"),
+        ("name: x\nprojects: [bcib]\ndescription:\n  - a list\n", 3, "field 'description'"),
+        ("name: x\nprojects: [bcib]\ninclude: [a.yaml, 5]\n", 3, "field 'include.1'"),
+        ("name: x\nprojects: [bcib]\noverrides:\n  bcib:\n    name: B\n    cost_usd: -1\n", 6, "cost_usd"),
+    ],
+)
+def test_a_bad_field_is_placed_on_its_own_line(tmp_path, text, line, expected):
+    path = _write(tmp_path, text)
+    message = _portfolio_error(path)
+    assert message.startswith(f"{path}:{line}: ") and expected in message
+
+
+def test_a_bad_field_of_an_edit_is_placed_on_its_own_line(tmp_path):
+    path = _write(
+        tmp_path,
+        """\
+name: x
+projects:
+  - id: p1
+    name: P
+    category: road
+    cost_usd: 1
+    price_year: 2025
+    status: proposal
+    opening_year: 2030
+    source: t
+    edits:
+      - type: new_line
+        mode: road
+        name: L
+        stops: [bacoor_jn, dasmarinas_jn]
+        speed_kph: 0
+""",
+    )
+    message = _portfolio_error(path)
+    assert message.startswith(f"{path}:16: project 'p1', field 'edits.0.new_line.speed_kph': ")
+
+
+def test_an_unknown_portfolio_field_names_the_accepted_ones(tmp_path):
+    path = _write(tmp_path, "name: x\nprojets: [bcib]\n")
+    with pytest.raises(PortfolioError) as info:
+        load_portfolio(path)
+    error = info.value
+    assert (error.path, error.line, error.field) == (path, 2, "projets")
+    assert "closest: projects" in str(error)
+    assert error.allowed == "name, description, catalog, include, projects, budget_usd, overrides"
+
+
+def test_an_unknown_override_field_names_the_accepted_ones(tmp_path):
+    path = _write(tmp_path, "name: x\nprojects: [bcib]\noverrides:\n  bcib:\n    name: B\n    cots_usd: 1\n")
+    with pytest.raises(PortfolioError) as info:
+        load_portfolio(path)
+    error = info.value
+    assert (error.line, error.field) == (6, "overrides.bcib.cots_usd")
+    assert "closest: cost_usd" in str(error) and error.allowed is not None
+    assert {"cost_usd", "opening_year", "edits"} <= set(error.allowed.split(", "))
+
+
+def test_an_unknown_edit_field_names_the_fields_of_its_type(tmp_path):
+    path = _write(
+        tmp_path,
+        "- {id: p1, name: P, category: port, cost_usd: 1, price_year: 2025, status: proposal,\n"
+        "   opening_year: 2030, source: t,\n"
+        "   edits: [{type: gateway_upgrade, gateway: subic_port, capacty: 5}]}\n",
+        "projects.yaml",
+    )
+    with pytest.raises(ProjectError) as info:
+        load_projects(path)
+    error = info.value
+    assert error.field == "edits.0.gateway_upgrade.capacty" and "closest: capacity" in str(error)
+    assert error.allowed == "type, gateway, handling_h, capacity, capacity_unit, movements_per_h"
+
+
+@pytest.mark.parametrize("key", ["include", "catalog"])
+def test_a_missing_named_file_is_placed_on_the_portfolio_line(tmp_path, key):
+    value = "[nope.yaml]" if key == "include" else "nope.yaml"
+    path = _write(tmp_path, f"name: x\nprojects: [bcib]\n{key}: {value}\n")
+    with pytest.raises(PortfolioError) as info:
+        load_portfolio(path)
+    error = info.value
+    assert (error.path, error.line, error.field, error.value) == (path, 3, key, "nope.yaml")
+    assert str(tmp_path / "nope.yaml") in str(error) and str(error).startswith(f"{path}:3: field '{key}': ")
+
+
+def test_a_missing_include_is_placed_on_its_item_line(tmp_path):
+    (tmp_path / "mine.yaml").write_text("[]\n")
+    path = _write(tmp_path, "name: x\nprojects: [bcib]\ninclude:\n  - mine.yaml\n  - gone.yaml\n")
+    message = _portfolio_error(path)
+    assert message.startswith(f"{path}:5: field 'include': ") and str(tmp_path / "gone.yaml") in message
+
+
 def test_schema_error_names_line_project_and_field(tmp_path):
     path = _write(
         tmp_path,
@@ -214,7 +338,8 @@ def test_schema_error_names_line_project_and_field(tmp_path):
         ("category", "spaceport", "field 'category'"),
         ("status", "dreaming", "field 'status'"),
         ("cost_usd", "-5", "greater than or equal to 0"),
-        ("colour", "red", "unknown field 'colour'"),
+        ("colour", "red", "field 'colour': is not a known field (accepted: id, name, category, cost_usd,"),
+        ("cots_usd", "1", "field 'cots_usd': is not a known field; closest: cost_usd (accepted: id, name,"),
     ],
 )
 def test_bad_project_fields(tmp_path, field, value, expected):

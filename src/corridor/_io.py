@@ -16,12 +16,16 @@ from corridor.errors import CorridorError, DataError, OutputError
 
 __all__ = [
     "MAX_YAML_NODES",
+    "LineLoader",
+    "YamlMapping",
+    "YamlSequence",
     "atomic_path",
     "atomic_paths",
     "clean_stale_temporaries",
     "load_yaml",
     "output_folder",
     "output_path",
+    "plain",
     "read_text",
 ]
 
@@ -240,6 +244,28 @@ def _expanded_size(node: yaml.Node) -> tuple[int, int]:
     return sizes[id(node)]
 
 
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
+    """What a YAML error says, and a line of the text to show it at.
+
+    A problem found at the end of the text (an unclosed bracket or quote)
+    is placed where the unclosed part starts, which the error names as its
+    context; the line is always one the text has.
+    """
+    problem = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+    mark = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    last = max(1, len(text.splitlines()))
+    if mark is None:
+        return problem, None
+    line = mark.line + 1
+    at_end = line > last or (line == last and mark.index >= len(text.rstrip()))
+    if at_end and context and context_mark is not None:
+        problem = f"{problem} {context} that starts on this line"
+        line = context_mark.line + 1
+    return problem, min(max(line, 1), last)
+
+
 def load_yaml(
     text: str,
     *,
@@ -275,11 +301,60 @@ def load_yaml(
             raise error(f"the YAML nests {depth} levels deep; at most {MAX_YAML_DEPTH} are accepted", path=path)
         return yaml_loader.construct_document(node)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = mark.line + 1 if mark is not None else None
+        problem, line = _yaml_problem(exc, text)
         raise error(f"not valid YAML: {problem}", path=path, line=line) from None
     except RecursionError:
         raise error(f"the YAML nests too deep; at most {MAX_YAML_DEPTH} levels are accepted", path=path) from None
     finally:
         yaml_loader.dispose()
+
+
+# ------------------------------------------------------------------ YAML with line numbers
+
+
+class YamlMapping(dict[Any, Any]):
+    """A YAML mapping that remembers its line and the line of each of its keys (1-based)."""
+
+    line: int
+    key_lines: dict[Any, int]
+
+
+class YamlSequence(list[Any]):
+    """A YAML sequence that remembers its line and the line of each of its items (1-based)."""
+
+    line: int
+    lines: list[int]
+
+
+class LineLoader(yaml.SafeLoader):
+    """The safe loader, whose mappings and sequences remember where they stand in the file."""
+
+
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> YamlMapping:
+    mapping = YamlMapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, _ in node.value:  # merged (``<<``) keys included; a repeated key keeps its last line
+        key = loader.construct_object(key_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> YamlSequence:
+    sequence = YamlSequence(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    sequence.lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def plain(value: Any) -> Any:
+    """The same data as plain dicts and lists, without their lines."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

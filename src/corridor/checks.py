@@ -3,6 +3,10 @@
 - :func:`pydantic_problem` turns a pydantic ``ValidationError`` into the
   facts of a :class:`~corridor.errors.CorridorError` (field, message, value,
   what is accepted, and the YAML line when the data carry line numbers);
+- :func:`line_at` for the line of a key of YAML data read with its lines;
+- :func:`accepted_fields` for the fields a model accepts at a place of its
+  input;
+- :func:`key_error` for a validator's error about one key of a table;
 - :func:`in_bbox` and :func:`bbox_text` for coordinates against a region's
   bounding box;
 - :func:`closest` for "did you mean" hints.
@@ -12,26 +16,28 @@ from __future__ import annotations
 
 import difflib
 import re
+import types
+import typing
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 __all__ = [
-    "LINE_KEY",
     "Problem",
+    "accepted_fields",
     "bbox_text",
     "closest",
     "closest_hint",
     "in_bbox",
+    "key_error",
+    "line_at",
     "normalise_name",
     "pydantic_problem",
 ]
-
-#: the key under which the YAML loader records a mapping's line
-LINE_KEY = "__line__"
 
 BBox = tuple[float, float, float, float]
 
@@ -78,6 +84,7 @@ class Problem:
     has_value: bool
     allowed: str | None
     line: int | None
+    loc: tuple[Any, ...] = ()
 
     def error_fields(self) -> dict[str, Any]:
         """Keyword arguments for a :class:`~corridor.errors.CorridorError`."""
@@ -92,7 +99,105 @@ _PATTERN_TEXT = {
 }
 
 
-def pydantic_problem(exc: ValidationError, data: Any = None, *, drop: Iterable[str] = ()) -> Problem:
+def line_at(data: Any, loc: Iterable[Any]) -> int | None:
+    """The line of the deepest part of ``loc`` that YAML data read with their lines record.
+
+    ``data`` comes from :class:`corridor._io.LineLoader` (plain data give
+    None); ``loc`` is a path of keys and list indexes. A part the data do not
+    hold (a union's tag, a missing key) is passed over, so a missing key is
+    placed on the line of the mapping that lacks it.
+    """
+    line: int | None = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, Mapping):
+            try:
+                found = part in node
+            except TypeError:
+                found = False
+            if found:
+                line = getattr(node, "key_lines", {}).get(part, line)
+                node = node[part]
+        elif isinstance(node, list):
+            if isinstance(part, int) and 0 <= part < len(node):
+                lines = getattr(node, "lines", None)
+                line = lines[part] if lines else line
+                node = node[part]
+        else:
+            break
+    return line
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation may hold: ``Annotated`` unwrapped, unions split."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return [annotation]
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _is_tag(model: type[BaseModel], part: str) -> bool:
+    """Whether ``part`` names this member of a union in pydantic's error locations."""
+    if part == model.__name__:
+        return True
+    kind = model.model_fields.get("type")
+    annotation = kind.annotation if kind is not None else None
+    return typing.get_origin(annotation) is typing.Literal and part in typing.get_args(annotation)
+
+
+def accepted_fields(model: type[BaseModel], loc: Iterable[Any]) -> list[str] | None:
+    """The fields of the model found at ``loc`` of ``model``'s input, in their order; None when not one model.
+
+    ``loc`` is the location of pydantic's errors without the last part:
+    field names, list indexes, dict keys and the tags of unions.
+    """
+    current: list[Any] = [model]
+    for part in loc:
+        following: list[Any] = []
+        for tp in (m for c in current for m in _members(c)):
+            if _is_model(tp):
+                if isinstance(part, str) and part in tp.model_fields:
+                    following.append(tp.model_fields[part].annotation)
+                elif isinstance(part, str) and _is_tag(tp, part):
+                    following.append(tp)
+                continue
+            origin, args = typing.get_origin(tp), typing.get_args(tp)
+            if isinstance(part, int) and origin in {list, tuple, set, frozenset, Sequence}:
+                following.extend(a for a in args if a is not Ellipsis)
+            elif origin in {dict, Mapping} and len(args) == 2:
+                following.append(args[1])
+        current = following
+    models = list(dict.fromkeys(m for c in current for m in _members(c) if _is_model(m)))
+    return list(models[0].model_fields) if len(models) == 1 else None
+
+
+def key_error(
+    message: str, *, keys: Iterable[Any], value: Any = None, allowed: str | Iterable[Any] | None = None
+) -> PydanticCustomError:
+    """An error for a validator to raise about one key of a table (a dict field).
+
+    :func:`pydantic_problem` places it at the key: the field becomes
+    ``table.key``, with ``value`` and ``allowed`` as given.
+    """
+    ctx: dict[str, Any] = {"message": message, "keys": [str(k) for k in keys], "value": value}
+    if allowed is not None:
+        ctx["allowed"] = allowed if isinstance(allowed, str) else ", ".join(str(a) for a in allowed)
+    return PydanticCustomError("key_error", "{message}", ctx)
+
+
+def pydantic_problem(
+    exc: ValidationError,
+    data: Any = None,
+    *,
+    drop: Iterable[str] = (),
+    model: type[BaseModel] | None = None,
+) -> Problem:
     """The first error of a validation, in a user's terms.
 
     Parameters
@@ -100,44 +205,49 @@ def pydantic_problem(exc: ValidationError, data: Any = None, *, drop: Iterable[s
     exc
         The pydantic error.
     data
-        The validated input; when its mappings carry :data:`LINE_KEY`, the
-        line of the innermost mapping on the error's path is returned.
+        The validated input; when it was read by :class:`corridor._io.LineLoader`,
+        the line of the key at fault (or of the mapping that lacks it) is
+        returned.
     drop
         Parts of the error location to leave out (validator names).
+    model
+        The model validated: an unknown field is then answered with the
+        fields accepted there, and the closest of them.
     """
     err = exc.errors()[0]
     skip = set(drop) | {"function-after", "function-before", "function-wrap"}
     loc = [p for p in err["loc"] if not (isinstance(p, str) and (p in skip or p.startswith("function-")))]
-    line = data.get(LINE_KEY) if isinstance(data, dict) else None
-    node: Any = data
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and LINE_KEY in node:
-            line = node[LINE_KEY]
-    field = ".".join(str(p) for p in loc) or None
     kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "key_error":
+        loc += list(ctx.get("keys", []))
+    line = line_at(data, loc)
+    field = ".".join(str(p) for p in loc) or None
     msg = str(err["msg"]).removeprefix("Value error, ")
     value = err.get("input")
     has_value = not isinstance(value, dict | list) and kind not in {"missing", "extra_forbidden"}
     allowed: str | None = None
-    if kind == "missing":
+    if kind == "key_error":
+        message, value, allowed = msg, ctx.get("value"), ctx.get("allowed")
+        has_value = value is not None
+    elif kind == "missing":
         message = "is missing; a value is required"
     elif kind == "extra_forbidden":
         message = "is not a known field"
+        fields = accepted_fields(model, loc[:-1]) if model is not None and loc else None
+        if fields:
+            message += closest_hint(str(loc[-1]), fields)
+            allowed = ", ".join(fields)
     elif kind in {"literal_error", "enum"}:
-        expected = err.get("ctx", {}).get("expected", "")
+        expected = ctx.get("expected", "")
         message, allowed = "is not one of the accepted values", str(expected).replace("'", "") or None
     elif kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
         message = f"unknown {ctx.get('discriminator', 'type')}".replace("'", "")
         value, has_value = ctx.get("tag", value), True
         allowed = str(ctx.get("expected_tags", "")).replace("'", "") or None
     elif kind == "string_pattern_mismatch":
-        pattern = str(err.get("ctx", {}).get("pattern", ""))
+        pattern = str(ctx.get("pattern", ""))
         message, allowed = "is not a valid id", _PATTERN_TEXT.get(pattern, f"text matching {pattern}")
     else:
         message = msg[0].lower() + msg[1:] if msg else "is not valid"
-    return Problem(field, message, value, has_value, allowed, line)
+    return Problem(field, message, value, has_value, allowed, line, tuple(loc))

@@ -18,11 +18,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from corridor._io import atomic_paths, load_yaml, output_folder, read_text
-from corridor.checks import LINE_KEY, closest_hint, pydantic_problem
+from corridor._io import LineLoader, atomic_paths, load_yaml, output_folder, plain, read_text
+from corridor.checks import closest_hint, line_at, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
 
 __all__ = [
@@ -315,51 +314,18 @@ class Portfolio(_Model):
         return {"portfolio": self.name, "projects": self.ids, "files": files}
 
 
-# ------------------------------------------------------------------ YAML with line numbers
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
-    mapping[LINE_KEY] = node.start_mark.line + 1
-    return mapping
-
-
-class _Lines(list[Any]):
-    """A YAML sequence that remembers the line of each item."""
-
-    lines: list[int]
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Lines:
-    seq = _Lines(loader.construct_sequence(node, deep=True))
-    seq.lines = [child.start_mark.line + 1 for child in node.value]
-    return seq
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != LINE_KEY}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
+# ------------------------------------------------------------------ reading the files
 
 
 def _read_yaml(path: Path, error: type[ProjectError]) -> tuple[Any, str]:
     text = read_text(path, error=error)
-    data = load_yaml(text, path=path, error=error, loader=_LineLoader)
+    data = load_yaml(text, path=path, error=error, loader=LineLoader)
     return data, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _line_of(data: Any) -> int | None:
-    return int(data[LINE_KEY]) if isinstance(data, dict) and LINE_KEY in data else None
+    line = getattr(data, "line", None)
+    return int(line) if line is not None else None
 
 
 def _project_from(data: Any, path: Path, index: int, error: type[ProjectError]) -> Project:
@@ -368,13 +334,9 @@ def _project_from(data: Any, path: Path, index: int, error: type[ProjectError]) 
     line = _line_of(data) or 1
     pid = data.get("id", f"#{index + 1}")
     try:
-        project = Project.model_validate(_strip_lines(data))
+        project = Project.model_validate(plain(data))
     except ValidationError as exc:
-        problem = pydantic_problem(exc, data)
-        if exc.errors()[0]["type"] == "extra_forbidden":
-            raise error(
-                f"unknown field {problem.field!r}", path=path, line=problem.line or line, subject="project", id=str(pid)
-            ) from None
+        problem = pydantic_problem(exc, data, model=Project)
         raise error(
             problem.message,
             path=path,
@@ -458,14 +420,14 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     if not isinstance(data, dict):
         raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
     try:
-        spec = _PortfolioFile.model_validate(_strip_lines(data))
+        spec = _PortfolioFile.model_validate(plain(data))
     except ValidationError as exc:
-        problem = pydantic_problem(exc, data)
+        problem = pydantic_problem(exc, data, model=_PortfolioFile)
         raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
     files = {str(path): digest}
 
     if spec.catalog is not None:
-        cat_path = (path.parent / spec.catalog).resolve()
+        cat_path = _named_file(path, data, "catalog", spec.catalog)
     elif catalog_path is not None:
         cat_path = Path(catalog_path)
     else:
@@ -503,8 +465,8 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
             )
         where[project.id] = at
         chosen.append(project)
-    for include in spec.include:
-        inc_path = (path.parent / include).resolve()
+    for index, include in enumerate(spec.include):
+        inc_path = _named_file(path, data, "include", include, index)
         projects, inc_digest = _projects_from_file(inc_path, PortfolioError)
         files[str(inc_path)] = inc_digest
         for project in projects:
@@ -539,9 +501,10 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
         try:
             chosen[i] = Project.model_validate(merged).with_origin(path, line)
         except ValidationError as exc:
-            problem = pydantic_problem(exc, changes)
+            problem = pydantic_problem(exc, raw if raw is not None else changes, model=Project)
+            field = f"overrides.{pid}" + (f".{problem.field}" if problem.field else "")
             raise PortfolioError(
-                f"override of {pid!r}: {problem.message}", path=path, line=line, **problem.error_fields()
+                problem.message, path=path, line=problem.line or line, **{**problem.error_fields(), "field": field}
             ) from None
 
     _check_dependencies(chosen, where, PortfolioError)
@@ -562,11 +525,30 @@ def _at(where: tuple[str | None, int | None]) -> str:
 
 
 def _item_line(data: dict[str, Any], key: str, index: int) -> int:
-    """The line of the index-th item of a top-level list."""
-    items = data.get(key)
-    if isinstance(items, _Lines) and index < len(items.lines):
-        return items.lines[index]
-    return int(data.get(LINE_KEY, 1))
+    """The line of the index-th item of a top-level list (of the key, or of the file's start, when unknown)."""
+    return line_at(data, [key, index]) or 1
+
+
+def _named_file(path: Path, data: dict[str, Any], key: str, name: str, index: int | None = None) -> Path:
+    """A project file that a portfolio names (``catalog``, an ``include``), relative to the portfolio's folder.
+
+    Raises
+    ------
+    PortfolioError
+        When no such file exists: at the portfolio's line that names it.
+    """
+    target = (path.parent / name).resolve()
+    if not target.is_file():
+        missing = "is a folder, not a project file" if target.is_dir() else "no such project file"
+        raise PortfolioError(
+            f"{missing}: {target}",
+            path=path,
+            line=line_at(data, [key] if index is None else [key, index]) or 1,
+            field=key,
+            value=name,
+            allowed="a project file (YAML), its path relative to the portfolio's folder",
+        )
+    return target
 
 
 def _check_dependencies(

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from corridor._io import load_yaml, read_text
-from corridor.checks import pydantic_problem
+from corridor._io import LineLoader, load_yaml, plain, read_text
+from corridor.checks import accepted_fields, closest_hint, key_error, line_at, pydantic_problem
 from corridor.errors import SettingsError
+from corridor.projects import CATEGORIES
 
 __all__ = [
     "DEFAULT_SPEEDS_KPH",
+    "ROAD_CLASSES",
     "AirSettings",
     "AssignmentSettings",
     "DemandSettings",
@@ -53,6 +57,24 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
     "service": 15.0,
     "road": 25.0,
 }
+
+#: The road classes that tables by class (speeds, congestion, lane capacities, ...) accept.
+ROAD_CLASSES: tuple[str, ...] = tuple(DEFAULT_SPEEDS_KPH)
+
+
+def _known_keys(value: dict[Any, Any], known: Sequence[str], what: str, *, keys: Sequence[str] = ()) -> None:
+    """Refuse a key of a table that is not one of ``known`` (a typing error would be silently unused)."""
+    for key in value:
+        if key not in known:
+            raise key_error(
+                f"unknown {what}{closest_hint(str(key), known)}", keys=[*keys, key], value=key, allowed=known
+            )
+
+
+def _class_table(value: dict[Any, Any]) -> dict[Any, Any]:
+    _known_keys(value, [*ROAD_CLASSES, "default"], "road class")
+    return value
+
 
 #: Speed multipliers by congestion area and road class, for the fast accessibility times: the base
 #: year's assigned speeds over the class speeds, length-weighted (corridor validate shows both):
@@ -234,6 +256,8 @@ class FreightSettings(_Group):
     port_delay_alpha: float = _p(0.15, "assumption: BPR form for a terminal's dwell against its utilisation", "", ge=0)
     port_delay_beta: float = _p(4.0, "assumption: BPR form for a terminal's dwell against its utilisation", "", ge=1)
 
+    _by_class = field_validator("truck_speed_limit_kph")(_class_table)
+
 
 class AirSettings(_Group):
     """Air passengers: generation, the choice of airport, and capacity."""
@@ -371,11 +395,12 @@ class AppraisalSettings(_Group):
     @field_validator("construction_years", "om_share_per_year", "asset_life_years")
     @classmethod
     def _has_default(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _known_keys(value, [*CATEGORIES, "default"], "project category")
         if "default" not in value:
             raise ValueError("needs a 'default' entry for the categories it does not name")
         for key, number in value.items():
             if not 0 <= float(number) <= 200:
-                raise ValueError(f"{key}: {number} is out of range (0 to 200)")
+                raise key_error(f"{number} is out of range", keys=[key], value=number, allowed="0 to 200")
         return value
 
     def by_category(self, table: str, category: str) -> Any:
@@ -463,6 +488,10 @@ class AssignmentSettings(_Group):
         "",
     )
 
+    _by_class = field_validator("lane_capacity_pcu_h", "default_lanes", "bpr_alpha", "bpr_beta", "toll_php_per_km")(
+        _class_table
+    )
+
 
 class Settings(BaseModel):
     """Every modelling assumption, in one frozen object.
@@ -472,12 +501,14 @@ class Settings(BaseModel):
     speeds_kph
         Road speed by link class (km/h). A link's own ``speed_kph`` wins.
         A partial table changes only the classes it names; the others keep
-        their defaults.
+        their defaults. A class must be one of :data:`ROAD_CLASSES` (the
+        region's classes and OpenStreetMap's), as in every table by class.
     congestion_factors
         Per congestion area of the region (for the bundled region,
         ``metro_manila``): link class -> multiplier on speed (0 < f <= 1).
         The key ``default`` applies to road classes not listed. A partial
-        table changes only the areas and classes it names.
+        table changes only the areas and classes it names. The areas are
+        checked against the region's by ``load_settings(path, areas=...)``.
     access_speed_kph
         Speed on zone and economic-zone connectors (local streets, jeepney).
     gateway_access_speed_kph
@@ -568,18 +599,25 @@ class Settings(BaseModel):
     @field_validator("speeds_kph")
     @classmethod
     def _positive_speeds(cls, value: dict[str, float]) -> dict[str, float]:
+        _known_keys(value, ROAD_CLASSES, "road class")
         for link_class, speed in value.items():
             if not 1 <= speed <= 400:
-                raise ValueError(f"speed of {link_class!r} must be between 1 and 400 km/h, got {speed}")
+                raise key_error(
+                    f"speed of {link_class!r} must be between 1 and 400 km/h, got {speed}", keys=[link_class]
+                )
         return value
 
     @field_validator("congestion_factors")
     @classmethod
     def _factors_in_range(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         for area, factors in value.items():
+            _known_keys(factors, [*ROAD_CLASSES, "default"], "road class", keys=[area])
             for link_class, factor in factors.items():
                 if not 0.05 <= factor <= 1:
-                    raise ValueError(f"congestion factor {area}.{link_class} must be in [0.05, 1], got {factor}")
+                    raise key_error(
+                        f"congestion factor {area}.{link_class} must be in [0.05, 1], got {factor}",
+                        keys=[area, link_class],
+                    )
         return value
 
     def speed_kph(self, link_class: str) -> float:
@@ -616,30 +654,151 @@ class Settings(BaseModel):
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def _validate(data: dict[str, Any], *, path: Path | None) -> Settings:
+#: where a key of a settings file is: its path of keys (``("speeds_kph", "trunk")``) -> a line, or None
+_Lines = Callable[[Sequence[Any]], int | None]
+
+
+def _validate(data: dict[str, Any], *, path: Path | None, lines: _Lines | None = None) -> Settings:
     try:
-        return Settings.model_validate(data)
+        return Settings.model_validate(plain(data))
     except ValidationError as exc:
-        problem = pydantic_problem(exc, data)
+        problem = pydantic_problem(exc, data, model=Settings)
+        line = lines(problem.loc) if lines is not None else None
         if exc.errors()[0]["type"] == "extra_forbidden":
+            known = accepted_fields(Settings, problem.loc[:-1]) or list(Settings.model_fields)
+            name = str(problem.loc[-1]) if problem.loc else ""
             raise SettingsError(
-                f"unknown key {problem.field!r}", path=path, allowed=list(Settings.model_fields)
+                f"unknown key {problem.field!r}{closest_hint(name, known)}", path=path, line=line, allowed=known
             ) from None
-        raise SettingsError(problem.message, path=path, **problem.error_fields()) from None
+        raise SettingsError(problem.message, path=path, line=line, **problem.error_fields()) from None
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
+#: the tables of a settings file by congestion area of the region
+_AREA_TABLES = (
+    ("congestion_factors",),
+    ("assignment", "area_capacity_factor"),
+    ("assignment", "urban_free_flow_factor"),
+)
+
+
+def _check_areas(data: dict[str, Any], areas: Iterable[str], *, path: Path | None, lines: _Lines | None) -> None:
+    """Refuse a table of a congestion area that the region does not have."""
+    known = sorted(str(a) for a in areas)
+    for table in _AREA_TABLES:
+        node: Any = data
+        for part in table:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue
+        for area in node:
+            if area not in known:
+                raise SettingsError(
+                    f"unknown congestion area{closest_hint(str(area), known)}",
+                    path=path,
+                    line=lines([*table, area]) if lines is not None else None,
+                    field=".".join([*table, str(area)]),
+                    value=area,
+                    allowed=known or "none: the region has no congestion area",
+                )
+
+
+_TOML_KEY = re.compile(r"""\s*(?:([A-Za-z0-9_-]+)|"((?:[^"\\]|\\.)*)"|'([^']*)')\s*""")
+
+
+def _toml_key(text: str, start: int) -> tuple[list[str], int]:
+    """The dotted key at ``start`` of a TOML line (bare or quoted parts), and where it ends."""
+    parts: list[str] = []
+    pos = start
+    while True:
+        m = _TOML_KEY.match(text, pos)
+        if m is None or m.end() == pos:
+            return parts, pos
+        bare, basic, literal = m.groups()
+        parts.append(bare if bare is not None else basic if basic is not None else literal)
+        pos = m.end()
+        if pos < len(text) and text[pos] == ".":
+            pos += 1
+            continue
+        return parts, pos
+
+
+def _toml_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The line of every table header and key of a TOML text, by its full path of keys (first occurrence).
+
+    A light scan: ``tomllib`` gives no positions. Tables (``[a.b]``,
+    ``[[a]]``) and dotted keys (``a.b = 1``) are followed; the lines of a
+    multi-line string are passed over.
+    """
+    found: dict[tuple[str, ...], int] = {}
+    table: list[str] = []
+    in_string: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if in_string is not None:
+            if raw.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            header = line.startswith("[[")
+            parts, end = _toml_key(line, 2 if header else 1)
+            if parts and line[end:].startswith("]"):
+                table = parts
+                for k in range(1, len(parts) + 1):
+                    found.setdefault(tuple(parts[:k]), number)
+            continue
+        parts, end = _toml_key(line, 0)
+        if not parts or not line[end:].startswith("="):
+            continue
+        for k in range(1, len(parts) + 1):
+            found.setdefault((*table, *parts[:k]), number)
+        for quote in ('"""', "'''"):
+            if line[end:].count(quote) % 2 == 1:
+                in_string = quote
+                break
+    return found
+
+
+def _line_finder(text: str, data: Any, toml: bool) -> _Lines:
+    """Where a path of keys stands in the file: its own line, else its nearest table's."""
+    if not toml:
+        return lambda loc: line_at(data, loc)
+    found = _toml_lines(text)
+
+    def find(loc: Sequence[Any]) -> int | None:
+        keys = [str(p) for p in loc]
+        for k in range(len(keys), 0, -1):
+            if tuple(keys[:k]) in found:
+                return found[tuple(keys[:k])]
+        return None
+
+    return find
+
+
+def load_settings(path: str | Path | None = None, *, areas: Iterable[str] | None = None) -> Settings:
     """Load settings from a TOML or YAML file; the defaults when ``path`` is None.
 
     Keys left out keep their defaults (a partial ``speeds_kph`` or
-    ``congestion_factors`` table changes only what it names); an unknown key
-    is an error.
+    ``congestion_factors`` table changes only what it names); an unknown key,
+    road class or project category is an error.
+
+    Parameters
+    ----------
+    path
+        The settings file.
+    areas
+        The congestion areas of the region the settings are used with
+        (``Region.congestion_areas.index``): a table for another area
+        (``[congestion_factors.atlantis]``) is then an error. Without them,
+        area names are not checked.
 
     Raises
     ------
     SettingsError
         When the file is missing, unreadable, not UTF-8, of another format,
-        or a value is out of range.
+        or a key or value is not accepted; with the line of the key where it
+        is found.
     """
     if path is None:
         return Settings()
@@ -647,16 +806,25 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path.suffix not in {".toml", ".yaml", ".yml"}:
         raise SettingsError("settings must be .toml, .yaml or .yml", path=path, value=path.suffix)
     text = read_text(path, error=SettingsError, what="settings file")
-    if path.suffix == ".toml":
+    toml = path.suffix == ".toml"
+    if toml:
         try:
             data: Any = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"not valid TOML: {exc}".splitlines()[0], path=path) from None
+            message = str(exc).splitlines()[0]
+            at = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+            last = max(1, len(text.splitlines()))
+            line = min(int(at.group(1)), last) if at else last if message.endswith("(at end of document)") else None
+            raise SettingsError(f"not valid TOML: {message}", path=path, line=line) from None
     else:
-        data = load_yaml(text, path=path, error=SettingsError) or {}
+        data = load_yaml(text, path=path, error=SettingsError, loader=LineLoader) or {}
     if not isinstance(data, dict):
         raise SettingsError("expected a mapping of settings", path=path, value=type(data).__name__)
-    return _validate(data, path=path)
+    lines = _line_finder(text, data, toml)
+    settings = _validate(data, path=path, lines=lines)
+    if areas is not None:
+        _check_areas(data, areas, path=path, lines=lines)
+    return settings
 
 
 def parameters(settings: Settings) -> list[dict[str, Any]]:
