@@ -138,9 +138,14 @@ def test_appraisal_of_a_portfolio_adds_up(model_graph, model_region, model_setti
     assert sum(a.pv_by_class_usd.values()) == pytest.approx(a.pv_benefits_usd)
     assert set(a.projects.index) == {"quay", "lane"}
     assert a.projects.loc["quay", "pv_benefits_usd"] > 0
+    # the model's noise: the unchanged network run again as a scenario, in both modelled years, printed
+    assert set(a.noise_usd) == set(a.modelled_years) and set(a.noise_usd[2025]) >= set(BENEFIT_CLASSES)
+    band = max(abs(n["persons"]) for n in a.noise_usd.values())
+    assert any("convergence noise" in n and f"USD {band / 1e6:,.1f} M a year" in n for n in a.notes)
     data = a.to_dict()
     assert {"name", "npv_usd", "bcr", "eirr", "projects", "years", "notes"} <= set(data)
     assert {"id", "npv_usd", "bcr", "eirr"} <= set(data["projects"][0])
+    assert set(data["noise_usd_per_year"]) == {"2025", str(a.modelled_years[1])}
     json.dumps(data)  # JSON-ready
 
 

@@ -90,6 +90,14 @@ def test_python_m_corridor_runs_the_command_line():
     assert done.stderr.startswith("error: unknown place 'Nowhere'") and "Traceback" not in done.stderr
 
 
+def test_settings_with_an_area_the_region_has_not(capsys, tmp_path):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("walk_speed_kph = 4.5\n\n[congestion_factors.atlantis]\ndefault = 0.5\n")
+    code, _, err = run(capsys, "info", "--settings", str(cfg))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{cfg}:3:" in err and "'atlantis'" in err and "metro_manila" in err
+
+
 def test_bad_settings_key(capsys, tmp_path):
     cfg = tmp_path / "s.toml"
     cfg.write_text("walking_speed = 5\n")

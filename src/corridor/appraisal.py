@@ -263,6 +263,12 @@ class Appraisal:
         Each opening year and the projects open by then.
     notes
         What a planner should know to read the numbers.
+    noise_usd
+        The model's convergence noise a year, by modelled year and class:
+        the "benefits" of the unchanged network run again as a scenario is
+        (from the base run's warm start, the same loops), which every
+        scenario run carries too. A benefit smaller than this is not told
+        apart from zero.
     """
 
     name: str
@@ -282,6 +288,7 @@ class Appraisal:
     pv_by_class_usd: dict[str, float]
     notes: list[str] = field(default_factory=list)
     provenance: dict[str, Any] = field(default_factory=dict)
+    noise_usd: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: the measures, the benefits by class, each project and each year."""
@@ -311,6 +318,7 @@ class Appraisal:
             "modelled": records(self.modelled),
             "years": records(self.years),
             "notes": list(self.notes),
+            "noise_usd_per_year": {str(y): {k: clean(v) for k, v in n.items()} for y, n in self.noise_usd.items()},
             "provenance": self.provenance,
         }
 
@@ -359,14 +367,21 @@ def _init(G: nx.MultiDiGraph, region: Region | None, settings: Settings, bases: 
     _SHARED.update(G=G, region=region, settings=settings, bases=bases)
 
 
+#: the task of the unchanged network run again as a scenario is (its noise; see :func:`appraise`)
+UNCHANGED: tuple[str, ...] = ("(the network unchanged)",)
+
+
 def _run(task: tuple[tuple[str, ...], int, Portfolio]) -> tuple[tuple[str, ...], int, dict[str, float]]:
     ids, year, portfolio = task
     G, region, settings, bases = _SHARED["G"], _SHARED["region"], _SHARED["settings"], _SHARED["bases"]
     base = bases[year]
-    chosen = portfolio.model_copy(update={"projects": tuple(p for p in portfolio.projects if p.id in ids)})
-    if not chosen.projects:
-        return ids, year, annual_benefits(base, base, settings)
-    H = apply_portfolio(G, chosen, settings=settings, region=region).G
+    if ids == UNCHANGED:
+        H = G
+    else:
+        chosen = portfolio.model_copy(update={"projects": tuple(p for p in portfolio.projects if p.id in ids)})
+        if not chosen.projects:
+            return ids, year, annual_benefits(base, base, settings)
+        H = apply_portfolio(G, chosen, settings=settings, region=region).G
     run = run_model(H, region, settings, calibration=base.calibration, warm=base, demand_factors=base.demand_factors)
     return ids, year, annual_benefits(base, run, settings)
 
@@ -493,7 +508,7 @@ def appraise(
             for q in p.projects:
                 dropped = {q.id, *_dependents(p, q.id)}
                 marginals[q.id] = tuple(pid for pid in full if pid not in dropped)
-        for ids in [tuple(ids) for _, ids in stages] + list(marginals.values()):
+        for ids in [tuple(ids) for _, ids in stages] + list(marginals.values()) + [UNCHANGED]:
             for year in (y0, y1):
                 tasks.setdefault((ids, year), p)
         plans.append((p, opening, stages, full, marginals))
@@ -564,6 +579,22 @@ def appraise(
                     f"{q.id}: the model finds it worth under 1% of its cost a year in {y0} and in {y1}"
                     + (f": {why}" if why else "")
                 )
+        noise = {y: results[(UNCHANGED, y)] for y in (y0, y1)}
+        band = {k: max(abs(noise[y][k]) for y in (y0, y1)) for k in BENEFIT_CLASSES}
+        notes.append(
+            "the model's convergence noise (what the unchanged network, run again as a scenario from the same warm "
+            "start, counts as benefit): "
+            + ", ".join(f"{BENEFIT_CLASSES[k].split(':')[0]} USD {band[k] / 1e6:,.1f} M a year" for k in band)
+            + "; a benefit smaller than this is not told apart from zero, and two runs can differ by more"
+        )
+        for q in p.projects if projects else ():
+            without = marginals[q.id]
+            persons = [results[(full, y)]["persons"] - results[(without, y)]["persons"] for y in (y0, y1)]
+            if 1.0 <= max(abs(x) for x in persons) < band["persons"]:  # none at all: nothing to qualify
+                notes.append(
+                    f"{q.id}: its person trips' benefit (USD {persons[0] / 1e6:,.1f} M in {y0}, "
+                    f"{persons[1] / 1e6:,.1f} M in {y1}) is within the model's noise"
+                )
         project_frame = pd.DataFrame.from_dict(rows, orient="index")
         project_frame.index.name = "project"
         notes.append(
@@ -593,6 +624,7 @@ def appraise(
                 eirr=rate,
                 pv_by_class_usd=by_class,
                 notes=notes,
+                noise_usd={y: dict(n) for y, n in noise.items()},
                 provenance={
                     **base.provenance,
                     "settings_digest": settings.digest(),

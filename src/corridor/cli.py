@@ -173,8 +173,8 @@ def _load(region: str, settings_path: Path | None, roads: Path | None = None) ->
     from corridor.region import load_region
     from corridor.settings import load_settings
 
-    settings = load_settings(settings_path)
     reg = load_region(region)
+    settings = load_settings(settings_path, areas=reg.congestion_areas.index)
     road_graph = None
     if roads is not None:
         from corridor.osm_arrays import load_roads
@@ -197,8 +197,8 @@ def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | Non
     from corridor.region import load_region
     from corridor.settings import load_settings
 
-    settings = load_settings(settings_path)
     reg = load_region(region)
+    settings = load_settings(settings_path, areas=reg.congestion_areas.index)
     with _status(f"reading {roads}"):
         if roads.name.lower().endswith(".npz"):
             arrays = load_road_arrays(roads)
@@ -1279,8 +1279,8 @@ def sensitivity(
     from corridor.report import sensitivity_tables, write_sensitivity
     from corridor.settings import load_settings
 
-    cfg = load_settings(settings)
     reg = load_region(region)
+    cfg = load_settings(settings, areas=reg.congestion_areas.index)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     result = run_sensitivity(
         reg,

@@ -306,8 +306,9 @@ class AppraisalSettings(_Group):
     forecast_years: int = _p(
         10,
         "assumption: the second modelled year, this many years after the base year; benefits are "
-        "interpolated between the two modelled years and held at the second's level after it (no growth "
-        "beyond the last modelled year, as appraisal guidance commonly asks)",
+        "interpolated between the two modelled years and traffic is held at the second's level after it (no "
+        "traffic growth beyond the last modelled year, as appraisal guidance commonly asks; values of time "
+        "still grow, value_of_time_growth_pct)",
         "years",
         ge=1,
         le=50,
