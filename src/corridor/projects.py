@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from corridor._io import LineLoader, atomic_paths, load_yaml, output_folder, plain, read_text
 from corridor.checks import closest_hint, line_at, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
+from corridor.settings import CATEGORIES
 
 __all__ = [
     "Project",
@@ -40,7 +41,6 @@ __all__ = [
 
 #: more people or jobs than any city holds is a typing error (the largest metropolis has about 37 million)
 MAX_POPULATION = 40_000_000
-CATEGORIES = ("rail", "road", "bridge", "port", "airport", "logistics", "energy", "industry", "agriculture")
 ProjectStatus = Literal[
     "operating", "under_construction", "approved", "planned", "pre_feasibility", "proposal", "cancelled"
 ]

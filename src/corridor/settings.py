@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from corridor._io import LineLoader, load_yaml, plain, read_text
 from corridor.checks import accepted_fields, closest_hint, key_error, line_at, pydantic_problem
 from corridor.errors import SettingsError
-from corridor.projects import CATEGORIES
 
 __all__ = [
     "DEFAULT_SPEEDS_KPH",
+    "CATEGORIES",
     "ROAD_CLASSES",
     "AirSettings",
     "AssignmentSettings",
@@ -60,6 +60,8 @@ DEFAULT_SPEEDS_KPH: dict[str, float] = {
 
 #: The road classes that tables by class (speeds, congestion, lane capacities, ...) accept.
 ROAD_CLASSES: tuple[str, ...] = tuple(DEFAULT_SPEEDS_KPH)
+#: the categories of projects (a project file's ``category``; tables of settings keyed by category)
+CATEGORIES = ("rail", "road", "bridge", "port", "airport", "logistics", "energy", "industry", "agriculture")
 
 
 def _known_keys(value: dict[Any, Any], known: Sequence[str], what: str, *, keys: Sequence[str] = ()) -> None:
