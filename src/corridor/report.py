@@ -517,16 +517,13 @@ class _Content:
     facts: list[tuple[str, str]]
     files: list[tuple[str, str]]
     credits: list[str]
+    pareto: pd.DataFrame | None = None  # the optimiser's frontier, when given
+    appraisals: Sequence[Appraisal] = ()
+    assumptions: Sequence[dict[str, Any]] = ()
 
 
-def _report_html(
-    c: _Content,
-    table: pd.DataFrame,
-    marks: dict[str, Any],
-    pareto: pd.DataFrame | None,
-    appraisals: Sequence[Appraisal] = (),
-    assumptions: Sequence[dict[str, Any]] = (),
-) -> str:
+def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any]) -> str:
+    pareto, appraisals = c.pareto, c.appraisals
     parts = [
         "<!doctype html>",
         "<html lang='en'><head><meta charset='utf-8'>",
@@ -591,7 +588,8 @@ def _report_html(
         parts.append("</ul></details>")
     parts.append("</section>")
     if appraisals:
-        parts += ["<section id='appraisal'><h2>Appraisal</h2>", _appraisal_html(appraisals, assumptions), "</section>"]
+        parts += ["<section id='appraisal'><h2>Appraisal</h2>", _appraisal_html(appraisals, c.assumptions)]
+        parts.append("</section>")
     parts += ["<section id='settings'><h2>Settings</h2><table><tbody>"]
     parts += [f"<tr><th>{_h(k)}</th><td><code>{_h(v)}</code></td></tr>" for k, v in c.settings]
     parts += ["</tbody></table></section>", "<section id='provenance'><h2>Provenance</h2><table><tbody>"]
@@ -609,14 +607,8 @@ def _anchor(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "portfolio"
 
 
-def _report_markdown(
-    c: _Content,
-    table: pd.DataFrame,
-    marks: dict[str, Any],
-    pareto: pd.DataFrame | None,
-    appraisals: Sequence[Appraisal] = (),
-    assumptions: Sequence[dict[str, Any]] = (),
-) -> str:
+def _report_markdown(c: _Content, table: pd.DataFrame, marks: dict[str, Any]) -> str:
+    pareto, appraisals = c.pareto, c.appraisals
     lines = [f"# {markdown_cell(c.title)}", "", markdown_cell(c.subtitle), "", "## Findings", ""]
     lines += [f"- {markdown_cell(line)}" for line in c.findings]
     lines += ["", "## Comparison", "", *markdown_table(table, marks, index="portfolio"), ""]
@@ -656,7 +648,7 @@ def _report_markdown(
         lines += [f"- {markdown_cell(pid)}: {markdown_cell(row['source'])}" for pid, row in b.projects.iterrows()]
         lines.append("")
     if appraisals:
-        lines += ["## Appraisal", "", appraisal_markdown(appraisals, assumptions, level=3)]
+        lines += ["## Appraisal", "", appraisal_markdown(appraisals, c.assumptions, level=3)]
     lines += ["## Settings", "", "| setting | value |", "|---|---|"]
     lines += [f"| {markdown_cell(k)} | {markdown_cell(v)} |" for k, v in c.settings]
     lines += ["", "## Provenance", "", "| | |", "|---|---|"]
@@ -801,6 +793,9 @@ def write_report(
         facts=facts,
         files=files,
         credits=list(region.attribution) if region else [],
+        pareto=pareto,
+        appraisals=list(appraisals or ()),
+        assumptions=list(assumptions),
     )
     projects_csv = pd.concat(
         [_project_frame(b).assign(portfolio=b.result.portfolio.name) for b in briefs] or [pd.DataFrame()]
@@ -808,8 +803,8 @@ def write_report(
     provenance = {b.result.portfolio.name: b.result.provenance for b in briefs}
 
     texts: dict[str, str] = {
-        "report.html": _report_html(content, table, marks, pareto, appraisals or (), assumptions),
-        "report.md": _report_markdown(content, table, marks, pareto, appraisals or (), assumptions),
+        "report.html": _report_html(content, table, marks),
+        "report.md": _report_markdown(content, table, marks),
         "report.provenance.json": json.dumps(provenance, indent=2, sort_keys=True, default=str),
         "comparison.csv": _csv_frame(table).to_csv(float_format="%.4f", lineterminator="\n"),
         "projects.csv": _csv_frame(projects_csv).to_csv(float_format="%.4f", lineterminator="\n"),
