@@ -267,7 +267,14 @@ def test_unknown_gateway_group(tmp_path):
 def test_region_yaml_unknown_key(tmp_path):
     text = TINY_FILES["region.yaml"] + "colour: blue\n"
     message = _error(write_tiny_region(tmp_path / "r", **{"region.yaml": text}))
-    assert "region.yaml" in message and "colour" in message
+    assert "region.yaml:23:" in message and "colour" in message
+    assert "accepted: name, title, version, base_year, bbox, files" in message  # what a region file may hold
+
+
+def test_region_yaml_misspelt_key_names_the_closest(tmp_path):
+    text = TINY_FILES["region.yaml"] + "atribution: [x]\n"
+    message = _error(write_tiny_region(tmp_path / "r", **{"region.yaml": text}))
+    assert "'atribution'" in message and "closest: attribution" in message
 
 
 TINY_LINKS_HEADER = "link_id,from_node,to_node,name,link_class,lanes,speed_kph,oneway,status,via,source\n"

@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from shapely.geometry import LineString, Polygon
 
-from corridor._io import load_yaml, read_text
+from corridor._io import LineLoader, load_yaml, read_text
 from corridor.checks import bbox_text, closest_hint, in_bbox, normalise_name, pydantic_problem
 from corridor.errors import DataError, DataFileNotFound
 from corridor.geo import DISPLAY_CRS, METRIC_CRS
@@ -516,14 +516,14 @@ def load_region(region: str | Path = "luzon") -> Region:
     """
     folder = region_path(region)
     meta_path = folder / "region.yaml"
-    meta_raw = load_yaml(read_text(meta_path, what="region file"), path=meta_path)
+    meta_raw = load_yaml(read_text(meta_path, what="region file"), path=meta_path, loader=LineLoader)
     if not isinstance(meta_raw, dict):
         raise DataError("expected a mapping (name, title, version, base_year, bbox, files)", path=meta_path)
     try:
         meta = _RegionFile.model_validate(meta_raw)
     except ValidationError as exc:
-        problem = pydantic_problem(exc, meta_raw)
-        raise DataError(problem.message, path=meta_path, **problem.error_fields()) from None
+        problem = pydantic_problem(exc, meta_raw, model=_RegionFile)
+        raise DataError(problem.message, path=meta_path, line=problem.line, **problem.error_fields()) from None
     for key in REQUIRED_FILES:
         if key not in meta.files:
             raise DataError(
