@@ -240,7 +240,9 @@ def test_projects_listing(capsys):
 
 def test_fetch_needs_region_or_place(capsys, tmp_path):
     code, _, err = run(capsys, "fetch", "--out", str(tmp_path / "r.npz"))
-    assert code == 2 and "give --region NAME" in err
+    assert code == 2 and "give --region NAME" in err and "not both" not in err
+    code, _, err = run(capsys, "fetch", "--region", "luzon", "--place", "Manila", "--out", str(tmp_path / "r.npz"))
+    assert code == 2 and "not both" in err
 
 
 def test_commands_on_real_roads(capsys, shared_data, tmp_path):

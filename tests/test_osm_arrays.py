@@ -84,6 +84,24 @@ def test_fetch_region_with_a_stand_in_download(shared_data, tmp_path):
     assert len(calls) == 1  # the download is cached
 
 
+def test_fetch_region_from_a_file_of_this_machine(shared_data, tmp_path):
+    region = load_region(write_tiny_region(tmp_path / "bicol", **{"region.yaml": _bicol_yaml()}))
+    out = tmp_path / "roads.npz"
+    arrays = fetch_region_roads(region, out, url=str(shared_data / "osm_legazpi" / "legazpi.osm.pbf"), progress=False)
+    assert out.is_file() and arrays.n_arcs > 1000
+    assert not (tmp_path / "cache").exists()  # read where it is, not copied
+
+
+def test_fetch_region_refuses_a_missing_file_and_a_url_it_cannot_fetch(tmp_path):
+    from corridor.errors import DataFileNotFound
+
+    region = load_region(write_tiny_region(tmp_path / "bicol", **{"region.yaml": _bicol_yaml()}))
+    with pytest.raises(DataFileNotFound, match="OSM extract not found"):
+        fetch_region_roads(region, tmp_path / "r.npz", url=str(tmp_path / "none.osm.pbf"), progress=False)
+    with pytest.raises(OSMError, match=r"could not download nope://x/a\.osm\.pbf"):
+        fetch_region_roads(region, tmp_path / "r.npz", url="nope://x/a.osm.pbf", cache_dir=tmp_path, progress=False)
+
+
 def _bicol_yaml() -> str:
     from .conftest import TINY_FILES
 

@@ -410,7 +410,9 @@ def fetch(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output: .npz for --region, .graphml for --place.")],
     region: Annotated[str | None, typer.Option("--region", "-r", help="The roads of a region's box.")] = None,
     place: Annotated[str | None, typer.Option("--place", help="A place through Overpass.")] = None,
-    url: Annotated[str | None, typer.Option(help="The .osm.pbf to cut the region from.")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="The .osm.pbf to cut the region from: a URL, or a file of this machine.")
+    ] = None,
     cache: Annotated[Path, typer.Option(help="Folder for downloads and Overpass responses.")] = Path(".cache/osm"),
     settings: SettingsOpt = None,
 ) -> None:
@@ -419,8 +421,10 @@ def fetch(
     from corridor.settings import load_settings
 
     cfg = load_settings(settings)
-    if (region is None) == (place is None):
-        raise OSMError("give --region NAME (an extract cut to the region) or --place NAME (Overpass), not both")
+    if region is None and place is None:
+        raise OSMError("give --region NAME (an extract cut to the region) or --place NAME (Overpass)")
+    if region is not None and place is not None:
+        raise OSMError("give --region NAME or --place NAME, not both")
     if region is not None:
         from corridor.osm_arrays import PHILIPPINES_PBF_URL, fetch_region_roads
         from corridor.region import load_region

@@ -399,7 +399,7 @@ def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
                 while chunk := response.read(1 << 20):
                     out.write(chunk)
                     bar.advance(task, len(chunk))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not a URL urllib can fetch
         raise OSMError(f"could not download {url}: {exc}") from None
     return target
 
@@ -423,17 +423,25 @@ def fetch_region_roads(
     out
         Where to write the road arrays (``.npz``).
     url
-        The extract; Geofabrik's Philippines by default.
+        The extract: a URL (Geofabrik's Philippines by default), downloaded
+        once into ``cache_dir``, or a local ``.osm.pbf`` file, read where it is.
     cache_dir
         Where the downloaded extract is kept between runs.
     fetch
         The downloader (for tests: a function that puts the file in place).
     """
-    cache = Path(cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    pbf = cache / url.rsplit("/", 1)[-1]
-    if not pbf.is_file():
-        (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
+    if "://" not in url:  # a file of this machine
+        pbf = Path(url)
+        if not pbf.is_file():
+            raise DataFileNotFound(
+                "OSM extract not found", path=pbf, allowed="a local .osm.pbf file or an http(s):// URL"
+            )
+    else:
+        cache = Path(cache_dir)
+        cache.mkdir(parents=True, exist_ok=True)
+        pbf = cache / url.rsplit("/", 1)[-1]
+        if not pbf.is_file():
+            (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
     if not progress:
         arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
     else:
