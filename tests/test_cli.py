@@ -14,6 +14,8 @@ from corridor.cli import main
 
 from .conftest import ROOT, SHARED_DATA
 
+LEC_CORE = ROOT / "portfolios" / "lec_core.yaml"
+
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
@@ -55,6 +57,8 @@ def test_route_modes(capsys):
         (["route", "13.7565,121.0583", "Manila", "--mode", "rail"], "km from the nearest rail node"),
         (["route", "Manila", "Lipa", "--region", "nowhere"], "no region pack 'nowhere'"),
         (["route", "Manila", "Lipa", "--settings", "missing.toml"], "settings file not found"),
+        (["score", str(LEC_CORE), "--roads", str(ROOT / "pyproject.toml")], "accepted: .npz, .osm,"),
+        (["score", str(LEC_CORE), "--roads", "r.npz", "--model"], "--model needs the transport model"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, args, expected):

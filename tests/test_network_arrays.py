@@ -245,6 +245,11 @@ def test_what_arrays_cannot_do_is_one_clear_error(grid):
     unknown = make_project("bad", [{"type": "upgrade", "select": {"links": ["osm:1:2-3"]}, "speed_factor": 2}])
     with pytest.raises(ScenarioError, match=r"project 'bad', edit 1 \(upgrade\): unknown link 'osm:1:2-3'"):
         b.summary(Portfolio(name="u", projects=(unknown,)))
+    line = make_project(
+        "line", [{"type": "new_line", "mode": "road", "name": "L", "speed_kph": 80, "stops": ["a", "e"]}]
+    )
+    with pytest.raises(ScenarioError, match=r"place 'a' is a junction of the region's own roads, which this network"):
+        b.summary(Portfolio(name="l", projects=(line,)))
     with pytest.raises(PortfolioError, match="transport model"):
         score(net, Portfolio(name="m", projects=()), region=region, model=True)
 
@@ -355,7 +360,9 @@ def test_commands_on_road_arrays_build_no_graph_of_the_roads(shared_data, tmp_pa
     assert code == 0, out.err
     assert json.loads(out.out)["candidates"] == 3
     code = main(["optimize", "-b", "1e8", "--objective", "npv", "--candidates", str(tmp_path / "p.yaml"), *common])
-    assert code == 2 and "strategic roads, not on road arrays" in capsys.readouterr().err
+    assert code == 2 and "the npv objective needs the transport model" in capsys.readouterr().err
+    code = main(["score", str(tmp_path / "p.yaml"), "--model", *common])  # refused before the roads are read
+    assert code == 2 and "--model needs the transport model" in capsys.readouterr().err
     sizes = [len(G) for ref in made if (G := ref()) is not None]
     assert made.most < 200 < roads.n_nodes and all(s < 200 for s in sizes)
 

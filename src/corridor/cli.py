@@ -207,6 +207,10 @@ def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | Non
         return reg, settings, network_from_arrays(reg, arrays, settings)
 
 
+#: why the transport model's commands refuse --roads
+_MODEL_NEEDS_STRATEGIC_ROADS = "the transport model, which runs on the region's strategic roads: leave out --roads"
+
+
 def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
     """The portfolio a command was given: a file, catalog ids, or none."""
     from corridor.projects import load_catalog, load_portfolio, portfolio_from_ids
@@ -471,6 +475,8 @@ def score(
     from corridor.portfolio import score as score_portfolio
     from corridor.report import count_text, headline_table, usd_text
 
+    if model and roads is not None:
+        raise PortfolioError(f"--model needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
@@ -488,8 +494,6 @@ def score(
     if model:
         from corridor.model import compare_model
 
-        if roads is not None:
-            raise PortfolioError("the transport model runs on the region's strategic roads: leave out --roads")
         with _status(f"running the transport model with and without {chosen.name}", quiet=as_json):
             result.model = compare_model(G, chosen, region=reg, settings=cfg, marginal=marginal)
         for pid, why in result.model.explanations.items():
@@ -1203,6 +1207,8 @@ def optimize(
     from corridor.portfolio import PortfolioScorer
     from corridor.report import count_text, objective_value, optimisation_tables, usd_text, write_optimisation
 
+    if roads is not None and objective in ("npv", "freight_cost"):
+        raise PortfolioError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     pool, _ = _candidates(reg, candidates)
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)

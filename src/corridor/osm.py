@@ -79,12 +79,12 @@ _RANK = [
     "road",
 ]
 OSM_SOURCE = "© OpenStreetMap contributors (ODbL 1.0)"
-_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".osm.xml", ".graphml", ".graphml.gz")
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".osm.xml", ".graphml", ".graphml.gz")
 
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    for s in sorted(_SUFFIXES, key=len, reverse=True):
+    for s in sorted(OSM_SUFFIXES, key=len, reverse=True):
         if name.endswith(s):
             return s
     return path.suffix.lower()
@@ -149,7 +149,7 @@ def graph_from_file(
             with _pbf_as_xml(path, classes) as xml:
                 G = ox.graph_from_xml(xml, simplify=simplify, retain_all=True)
         else:
-            raise OSMError("unknown OSM file type", path=path, value=suffix, allowed=_SUFFIXES)
+            raise OSMError("unknown OSM file type", path=path, value=suffix, allowed=OSM_SUFFIXES)
     except OSMError:
         raise
     except Exception as exc:  # parsers raise many types; report one line

@@ -460,10 +460,12 @@ def fetch_region_roads(
 
 def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any = None) -> nx.MultiDiGraph:
     """A road network file as a graph in corridor's schema: ``.npz`` arrays, ``.osm.pbf``, or what osm reads."""
-    from corridor.osm import graph_from_file
+    from corridor.osm import OSM_SUFFIXES, graph_from_file
 
     path = Path(path)
     name = path.name.lower()
+    if not name.endswith((".npz", *OSM_SUFFIXES)):
+        raise OSMError("unknown road network file type", path=path, value=path.suffix, allowed=(".npz", *OSM_SUFFIXES))
     if name.endswith(".npz"):
         return load_road_arrays(path).to_networkx(settings)
     if name.endswith(".pbf"):

@@ -627,6 +627,13 @@ class _Context:
         groups = self.G.graph.get("gateway_groups", {})
         if ref in groups:
             raise self.error(f"unknown place {ref!r}; it is a group of terminals: name one of them")
+        region = self.region
+        if region is not None and ref in region.road_nodes.index:
+            raise self.error(
+                f"place {ref!r} is a junction of the region's own roads, which this network does not have (its "
+                "roads are a road network file)",
+                allowed="stations, zones, gateways, economic zones or lat/lon coordinates",
+            )
         known = [str(d["place_id"]) for _, d in self.G.nodes(data=True) if d.get("place_id") is not None]
         raise self.error(f"unknown place {ref!r}{closest_hint(ref, known)}")
 
