@@ -463,3 +463,8 @@ def test_optimize_by_npv_prints_a_portfolio_worth_more_than_it_costs(capsys):
     assert data["objective"] == "npv" and data["exact"] is True
     assert data["value"] >= 0  # building nothing is worth zero: the best is worth at least that
     assert data["pareto"][0]["cost_usd"] == 0
+
+
+def test_no_arguments_prints_the_help_and_no_empty_error(capsys):
+    code, out, err = run(capsys)
+    assert code == 2 and "Usage: corridor" in out and "error" not in err

@@ -26,6 +26,8 @@ def test_every_headline_has_one_title():
 def test_values():
     assert format_value(1.234, "cost_usd_bn") == "1.23" and format_value(-1.0, "d_to_seaport_min") == "-1.00"
     assert format_value(float("nan"), "d_to_seaport_min") == "n/a" and format_value(float("inf"), "x") == "n/a"
+    assert format_value(-0.001, "d_door_to_ship_min") == "0.00" == format_value(0.004, "x")  # no -0.00 or +0.00
+    assert format_value(0.005, "x") == "+0.01"
 
 
 @pytest.mark.parametrize(
@@ -268,6 +270,7 @@ def test_report_appraises_and_draws_the_optimisers_frontier(model_region, tmp_pa
     assert "<section id='appraisal'>" in html and "## Appraisal" in md and "### Assumptions" in md
     assert "discount_rate" in md and "NEDA" in md  # every assumption with its source
     assert "### Pareto frontier" in md and (tmp_path / "r" / "charts" / "pareto.svg").is_file()
+    assert "| # | cost (USD bn) | market access to jobs (population-weighted mean) (jobs) | projects |" in md
     assert f"benefit-cost ratio</th><td>{bcr}" in (tmp_path / "r" / "maps" / "quay.html").read_text(encoding="utf-8")
     flows = pd.read_csv(tmp_path / "r" / "appraisal.csv")
     assert set(flows["portfolio"]) == {"quay"} and {"year", "benefits", "capital"} <= set(flows.columns)
@@ -275,7 +278,15 @@ def test_report_appraises_and_draws_the_optimisers_frontier(model_region, tmp_pa
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("{}", "has no Pareto frontier"), ("not json", "is not JSON"), ('{"pareto": [{"cost_usd": 1}]}', "pareto[0]")],
+    [
+        ("{}", "has no Pareto frontier"),
+        ("not json", "is not JSON"),
+        ('{"objective": "market_access", "pareto": [{"cost_usd": 1}]}', "pareto[0]"),
+        ('{"objective": "bogus", "pareto": [{"cost_usd": 1, "value": 1, "projects": []}]}', "unknown objective"),
+        ('{"objective": "npv", "pareto": [{"cost_usd": -5, "value": 1, "projects": []}]}', "a cost of 0 or more"),
+        ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": "NaN", "projects": []}]}', "a finite value"),
+        ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": 1, "projects": [3]}]}', "list of project ids"),
+    ],
 )
 def test_report_refuses_a_bad_optimum_before_any_work(tmp_path, capsys, text, expected):
     from corridor.cli import main

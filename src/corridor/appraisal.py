@@ -563,7 +563,7 @@ def appraise(
                 "name": q.name,
                 "with": ", ".join(r.id for r in counted[1:]),
                 "opening_year": opening[q.id],
-                "cost_usd": q.cost_usd,
+                "cost_usd": sum(r.cost_usd for r in counted),  # with what requires it, as its NPV and BCR
                 "benefit_first_modelled_year_usd": lost[y0]["total"],
                 "benefit_forecast_year_usd": lost[y1]["total"],
                 "pv_benefits_usd": q_pv_b,

@@ -1412,7 +1412,8 @@ def _run(args: list[str]) -> int:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
         message = str(exc.format_message()).replace("Value error, ", "")  # type: ignore[attr-defined]
-        _error_line(f"{message}{hint}")
+        if message.strip():  # no arguments at all: the help is printed, and nothing was wrong to say
+            _error_line(f"{message}{hint}")
         return int(getattr(exc, "exit_code", 2))
     if code == 130:  # Ctrl-C, which typer turns into exit status 130
         _error_line("interrupted")

@@ -33,7 +33,7 @@ from corridor.appraisal import BENEFIT_CLASSES, Appraisal
 from corridor.briefing import Brief
 from corridor.errors import DataError, DataFileNotFound
 from corridor.metrics import HEADLINES
-from corridor.optimise import OptimisationResult, SensitivityResult
+from corridor.optimise import OBJECTIVES, OptimisationResult, SensitivityResult
 from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
 from corridor.region import Region
 from corridor.settings import Settings
@@ -74,6 +74,8 @@ def format_value(value: Any, column: str) -> str:
         return "n/a"
     if column == "cost_usd_bn":
         return f"{value:,.2f}"
+    if round(value, 2) == 0:
+        return "0.00"  # no sign on what rounds to nothing
     return f"{value:+,.2f}"
 
 
@@ -518,6 +520,7 @@ class _Content:
     files: list[tuple[str, str]]
     credits: list[str]
     pareto: pd.DataFrame | None = None  # the optimiser's frontier, when given
+    pareto_value: str = "value"  # what its value measures
     appraisals: Sequence[Appraisal] = ()
     assumptions: Sequence[dict[str, Any]] = ()
 
@@ -547,7 +550,9 @@ def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any]) -> str
         frontier = pareto.assign(cost_usd_bn=pareto["cost_usd"] / 1e9)[["cost_usd_bn", "value", "projects"]].copy()
         frontier["projects"] = [", ".join(map(str, p)) if not isinstance(p, str) else p for p in frontier["projects"]]
         frontier.index = pd.RangeIndex(1, len(frontier) + 1)
-        parts += ["<h3>Pareto frontier</h3>", _html_table(frontier, index="#", formats={"value": "{:,.3f}"})]
+        frontier = frontier.rename(columns={"value": c.pareto_value})
+        formats = {c.pareto_value: _value_format(pareto["value"])}
+        parts += ["<h3>Pareto frontier</h3>", _html_table(frontier, index="#", formats=formats)]
     parts += ["</section>", "<section id='charts'><h2>Charts</h2>"]
     for name, (caption, svg) in c.charts.items():
         if not name.startswith("charts/marginal_"):  # shown with their portfolios
@@ -603,6 +608,12 @@ def _report_html(c: _Content, table: pd.DataFrame, marks: dict[str, Any]) -> str
     return "\n".join(parts)
 
 
+def _value_format(values: pd.Series) -> str:
+    """Whole numbers for large values (jobs, USD), three decimals for small ones (minutes, shares)."""
+    finite = values[np.isfinite(values.to_numpy(dtype=float))]
+    return "{:,.0f}" if len(finite) and finite.abs().max() >= 1000 else "{:,.3f}"
+
+
 def _anchor(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "portfolio"
 
@@ -615,11 +626,13 @@ def _report_markdown(c: _Content, table: pd.DataFrame, marks: dict[str, Any]) ->
     lines += ["★ best per column. Changes are each portfolio's network minus the base network; negative minutes "
               "are faster.", ""]  # fmt: skip
     if pareto is not None:
-        lines += ["### Pareto frontier", "", "| # | cost (USD bn) | value | projects |", "|---:|---:|---:|---|"]
+        title = markdown_cell(c.pareto_value)
+        lines += ["### Pareto frontier", "", f"| # | cost (USD bn) | {title} | projects |", "|---:|---:|---:|---|"]
         costs, values = pareto["cost_usd"].to_numpy(dtype=float), pareto["value"].to_numpy(dtype=float)
+        spec = _value_format(pareto["value"])
         for i, (cost, value, members) in enumerate(zip(costs, values, pareto["projects"], strict=True), 1):
             ids = members if isinstance(members, str) else ", ".join(str(m) for m in members)
-            lines.append(f"| {i} | {cost / 1e9:,.2f} | {value:,.3f} | {markdown_cell(ids)} |")
+            lines.append(f"| {i} | {cost / 1e9:,.2f} | {spec.format(value)} | {markdown_cell(ids)} |")
         lines.append("")
     lines += ["## Charts", ""]
     for name, (caption, _) in c.charts.items():
@@ -794,6 +807,7 @@ def write_report(
         files=files,
         credits=list(region.attribution) if region else [],
         pareto=pareto,
+        pareto_value=pareto_value,
         appraisals=list(appraisals or ()),
         assumptions=list(assumptions),
     )
@@ -972,26 +986,35 @@ def read_optimum(path: str | Path) -> tuple[pd.DataFrame, str]:
     frontier = data.get("pareto") if isinstance(data, dict) else None
     if not isinstance(frontier, list) or not frontier:
         raise DataError("has no Pareto frontier", path=file, field="pareto", allowed=accepted)
+    known = {o.name: o for o in OBJECTIVES}
+    objective = known.get(str(data.get("objective")))
+    if objective is None:
+        raise DataError(
+            "unknown objective", path=file, field="objective", value=data.get("objective"), allowed=sorted(known)
+        )
     points = []
     for i, point in enumerate(frontier):
         try:
-            value = point["value"]
-            points.append(
-                {
-                    "cost_usd": float(point["cost_usd"]),
-                    "value": math.nan if value is None else float(value),
-                    "projects": [str(x) for x in point["projects"]],
-                }
-            )
+            cost, value = float(point["cost_usd"]), float(point["value"])
+            projects = point["projects"]
+            if not isinstance(projects, list) or not all(isinstance(x, str) for x in projects):
+                raise TypeError
         except (TypeError, KeyError, ValueError):
             raise DataError(
-                "a point lacks a number cost_usd, a number value or a list of projects",
+                "a point lacks a number cost_usd, a number value or a list of project ids",
                 path=file,
                 field=f"pareto[{i}]",
                 allowed=accepted,
             ) from None
-    label, unit = str(data.get("objective_label", "value")), str(data.get("unit", ""))
-    return pd.DataFrame(points), f"{label} ({unit})" if unit else label
+        if not (math.isfinite(cost) and cost >= 0 and math.isfinite(value)):
+            raise DataError(
+                "a point needs a cost of 0 or more and a finite value",
+                path=file,
+                field=f"pareto[{i}]",
+                value={"cost_usd": cost, "value": value},
+            )
+        points.append({"cost_usd": cost, "value": value, "projects": projects})
+    return pd.DataFrame(points), f"{objective.label} ({objective.unit})"
 
 
 def write_appraisal(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]], out: Any) -> list[Any]:
