@@ -696,19 +696,7 @@ def report(
     reg, cfg, G = _load(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     _unique_names(chosen)
-    appraisals, rows = None, []
-    if appraise:
-        from corridor.appraisal import appraise as appraise_all
-        from corridor.appraisal import assumptions
-
-        with _status(f"appraising {len(chosen)} portfolio{'s' if len(chosen) > 1 else ''}") as status:
-
-            def say(message: str) -> None:
-                if status is not None:
-                    status.update(Text(f"appraising: {message}"))
-
-            appraisals = appraise_all(G, chosen, region=reg, settings=cfg, projects=True, workers=workers, progress=say)
-        rows = assumptions(cfg)
+    appraisals, rows = _appraisals(G, reg, cfg, chosen, projects=True, workers=workers) if appraise else (None, [])
     bcr = {a.name: {str(pid): float(r["bcr"]) for pid, r in a.projects.iterrows()} for a in appraisals or ()}
     with _status(f"scoring {len(chosen)} portfolios"):
         scorer = PortfolioScorer(G, settings=cfg, region=reg)
@@ -746,6 +734,23 @@ def report(
         assumptions=rows,
     )
     _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
+
+
+def _appraisals(
+    G: Any, reg: Any, cfg: Any, chosen: list[Any], *, projects: bool, workers: int, quiet: bool = False
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The portfolios' appraisals, with a spinner that tells the model runs, and the assumptions they used."""
+    from corridor.appraisal import appraise, assumptions
+    from corridor.report import count_text
+
+    with _status(f"appraising {count_text(len(chosen), 'portfolio')}", quiet=quiet) as status:
+
+        def say(message: str) -> None:
+            if status is not None:
+                status.update(Text(f"appraising: {message}"))
+
+        done = appraise(G, chosen, region=reg, settings=cfg, projects=projects, workers=workers, progress=say)
+    return done, assumptions(cfg)
 
 
 def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
@@ -978,20 +983,10 @@ def appraise(
     prices, spread over construction, with operation, maintenance and residual
     value; discounted at the settings' rate over their horizon.
     """
-    from corridor.appraisal import appraise as appraise_all
-    from corridor.appraisal import assumptions
-
     reg, cfg, G = _load(region, settings)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     _unique_names(chosen)
-    with _status(f"appraising {len(chosen)} portfolio{'s' if len(chosen) > 1 else ''}", quiet=as_json) as status:
-
-        def say(message: str) -> None:
-            if status is not None:
-                status.update(Text(f"appraising: {message}"))
-
-        done = appraise_all(G, chosen, region=reg, settings=cfg, projects=per_project, workers=workers, progress=say)
-    rows = assumptions(cfg)
+    done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, quiet=as_json)
     if out is not None:
         from corridor.report import write_appraisal
 
