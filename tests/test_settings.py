@@ -192,3 +192,13 @@ def test_a_yaml_settings_error_names_the_line(tmp_path):
 def test_an_unknown_key_in_a_group_names_the_group_fields(tmp_path):
     error = _settings_error(tmp_path, "[demand]\ntrip_rat = 1\n")
     assert error.allowed is not None and "trip_rate_per_day" in error.allowed and "speeds_kph" not in error.allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("[appraisal]\ndiscount_rat = 0.12\n", "s.toml"), ("appraisal:\n  discount_rat: 0.12\n", "s.yaml")],
+)
+def test_a_top_level_key_written_in_a_table_is_pointed_to(tmp_path, text, name):
+    error = _settings_error(tmp_path, text, name)
+    assert error.line == 2
+    assert "closest: discount_rate (a key of the file's top level, not of [appraisal])" in str(error)

@@ -670,9 +670,11 @@ def _validate(data: dict[str, Any], *, path: Path | None, lines: _Lines | None =
         if exc.errors()[0]["type"] == "extra_forbidden":
             known = accepted_fields(Settings, problem.loc[:-1]) or list(Settings.model_fields)
             name = str(problem.loc[-1]) if problem.loc else ""
-            raise SettingsError(
-                f"unknown key {problem.field!r}{closest_hint(name, known)}", path=path, line=line, allowed=known
-            ) from None
+            hint = closest_hint(name, known)
+            if not hint and len(problem.loc) > 1:  # a top-level key written inside a table
+                top = closest_hint(name, Settings.model_fields)
+                hint = f"{top} (a key of the file's top level, not of [{problem.loc[0]}])" if top else ""
+            raise SettingsError(f"unknown key {problem.field!r}{hint}", path=path, line=line, allowed=known) from None
         raise SettingsError(problem.message, path=path, line=line, **problem.error_fields()) from None
 
 
