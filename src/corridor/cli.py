@@ -163,6 +163,16 @@ def _folder_out(value: Path | None) -> Path | None:
     return value
 
 
+def _echo_json(payload: Any) -> None:
+    """Print one JSON object (text as it is, not escaped; anything else as its string)."""
+    typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+
+
+def _assignment_stats(run: Any) -> dict[str, Any]:
+    """A model run's assignment figures without its per-iteration lists, for JSON."""
+    return {k: v for k, v in run.assignment.items() if not isinstance(v, list)}
+
+
 def _status(message: str, *, quiet: bool = False) -> AbstractContextManager[Any]:
     return nullcontext() if quiet else _console(stderr=True).status(Text(message), spinner="dots")
 
@@ -288,7 +298,7 @@ def route(
             G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
     trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
     if as_json:
-        typer.echo(json.dumps({**trip.to_dict(), "times": times.value}, ensure_ascii=False))
+        _echo_json({**trip.to_dict(), "times": times.value})
         return
     scenario = G.graph.get("scenario")
     header = Text()
@@ -500,7 +510,7 @@ def score(
             if pid in result.unchanged:
                 result.unchanged[pid] += f"; in the transport model: {why}"
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, default=str))
+        _echo_json(result.to_dict())
         return
     line = Text()
     line.append(chosen.name, style="bold")
@@ -827,18 +837,14 @@ def validate(
     failed = failed_targets(table)
     targets = int(table["role"].isin(MUST_MEET).sum())
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "rows": _records(table),
-                    "targets": targets,
-                    "failed": failed["item"].tolist(),
-                    "assignment": {k: v for k, v in base.assignment.items() if not isinstance(v, list)},
-                    "provenance": base.provenance,
-                },
-                ensure_ascii=False,
-                default=str,
-            )
+        _echo_json(
+            {
+                "rows": _records(table),
+                "targets": targets,
+                "failed": failed["item"].tolist(),
+                "assignment": _assignment_stats(base),
+                "provenance": base.provenance,
+            }
         )
     else:
         console = _console()
@@ -907,20 +913,16 @@ def volumes(
         with atomic_path(output_path(out)) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.6g")
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "scenario": None if chosen is None else chosen.name,
-                    "times": "assigned",
-                    "links": _records(links),
-                    "gateways": _records(gateways),
-                    "summary": {k: (v if v == v else None) for k, v in run.summary.items()},
-                    "assignment": {k: v for k, v in run.assignment.items() if not isinstance(v, list)},
-                    "provenance": run.provenance,
-                },
-                ensure_ascii=False,
-                default=str,
-            )
+        _echo_json(
+            {
+                "scenario": None if chosen is None else chosen.name,
+                "times": "assigned",
+                "links": _records(links),
+                "gateways": _records(gateways),
+                "summary": {k: (v if v == v else None) for k, v in run.summary.items()},
+                "assignment": _assignment_stats(run),
+                "provenance": run.provenance,
+            }
         )
     else:
         console = _console()
@@ -993,18 +995,14 @@ def appraise(
         written = write_appraisal(done, rows, out)
         _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "portfolios": [a.to_dict() for a in done],
-                    "assumptions": {
-                        r["parameter"]: {"value": r["value"], "unit": r["unit"], "source": r["source"]} for r in rows
-                    },
-                    "provenance": done[0].provenance if done else {},
+        _echo_json(
+            {
+                "portfolios": [a.to_dict() for a in done],
+                "assumptions": {
+                    r["parameter"]: {"value": r["value"], "unit": r["unit"], "source": r["source"]} for r in rows
                 },
-                ensure_ascii=False,
-                default=str,
-            )
+                "provenance": done[0].provenance if done else {},
+            }
         )
         return
     console = _console()
@@ -1107,7 +1105,7 @@ def assign_cmd(
             distance_factor=distance_factor,
         )
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        _echo_json(result)
         return
     flows = [link["flow"] for link in result["links"]]
     _say(
@@ -1223,7 +1221,7 @@ def optimize(
         )
     written = write_optimisation(result, out) if out is not None else []
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        _echo_json(result.to_dict())
         return
     o = result.objective
     line = Text()
@@ -1303,7 +1301,7 @@ def sensitivity(
     )
     written = write_sensitivity(result, out) if out is not None else []
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        _echo_json(result.to_dict())
         return
     console = _console()
     for table in sensitivity_tables(result):
