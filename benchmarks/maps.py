@@ -108,15 +108,15 @@ def _synthetic_roads(n: int) -> Any:
 
 
 def _road_links(G: Any) -> int:
-    from corridor.maps import _forward_edges
+    from corridor.present.maps import _forward_edges
 
     return len(_forward_edges(G, "road"))
 
 
 def run_case(case: str, folder: Path) -> dict[str, Any]:
     from corridor import build_network, load_region
-    from corridor.maps import MAX_LINKS_IN_FULL, base_map, comparison_map, portfolio_map, save_map
-    from corridor.projects import load_portfolio
+    from corridor.inputs.projects import load_portfolio
+    from corridor.present.maps import MAX_LINKS_IN_FULL, base_map, comparison_map, portfolio_map, save_map
 
     t0 = time.perf_counter()
     region = None
@@ -125,11 +125,11 @@ def run_case(case: str, folder: Path) -> dict[str, Any]:
     if case.startswith("bundled"):
         G = build_network(region)
     elif case == "legazpi-base":
-        from corridor.osm_arrays import road_arrays_from_pbf
+        from corridor.paths.road_arrays import road_arrays_from_pbf
 
         G = road_arrays_from_pbf(SHARED / "osm_legazpi" / "legazpi.osm.pbf").to_networkx()
     elif case == "quezon-city-base":
-        from corridor.osm import graph_from_file
+        from corridor.network.osm import graph_from_file
 
         G = graph_from_file(SHARED / "osm_quezon_city" / "qc_roads_major.graphml.gz")
     else:
@@ -138,7 +138,7 @@ def run_case(case: str, folder: Path) -> dict[str, Any]:
     if case.endswith("base"):
         fmap = base_map(G, region)
     else:
-        from corridor.briefing import briefs, zone_difference
+        from corridor.present.briefing import briefs, zone_difference
 
         names = ["committed", "lec_core"] if case.endswith("compare") else ["lec_core"]
         portfolios = [load_portfolio(ROOT / "portfolios" / f"{n}.yaml", catalog_path=catalog) for n in names]

@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 from corridor import build_network, load_region
-from corridor.model import compare_model, run_model
-from corridor.projects import load_portfolio
-from corridor.scenario import apply_portfolio
+from corridor.access.modelled import compare_model
+from corridor.inputs.projects import load_portfolio
+from corridor.model.loop import run_model
+from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 from corridor.validate import validation_table
 

@@ -67,8 +67,9 @@ def _rate(score, portfolios, repeat: int) -> float:
 
 def portfolios_per_second(repeat: int, dask: bool) -> dict[str, float]:
     from corridor import build_network, load_catalog, load_region
-    from corridor.parallel import make_runner, summary_map
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.access.sweeps import summary_map
+    from corridor.parallel import make_runner
 
     region = load_region("luzon")
     catalog = load_catalog(region.path)
@@ -115,8 +116,8 @@ def heuristic_gap() -> list[dict[str, object]]:
     from catalog import write_portfolio
 
     from corridor import build_network, load_catalog, load_portfolio, load_region
-    from corridor.optimise import optimise
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.search.optimiser import optimise
 
     region = load_region("luzon")
     scorer = PortfolioScorer(build_network(region), region=region)

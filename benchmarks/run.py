@@ -100,7 +100,7 @@ def synthetic_road_arrays(n: int):
     links can be named ``osm:WAY:FROM-TO`` as on a real extract.
     """
     from corridor.geo import metric_xy
-    from corridor.osm_arrays import RoadArrays
+    from corridor.paths.road_arrays import RoadArrays
 
     tail, head, weight, lon, lat = _synthetic(n)
     x, y = metric_xy(lon, lat)
@@ -130,7 +130,7 @@ def synthetic_road_arrays(n: int):
 
 def _load(graph: str):
     """(compiled network, zone indices, gateway indices, networkx builder, label)."""
-    from corridor.engine import compile_arrays, compile_network
+    from corridor.paths.engine import compile_arrays, compile_network
 
     rng = np.random.default_rng(SEED)
     if graph == "bundled":
@@ -143,12 +143,12 @@ def _load(graph: str):
         gateways = [compiled.in_index[n] for n, d in G.nodes(data=True) if d["kind"] == "gateway"]
         return compiled, np.array(zones), np.array(zone_in), np.array(gateways), G
     if graph == "legazpi":
-        from corridor.osm_arrays import road_arrays_from_pbf
+        from corridor.paths.road_arrays import road_arrays_from_pbf
 
         a = road_arrays_from_pbf(SHARED / "osm_legazpi" / "legazpi.osm.pbf")
         compiled = a.compile()
     elif graph == "quezon-city":
-        from corridor.osm import graph_from_file
+        from corridor.network.osm import graph_from_file
 
         G = graph_from_file(SHARED / "osm_quezon_city" / "qc_roads_major.graphml.gz")
         compiled = compile_network(G, "road")
@@ -164,7 +164,7 @@ def _load(graph: str):
 
 def _portfolio_delta(compiled, rng: np.random.Generator):
     """20 changed links: 10 new links between nodes 5-20 km apart at 80 km/h, 10 existing links 1.5x faster."""
-    from corridor.engine import Delta
+    from corridor.paths.engine import Delta
 
     lon, lat = compiled.lon, compiled.lat
     better = []
@@ -197,7 +197,7 @@ def _networkx_od(graph: str, n_sources: int) -> tuple[float, bool]:
 
 
 def run_one(graph: str, backend: str) -> dict:
-    from corridor.engine import EndpointCache, compile_arrays, distances, rescore
+    from corridor.paths.engine import EndpointCache, compile_arrays, distances, rescore
 
     workers = os.cpu_count() or 1
     t0 = time.perf_counter()
@@ -255,7 +255,7 @@ def run_one(graph: str, backend: str) -> dict:
 
 def _portfolios_per_second(G, backend: str, count: int = 300, repeat: int = 5) -> float:
     from corridor import load_catalog, load_region, portfolio_from_ids
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
 
     region = load_region("luzon")
     catalog = load_catalog(region.path)
@@ -302,7 +302,7 @@ def main() -> int:
         seconds, extrapolated = _networkx_od(args.networkx_child[0], int(args.networkx_child[1]))
         print(json.dumps({"seconds": seconds, "extrapolated": extrapolated}))
         return 0
-    from corridor.engine import available_backends
+    from corridor.paths.engine import available_backends
 
     graphs = args.only or GRAPHS
     backends = [b for b in (args.backend or ["scipy", "cch"]) if b in available_backends()]

@@ -116,7 +116,7 @@ def region_folder(zones: int) -> Path:
 def candidates(region, arrays, scorer) -> list:
     """The catalog's projects that apply to these roads, and 40 generated road projects (seeded)."""
     from corridor.errors import CorridorError
-    from corridor.projects import Portfolio, Project, load_catalog
+    from corridor.inputs.projects import Portfolio, Project, load_catalog
 
     catalog = list(load_catalog(region.path).values())
     context = Portfolio(name="catalog", projects=tuple(catalog))
@@ -187,7 +187,7 @@ def candidates(region, arrays, scorer) -> list:
 
 
 def _portfolios(pool, count: int = 300):
-    from corridor.projects import Portfolio
+    from corridor.inputs.projects import Portfolio
 
     rnd = random.Random(SEED)
     by_id = {p.id: p for p in pool}
@@ -212,9 +212,9 @@ def _rate(score, portfolios, repeat: int) -> float:
 
 def start(zones: int, cache: Path, *, sweep: bool, repeat: int, dask: bool) -> dict:
     from corridor import load_region
-    from corridor.network_arrays import network_from_arrays
-    from corridor.osm_arrays import load_road_arrays
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.paths.array_network import network_from_arrays
+    from corridor.paths.road_arrays import load_road_arrays
 
     t0 = time.perf_counter()
     region = load_region(region_folder(zones))
@@ -248,13 +248,14 @@ def start(zones: int, cache: Path, *, sweep: bool, repeat: int, dask: bool) -> d
         record["portfolios_per_s"] = {
             "in_process": _rate(lambda ps: [scorer.summary(p) for p in ps], portfolios, repeat)
         }
-        from corridor.projects import Portfolio
+        from corridor.inputs.projects import Portfolio
 
         t1 = time.perf_counter()
         scorer.summary(Portfolio(name="closure", projects=(closure,)))
         record["closure_s"] = round(time.perf_counter() - t1, 2)
         record["peak_rss_mb_in_process"] = _rss_mb()
-        from corridor.parallel import make_runner, summary_map
+        from corridor.access.sweeps import summary_map
+        from corridor.parallel import make_runner
 
         with make_runner(scorer, workers=2, progress=False) as runner:
             record["portfolios_per_s"]["processes_2"] = _rate(summary_map(runner), portfolios, repeat)
@@ -277,9 +278,9 @@ def start(zones: int, cache: Path, *, sweep: bool, repeat: int, dask: bool) -> d
 def score_command(zones: int, cache: Path, folder: Path) -> float:
     """``corridor score`` of 4 generated projects on the roads file, warm, as a command."""
     from corridor import load_region
-    from corridor.network_arrays import network_from_arrays
-    from corridor.osm_arrays import load_road_arrays
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.paths.array_network import network_from_arrays
+    from corridor.paths.road_arrays import load_road_arrays
 
     region = load_region(region_folder(zones))
     arrays = load_road_arrays(roads_file())

@@ -11,10 +11,10 @@ import networkx as nx
 import pytest
 
 from corridor import build_network, load_region
-from corridor.model import ModelRun, run_model
-from corridor.projects import Portfolio, Project
-from corridor.region import Region
-from corridor.scenario import apply_portfolio
+from corridor.inputs.projects import Portfolio, Project
+from corridor.inputs.region import Region
+from corridor.model.loop import ModelRun, run_model
+from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

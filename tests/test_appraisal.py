@@ -14,9 +14,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from corridor.appraisal import BENEFIT_CLASSES, annual_benefits, appraise, assumptions, cost_stream, eirr, npv
+from corridor.appraisal.appraise import BENEFIT_CLASSES, annual_benefits, appraise, assumptions, cost_stream, eirr, npv
 from corridor.cli import app
-from corridor.projects import Portfolio
+from corridor.inputs.projects import Portfolio
 from corridor.settings import Settings
 
 from .conftest import make_project

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import corridor.assignment as assignment
-from corridor.assignment import (
+import corridor.model.assignment as assignment
+from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
+from corridor.model.assignment import (
     assign,
     assign_tntp,
     bpr_derivative,
@@ -28,7 +29,6 @@ from corridor.assignment import (
     read_tntp_net,
     read_tntp_trips,
 )
-from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
 
 HAS_AEQUILIBRAE = importlib.util.find_spec("aequilibrae") is not None
 needs_aequilibrae = pytest.mark.skipif(not HAS_AEQUILIBRAE, reason="aequilibrae is not installed")

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corridor.briefing import (
+from corridor.access.metrics import HEADLINES, reach_from_matrices
+from corridor.access.scorer import PortfolioScorer, score
+from corridor.errors import DataError
+from corridor.inputs.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.network.scenario import apply_portfolio
+from corridor.present.briefing import (
     ZONE_HEADLINES,
     brief,
     briefs,
@@ -20,11 +25,6 @@ from corridor.briefing import (
     zone_changes,
     zone_difference,
 )
-from corridor.errors import DataError
-from corridor.metrics import HEADLINES, reach_from_matrices
-from corridor.portfolio import PortfolioScorer, score
-from corridor.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.scenario import apply_portfolio
 
 from .conftest import ROOT, make_project
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from corridor import build_network, load_catalog, portfolio_from_ids
-from corridor.cache import DiskCache, graph_digest
-from corridor.engine import available_backends, compile_network
-from corridor.portfolio import PortfolioScorer
+from corridor.access.scorer import PortfolioScorer
+from corridor.paths.cache import DiskCache, graph_digest
+from corridor.paths.engine import available_backends, compile_network
 from corridor.settings import Settings
 
 from .conftest import ROOT
@@ -69,12 +69,12 @@ def test_a_damaged_or_unwritable_cache_is_recomputed(tmp_path, luzon, luzon_grap
     for entry in tmp_path.glob("matrix-*.npz"):
         entry.write_bytes(b"not an archive")
     cache = DiskCache(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="corridor.cache"):
+    with caplog.at_level(logging.WARNING, logger="corridor.paths.cache"):
         scorer = PortfolioScorer(luzon_graph, region=luzon, backend="scipy", cache=cache)
     assert cache.misses == len(scorer.modes) and "cannot read the cache entry" in caplog.text
     blocked = tmp_path / "a_file"
     blocked.write_text("in the way")
-    with caplog.at_level(logging.WARNING, logger="corridor.cache"):
+    with caplog.at_level(logging.WARNING, logger="corridor.paths.cache"):
         PortfolioScorer(luzon_graph, region=luzon, backend="scipy", cache=blocked / "cache")
     assert "going on without it" in caplog.text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from corridor.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
+from corridor.present.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
 
 TABLE = pd.DataFrame(
     {"cost_usd_bn": [1.0, 4.0], "d_to_seaport_min": [-2.0, -5.0], "d_market_access_pop_pct": [1.5, 3.0]},

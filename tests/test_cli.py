@@ -250,7 +250,7 @@ def test_fetch_needs_region_or_place(capsys, tmp_path):
 
 
 def test_commands_on_real_roads(capsys, shared_data, tmp_path):
-    from corridor.osm_arrays import road_arrays_from_pbf
+    from corridor.paths.road_arrays import road_arrays_from_pbf
 
     # a tiny region pack whose box holds the Legazpi extract
     from .conftest import TINY_FILES, write_tiny_region
@@ -322,9 +322,9 @@ def test_unknown_command_and_option_are_one_line(capsys):
 
 
 def test_cch_backend_without_the_package_is_one_line(capsys, tmp_path, monkeypatch):
-    import corridor.engine
+    import corridor.paths.engine
 
-    monkeypatch.setattr(corridor.engine, "available_backends", lambda: ["scipy"])
+    monkeypatch.setattr(corridor.paths.engine, "available_backends", lambda: ["scipy"])
     cfg = tmp_path / "s.toml"
     cfg.write_text('engine_backend = "cch"\n')
     code, _, err = run(capsys, "score", str(ROOT / "portfolios" / "committed.yaml"), "--settings", str(cfg))

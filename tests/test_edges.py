@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from shapely.geometry import LineString
 
-from corridor import edges
 from corridor.geo import DISPLAY_CRS
-from corridor.projects import Portfolio
-from corridor.scenario import apply_portfolio
+from corridor.inputs.projects import Portfolio
+from corridor.network import edges
+from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 
 from .conftest import make_project

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from corridor import build_network, load_region
-from corridor.maps import base_map, save_map
-from corridor.projects import Portfolio
-from corridor.scenario import apply_portfolio
+from corridor.inputs.projects import Portfolio
+from corridor.network.scenario import apply_portfolio
+from corridor.present.maps import base_map, save_map
 
 from .conftest import TINY_FILES, make_project, write_tiny_region
 from .test_maps import _open, browser  # noqa: F401 - the browser fixture
@@ -146,10 +146,10 @@ def _hostile_portfolios(G, region):
 
 @pytest.fixture(scope="module")
 def hostile_outputs(tmp_path_factory):
-    from corridor.briefing import briefs, zone_difference
-    from corridor.maps import comparison_map, portfolio_map
-    from corridor.portfolio import best_marks
-    from corridor.report import write_report
+    from corridor.access.scorer import best_marks
+    from corridor.present.briefing import briefs, zone_difference
+    from corridor.present.maps import comparison_map, portfolio_map
+    from corridor.present.report import write_report
     from corridor.settings import Settings
 
     folder = tmp_path_factory.mktemp("hostile-report")

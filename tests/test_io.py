@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corridor._io import LineLoader, atomic_path, load_yaml, plain
 from corridor.errors import DataError
+from corridor.files import LineLoader, atomic_path, load_yaml, plain
 
 
 def test_atomic_path_replaces_on_success(tmp_path):

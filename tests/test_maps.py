@@ -17,8 +17,9 @@ import pytest
 from shapely.geometry import LineString
 
 from corridor import build_network, load_region
-from corridor.briefing import brief, briefs, zone_difference
-from corridor.maps import (
+from corridor.inputs.projects import load_portfolio
+from corridor.present.briefing import brief, briefs, zone_difference
+from corridor.present.maps import (
     MAX_LINKS_IN_FULL,
     base_map,
     comparison_map,
@@ -30,7 +31,6 @@ from corridor.maps import (
     volume_layer,
     zone_change_layers,
 )
-from corridor.projects import load_portfolio
 
 from .conftest import ROOT, write_tiny_region
 from .test_region import TINY_LINKS_HEADER
@@ -115,7 +115,7 @@ def test_portfolio_map_metric_must_be_known(luzon, luzon_graph, lec):
 
 
 def test_a_pack_of_points_shades_circles(tiny_graph, tiny_region):
-    from corridor.projects import Portfolio
+    from corridor.inputs.projects import Portfolio
 
     from .test_briefing import every_kind_of_edit
 

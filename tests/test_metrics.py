@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from corridor import route
-from corridor.engine import compile_network, travel_times
-from corridor.metrics import THRESHOLDS_MIN, compute_metrics
+from corridor.access.metrics import THRESHOLDS_MIN, compute_metrics
+from corridor.paths.engine import compile_network, travel_times
 from corridor.settings import Settings
 
 

@@ -12,17 +12,17 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
+from corridor.access.modelled import compare_model
 from corridor.cli import app
-from corridor.model import (
+from corridor.inputs.projects import load_catalog, portfolio_from_ids
+from corridor.inputs.region import Region
+from corridor.model.loop import (
     MODEL_LABELS,
     ModelRun,
-    compare_model,
     explain,
     link_volumes,
     run_model,
 )
-from corridor.projects import load_catalog, portfolio_from_ids
-from corridor.region import Region
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table
 

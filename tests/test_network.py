@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 
 from corridor import DataError, build_network, load_region, route
-from corridor.network import edge_in_mode, node_id
+from corridor.network.build import edge_in_mode, node_id
 from corridor.settings import Settings
 
 from .conftest import EDGE_KEYS, write_tiny_region
@@ -100,7 +100,7 @@ def test_zone_far_from_roads_is_a_data_error(tmp_path):
 
 
 def test_luzon_every_zone_reaches_every_gateway_by_road(luzon_graph):
-    from corridor.engine import compile_network, travel_times
+    from corridor.paths.engine import compile_network, travel_times
 
     compiled = compile_network(luzon_graph, "road")
     zones = [n for n, d in luzon_graph.nodes(data=True) if d["kind"] == "zone"]
@@ -149,7 +149,7 @@ def test_no_trip_drives_after_a_rail_leg(tiny_graph):
 
 
 def test_public_transport_road_legs_wait_for_a_jeepney(tiny_region):
-    from corridor.engine import PT_ROAD_MODE, compile_network, travel_times
+    from corridor.paths.engine import PT_ROAD_MODE, compile_network, travel_times
     from corridor.settings import Settings
 
     slow_roads = Settings().replace(speeds_kph={"expressway": 5, "trunk": 5, "primary": 5}, pt_wait_min=7)

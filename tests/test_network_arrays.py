@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from corridor import build_network, load_region
-from corridor.engine import available_backends
+from corridor.access.scorer import PortfolioScorer, score
 from corridor.errors import PortfolioError, ScenarioError
-from corridor.network_arrays import Junctions, NodeIndex, network_from_arrays
-from corridor.osm_arrays import RoadArrays, road_arrays_from_pbf
-from corridor.portfolio import PortfolioScorer, score
-from corridor.projects import Portfolio
+from corridor.inputs.projects import Portfolio
+from corridor.paths.array_network import Junctions, NodeIndex, network_from_arrays
+from corridor.paths.engine import available_backends
+from corridor.paths.road_arrays import RoadArrays, road_arrays_from_pbf
 from corridor.settings import Settings
 
 from .conftest import TINY_FILES, make_project, write_tiny_region
@@ -415,7 +415,7 @@ def test_legazpi_scores_the_same_on_arrays_as_on_its_graph(shared_data, tmp_path
 
 
 def test_a_second_scorer_on_arrays_reads_the_cache(grid, tmp_path):
-    from corridor.cache import DiskCache
+    from corridor.paths.cache import DiskCache
 
     region, roads, _, net = grid
     first = DiskCache(tmp_path / "cache")

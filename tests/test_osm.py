@@ -6,9 +6,9 @@ import networkx as nx
 import pytest
 
 from corridor import route
-from corridor.engine import compile_network, travel_times
 from corridor.errors import DataFileNotFound, OSMError
-from corridor.osm import graph_from_file
+from corridor.network.osm import graph_from_file
+from corridor.paths.engine import compile_network, travel_times
 
 from .conftest import EDGE_KEYS, to_whole_ms
 
@@ -103,7 +103,7 @@ def test_overpass_download_uses_and_restores_the_cache(monkeypatch, tmp_path, sh
     """graph_from_place uses osmnx with its disk cache on, then restores osmnx's settings."""
     import osmnx as ox
 
-    from corridor import osm
+    from corridor.network import osm
 
     seen = {}
     qc = ox.load_graphml(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
@@ -142,7 +142,7 @@ def test_polygon_download_uses_the_cache_and_reports_one_line(monkeypatch, tmp_p
     import osmnx as ox
     from shapely.geometry import box
 
-    from corridor import osm
+    from corridor.network import osm
 
     qc = ox.load_graphml(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
     seen = {}

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from corridor import build_network, load_region, route
-from corridor.engine import compile_network, distances, travel_times
 from corridor.errors import DataError, OSMError
-from corridor.osm import graph_from_file
-from corridor.osm_arrays import fetch_region_roads, load_road_arrays, load_roads, road_arrays_from_pbf
+from corridor.network.osm import graph_from_file
+from corridor.paths.engine import compile_network, distances, travel_times
+from corridor.paths.road_arrays import fetch_region_roads, load_road_arrays, load_roads, road_arrays_from_pbf
 
 from .conftest import ROOT, to_whole_ms, write_tiny_region
 

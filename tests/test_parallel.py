@@ -8,10 +8,10 @@ import pickle
 import pytest
 
 from corridor import load_catalog
-from corridor.errors import OptimisationError
-from corridor.optimise import optimise
+from corridor.access.scorer import PortfolioScorer
+from corridor.errors import OptimisationError, WorkerError
 from corridor.parallel import DaskRunner, InProcess, Processes, add_offset, make_runner
-from corridor.portfolio import PortfolioScorer
+from corridor.search.optimiser import optimise
 
 from .conftest import ROOT
 
@@ -57,11 +57,15 @@ def test_processes_get_the_shared_data_once_through_fork():
 
 
 def test_bad_runner_requests():
-    with pytest.raises(OptimisationError, match="not both"):
+    with pytest.raises(WorkerError, match="not both"):
         make_runner({}, workers=2, scheduler="tcp://127.0.0.1:1")
-    with pytest.raises(OptimisationError, match="at least 1"):
-        make_runner({}, workers=0)
-    with pytest.raises(OptimisationError, match="cannot reach the Dask scheduler"):
+    with pytest.raises(WorkerError, match="out of range"):
+        make_runner({}, workers=-1)
+    with pytest.raises(WorkerError, match="out of range"):
+        make_runner({}, workers=100_000)
+    with pytest.raises(WorkerError, match="at least 1"):
+        Processes({}, workers=0)
+    with pytest.raises(WorkerError, match="cannot reach the Dask scheduler"):
         DaskRunner({}, scheduler="tcp://127.0.0.1:9", connect_timeout_s=1)
 
 
@@ -141,9 +145,9 @@ def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzo
     import pandas as pd
 
     from corridor import load_portfolio, portfolio_from_ids
-    from corridor.optimise import sensitivity
-    from corridor.parallel import summary_map
-    from corridor.portfolio import shapley
+    from corridor.access.scorer import shapley
+    from corridor.access.sweeps import summary_map
+    from corridor.search.optimiser import sensitivity
 
     p = portfolio_from_ids(["bcib", "bauan_terminal", "calax_kawit", "mrt7", "clark_food_hub"], CATALOG)
     here = shapley(scorer, p)
@@ -161,7 +165,7 @@ def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzo
 def test_prepared_portfolios_travel_as_keys(scorer):
     """Portfolios of projects the workers' scorer was prepared with go as keys; others whole: the same answers."""
     from corridor import portfolio_from_ids
-    from corridor.parallel import summary_map
+    from corridor.access.sweeps import summary_map
 
     from .conftest import make_project
 
@@ -170,6 +174,6 @@ def test_prepared_portfolios_travel_as_keys(scorer):
     portfolios = [portfolio_from_ids(ids, CATALOG) for ids in (["bcib"], ["mrt7", "calax_kawit"], ["bauan_terminal"])]
     portfolios.append(portfolios[0].model_copy(update={"projects": (*portfolios[0].projects, inline)}))
     assert scorer.project_keys(portfolios[0]) is not None and scorer.project_keys(portfolios[-1]) is None
+    assert scorer.prepared_keys() >= {(p.id, p.edits_digest) for p in CATALOG.values()}
     with Processes(scorer, workers=2) as runner:
-        assert runner.sent_projects
         assert summary_map(runner)(portfolios) == [scorer.summary(p) for p in portfolios]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corridor import OutsideRegionError, PlaceIndex, PlaceNotFound
-from corridor.places import normalise_name
+from corridor.network.places import normalise_name
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +117,8 @@ def test_routing_from_a_shared_id_starts_at_the_zone(luzon_graph):
 def test_a_coordinate_snaps_the_same_before_and_after_a_portfolio(luzon, luzon_graph):
     """A station a project builds is never snapped to: the same lat,lon is the same trip, never a longer one."""
     from corridor import route
-    from corridor.projects import load_catalog, portfolio_from_ids
-    from corridor.scenario import apply_portfolio
+    from corridor.inputs.projects import load_catalog, portfolio_from_ids
+    from corridor.network.scenario import apply_portfolio
 
     catalog = load_catalog(luzon.path)
     G = apply_portfolio(luzon_graph, portfolio_from_ids(["mm_subway"], catalog), region=luzon).G

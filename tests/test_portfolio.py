@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor import apply_portfolio, compute_metrics, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.metrics import HEADLINES
-from corridor.portfolio import PortfolioScorer, score
-from corridor.projects import Portfolio, Project
+from corridor.access.metrics import HEADLINES
+from corridor.access.scorer import PortfolioScorer, score
+from corridor.inputs.projects import Portfolio, Project
 
 from .conftest import ROOT
 
@@ -120,7 +120,7 @@ def test_a_project_that_changes_nothing_is_explained(luzon, luzon_graph):
 @settings(max_examples=15, deadline=None)
 def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(scorer, ids):
     """The leave-one-out search gives exactly what scoring each smaller portfolio on its own gives."""
-    from corridor.portfolio import _without_dependents
+    from corridor.access.scorer import _without_dependents
 
     if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
         ids = ids - {"subic_clark_railway"}
@@ -136,11 +136,11 @@ def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(score
 
 def test_searching_the_changed_arrays_equals_rescoring(scorer, monkeypatch):
     """Large portfolios are searched on their changed arrays; small ones re-scored: the same matrices."""
-    import corridor.portfolio
+    import corridor.access.scorer
 
     p = load_portfolio(ROOT / "portfolios" / "lec_full.yaml")
     rescored = scorer.matrices(p)
-    monkeypatch.setattr(corridor.portfolio, "RESCORE_MAX_ENDPOINTS", 0)
+    monkeypatch.setattr(corridor.access.scorer, "RESCORE_MAX_ENDPOINTS", 0)
     searched = scorer.matrices(p)
     for mode, times in rescored.times_s.items():
         finite = np.isfinite(times)
@@ -176,7 +176,7 @@ def test_a_prepared_scorer_scores_the_same_and_only_reads_its_caches(luzon, luzo
 
 def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(scorer):
     """The summary's own path (road and rail among gateways only, unchanged modes as the base) gives the same."""
-    from corridor.metrics import summary_from_matrices
+    from corridor.access.metrics import summary_from_matrices
 
     for ids in (
         ["bauan_terminal"],
@@ -194,7 +194,7 @@ def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(score
 
 def test_shapley_values_add_up_to_the_whole_gain(scorer):
     """Efficiency, exact and sampled: the shares add up to the portfolio's gain on every headline."""
-    from corridor.portfolio import gains, shapley
+    from corridor.access.scorer import gains, shapley
 
     p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark", "bcib", "bauan_terminal", "mrt7"], CATALOG)
     whole = gains(scorer.base.summary, scorer.summary(p))
@@ -207,7 +207,7 @@ def test_shapley_values_add_up_to_the_whole_gain(scorer):
 
 def test_shapley_symmetry_and_null_player(scorer):
     """Two projects that do the same get the same; a project that changes nothing gets zero."""
-    from corridor.portfolio import shapley
+    from corridor.access.scorer import shapley
 
     twin = CATALOG["calax_kawit"].model_copy(update={"id": "calax_kawit_twin"})
     p = Portfolio(name="twins", projects=(CATALOG["calax_kawit"], twin, CATALOG["clark_runway_2"], CATALOG["bcib"]))
@@ -222,7 +222,7 @@ def test_shapley_symmetry_and_null_player(scorer):
 
 def test_sampled_shapley_values_are_near_the_exact_ones(scorer):
     """The stated standard error covers the distance to the exact values."""
-    from corridor.portfolio import shapley
+    from corridor.access.scorer import shapley
 
     p = portfolio_from_ids(
         ["bcib", "manila_bay_expressway", "calax_kawit", "bauan_terminal", "clark_food_hub"], CATALOG
@@ -235,7 +235,7 @@ def test_sampled_shapley_values_are_near_the_exact_ones(scorer):
 
 def test_a_project_counts_once_what_it_requires_is_built(scorer):
     """The Malolos-Clark railway is worth nothing without the Tutuban-Malolos section: the pair shares its value."""
-    from corridor.portfolio import shapley
+    from corridor.access.scorer import shapley
 
     p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark"], CATALOG)
     result = shapley(scorer, p)
@@ -251,7 +251,7 @@ def test_a_project_counts_once_what_it_requires_is_built(scorer):
 
 
 def test_score_shows_shapley_values(luzon, luzon_graph, scorer):
-    from corridor.portfolio import SHAPLEY_COLUMN
+    from corridor.access.scorer import SHAPLEY_COLUMN
 
     p = load_portfolio(ROOT / "portfolios" / "lec_core.yaml")
     result = score(luzon_graph, p, region=luzon, scorer=scorer)
@@ -266,7 +266,7 @@ def test_score_shows_shapley_values(luzon, luzon_graph, scorer):
 @settings(max_examples=15, deadline=None)
 def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids):
     """Every road and rail link is in mode any at its time, so the summary's best of modes needs only mode any."""
-    from corridor.portfolio import _arcs_within
+    from corridor.access.scorer import _arcs_within
 
     assert scorer._dominated == {"road": True, "rail": True}
     if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
@@ -276,7 +276,7 @@ def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids
     p = portfolio_from_ids(sorted(ids), CATALOG)
     fast = scorer.summary(p)
     full = scorer.matrices(p)
-    from corridor.metrics import summary_from_matrices
+    from corridor.access.metrics import summary_from_matrices
 
     assert fast == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings), rel=1e-12)
     assert not _arcs_within(scorer.compiled["any"], scorer.compiled["road"])  # and not the other way round

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from corridor.errors import PortfolioError, ProjectError, ScenarioError
-from corridor.projects import (
+from corridor.inputs.projects import (
     CATEGORIES,
     json_schemas,
     load_catalog,
@@ -16,7 +16,7 @@ from corridor.projects import (
     load_projects,
     portfolio_from_ids,
 )
-from corridor.scenario import apply_portfolio
+from corridor.network.scenario import apply_portfolio
 
 from .conftest import ROOT
 

@@ -8,7 +8,7 @@ import pytest
 
 from corridor import DataError, load_region
 from corridor.errors import DataFileNotFound
-from corridor.region import METRIC_CRS, STATUSES
+from corridor.inputs.region import METRIC_CRS, STATUSES
 
 from .conftest import TINY_FILES, write_tiny_region
 

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from corridor.region import METRIC_CRS
+from corridor.inputs.region import METRIC_CRS
 
 pytestmark = pytest.mark.realdata
 

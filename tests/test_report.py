@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from corridor.metrics import HEADLINES
-from corridor.portfolio import SHAPLEY_COLUMN
-from corridor.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
+from corridor.access.metrics import HEADLINES
+from corridor.access.scorer import SHAPLEY_COLUMN
+from corridor.present.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
 from .test_maps import browser  # noqa: F401 - the browser fixture
@@ -132,10 +132,10 @@ def test_report_tables_for_spreadsheets(report_dir):
 
 
 def test_report_draws_appraisal_shapley_and_pareto_when_given(luzon, luzon_graph, tmp_path):
-    from corridor.briefing import briefs
-    from corridor.portfolio import best_marks
-    from corridor.projects import load_portfolio
-    from corridor.report import write_report
+    from corridor.access.scorer import best_marks
+    from corridor.inputs.projects import load_portfolio
+    from corridor.present.briefing import briefs
+    from corridor.present.report import write_report
     from corridor.settings import Settings
 
     p = load_portfolio(ROOT / "portfolios" / "lec_core.yaml", catalog_path=luzon.path / "projects.yaml")

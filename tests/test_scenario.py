@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 from corridor import route
-from corridor.engine import compile_network, travel_times
 from corridor.geo import to_metric as lonlat_to_metric
-from corridor.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.scenario import apply_portfolio, ordered_projects
+from corridor.inputs.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.network.scenario import apply_portfolio, ordered_projects
+from corridor.paths.engine import compile_network, travel_times
 
 from .conftest import ROOT, make_project
 
@@ -80,7 +80,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("pid", sorted(load_catalog(ROOT / "data" / "luzon")))
 def test_each_catalog_project_applies_and_does_what_it_should(luzon, luzon_graph, pid):
-    from corridor.metrics import compute_metrics
+    from corridor.access.metrics import compute_metrics
 
     catalog = load_catalog(luzon.path)
     project = catalog[pid]

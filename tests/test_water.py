@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import LineString
 
-from corridor.region import METRIC_CRS
+from corridor.inputs.region import METRIC_CRS
 
 WATER = gpd.read_file(Path(__file__).parent / "data" / "water.geojson").to_crs(METRIC_CRS)
 #: the outlines follow simplified boundaries: a coastal road, a river mouth or a

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 
 from corridor._version import __version__
-from corridor.engine import Route, compile_network, route, travel_times
+from corridor.access.metrics import Metrics, compute_metrics
+from corridor.access.scorer import PortfolioScorer, ScoreResult, compare, score
 from corridor.errors import (
     CorridorError,
     DataError,
@@ -25,13 +26,12 @@ from corridor.errors import (
     ScenarioError,
     SettingsError,
 )
-from corridor.metrics import Metrics, compute_metrics
-from corridor.network import build_network
-from corridor.places import PlaceIndex
-from corridor.portfolio import PortfolioScorer, ScoreResult, compare, score
-from corridor.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.region import Region, load_region
-from corridor.scenario import Scenario, apply_portfolio
+from corridor.inputs.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.region import Region, load_region
+from corridor.network.build import build_network
+from corridor.network.places import PlaceIndex
+from corridor.network.scenario import Scenario, apply_portfolio
+from corridor.paths.engine import Route, compile_network, route, travel_times
 from corridor.settings import Settings, load_settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

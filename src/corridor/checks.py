@@ -102,7 +102,7 @@ _PATTERN_TEXT = {
 def line_at(data: Any, loc: Iterable[Any]) -> int | None:
     """The line of the deepest part of ``loc`` that YAML data read with their lines record.
 
-    ``data`` comes from :class:`corridor._io.LineLoader` (plain data give
+    ``data`` comes from :class:`corridor.files.LineLoader` (plain data give
     None); ``loc`` is a path of keys and list indexes. A part the data do not
     hold (a union's tag, a missing key) is passed over, so a missing key is
     placed on the line of the mapping that lacks it.
@@ -205,7 +205,7 @@ def pydantic_problem(
     exc
         The pydantic error.
     data
-        The validated input; when it was read by :class:`corridor._io.LineLoader`,
+        The validated input; when it was read by :class:`corridor.files.LineLoader`,
         the line of the key at fault (or of the mapping that lacks it) is
         returned.
     drop

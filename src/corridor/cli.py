@@ -12,8 +12,8 @@ import math
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -119,7 +119,7 @@ CacheDirOpt = Annotated[
         help="Folder of the on-disk cache of compiled networks, CCH orders and base matrices.",
     ),
 ]
-#: corridor.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
+#: corridor.paths.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
 DEFAULT_CACHE_DIR = ".cache/corridor"
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the on-disk cache.")]
 ObjectiveOpt = Annotated[
@@ -179,15 +179,15 @@ def _status(message: str, *, quiet: bool = False) -> AbstractContextManager[Any]
 
 def _load(region: str, settings_path: Path | None, roads: Path | None = None) -> tuple[Any, Any, Any]:
     """The region, the settings and the base network a command works on."""
-    from corridor.network import build_network
-    from corridor.region import load_region
+    from corridor.inputs.region import load_region
+    from corridor.network.build import build_network
     from corridor.settings import load_settings
 
     reg = load_region(region)
     settings = load_settings(settings_path, areas=reg.congestion_areas.index)
     road_graph = None
     if roads is not None:
-        from corridor.osm_arrays import load_roads
+        from corridor.paths.road_arrays import load_roads
 
         with _status(f"reading {roads}"):
             road_graph = load_roads(roads, settings, bbox=reg.bbox)
@@ -198,13 +198,13 @@ def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | Non
     """The region, the settings and the network that score, compare and optimize work on.
 
     A road network file of arrays (``.npz``, ``.osm.pbf``) is joined to the
-    region as arrays (:mod:`corridor.network_arrays`): no graph of the roads.
+    region as arrays (:mod:`corridor.paths.array_network`): no graph of the roads.
     """
     if roads is None or not roads.name.lower().endswith((".npz", ".pbf")):
         return _load(region, settings_path, roads)
-    from corridor.network_arrays import network_from_arrays
-    from corridor.osm_arrays import load_road_arrays, road_arrays_from_pbf
-    from corridor.region import load_region
+    from corridor.inputs.region import load_region
+    from corridor.paths.array_network import network_from_arrays
+    from corridor.paths.road_arrays import load_road_arrays, road_arrays_from_pbf
     from corridor.settings import load_settings
 
     reg = load_region(region)
@@ -223,7 +223,7 @@ _MODEL_NEEDS_STRATEGIC_ROADS = "the transport model, which runs on the region's 
 
 def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
     """The portfolio a command was given: a file, catalog ids, or none."""
-    from corridor.projects import load_catalog, load_portfolio, portfolio_from_ids
+    from corridor.inputs.projects import load_catalog, load_portfolio, portfolio_from_ids
 
     if portfolio is not None and projects is not None:
         raise PortfolioError("give --portfolio or --projects, not both")
@@ -272,12 +272,12 @@ def route(
     ] = TimesChoice.accessibility,
 ) -> None:
     """Print the fastest trip between two places: minutes, kilometres and legs."""
-    from corridor.engine import route as find_route
-    from corridor.places import PlaceIndex
+    from corridor.network.places import PlaceIndex
+    from corridor.paths.engine import route as find_route
     from corridor.settings import load_settings
 
     if network is not None:
-        from corridor.osm_arrays import load_roads
+        from corridor.paths.road_arrays import load_roads
 
         cfg = load_settings(settings)
         with _status(f"reading {network}", quiet=as_json):
@@ -288,12 +288,12 @@ def route(
         reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
         if times is TimesChoice.assigned:
-            from corridor.model import assigned_graph
+            from corridor.model.loop import assigned_graph
 
             _, run, H = _model_runs(G, reg, cfg, chosen, quiet=as_json)
             G = assigned_graph(H, run)
         elif chosen is not None:
-            from corridor.scenario import apply_portfolio
+            from corridor.network.scenario import apply_portfolio
 
             G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
     trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
@@ -357,7 +357,7 @@ def map_cmd(
     ] = True,
 ) -> None:
     """Write an interactive map: the base network, or what a portfolio changes (projects, zones, reach, traffic)."""
-    from corridor.maps import base_map, portfolio_map, save_map
+    from corridor.present.maps import base_map, portfolio_map, save_map
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, projects)
@@ -366,13 +366,13 @@ def map_cmd(
             raise PortfolioError("a metric is shaded on the map of a portfolio: give one", value=metric)
         path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
     else:
-        from corridor.briefing import brief, map_metrics
-        from corridor.maps import check_metric
+        from corridor.present.briefing import brief, map_metrics
+        from corridor.present.maps import check_metric
 
         check_metric(metric, map_metrics())  # before the model's seconds
         volumes = None
         if traffic and roads is None:
-            from corridor.model import link_volumes
+            from corridor.model.loop import link_volumes
 
             _, run, _ = _model_runs(G, reg, cfg, chosen)
             volumes = link_volumes(run)
@@ -406,7 +406,7 @@ def places(
     region: RegionOpt = "luzon",
 ) -> None:
     """List the places that route accepts, with their ids."""
-    from corridor.places import KIND_ORDER, PlaceIndex
+    from corridor.network.places import KIND_ORDER, PlaceIndex
 
     if kind is not None and kind not in KIND_ORDER:
         raise CorridorError("--kind: unknown kind of place", value=kind, allowed=KIND_ORDER)
@@ -440,15 +440,15 @@ def fetch(
     if region is not None and place is not None:
         raise OSMError("give --region NAME or --place NAME, not both")
     if region is not None:
-        from corridor.osm_arrays import PHILIPPINES_PBF_URL, fetch_region_roads
-        from corridor.region import load_region
+        from corridor.inputs.region import load_region
+        from corridor.paths.road_arrays import PHILIPPINES_PBF_URL, fetch_region_roads
 
         arrays = fetch_region_roads(
             load_region(region), out, url=url or PHILIPPINES_PBF_URL, cache_dir=cache, settings=cfg
         )
         _say(f"wrote {out}: {arrays.n_nodes:,} junctions, {arrays.n_arcs:,} road arcs")
         return
-    from corridor.osm import graph_from_place, save_graphml
+    from corridor.network.osm import graph_from_place, save_graphml
 
     with _status(f"downloading {place} from OpenStreetMap"):
         G = graph_from_place(str(place), cfg, cache_dir=cache / "overpass")
@@ -481,16 +481,17 @@ def score(
     """Print a portfolio's cost and its gains over the base network (accessibility times; --model adds the model's)."""
     import pandas as pd
 
-    from corridor.portfolio import PortfolioScorer
-    from corridor.portfolio import score as score_portfolio
-    from corridor.report import count_text, headline_table, usd_text
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.access.scorer import score as score_portfolio
+    from corridor.access.sweeps import scorer_pool
+    from corridor.present.report import count_text, headline_table, usd_text
 
     if model and roads is not None:
         raise PortfolioError(f"--model needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
-    with _sweep(scorer, chosen.projects, workers, scheduler) as summaries:
+    with scorer_pool(scorer, chosen.projects, workers=workers, scheduler=scheduler) as summaries:
         result = score_portfolio(
             G,
             chosen,
@@ -502,7 +503,7 @@ def score(
             summaries=summaries,
         )
     if model:
-        from corridor.model import compare_model
+        from corridor.access.modelled import compare_model
 
         with _status(f"running the transport model with and without {chosen.name}", quiet=as_json):
             result.model = compare_model(G, chosen, region=reg, settings=cfg, marginal=marginal)
@@ -544,7 +545,7 @@ def score(
 
 def _say_model(comparison: Any) -> None:
     """The transport model's headlines before and after, and each project's share in words."""
-    from corridor.model import MODEL_LABELS
+    from corridor.model.loop import MODEL_LABELS
 
     t = Table(title=Text("the transport model (busy-hour assignment; base year)"), header_style="bold", box=None)
     for column in ("headline", "unit", "base", "with", "change"):
@@ -597,9 +598,10 @@ def compare(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
-    from corridor.portfolio import PortfolioScorer, best_marks
-    from corridor.portfolio import compare as compare_portfolios
-    from corridor.report import headline_table, write_comparison
+    from corridor.access.scorer import PortfolioScorer, best_marks
+    from corridor.access.scorer import compare as compare_portfolios
+    from corridor.access.sweeps import scorer_pool
+    from corridor.present.report import headline_table, write_comparison
 
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
@@ -608,7 +610,7 @@ def compare(
         raise PortfolioError("a comparison map needs two portfolios or more", value=len(chosen))
     scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
     everything = list({p.id: p for pf in chosen for p in pf.projects}.values())
-    with _sweep(scorer, everything, workers, scheduler) as summaries:
+    with scorer_pool(scorer, everything, workers=workers, scheduler=scheduler) as summaries:
         table, results = compare_portfolios(
             G,
             chosen,
@@ -638,8 +640,8 @@ def compare(
         written = write_comparison(table, marks, results, out)
         _say("wrote " + ", ".join(str(p) for p in written))
     if map_out is not None:
-        from corridor.maps import save_map
-        from corridor.network_arrays import ArrayNetwork
+        from corridor.paths.array_network import ArrayNetwork
+        from corridor.present.maps import save_map
 
         if isinstance(G, ArrayNetwork):  # a map draws the roads: their graph is built for it
             _, _, G = _load(region, settings, roads)
@@ -649,9 +651,9 @@ def compare(
 
 def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: str | None) -> Any:
     """The map of the first portfolio beside the others, from their scores."""
-    from corridor.briefing import brief, zone_difference
-    from corridor.maps import comparison_map
-    from corridor.portfolio import PortfolioScorer
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.present.briefing import brief, zone_difference
+    from corridor.present.maps import comparison_map
 
     scorer = PortfolioScorer(G, settings=cfg, region=reg)
     views = [brief(G, r.portfolio, region=reg, settings=cfg, scorer=scorer, result=r).view for r in results]
@@ -693,10 +695,10 @@ def report(
     its table and on the maps) and every assumption; with --optimum, the
     optimiser's Pareto frontier.
     """
-    from corridor.briefing import brief, zone_difference
-    from corridor.maps import comparison_map, portfolio_map
-    from corridor.portfolio import PortfolioScorer, best_marks
-    from corridor.report import read_optimum, write_report
+    from corridor.access.scorer import PortfolioScorer, best_marks
+    from corridor.present.briefing import brief, zone_difference
+    from corridor.present.maps import comparison_map, portfolio_map
+    from corridor.present.report import read_optimum, write_report
 
     if appraise and roads is not None:
         raise PortfolioError(
@@ -750,8 +752,8 @@ def _appraisals(
     G: Any, reg: Any, cfg: Any, chosen: list[Any], *, projects: bool, workers: int, quiet: bool = False
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     """The portfolios' appraisals, with a spinner that tells the model runs, and the assumptions they used."""
-    from corridor.appraisal import appraise, assumptions
-    from corridor.report import count_text
+    from corridor.appraisal.appraise import appraise, assumptions
+    from corridor.present.report import count_text
 
     with _status(f"appraising {count_text(len(chosen), 'portfolio')}", quiet=quiet) as status:
 
@@ -772,13 +774,13 @@ def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
 
 def _model_runs(G: Any, reg: Any, cfg: Any, chosen: Any, *, quiet: bool = False) -> tuple[Any, Any, Any]:
     """The base year's model run and, with a portfolio, the scenario's (calibrated on the base year)."""
-    from corridor.model import run_model
+    from corridor.model.loop import run_model
 
     with _status("running the base-year model", quiet=quiet):
         base = run_model(G, reg, cfg)
     if chosen is None:
         return base, base, G
-    from corridor.scenario import apply_portfolio
+    from corridor.network.scenario import apply_portfolio
 
     H = apply_portfolio(G, chosen, settings=cfg, region=reg).G
     with _status(f"running the model with {chosen.name}", quiet=quiet):
@@ -896,7 +898,7 @@ def volumes(
     calibration kept). Cars are in passenger-car units (jeepneys and buses
     included); trucks are container trucks.
     """
-    from corridor.model import gateway_volumes, link_volumes
+    from corridor.model.loop import gateway_volumes, link_volumes
 
     reg, cfg, G = _load(region, settings)
     chosen = _portfolio(reg, portfolio, projects)
@@ -904,8 +906,8 @@ def volumes(
     links = link_volumes(run)
     gateways = gateway_volumes(run)
     if out is not None:
-        from corridor._io import atomic_path, output_path
-        from corridor.report import csv_safe
+        from corridor.files import atomic_path, output_path
+        from corridor.present.report import csv_safe
 
         frame = links.copy()
         for column in ("link_id", "name", "link_class", "from", "to"):
@@ -990,7 +992,7 @@ def appraise(
     _unique_names(chosen)
     done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, quiet=as_json)
     if out is not None:
-        from corridor.report import write_appraisal
+        from corridor.present.report import write_appraisal
 
         written = write_appraisal(done, rows, out)
         _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
@@ -1092,7 +1094,7 @@ def assign_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every link.")] = False,
 ) -> None:
     """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
-    from corridor.assignment import assign_tntp
+    from corridor.model.assignment import assign_tntp
 
     with _status(f"assigning {tntp_trips.name}", quiet=as_json):
         result = assign_tntp(
@@ -1119,19 +1121,6 @@ def assign_cmd(
         raise typer.Exit(1)
 
 
-@contextmanager
-def _sweep(scorer: Any, projects: Any, workers: int, scheduler: str | None) -> Iterator[Any]:
-    """How a command's sweep scores many portfolios: in-process (None), or through a runner of the scorer."""
-    if workers <= 1 and scheduler is None:
-        yield None
-        return
-    from corridor.parallel import make_runner, summary_map
-
-    scorer.prepare(projects)  # every change worked out here, so the workers are sent them once
-    with make_runner(scorer, workers=workers, scheduler=scheduler) as runner:
-        yield summary_map(runner)
-
-
 def _say_shapley(result: Any) -> None:
     shares = result.shapley
     if shares is None:
@@ -1155,8 +1144,8 @@ def _ids(text: str | None) -> list[str]:
 
 def _candidates(reg: Any, path: Path | None) -> tuple[list[Any], bool]:
     """The projects to choose from: a project file's or a portfolio file's, else the region's catalog."""
-    from corridor._io import load_yaml, read_text
-    from corridor.projects import load_catalog, load_portfolio, load_projects
+    from corridor.files import load_yaml, read_text
+    from corridor.inputs.projects import load_catalog, load_portfolio, load_projects
 
     if path is None:
         return list(load_catalog(reg.path).values()), True
@@ -1196,9 +1185,9 @@ def optimize(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
-    from corridor.optimise import optimise
-    from corridor.portfolio import PortfolioScorer
-    from corridor.report import count_text, objective_value, optimisation_tables, usd_text, write_optimisation
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.present.report import count_text, objective_value, optimisation_tables, usd_text, write_optimisation
+    from corridor.search.optimiser import optimise
 
     if roads is not None and objective in ("npv", "freight_cost"):
         raise PortfolioError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
@@ -1277,9 +1266,9 @@ def sensitivity(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Rank portfolios and their projects under draws of speeds, decay, port handling, costs and delays."""
-    from corridor.optimise import sensitivity as run_sensitivity
-    from corridor.region import load_region
-    from corridor.report import sensitivity_tables, write_sensitivity
+    from corridor.inputs.region import load_region
+    from corridor.present.report import sensitivity_tables, write_sensitivity
+    from corridor.search.optimiser import sensitivity as run_sensitivity
     from corridor.settings import load_settings
 
     reg = load_region(region)
@@ -1320,7 +1309,7 @@ def schema(
     ] = None,
 ) -> None:
     """Export the JSON Schemas of project and portfolio files, for editors."""
-    from corridor.projects import json_schemas, save_json_schemas
+    from corridor.inputs.projects import json_schemas, save_json_schemas
 
     if out is None:
         typer.echo(json.dumps(json_schemas(), indent=2))
@@ -1332,8 +1321,8 @@ def schema(
 @app.command("projects")
 def projects_cmd(region: RegionOpt = "luzon") -> None:
     """List the catalog's projects: id, category, status, opening year, cost."""
-    from corridor.projects import load_catalog
-    from corridor.region import region_path
+    from corridor.inputs.projects import load_catalog
+    from corridor.inputs.region import region_path
 
     catalog = load_catalog(region_path(region))
     table = Table(header_style="bold", box=None, pad_edge=False)

@@ -34,6 +34,7 @@ __all__ = [
     "ProjectError",
     "ScenarioError",
     "SettingsError",
+    "WorkerError",
 ]
 
 _UNSET: Any = object()
@@ -188,6 +189,10 @@ class EngineError(CorridorError, ValueError):
 
 class OSMError(CorridorError, ValueError):
     """An OpenStreetMap file or query could not be turned into a network."""
+
+
+class WorkerError(CorridorError, ValueError):
+    """A pool of workers cannot be started: a bad number of processes, no fork, an unreachable Dask scheduler."""
 
 
 class OptimisationError(CorridorError, ValueError):

@@ -1,9 +1,11 @@
-"""Sweeps in-process, on local processes or on a Dask cluster, with the shared data sent once.
+"""The one worker pool: tasks in-process, on local processes or on a Dask cluster, the shared data sent once.
 
-A sweep is many small tasks (a portfolio scored, a subtree of the
-optimiser's search, one draw of the uncertain inputs) that all read one
-large object: the scorer, with the base network, its compiled arrays and base
-matrices. A :class:`Runner` holds that object where the tasks run:
+Every parallel step of corridor goes through here: the engine's large
+matrices (origins shared among processes), the appraisal's model runs, and
+the sweeps of scores, optimiser subtrees and sensitivity draws. Each is many
+tasks that all read one large object (a compiled network, a base network
+with its region and settings, a scorer with its base matrices). A
+:class:`Runner` holds that object where the tasks run:
 
 - :class:`InProcess` calls the tasks here, one after another;
 - :class:`Processes` forks ``workers`` processes, each given the object once
@@ -26,29 +28,58 @@ Examples
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from corridor.errors import OptimisationError
-from corridor.portfolio import PortfolioScorer, SummaryMap
-from corridor.projects import Portfolio
+from corridor.errors import WorkerError
 
 __all__ = [
+    "MAX_WORKERS_PER_CORE",
     "DaskRunner",
     "InProcess",
     "Processes",
     "Runner",
     "add_offset",
+    "can_fork",
+    "local_workers",
     "make_runner",
     "progress_bar",
-    "summary_map",
 ]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: more local processes than this many a core only add start-up time and memory
+MAX_WORKERS_PER_CORE = 4
+
+
+def can_fork() -> bool:
+    """Whether this platform starts worker processes by fork (the shared object is then never pickled)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def local_workers(workers: int) -> int:
+    """The number of local processes for ``workers`` (0: one a core), checked against the machine.
+
+    Raises
+    ------
+    WorkerError
+        A negative number, or more than :data:`MAX_WORKERS_PER_CORE` a core.
+    """
+    cores = os.cpu_count() or 1
+    limit = MAX_WORKERS_PER_CORE * cores
+    if workers < 0 or workers > limit:
+        raise WorkerError(
+            "the number of worker processes is out of range",
+            field="workers",
+            value=workers,
+            allowed=f"0 (one a core) to {limit} ({MAX_WORKERS_PER_CORE} a core on this machine of {cores})",
+        )
+    return cores if workers == 0 else workers
 
 
 def add_offset(shared: dict[str, int], item: int) -> int:
@@ -97,14 +128,26 @@ class Runner:
     def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
         self.shared = shared
         self.progress = progress
-        # the projects a scorer was prepared with when it was sent: the workers can rebuild those by their keys
-        self.sent_projects: frozenset[tuple[str, str]] = frozenset(
-            shared._prepared if isinstance(shared, PortfolioScorer) else ()
-        )
 
-    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
-        """``[task(shared, item) for item in items]``, wherever the runner runs them, in the items' order."""
+    def map(
+        self,
+        task: Callable[[Any, T], R],
+        items: Sequence[T],
+        *,
+        what: str = "tasks",
+        done: Callable[[int], None] | None = None,
+    ) -> list[R]:
+        """``[task(shared, item) for item in items]``, wherever the runner runs them, in the items' order.
+
+        ``done`` is called with the number of tasks finished after each one
+        (beside the progress bar, for a caller's own status line).
+        """
         raise NotImplementedError
+
+    @property
+    def local(self) -> bool:
+        """Whether the tasks run in this process (the shared object is this very one, never a copy)."""
+        return False
 
     @property
     def workers(self) -> int:
@@ -124,21 +167,30 @@ class Runner:
 class InProcess(Runner):
     """Runs the tasks here, one after another."""
 
-    def __init__(self, shared: Any, *, progress: bool | None = None) -> None:
-        super().__init__(shared, progress=progress)
-        self.sent_projects = frozenset()  # nothing is sent: portfolios are scored as they are
+    @property
+    def local(self) -> bool:
+        return True
 
-    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+    def map(
+        self,
+        task: Callable[[Any, T], R],
+        items: Sequence[T],
+        *,
+        what: str = "tasks",
+        done: Callable[[int], None] | None = None,
+    ) -> list[R]:
         out: list[R] = []
         with progress_bar(len(items), what, enabled=self.progress) as advance:
             for item in items:
                 out.append(task(self.shared, item))
                 advance(len(out))
+                if done is not None:
+                    done(len(out))
         return out
 
 
 # The shared object of a pool's worker process, set once per process by the pool's initializer
-# (as corridor.engine does for its searches): a worker reads it, never changes it.
+# (as corridor.paths.engine does for its searches): a worker reads it, never changes it.
 _worker_shared: Any = None
 
 
@@ -156,16 +208,18 @@ class Processes(Runner):
 
     Raises
     ------
-    OptimisationError
-        ``workers`` below 1, or a platform without the fork start method.
+    WorkerError
+        ``workers`` below 1 or beyond the machine (:func:`local_workers`), or
+        a platform without the fork start method.
     """
 
     def __init__(self, shared: Any, *, workers: int, progress: bool | None = None) -> None:
         super().__init__(shared, progress=progress)
         if workers < 1:
-            raise OptimisationError("the number of worker processes must be at least 1", field="workers", value=workers)
-        if "fork" not in multiprocessing.get_all_start_methods():
-            raise OptimisationError(
+            raise WorkerError("the number of worker processes must be at least 1", field="workers", value=workers)
+        local_workers(workers)
+        if not can_fork():
+            raise WorkerError(
                 "worker processes need the fork start method, which this platform lacks",
                 field="workers",
                 value=workers,
@@ -183,13 +237,22 @@ class Processes(Runner):
     def workers(self) -> int:
         return self._workers
 
-    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+    def map(
+        self,
+        task: Callable[[Any, T], R],
+        items: Sequence[T],
+        *,
+        what: str = "tasks",
+        done: Callable[[int], None] | None = None,
+    ) -> list[R]:
         futures = {self._pool.submit(_call_in_worker, task, item): i for i, item in enumerate(items)}
         out: list[Any] = [None] * len(items)
         with progress_bar(len(items), what, enabled=self.progress) as advance:
-            for done, future in enumerate(as_completed(futures), 1):
+            for count, future in enumerate(as_completed(futures), 1):
                 out[futures[future]] = future.result()
-                advance(done)
+                advance(count)
+                if done is not None:
+                    done(count)
         return out
 
     def close(self) -> None:
@@ -234,7 +297,7 @@ class DaskRunner(Runner):
 
     Raises
     ------
-    OptimisationError
+    WorkerError
         Dask's ``distributed`` package is not installed, or the scheduler
         cannot be reached.
     """
@@ -246,7 +309,7 @@ class DaskRunner(Runner):
         try:
             from distributed import Client
         except ImportError:
-            raise OptimisationError(
+            raise WorkerError(
                 "a Dask scheduler needs the distributed package, which is not installed",
                 field="scheduler",
                 allowed="pip install 'dask[distributed]'",
@@ -257,7 +320,7 @@ class DaskRunner(Runner):
             try:
                 self._client, self._own = Client(str(scheduler), timeout=f"{connect_timeout_s}s"), True
             except (OSError, TimeoutError) as exc:
-                raise OptimisationError(
+                raise WorkerError(
                     f"cannot reach the Dask scheduler: {exc}".splitlines()[0],
                     field="scheduler",
                     value=str(scheduler),
@@ -272,16 +335,25 @@ class DaskRunner(Runner):
         info = self._client.scheduler_info()
         return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
 
-    def map(self, task: Callable[[Any, T], R], items: Sequence[T], *, what: str = "tasks") -> list[R]:
+    def map(
+        self,
+        task: Callable[[Any, T], R],
+        items: Sequence[T],
+        *,
+        what: str = "tasks",
+        done: Callable[[int], None] | None = None,
+    ) -> list[R]:
         from distributed import as_completed as dask_completed
 
         futures = [self._client.submit(_call_on_dask, task, self._shared_future, item, pure=False) for item in items]
         position = {f.key: i for i, f in enumerate(futures)}
         out: list[Any] = [None] * len(items)
         with progress_bar(len(items), what, enabled=self.progress) as advance:
-            for done, future in enumerate(dask_completed(futures), 1):
+            for count, future in enumerate(dask_completed(futures), 1):
                 out[position[future.key]] = future.result()
-                advance(done)
+                advance(count)
+                if done is not None:
+                    done(count)
         return out
 
     def close(self) -> None:
@@ -298,7 +370,7 @@ def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progres
     shared
         What every task reads; sent to each worker once.
     workers
-        Local processes (1: in-process).
+        Local processes (1: in-process; 0: one a core).
     scheduler
         A Dask scheduler's address (``tcp://HOST:PORT``) or a ``distributed.Client``.
     progress
@@ -306,49 +378,14 @@ def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progres
 
     Raises
     ------
-    OptimisationError
+    WorkerError
         Both ``workers`` > 1 and a scheduler, or a bad value of either.
     """
     if scheduler is not None:
         if workers > 1:
-            raise OptimisationError(
-                "give worker processes or a Dask scheduler, not both", field="workers", value=workers
-            )
+            raise WorkerError("give worker processes or a Dask scheduler, not both", field="workers", value=workers)
         return DaskRunner(shared, scheduler=scheduler, progress=progress)
+    workers = local_workers(workers)
     if workers > 1:
         return Processes(shared, workers=workers, progress=progress)
-    if workers < 1:
-        raise OptimisationError("the number of worker processes must be at least 1", field="workers", value=workers)
     return InProcess(shared, progress=progress)
-
-
-def _summaries(scorer: PortfolioScorer, batch: Sequence[Any]) -> list[dict[str, float]]:
-    """Score a batch of portfolios, each given whole or by its projects' keys (a task of a sweep)."""
-    return [scorer.summary(p if isinstance(p, Portfolio) else scorer.portfolio_of(p)) for p in batch]
-
-
-def summary_map(runner: Runner, *, batches_per_worker: int = 4) -> SummaryMap:
-    """Score many portfolios through a runner whose shared object is a scorer, in batches, in their order.
-
-    A portfolio whose projects were all prepared (see
-    :meth:`~corridor.portfolio.PortfolioScorer.prepare`) before the runner
-    started goes to the workers as its projects' keys, not whole (much
-    less to send). For
-    :func:`corridor.portfolio.shapley` and :func:`corridor.portfolio.score`.
-    """
-    scorer, sent = runner.shared, runner.sent_projects
-
-    def item(p: Portfolio) -> Any:
-        keys = scorer.project_keys(p) if sent else None
-        return keys if keys is not None and set(keys) <= sent else p
-
-    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
-        if not portfolios:
-            return []
-        count = max(1, min(len(portfolios), runner.workers * batches_per_worker))
-        size = -(-len(portfolios) // count)
-        items = [item(p) for p in portfolios]
-        batches = [items[i : i + size] for i in range(0, len(items), size)]
-        return [summary for batch in runner.map(_summaries, batches, what="scoring") for summary in batch]
-
-    return run

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from corridor._io import LineLoader, load_yaml, plain, read_text
 from corridor.checks import accepted_fields, closest_hint, key_error, line_at, pydantic_problem
 from corridor.errors import SettingsError
+from corridor.files import LineLoader, load_yaml, read_text, strip_lines
 
 __all__ = [
     "DEFAULT_SPEEDS_KPH",
@@ -259,6 +259,11 @@ class FreightSettings(_Group):
     port_delay_beta: float = _p(4.0, "assumption: BPR form for a terminal's dwell against its utilisation", "", ge=1)
 
     _by_class = field_validator("truck_speed_limit_kph")(_class_table)
+
+    @property
+    def haul_time_php_per_teu_h(self) -> float:
+        """What an hour on the road costs a box: its share of the truck crew's time and the cargo's own."""
+        return self.truck_vot_php_per_h / self.teu_per_truck + self.cargo_vot_php_per_teu_h
 
 
 class AirSettings(_Group):
@@ -640,6 +645,17 @@ class Settings(BaseModel):
                 allowed=sorted(self.speeds_kph),
             ) from None
 
+    @property
+    def road_value_of_time_php_per_h(self) -> float:
+        """The value of an hour of a person's trip on the road: car users' and public transport riders', blended.
+
+        ``demand.road_pt_share`` of road trips ride jeepneys and buses (at
+        ``demand.value_of_time_pt_php_per_h``); the rest drive (at
+        ``value_of_time_php_per_h``).
+        """
+        d = self.demand
+        return d.road_pt_share * d.value_of_time_pt_php_per_h + (1 - d.road_pt_share) * self.value_of_time_php_per_h
+
     def congestion_factor(self, area: str, link_class: str) -> float:
         """Return the speed multiplier for a link class inside a congestion area."""
         factors = self.congestion_factors.get(area, {})
@@ -663,7 +679,7 @@ _Lines = Callable[[Sequence[Any]], int | None]
 
 def _validate(data: dict[str, Any], *, path: Path | None, lines: _Lines | None = None) -> Settings:
     try:
-        return Settings.model_validate(plain(data))
+        return Settings.model_validate(strip_lines(data))
     except ValidationError as exc:
         problem = pydantic_problem(exc, data, model=Settings)
         line = lines(problem.loc) if lines is not None else None

@@ -23,13 +23,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from corridor._io import atomic_paths, output_folder
-from corridor.engine import route
 from corridor.errors import CorridorError
-from corridor.model import ModelRun, assigned_graph
-from corridor.places import PlaceIndex
-from corridor.region import Region
-from corridor.report import csv_safe, markdown_cell
+from corridor.files import atomic_paths, output_folder
+from corridor.inputs.region import Region
+from corridor.model.loop import ModelRun, assigned_graph
+from corridor.network.places import PlaceIndex
+from corridor.paths.engine import route
+from corridor.present.report import csv_safe, markdown_cell
 from corridor.settings import Settings
 
 __all__ = [

@@ -3,7 +3,7 @@
 Reports draw what they are given; they compute no metric. :func:`write_report`
 writes the report of compared portfolios: one self-contained HTML file (its
 charts inline SVG) and its Markdown twin, with the maps beside them. Every headline's
-title comes from :data:`corridor.metrics.HEADLINES`. User text (portfolio,
+title comes from :data:`corridor.access.metrics.HEADLINES`. User text (portfolio,
 project and place names) is escaped for the place it lands in: Markdown
 cells, CSV cells (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage
 return is neutralised so a spreadsheet never runs it) and the terminal
@@ -27,15 +27,15 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from corridor._io import atomic_paths, output_folder
 from corridor._version import __version__
-from corridor.appraisal import BENEFIT_CLASSES, Appraisal
-from corridor.briefing import Brief
+from corridor.access.metrics import HEADLINES
+from corridor.access.scorer import SHAPLEY_COLUMN, ScoreResult
+from corridor.appraisal.appraise import BENEFIT_CLASSES, Appraisal
 from corridor.errors import DataError, DataFileNotFound
-from corridor.metrics import HEADLINES
-from corridor.optimise import OBJECTIVES, OptimisationResult, SensitivityResult
-from corridor.portfolio import SHAPLEY_COLUMN, ScoreResult
-from corridor.region import Region
+from corridor.files import atomic_paths, output_folder
+from corridor.inputs.region import Region
+from corridor.present.briefing import Brief
+from corridor.search.optimiser import OBJECTIVES, OptimisationResult, SensitivityResult
 from corridor.settings import Settings
 
 __all__ = [
@@ -256,7 +256,7 @@ def optimisation_tables(result: OptimisationResult) -> list[Table]:
 
 def write_optimisation(result: OptimisationResult, out: str | Path) -> list[Path]:
     """Write ``optimum.json``, ``pareto.csv``, ``pareto.md`` and the chart ``pareto.svg`` into a folder."""
-    from corridor.charts import pareto_chart
+    from corridor.present.charts import pareto_chart
 
     folder = output_folder(out)
     o = result.objective
@@ -723,10 +723,10 @@ def write_report(
     Parameters
     ----------
     briefs
-        The portfolios (see :func:`corridor.briefing.briefs`).
+        The portfolios (see :func:`corridor.present.briefing.briefs`).
     table, marks
         The comparison table and its best per column
-        (:func:`corridor.portfolio.compare`, :func:`corridor.portfolio.best_marks`).
+        (:func:`corridor.access.scorer.compare`, :func:`corridor.access.scorer.best_marks`).
     out
         The folder.
     settings
@@ -744,8 +744,8 @@ def write_report(
     title
         The report's title.
     appraisals, assumptions
-        The portfolios' appraisals (:func:`corridor.appraisal.appraise`) and
-        the assumptions they used (:func:`corridor.appraisal.assumptions`):
+        The portfolios' appraisals (:func:`corridor.appraisal.appraise.appraise`) and
+        the assumptions they used (:func:`corridor.appraisal.appraise.assumptions`):
         an Appraisal section, a finding per portfolio and ``appraisal.csv``
         (the yearly flows).
 
@@ -754,8 +754,8 @@ def write_report(
     list of Path
         The files written.
     """
-    from corridor.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
-    from corridor.maps import seed_ids
+    from corridor.present.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
+    from corridor.present.maps import seed_ids
 
     folder = output_folder(out)
     briefs = list(briefs)

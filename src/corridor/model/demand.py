@@ -1,6 +1,6 @@
 """Demand: trips between zones, the choice between road and rail, containers and air passengers.
 
-Pure functions on arrays; :mod:`corridor.model` feeds them the network's
+Pure functions on arrays; :mod:`corridor.model.loop` feeds them the network's
 skims and the region's people and jobs, and the settings' parameters, each
 with its source or the word assumption (:func:`corridor.settings.parameters`).
 

@@ -45,9 +45,9 @@ from jinja2 import Template
 from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from corridor._io import atomic_path
+from corridor.files import atomic_path
 from corridor.geo import DISPLAY_CRS, METRIC_CRS
-from corridor.region import Region
+from corridor.inputs.region import Region
 
 __all__ = [
     "CATEGORY_STYLE",
@@ -183,7 +183,7 @@ class MapMetric:
 
 @dataclass(frozen=True, eq=False)
 class PortfolioView:
-    """What the map of one portfolio draws; worked out by :func:`corridor.briefing.brief`.
+    """What the map of one portfolio draws; worked out by :func:`corridor.present.briefing.brief`.
 
     Attributes
     ----------
@@ -196,7 +196,7 @@ class PortfolioView:
     gains
         Columns of :attr:`projects` a project's popup shows, with their titles.
     features
-        What each project draws (see :func:`corridor.briefing.project_features`), EPSG:4326.
+        What each project draws (see :func:`corridor.present.briefing.project_features`), EPSG:4326.
     zones
         Indexed by zone id: ``name``, ``population`` and the columns of :attr:`metrics`.
     metrics
@@ -1404,7 +1404,7 @@ def portfolio_map(
     G
         The base network.
     view
-        What to draw (see :func:`corridor.briefing.brief`).
+        What to draw (see :func:`corridor.present.briefing.brief`).
     region
         Its region, for the zone polygons and the attributions.
     metric
@@ -1493,7 +1493,7 @@ def comparison_map(
         The portfolios, at least two; the first is the reference.
     differences
         For each view after the first, the per-zone difference from the
-        first (see :func:`corridor.briefing.zone_difference`).
+        first (see :func:`corridor.present.briefing.zone_difference`).
     region
         For the zone polygons and the attributions.
     metric

@@ -1,16 +1,16 @@
 """The multimodal network: one networkx MultiDiGraph in osmnx's schema.
 
-:func:`build_network` turns a :class:`~corridor.region.Region` into a graph of
+:func:`build_network` turns a :class:`~corridor.inputs.region.Region` into a graph of
 road junctions, rail stations, zones, gateways and economic zones, joined by
 road and rail links, station transfers (with waiting time), gateway access
-links and zone connectors. Every edge is made by :mod:`corridor.edges` and
+links and zone connectors. Every edge is made by :mod:`corridor.network.edges` and
 has ``length`` (m), ``speed_kph``, ``travel_time`` (s), ``mode``,
 ``link_class``, ``name``, ``status``, ``link_id``, ``geometry`` (EPSG:4326)
 and ``source``.
 
 The functions that join things to a graph (:func:`add_two_way`,
 :func:`add_region_roads`, :func:`connect_place`, :func:`connect_station`,
-:func:`connect_interchange`) are shared with :mod:`corridor.scenario`, so a
+:func:`connect_interchange`) are shared with :mod:`corridor.network.scenario`, so a
 link a project adds is built exactly like one of the base network.
 """
 
@@ -27,11 +27,11 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from corridor import edges
 from corridor._version import __version__
 from corridor.errors import DataError
 from corridor.geo import DISPLAY_CRS, metric_xy, to_metric
-from corridor.region import Region
+from corridor.inputs.region import Region
+from corridor.network import edges
 from corridor.settings import Settings
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "add_region_roads",
     "add_two_way",
     "build_network",
+    "centroids",
     "congestion_area",
     "connect_interchange",
     "connect_place",
@@ -62,6 +63,11 @@ MODES: tuple[Mode, ...] = ("road", "rail", "transit", "any")
 #: Kinds of node that trips start and end at but never pass through.
 CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
 _PREFIX = {"junction": "j", "zone": "z", "gateway": "g", "economic_zone": "e", "station": "s"}
+
+
+def centroids(G: nx.MultiDiGraph) -> list[Any]:
+    """The zones, gateways and economic zones of a network, in graph order."""
+    return [n for n, d in G.nodes(data=True) if d.get("kind") in CENTROID_KINDS]
 
 
 def node_id(kind: str, place_id: str) -> str:
@@ -180,8 +186,8 @@ def add_two_way(
     return keys
 
 
-def _plain(value: Any) -> Any:
-    """Turn pandas missing values and numpy scalars into plain Python."""
+def _attribute(value: Any) -> Any:
+    """A row's value as a graph attribute: pandas' missing values as None, numpy scalars as plain Python."""
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -204,11 +210,11 @@ def add_region_roads(
             link_class=row.link_class,
             settings=settings,
             area=congestion_area(G, geom),
-            speed_kph=_plain(row.speed_kph),
+            speed_kph=_attribute(row.speed_kph),
             length_m=float(row.length_m),  # the pack's metric length is the reference
             link_id=lid,
             name=row["name"],
-            lanes=_plain(row.lanes),
+            lanes=_attribute(row.lanes),
             status=row.status,
             source=row.source,
             **extra,
@@ -332,8 +338,8 @@ def build_network(
     settings
         Speeds, congestion factors and access parameters; defaults when None.
     roads
-        A real road network in corridor's schema (from :mod:`corridor.osm`
-        or :class:`corridor.osm_arrays.RoadArrays`) to use instead of the
+        A real road network in corridor's schema (from :mod:`corridor.network.osm`
+        or :class:`corridor.paths.road_arrays.RoadArrays`) to use instead of the
         region's own roads; the region's rail lines, gateways, economic zones
         and zones are joined to it.
 
@@ -456,7 +462,7 @@ def join_places(
     for kind, gdf, extra in layers:
         for pid, row in gdf.iterrows():
             nid = node_id(kind, str(pid))
-            attrs = {k: _plain(row[k]) for k in extra}
+            attrs = {k: _attribute(row[k]) for k in extra}
             if kind == "gateway":
                 attrs["gateway_type"] = attrs.pop("type")
             G.add_node(nid, x=row.lon, y=row.lat, kind=kind, name=row["name"], place_id=pid, source=row.source, **attrs)
@@ -526,7 +532,7 @@ def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settin
     G.graph["provenance"]["roads"] = dict(roads.graph.get("provenance", {})) or {"source": "user road network"}
 
 
-#: attributes that :func:`corridor.edges.road_edge` derives, and so never copies
+#: attributes that :func:`corridor.network.edges.road_edge` derives, and so never copies
 _DERIVED = frozenset(
     {
         "mode",

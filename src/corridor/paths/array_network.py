@@ -1,20 +1,20 @@
 """A region joined to an island's road arrays, scored without a graph of the roads.
 
 :func:`network_from_arrays` joins a region's places (zones, gateways,
-economic zones) and rail lines to a :class:`~corridor.osm_arrays.RoadArrays`
-exactly as :func:`corridor.network.build_network` joins them to a road graph,
+economic zones) and rail lines to a :class:`~corridor.paths.road_arrays.RoadArrays`
+exactly as :func:`corridor.network.build.build_network` joins them to a road graph,
 but keeps the roads as arrays: the :class:`ArrayNetwork` it returns holds a
 small networkx graph of the places, the rail lines, their connectors and the
 few junctions those reach, beside the arrays. :meth:`ArrayNetwork.compile`
 gives the engine's compiled network of each mode straight from the arrays,
-and the network is the :class:`~corridor.scenario.RoadSource` of scenarios:
+and the network is the :class:`~corridor.network.scenario.RoadSource` of scenarios:
 a project's edits bring into the small graph only the junctions they snap to
 and the road links they select, so their effects are the same arcs, in the
 same node ids, as on the whole graph.
 
 Road junctions are named by their OpenStreetMap node ids and road links
 ``osm:<way>:<from>-<to>`` (one per direction), as
-:meth:`~corridor.osm_arrays.RoadArrays.to_networkx` names them.
+:meth:`~corridor.paths.road_arrays.RoadArrays.to_networkx` names them.
 """
 
 from __future__ import annotations
@@ -29,16 +29,14 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from corridor import edges
-from corridor.cache import DiskCache
-from corridor.engine import COMPILED_MODES, CompiledNetwork, _whole_ms, compile_network
 from corridor.errors import EngineError
 from corridor.geo import metric_xy
-from corridor.network import (
+from corridor.inputs.region import Region
+from corridor.network import edges
+from corridor.network.build import (
     CENTROID_KINDS,
     _congestion_areas,
     add_rail,
@@ -46,9 +44,10 @@ from corridor.network import (
     join_places,
     network_frame,
 )
-from corridor.osm_arrays import RoadArrays
-from corridor.region import Region
-from corridor.scenario import Scenario
+from corridor.network.scenario import Scenario
+from corridor.paths.cache import DiskCache
+from corridor.paths.engine import COMPILED_MODES, CompiledNetwork, compile_network, shortest_trees, whole_ms
+from corridor.paths.road_arrays import RoadArrays
 from corridor.settings import Settings
 
 __all__ = ["ArrayNetwork", "Junctions", "NodeIndex", "network_from_arrays"]
@@ -196,7 +195,7 @@ class ArrayNetwork:
         """A hash of the road arrays, their travel times and the places graph (what compiling reads)."""
         import hashlib
 
-        from corridor.cache import graph_digest
+        from corridor.paths.cache import graph_digest
 
         h = hashlib.sha256(f"{graph_digest(self.G)} {self.settings.pt_road_speed_factor!r}\n".encode())
         r = self.roads
@@ -207,7 +206,7 @@ class ArrayNetwork:
     def compile(self, mode: str, *, cache: DiskCache | None = None) -> CompiledNetwork:
         """The engine's compiled network of a mode, from the arrays and the small graph.
 
-        It equals :func:`corridor.engine.compile_network` of the whole graph
+        It equals :func:`corridor.paths.engine.compile_network` of the whole graph
         (the same arcs and times, numbered otherwise): road junction ``i`` of
         the arrays is index ``i``, then the other nodes, the centroids'
         second indices and, in mode ``any``, the public transport copies of
@@ -326,7 +325,7 @@ class ArrayNetwork:
                 weights.append(pt_w)
         tail = np.concatenate(tails)
         head = np.concatenate(heads)
-        weight = _whole_ms(np.concatenate(weights))
+        weight = whole_ms(np.concatenate(weights))
         if not np.isfinite(weight).all():
             raise EngineError("some road arcs have no valid travel time", field="travel_time_s")
         order = np.lexsort((weight, head, tail))
@@ -368,7 +367,7 @@ class ArrayNetwork:
         return f"osm:{int(r.osm_way[arc])}:{int(r.osm_node[r.tail[arc]])}-{int(r.osm_node[r.head[arc]])}"
 
     def edge_attrs(self, arc: int) -> dict[str, Any]:
-        """The attributes of a road arc as an edge of the whole graph (see :func:`corridor.edges.road_edge`)."""
+        """The attributes of a road arc as an edge of the whole graph (see :func:`corridor.network.edges.road_edge`)."""
         r = self.roads
         t, h = int(r.tail[arc]), int(r.head[arc])
         link_class = r.classes[r.link_class[arc]]
@@ -460,7 +459,7 @@ class ArrayNetwork:
         first = np.ones(len(t), dtype=bool)
         first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
         matrix = csr_matrix((w[first], (t[first], h[first])), shape=(n, n))
-        dist, pred = dijkstra(matrix, directed=True, indices=at(a), return_predecessors=True)
+        dist, pred = (row[0] for row in shortest_trees(matrix, [at(a)]))
         target = at(b)
         if not np.isfinite(dist[target]):
             return None
@@ -491,7 +490,7 @@ class ArrayNetwork:
 def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | None = None) -> ArrayNetwork:
     """Join a region's places and rail lines to road arrays, without a graph of the roads.
 
-    The same joins as :func:`corridor.network.build_network` with ``roads``
+    The same joins as :func:`corridor.network.build.build_network` with ``roads``
     (the nearest junctions, the same connectors, the region's congestion
     factors on the roads' free-flow speeds), so the compiled networks and
     every score equal those of the whole graph.
@@ -501,7 +500,7 @@ def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | 
     region
         A loaded region pack.
     roads
-        The road network (:func:`corridor.osm_arrays.load_road_arrays`).
+        The road network (:func:`corridor.paths.road_arrays.load_road_arrays`).
     settings
         Speeds, congestion factors and access parameters; defaults when None.
 
@@ -517,7 +516,7 @@ def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | 
     G = network_frame(region, settings)
     G.graph["attribution"] = roads.source
     G.graph["provenance"]["roads"] = {"source": roads.source, "nodes": roads.n_nodes, "arcs": roads.n_arcs}
-    # the road arcs' times, as corridor.network._add_real_roads works them out edge by edge
+    # the road arcs' times, as corridor.network.build._add_real_roads works them out edge by edge
     lon, lat = roads.lon, roads.lat
     area = _congestion_areas(G, (lon[roads.tail] + lon[roads.head]) / 2, (lat[roads.tail] + lat[roads.head]) / 2)
     own = np.asarray(roads.speed_kph, dtype=float)

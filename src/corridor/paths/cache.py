@@ -15,7 +15,7 @@ under a key that hashes those inputs:
 The same network therefore starts from the cache, and any change to the
 graph, its settings-derived travel times or the places scored makes new
 keys (stale entries are never read). The package version is part of every
-key. Entries are written atomically (:mod:`corridor._io`) as NumPy arrays
+key. Entries are written atomically (:mod:`corridor.files`) as NumPy arrays
 and JSON, never pickles; an entry that cannot be read or written is
 computed instead, with a warning in the log.
 """
@@ -32,10 +32,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from corridor._io import atomic_paths
 from corridor._version import __version__
-from corridor.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
 from corridor.errors import CorridorError
+from corridor.files import atomic_paths
+from corridor.paths.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
 
 __all__ = ["CACHE_FORMAT", "DEFAULT_CACHE_DIR", "DiskCache", "arrays_digest", "graph_digest"]
 
@@ -71,7 +71,8 @@ def arrays_digest(compiled: CompiledNetwork) -> str:
     return h.hexdigest()[:32]
 
 
-def _plain(node: Any) -> bool:
+def _storable(node: Any) -> bool:
+    """Whether a node or key can be stored in the cache's arrays as it is (text, or a whole number)."""
     return isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool))
 
 
@@ -97,7 +98,7 @@ class DiskCache:
 
     # ------------------------------------------------------------ compiled networks
     def compiled(self, G: nx.MultiDiGraph, mode: str) -> CompiledNetwork:
-        """The graph compiled for a mode (:func:`corridor.engine.compile_network`), from the cache when there."""
+        """The graph compiled for a mode (:func:`corridor.paths.engine.compile_network`), from the cache when there."""
         key = f"compiled-{mode}-{self._digest(G)}"
         found = self._read_compiled(key)
         if found is not None:
@@ -116,7 +117,7 @@ class DiskCache:
         return known[1]
 
     def _write_compiled(self, key: str, c: CompiledNetwork) -> None:
-        if not all(_plain(n) for n in c.nodes):
+        if not all(_storable(n) for n in c.nodes):
             return  # node ids JSON cannot carry back as they were
         meta = {
             "mode": c.mode,
@@ -127,7 +128,7 @@ class DiskCache:
             "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
             "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
         }
-        if meta["edge_keys"] is not None and not all(_plain(k) for e in c.edge_keys or () for k in e):
+        if meta["edge_keys"] is not None and not all(_storable(k) for e in c.edge_keys or () for k in e):
             return
         arrays = {"tail": c.tail, "head": c.head, "weight": c.weight}
         for name in ("lon", "lat", "pt_arc"):
@@ -162,7 +163,7 @@ class DiskCache:
 
     # ------------------------------------------------------------ CCH orders
     def cch_order(self, compiled: CompiledNetwork) -> np.ndarray:
-        """The CCH node order of a compiled network (:func:`corridor.engine.compute_cch_order`), cached."""
+        """The CCH node order of a compiled network (:func:`corridor.paths.engine.compute_cch_order`), cached."""
         key = f"cch-order-{arrays_digest(compiled)}"
         entry = self._read(key)
         if entry is not None and "order" in entry[0] and len(entry[0]["order"]) == compiled.n:
@@ -183,7 +184,7 @@ class DiskCache:
         backend: str,
         workers: int = 1,
     ) -> np.ndarray:
-        """:func:`corridor.engine.travel_times`, cached by the arrays, the places and the backend."""
+        """:func:`corridor.paths.engine.travel_times`, cached by the arrays, the places and the backend."""
         places = json.dumps([[repr(n) for n in origins], [repr(n) for n in destinations]]).encode()
         key = f"matrix-{arrays_digest(compiled)}-{backend}-{hashlib.sha256(places).hexdigest()[:16]}"
         entry = self._read(key)

@@ -5,7 +5,7 @@ network from :func:`corridor.build_network`, or a scenario's graph):
 
 1. **Skims** from the engine: car times and distances on the road network at
    the current congested times; public transport (rail with jeepney or walk
-   legs, :func:`corridor.network.any_layers`); containers' generalized cost
+   legs, :func:`corridor.network.build.any_layers`); containers' generalized cost
    by truck and, where a freight railway runs, by rail (haul cost per TEU-km,
    lifts, time).
 2. **Person trips**: productions from population, attractions from jobs,
@@ -17,11 +17,11 @@ network from :func:`corridor.build_network`, or a scenario's graph):
    the published port throughputs; each chooses a port and a mode (truck, or
    rail where it runs) by a logit on cost including the port's delay, which
    rises with its utilisation, at equilibrium
-   (:func:`corridor.assignment.choose_gateways`). **Air passengers** choose an
+   (:func:`corridor.model.assignment.choose_gateways`). **Air passengers** choose an
    airport the same way, against terminal and runway capacity.
 4. **Road assignment** of the modelled peak hour: cars (PCU) and trucks to a
    multi-class user equilibrium on BPR delay functions
-   (:func:`corridor.assignment.assign`); the congested times feed back to the
+   (:func:`corridor.model.assignment.assign`); the congested times feed back to the
    skims, averaged over a few outer iterations.
 
 The base year calibrates the model (:class:`Calibration`: the gravity decay
@@ -43,26 +43,21 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from corridor import demand as dm
 from corridor._version import __version__
-from corridor.assignment import assign, choose_gateways
-from corridor.engine import CompiledNetwork, compile_network, min_plus, travel_times
 from corridor.errors import EngineError
-from corridor.metrics import centroids
-from corridor.region import Region
+from corridor.inputs.region import Region
+from corridor.model import demand as dm
+from corridor.model.assignment import assign, choose_gateways
+from corridor.network.build import centroids
+from corridor.paths.engine import compile_network, min_plus, path_sums, travel_times
 from corridor.settings import Settings
 
 __all__ = [
     "MODEL_LABELS",
     "Calibration",
-    "ModelComparison",
     "ModelRun",
     "assigned_graph",
-    "capacity_note",
-    "compare_model",
     "explain",
     "gateway_volumes",
     "link_volumes",
@@ -236,32 +231,6 @@ def _connectors(G: nx.MultiDiGraph) -> pd.DataFrame:
 # ------------------------------------------------------------------ skims
 
 
-def _path_sums(compiled: CompiledNetwork, sources: list[int], targets: list[int], arc_value: np.ndarray) -> np.ndarray:
-    """Along each shortest path (by the compiled weights), the sum of another arc value (a length).
-
-    The shortest-path trees' predecessors are followed one level a step, for
-    every source at once, until no sum changes (at most the deepest path's
-    number of arcs).
-    """
-    dist, pred = dijkstra(compiled.matrix, directed=True, indices=sources, return_predecessors=True)
-    dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-    value_of = csr_matrix((arc_value, compiled.head, compiled.matrix.indptr), shape=compiled.matrix.shape)
-    has_pred = pred >= 0
-    parent = np.where(has_pred, pred, 0)
-    step = np.zeros(pred.shape)
-    columns = np.broadcast_to(np.arange(compiled.n), pred.shape)
-    step[has_pred] = np.asarray(value_of[parent[has_pred], columns[has_pred]]).ravel()
-    total = np.zeros(pred.shape)
-    rows = np.arange(len(sources))[:, None]
-    for _ in range(compiled.n):
-        updated = np.where(has_pred, total[rows, parent] + step, 0.0)
-        if np.array_equal(updated, total):
-            break
-        total = updated
-    total[~np.isfinite(dist)] = np.inf
-    return total[:, targets]
-
-
 @dataclass
 class _Skims:
     car_s: np.ndarray
@@ -278,7 +247,7 @@ def _skims(G: nx.MultiDiGraph, nodes: list[Any], link_time_s: dict[Key, float], 
     """Centroid x centroid skims at the given road link times (seconds)."""
     f = settings.freight
     php_per_teu_km = f.road_usd_per_tkm * f.payload_t_per_teu * settings.php_per_usd
-    truck_vot_per_teu = f.truck_vot_php_per_h / f.teu_per_truck + f.cargo_vot_php_per_teu_h
+    truck_vot_per_teu = f.haul_time_php_per_teu_h
 
     def car_time(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
         return link_time_s.get((u, v, k), float(d["travel_time"]))
@@ -319,9 +288,9 @@ def _skims(G: nx.MultiDiGraph, nodes: list[Any], link_time_s: dict[Key, float], 
     lengths = np.array([float(G.edges[key].get("length", 0.0)) for key in keys])
     times = np.array([car_time(*key, G.edges[key]) for key in keys])
     tolls = np.array([toll_s(G.edges[key]) for key in keys]) / 3600 * settings.value_of_time_php_per_h
-    car_km = _path_sums(car, rows, cols, lengths) / 1000
-    car_s = _path_sums(car, rows, cols, times)
-    car_toll = _path_sums(car, rows, cols, tolls)
+    car_km = path_sums(car, rows, cols, lengths) / 1000
+    car_s = path_sums(car, rows, cols, times)
+    car_toll = path_sums(car, rows, cols, tolls)
     for m in (car_km, car_s, car_toll):
         np.fill_diagonal(m, 0.0)
     truck_s = travel_times(compile_network(G, "road", weight=truck_time), nodes, nodes)
@@ -456,9 +425,7 @@ def run_model(
                 link_time[key] = float(seconds)
 
     d_s, f_s, a_s = settings.demand, settings.freight, settings.air
-    vot_blend = (
-        d_s.road_pt_share * d_s.value_of_time_pt_php_per_h + (1 - d_s.road_pt_share) * settings.value_of_time_php_per_h
-    )
+    vot_blend = settings.road_value_of_time_php_per_h
     php_per_usd = settings.php_per_usd
     observed = region.observations if region is not None else pd.DataFrame(columns=["kind", "item", "value"])
 
@@ -1214,27 +1181,6 @@ def assigned_graph(G: nx.MultiDiGraph, run: ModelRun) -> nx.MultiDiGraph:
     return H
 
 
-@dataclass
-class ModelComparison:
-    """A portfolio's effect on the model: base and scenario runs, the change, and each project's share.
-
-    Attributes
-    ----------
-    gains
-        Scenario minus base for each of :data:`MODEL_LABELS`.
-    marginal
-        Per project: the change lost without it (and without what requires it).
-    explanations
-        Per project, its largest effects in words.
-    """
-
-    base: ModelRun
-    scenario: ModelRun
-    gains: dict[str, float]
-    marginal: pd.DataFrame | None
-    explanations: dict[str, str]
-
-
 def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) -> str:
     """The largest relative changes of the model's headlines, in words ("no change" when none moves)."""
     scored = []
@@ -1252,88 +1198,3 @@ def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) 
         word = "better" if change * better > 0 else "worse"
         parts.append(f"{label} {change:+,.3g} {unit} ({word})")
     return "; ".join(parts)
-
-
-def capacity_note(project: Any, run: ModelRun, when: str = "in this run") -> str:
-    """Why more capacity at a gateway does little in a run: far from full, or limited by something else.
-
-    Empty when the project changes no gateway's capacity or the gateway is
-    busy enough for more capacity to matter.
-    """
-    notes = []
-    for edit in project.edits:
-        if getattr(edit, "type", None) != "gateway_upgrade" or edit.gateway not in run.gateways.index:
-            continue
-        row = run.gateways.loc[edit.gateway]
-        if edit.movements_per_h is not None and row["limited_by"] == "terminal":
-            notes.append(
-                f"{edit.gateway}'s terminal ({row['terminal_capacity']:,.0f} passengers a year), not its runways "
-                f"({row['runway_capacity']:,.0f}), limits it: more movements add nothing until the terminal grows"
-            )
-        elif math.isfinite(row["utilisation"]) and row["utilisation"] < 0.7:
-            notes.append(
-                f"{edit.gateway} works at {row['utilisation']:.0%} of its capacity {when}, so more capacity "
-                "saves little until demand grows"
-            )
-    return "; ".join(notes)
-
-
-def compare_model(
-    G: nx.MultiDiGraph,
-    portfolio: Any,
-    *,
-    region: Region | None = None,
-    settings: Settings | None = None,
-    base: ModelRun | None = None,
-    marginal: bool = True,
-    progress: Callable[[str], None] | None = None,
-) -> ModelComparison:
-    """Run the model with and without a portfolio (and without each of its projects); the changes explained.
-
-    Parameters
-    ----------
-    G
-        The base network.
-    portfolio
-        A :class:`corridor.projects.Portfolio`.
-    base
-        The base year's run, to reuse; calibrated here when None.
-    marginal
-        Also run the portfolio without each project.
-    """
-    from corridor.scenario import apply_portfolio
-
-    settings = settings or Settings()
-    say = progress or (lambda message: log.info(message))
-    base = base or run_model(G, region, settings, progress=progress)
-
-    def scenario_run(p: Any) -> ModelRun:
-        H = apply_portfolio(G, p, settings=settings, region=region).G
-        return run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress)
-
-    say(f"the model with {portfolio.name}")
-    scenario = scenario_run(portfolio)
-    gains = model_gains(base, scenario)
-    rows: dict[str, dict[str, Any]] = {}
-    explanations: dict[str, str] = {}
-    if marginal and portfolio.projects:
-        for project in portfolio.projects:
-            say(f"the model without {project.id}")
-            dropped = {project.id}
-            changed = True
-            while changed:
-                changed = False
-                for q in portfolio.projects:
-                    if q.id not in dropped and any(r in dropped for r in q.requires):
-                        dropped.add(q.id)
-                        changed = True
-            kept = tuple(q for q in portfolio.projects if q.id not in dropped)
-            without = scenario_run(portfolio.model_copy(update={"projects": kept})) if kept else base
-            lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
-            rows[project.id] = {"name": project.name, **lost}
-            note = capacity_note(project, base, "in the base year")
-            explanations[project.id] = explain(lost, base.summary) + (f" ({note})" if note else "")
-    frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
-    if frame is not None:
-        frame.index.name = "project"
-    return ModelComparison(base, scenario, gains, frame, explanations)

@@ -19,7 +19,7 @@ them but never pass through them. Each centroid gets two indices, one that
 edges leave and one that edges enter, so no path can use one as a shortcut.
 :class:`CompiledNetwork` owns this mapping from graph nodes to indices, for
 the base network and for the nodes a scenario adds (:meth:`CompiledNetwork.delta`
-turns the :class:`~corridor.scenario.Effect` of projects into a :class:`Delta`).
+turns the :class:`~corridor.network.scenario.Effect` of projects into a :class:`Delta`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +37,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
-from corridor.network import CENTROID_KINDS, Mode, any_layers, edge_in_mode
-from corridor.places import Place, PlaceIndex
-from corridor.scenario import Effect
+from corridor.network.build import CENTROID_KINDS, Mode, any_layers, edge_in_mode
+from corridor.network.places import Place, PlaceIndex
+from corridor.network.scenario import Effect
+from corridor.parallel import Processes, can_fork, local_workers
 
 __all__ = [
     "BACKENDS",
@@ -57,7 +55,9 @@ __all__ = [
     "compile_network",
     "compute_cch_order",
     "distances",
+    "path_sums",
     "rescore",
+    "shortest_trees",
     "resolve_backend",
     "route",
     "travel_times",
@@ -135,7 +135,7 @@ class CompiledNetwork:
         Per arc, the graph edge (u, v, key) behind it (None for arrays).
     pt_index
         Mode ``any``: road junction -> the index of its public transport copy
-        (see :func:`corridor.network.any_layers`); None in other modes.
+        (see :func:`corridor.network.build.any_layers`); None in other modes.
     pt_arc
         Mode ``any``: per arc, whether it runs on the public transport layer.
     cch_order
@@ -225,7 +225,7 @@ class CompiledNetwork:
         Parameters
         ----------
         effects
-            What each project did (:meth:`corridor.scenario.Scenario.effect`);
+            What each project did (:meth:`corridor.network.scenario.Scenario.effect`);
             arcs of other modes are left out.
         """
         indices = self.indices([node for effect in effects for node in effect.nodes])
@@ -281,7 +281,7 @@ def compute_cch_order(compiled: CompiledNetwork) -> np.ndarray:
     """The node order of the CCH (RoutingKit's inertial flow when every node has a position, else by degree).
 
     The slow part of building a hierarchy on a large network, and a pure
-    function of the arrays: :mod:`corridor.cache` keeps it on disk.
+    function of the arrays: :mod:`corridor.paths.cache` keeps it on disk.
     """
     import routingkit_cch as rk
 
@@ -341,10 +341,10 @@ def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
             value=float(weights[bad][0]),
             allowed=f"seconds from 0 to {MAX_ARC_S:g}",
         )
-    return _whole_ms(weights)
+    return whole_ms(weights)
 
 
-def _whole_ms(seconds: Any) -> Any:
+def whole_ms(seconds: Any) -> Any:
     """Seconds to the whole millisecond, at least one: every backend then adds the same numbers.
 
     The CCH counts whole milliseconds; scipy, given the same rounded
@@ -408,9 +408,9 @@ def compile_network(
         The network; it is read, never changed.
     mode
         ``road``, ``rail``, ``any`` or ``freight`` (see
-        :func:`corridor.network.edge_in_mode`). Mode ``any`` is compiled in
+        :func:`corridor.network.build.edge_in_mode`). Mode ``any`` is compiled in
         two road layers, car and public transport (see
-        :func:`corridor.network.any_layers`).
+        :func:`corridor.network.build.any_layers`).
     weight
         The edge attribute to minimise (seconds), or a function of
         ``(u, v, key, data)`` that gives an arc's weight (a generalized cost).
@@ -532,18 +532,9 @@ class _Job:
         return out / CCH_UNITS_PER_S
 
 
-# The job a pool's worker process runs, set once per process by the pool's initializer.
-_worker_job: _Job | None = None
-
-
-def _init_worker(job: _Job) -> None:
-    global _worker_job
-    _worker_job = job
-
-
-def _worker_rows(sources: np.ndarray) -> np.ndarray:
-    assert _worker_job is not None, "the pool's initializer sets the job"
-    return _worker_job.rows(sources)
+def _rows_task(job: _Job, sources: np.ndarray) -> np.ndarray:
+    """A task of the worker pool: one chunk of the sources' rows."""
+    return job.rows(sources)
 
 
 def distances(
@@ -586,17 +577,15 @@ def distances(
     else:
         _ = compiled.reverse if reverse else compiled.matrix
     job = _Job(compiled, tgt, reverse, backend)
-    workers = (os.cpu_count() or 1) if workers == 0 else workers
+    workers = local_workers(workers)
     if compiled.n < PARALLEL_MIN_NODES:
         workers = 1  # starting processes costs more than a small network's searches
     workers = max(1, min(workers, len(src) // 8 or 1))
-    if workers == 1 or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+    if workers == 1 or not can_fork():
         return job.rows(src)
-    # forked workers inherit the job (and a built hierarchy) through the initializer, unpickled
-    chunks = np.array_split(src, workers)
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(job,)) as pool:
-        return np.vstack(list(pool.map(_worker_rows, chunks)))
+    # forked workers inherit the job (and a built hierarchy) once, unpickled
+    with Processes(job, workers=workers, progress=False) as pool:
+        return np.vstack(pool.map(_rows_task, list(np.array_split(src, workers))))
 
 
 def travel_times(
@@ -627,6 +616,43 @@ def travel_times(
     same = np.array(origins, dtype=object)[:, None] == np.array(destinations, dtype=object)[None, :]
     out[same] = 0.0
     return out
+
+
+def shortest_trees(matrix: csr_matrix, sources: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shortest distances and trees from each source over a sparse matrix of arc weights.
+
+    Returns ``(dist, pred)``, both sources x nodes: the distance (``inf``:
+    unreachable) and each node's predecessor on its shortest path (-9999:
+    none). For searches that need the paths themselves, not only their
+    lengths (all-or-nothing loading, sums along paths, a route's links).
+    """
+    dist, pred = dijkstra(matrix, directed=True, indices=np.asarray(sources), return_predecessors=True)
+    return np.atleast_2d(dist), np.atleast_2d(pred)
+
+
+def path_sums(compiled: CompiledNetwork, sources: list[int], targets: list[int], arc_value: np.ndarray) -> np.ndarray:
+    """Along each shortest path (by the compiled weights), the sum of another arc value (a length).
+
+    The shortest-path trees' predecessors are followed one level a step, for
+    every source at once, until no sum changes (at most the deepest path's
+    number of arcs).
+    """
+    dist, pred = shortest_trees(compiled.matrix, sources)
+    value_of = csr_matrix((arc_value, compiled.head, compiled.matrix.indptr), shape=compiled.matrix.shape)
+    has_pred = pred >= 0
+    parent = np.where(has_pred, pred, 0)
+    step = np.zeros(pred.shape)
+    columns = np.broadcast_to(np.arange(compiled.n), pred.shape)
+    step[has_pred] = np.asarray(value_of[parent[has_pred], columns[has_pred]]).ravel()
+    total = np.zeros(pred.shape)
+    rows = np.arange(len(sources))[:, None]
+    for _ in range(compiled.n):
+        updated = np.where(has_pred, total[rows, parent] + step, 0.0)
+        if np.array_equal(updated, total):
+            break
+        total = updated
+    total[~np.isfinite(dist)] = np.inf
+    return total[:, targets]
 
 
 # ------------------------------------------------------------------ exact re-scoring
@@ -758,7 +784,7 @@ def rescore(
         )
     if delta.better:
         arcs = np.asarray(delta.better, dtype=float)
-        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), _whole_ms(arcs[:, 2])
+        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), whole_ms(arcs[:, 2])
     else:
         tails = heads = np.empty(0, dtype=np.int64)
         weights = np.empty(0)
@@ -1112,7 +1138,7 @@ def route(
     return Route(src, dst, mode, time_s, length_m, nodes, edges, legs, provenance)
 
 
-#: how a road leg of a public transport trip is named (see :func:`corridor.network.any_layers`)
+#: how a road leg of a public transport trip is named (see :func:`corridor.network.build.any_layers`)
 PT_ROAD_MODE = "jeepney/bus"
 
 

@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 from corridor.checks import bbox_text, closest, in_bbox, normalise_name
 from corridor.errors import OutsideRegionError, PlaceNotFound
 from corridor.geo import metric_xy
-from corridor.network import Mode
+from corridor.network.build import Mode
 
 __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 
@@ -75,7 +75,7 @@ class PlaceIndex:
     ----------
     G
         A network from :func:`corridor.build_network`, a scenario, or
-        :mod:`corridor.osm`.
+        :mod:`corridor.network.osm`.
     snap_max_km
         A coordinate farther than this from the nearest node of the mode is
         refused.

@@ -22,10 +22,10 @@ from typing import Any
 import networkx as nx
 from shapely.geometry import LineString
 
-from corridor import edges
-from corridor._io import atomic_path
 from corridor._version import __version__
 from corridor.errors import DataFileNotFound, OSMError
+from corridor.files import atomic_path
+from corridor.network import edges
 from corridor.settings import Settings
 
 __all__ = [

@@ -45,11 +45,8 @@ Each project's worth
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import math
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,12 +57,14 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from corridor._version import __version__
-from corridor.assignment import gateway_delay_h
+from corridor.access.modelled import capacity_note
 from corridor.errors import PortfolioError
-from corridor.model import ModelRun, capacity_note, run_model
-from corridor.projects import Portfolio, Project
-from corridor.region import Region
-from corridor.scenario import apply_portfolio
+from corridor.inputs.projects import Portfolio, Project
+from corridor.inputs.region import Region
+from corridor.model.assignment import gateway_delay_h
+from corridor.model.loop import ModelRun, run_model
+from corridor.network.scenario import apply_portfolio
+from corridor.parallel import can_fork, local_workers, make_runner
 from corridor.settings import Settings, parameters
 
 __all__ = [
@@ -332,82 +331,53 @@ def assumptions(settings: Settings) -> list[dict[str, Any]]:
     return rows + parameters(settings)
 
 
-def _effective_openings(portfolio: Portfolio) -> dict[str, int]:
-    """Each project's opening year, no earlier than those of the projects it requires."""
-    opening = {p.id: p.opening_year for p in portfolio.projects}
-    requires = {p.id: [r for r in p.requires if r in opening] for p in portfolio.projects}
-    changed = True
-    while changed:
-        changed = False
-        for pid, needs in requires.items():
-            latest = max([opening[pid], *(opening[r] for r in needs)])
-            if latest != opening[pid]:
-                opening[pid] = latest
-                changed = True
-    return opening
+@dataclass(frozen=True)
+class _Runs:
+    """What every model run of an appraisal reads: sent to each worker once (:mod:`corridor.parallel`)."""
 
-
-def _dependents(portfolio: Portfolio, pid: str) -> list[str]:
-    dropped = {pid}
-    changed = True
-    while changed:
-        changed = False
-        for q in portfolio.projects:
-            if q.id not in dropped and any(r in dropped for r in q.requires):
-                dropped.add(q.id)
-                changed = True
-    return [q.id for q in portfolio.projects if q.id in dropped and q.id != pid]
-
-
-# the runs, in this process or in forked workers that received the network once
-_SHARED: dict[str, Any] = {}
-
-
-def _init(G: nx.MultiDiGraph, region: Region | None, settings: Settings, bases: dict[int, ModelRun]) -> None:
-    _SHARED.update(G=G, region=region, settings=settings, bases=bases)
+    G: nx.MultiDiGraph
+    region: Region | None
+    settings: Settings
+    bases: dict[int, ModelRun]
 
 
 #: the task of the unchanged network run again as a scenario is (its noise; see :func:`appraise`)
 UNCHANGED: tuple[str, ...] = ("(the network unchanged)",)
 
 
-def _run(task: tuple[tuple[str, ...], int, Portfolio]) -> tuple[tuple[str, ...], int, dict[str, float]]:
+def _run(shared: _Runs, task: tuple[tuple[str, ...], int, Portfolio]) -> tuple[tuple[str, ...], int, dict[str, float]]:
+    """One model run of a stage or of a portfolio without a project, and its benefits (a task of the pool)."""
     ids, year, portfolio = task
-    G, region, settings, bases = _SHARED["G"], _SHARED["region"], _SHARED["settings"], _SHARED["bases"]
-    base = bases[year]
+    base = shared.bases[year]
     if ids == UNCHANGED:
-        H = G
+        H = shared.G
     else:
         chosen = portfolio.model_copy(update={"projects": tuple(p for p in portfolio.projects if p.id in ids)})
         if not chosen.projects:
-            return ids, year, annual_benefits(base, base, settings)
-        H = apply_portfolio(G, chosen, settings=settings, region=region).G
-    run = run_model(H, region, settings, calibration=base.calibration, warm=base, demand_factors=base.demand_factors)
-    return ids, year, annual_benefits(base, run, settings)
+            return ids, year, annual_benefits(base, base, shared.settings)
+        H = apply_portfolio(shared.G, chosen, settings=shared.settings, region=shared.region).G
+    run = run_model(
+        H,
+        shared.region,
+        shared.settings,
+        calibration=base.calibration,
+        warm=base,
+        demand_factors=base.demand_factors,
+    )
+    return ids, year, annual_benefits(base, run, shared.settings)
 
 
 def _run_all(
     tasks: list[tuple[tuple[str, ...], int, Portfolio]],
     workers: int,
-    shared: tuple[Any, ...],
+    shared: _Runs,
     say: Callable[[str], None],
 ) -> dict[tuple[tuple[str, ...], int], dict[str, float]]:
-    out: dict[tuple[tuple[str, ...], int], dict[str, float]] = {}
-    if workers <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        _init(*shared)
-        for k, task in enumerate(tasks, 1):
-            say(f"model run {k} of {len(tasks)}")
-            ids, year, benefits = _run(task)
-            out[(ids, year)] = benefits
-        return out
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init, initargs=shared
-    ) as pool:
-        for k, (ids, year, benefits) in enumerate(pool.map(_run, tasks), 1):
-            say(f"model run {k} of {len(tasks)}")
-            out[(ids, year)] = benefits
-    return out
+    """Every model run, on the worker pool (one run is left in-process)."""
+    workers = 1 if len(tasks) <= 1 or not can_fork() else workers
+    with make_runner(shared, workers=workers, progress=False) as pool:
+        results = pool.map(_run, tasks, done=lambda k: say(f"model run {k} of {len(tasks)}"))
+    return {(ids, year): benefits for ids, year, benefits in results}
 
 
 def _growth(settings: Settings, years: int) -> dict[str, float]:
@@ -482,7 +452,7 @@ def appraise(
     for p in chosen:
         if not p.projects:
             raise PortfolioError("a portfolio without projects has nothing to appraise", subject=p.name)
-    workers = workers or os.cpu_count() or 1
+    workers = local_workers(workers)
     a = settings.appraisal
     y0 = region.base_year if region is not None else a.price_year
     y1 = y0 + a.forecast_years
@@ -499,21 +469,21 @@ def appraise(
     plans = []
     tasks: dict[tuple[tuple[str, ...], int], Portfolio] = {}
     for p in chosen:
-        opening = _effective_openings(p)
+        opening = p.opening_years()
         stage_years = sorted(set(opening.values()))
         stages = [(y, sorted(pid for pid, o in opening.items() if o <= y)) for y in stage_years]
         full = tuple(sorted(opening))
         marginals = {}
         if projects:
             for q in p.projects:
-                dropped = {q.id, *_dependents(p, q.id)}
+                dropped = {q.id, *p.dependants(q.id)}
                 marginals[q.id] = tuple(pid for pid in full if pid not in dropped)
         for ids in [tuple(ids) for _, ids in stages] + list(marginals.values()) + [UNCHANGED]:
             for year in (y0, y1):
                 tasks.setdefault((ids, year), p)
         plans.append((p, opening, stages, full, marginals))
     todo = [(ids, year, p) for (ids, year), p in tasks.items()]
-    results = _run_all(todo, workers, (G, region, settings, bases), say)
+    results = _run_all(todo, workers, _Runs(G, region, settings, bases), say)
 
     out = []
     for p, opening, stages, full, marginals in plans:
@@ -553,7 +523,8 @@ def appraise(
             for y in (y0, y1):
                 modelled_rows.append({"stage": f"without {q.id}", "modelled_year": y, **results[(without, y)]})
             stream = pd.Series(_stream(lost, opening[q.id], years, y0, y1, settings).sum(axis=1))
-            counted = [q, *(r for r in p.projects if r.id in _dependents(p, q.id))]
+            dependants = p.dependants(q.id)
+            counted = [q, *(r for r in p.projects if r.id in dependants)]
             q_costs = sum(
                 (cost_stream(r, settings, years, opening[r.id]).sum(axis=1) for r in counted),
                 start=pd.Series(0.0, index=pd.Index(years, name="year")),
@@ -670,10 +641,9 @@ class Screening:
         self.teu = base.matrices["teu_per_year"]
         self.air = base.matrices["air_pax_per_year"]
         self.volumes = {str(k): float(v) for k, v in base.gateways["volume"].items()}
-        d, f, a = settings.demand, settings.freight, settings.appraisal
-        vot = d.road_pt_share * d.value_of_time_pt_php_per_h + (1 - d.road_pt_share) * settings.value_of_time_php_per_h
-        self.php_per_person_s = vot / 3600
-        self.php_per_teu_s = (f.truck_vot_php_per_h / f.teu_per_truck + f.cargo_vot_php_per_teu_h) / 3600
+        f, a = settings.freight, settings.appraisal
+        self.php_per_person_s = settings.road_value_of_time_php_per_h / 3600
+        self.php_per_teu_s = f.haul_time_php_per_teu_h / 3600
         self.mean_utilisation = {
             kind: float(base.gateways.loc[base.gateways["type"] == kind, "utilisation"].mean())
             for kind in ("seaport", "airport")
@@ -700,7 +670,7 @@ class Screening:
 
     @classmethod
     def of(cls, scorer: Any) -> Screening:
-        """The screening of a :class:`~corridor.portfolio.PortfolioScorer`'s network, made once and kept on it."""
+        """The screening of a :class:`~corridor.access.scorer.PortfolioScorer`'s network, made once and kept on it."""
         found = scorer.__dict__.get("_screening")
         if found is None:
             if getattr(scorer, "arrays", None) is not None:

@@ -25,7 +25,7 @@ __all__ = [
     "load_yaml",
     "output_folder",
     "output_path",
-    "plain",
+    "strip_lines",
     "read_text",
 ]
 
@@ -351,10 +351,10 @@ LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _cons
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def plain(value: Any) -> Any:
+def strip_lines(value: Any) -> Any:
     """The same data as plain dicts and lists, without their lines."""
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: strip_lines(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [strip_lines(v) for v in value]
     return value

@@ -22,9 +22,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from shapely.geometry import LineString, Polygon
 
-from corridor._io import LineLoader, load_yaml, read_text
 from corridor.checks import bbox_text, closest_hint, in_bbox, normalise_name, pydantic_problem
 from corridor.errors import DataError, DataFileNotFound
+from corridor.files import LineLoader, load_yaml, read_text
 from corridor.geo import DISPLAY_CRS, METRIC_CRS
 
 __all__ = [
@@ -345,11 +345,11 @@ class Region:
 
 
 def _bundled_roots() -> list[Path]:
-    here = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # corridor/, where an installed wheel keeps data/
     roots = []
     if env := os.environ.get("CORRIDOR_DATA"):
         roots.append(Path(env))
-    roots += [here / "data", here.parents[1] / "data"]
+    roots += [package / "data", package.parents[1] / "data"]  # the wheel's, then the source tree's
     return roots
 
 

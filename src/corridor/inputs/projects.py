@@ -7,22 +7,22 @@ its own inline or include other project files, and has an optional budget and
 overrides. :func:`load_portfolio` checks it: unknown ids, duplicates, missing
 ``requires``, ``conflicts`` present, each a one-line error with the file, the
 line and the id. Whether an edit's places and links exist is checked when the
-edits are applied (:mod:`corridor.scenario`), with the same kind of message.
+edits are applied (:mod:`corridor.network.scenario`), with the same kind of message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from corridor._io import LineLoader, atomic_paths, load_yaml, output_folder, plain, read_text
 from corridor.checks import closest_hint, line_at, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
+from corridor.files import LineLoader, atomic_paths, load_yaml, output_folder, read_text, strip_lines
 from corridor.settings import CATEGORIES
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "load_projects",
     "load_portfolio",
     "portfolio_from_ids",
+    "requirement_masks",
     "json_schemas",
     "save_json_schemas",
     "CATEGORIES",
@@ -298,6 +299,38 @@ class Portfolio(_Model):
     def ids(self) -> list[str]:
         return [p.id for p in self.projects]
 
+    def requirements(self, project_id: str) -> set[str]:
+        """The projects of this portfolio that ``project_id`` needs, directly or through others."""
+        ids = {p.id for p in self.projects}
+        return _closure([project_id], {p.id: [r for r in p.requires if r in ids] for p in self.projects})
+
+    def dependants(self, project_id: str) -> set[str]:
+        """The projects of this portfolio that need ``project_id``, directly or through others."""
+        needed_by: dict[str, list[str]] = {p.id: [] for p in self.projects}
+        for p in self.projects:
+            for r in p.requires:
+                needed_by.setdefault(r, []).append(p.id)
+        return _closure([project_id], needed_by)
+
+    def without(self, project_id: str) -> Portfolio:
+        """The portfolio without a project and without every project that requires it (the marginal's rule)."""
+        dropped = {project_id, *self.dependants(project_id)}
+        kept = tuple(p for p in self.projects if p.id not in dropped)
+        return self.model_copy(update={"name": f"{self.name} without {project_id}", "projects": kept})
+
+    def only(self, ids: Iterable[str], *, name: str | None = None) -> Portfolio:
+        """The projects of ``ids`` whose requirements are among them too (what operates when only those open)."""
+        chosen = set(ids)
+        kept = tuple(p for p in self.projects if p.id in chosen and self.requirements(p.id) <= chosen)
+        return self.model_copy(update={"name": name or self.name, "projects": kept})
+
+    def opening_years(self) -> dict[str, int]:
+        """Each project's opening year, no earlier than that of any project it requires."""
+        return {
+            p.id: max([p.opening_year, *(q.opening_year for q in self.projects if q.id in self.requirements(p.id))])
+            for p in self.projects
+        }
+
     def provenance(self) -> dict[str, Any]:
         """The portfolio, its projects and the content hash of every file read, by file name.
 
@@ -312,6 +345,30 @@ class Portfolio(_Model):
                 key, k = f"{name} ({k})", k + 1
             files[key] = digest
         return {"portfolio": self.name, "projects": self.ids, "files": files}
+
+
+def _closure(start: Iterable[str], edges: dict[str, list[str]]) -> set[str]:
+    """Every id reached from ``start`` along ``edges`` (not the start itself, unless on a cycle)."""
+    found: set[str] = set()
+    stack = [n for s in start for n in edges.get(s, ())]
+    while stack:
+        n = stack.pop()
+        if n not in found:
+            found.add(n)
+            stack.extend(edges.get(n, ()))
+    return found
+
+
+def requirement_masks(projects: Sequence[Project]) -> list[int]:
+    """Per position, the bit mask of the positions it needs, directly or through others.
+
+    Requirements that are not among ``projects`` are left out. Searches over
+    sets of projects as bit masks (Shapley coalitions, the optimiser's
+    branch and bound) test ``needs[i] & ~chosen == 0`` for "buildable".
+    """
+    position = {p.id: i for i, p in enumerate(projects)}
+    edges = {p.id: [r for r in p.requires if r in position] for p in projects}
+    return [sum(1 << position[r] for r in _closure([p.id], edges) if r != p.id) for p in projects]
 
 
 # ------------------------------------------------------------------ reading the files
@@ -334,7 +391,7 @@ def _project_from(data: Any, path: Path, index: int, error: type[ProjectError]) 
     line = _line_of(data) or 1
     pid = data.get("id", f"#{index + 1}")
     try:
-        project = Project.model_validate(plain(data))
+        project = Project.model_validate(strip_lines(data))
     except ValidationError as exc:
         problem = pydantic_problem(exc, data, model=Project)
         raise error(
@@ -420,7 +477,7 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     if not isinstance(data, dict):
         raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
     try:
-        spec = _PortfolioFile.model_validate(plain(data))
+        spec = _PortfolioFile.model_validate(strip_lines(data))
     except ValidationError as exc:
         problem = pydantic_problem(exc, data, model=_PortfolioFile)
         raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
@@ -431,7 +488,7 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     elif catalog_path is not None:
         cat_path = Path(catalog_path)
     else:
-        from corridor.region import region_path
+        from corridor.inputs.region import region_path
 
         cat_path = region_path("luzon") / "projects.yaml"
     catalog_list, cat_digest = _projects_from_file(cat_path, PortfolioError)

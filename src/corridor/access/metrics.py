@@ -9,7 +9,7 @@
   with population and jobs as the masses, and its population-weighted mean.
 
 Unreachable pairs are ``inf`` and listed in :attr:`Metrics.unreachable`; no
-pair is dropped silently. Travel times come from :mod:`corridor.engine`.
+pair is dropped silently. Travel times come from :mod:`corridor.paths.engine`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from corridor.engine import CompiledNetwork, compile_network, travel_times
-from corridor.network import CENTROID_KINDS
+from corridor.network.build import centroids
+from corridor.paths.engine import CompiledNetwork, compile_network, travel_times
 from corridor.settings import Settings
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "Headline",
     "Layout",
     "Metrics",
-    "centroids",
     "compute_metrics",
     "layout_of",
     "metrics_from_matrices",
@@ -137,11 +136,6 @@ class Metrics:
         ]
         frame = pd.DataFrame(rows, columns=["metric", "value", "unit"]).set_index("metric")
         return frame.to_html(escape=True)
-
-
-def centroids(G: nx.MultiDiGraph) -> list[Any]:
-    """The zones, gateways and economic zones of a network, in graph order."""
-    return [n for n, d in G.nodes(data=True) if d.get("kind") in CENTROID_KINDS]
 
 
 def compute_metrics(

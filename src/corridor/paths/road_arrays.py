@@ -28,10 +28,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from corridor import edges
-from corridor._io import atomic_path
 from corridor.errors import DataFileNotFound, OSMError
-from corridor.osm import DRIVE_CLASSES, OSM_SOURCE
+from corridor.files import atomic_path
+from corridor.network import edges
+from corridor.network.osm import DRIVE_CLASSES, OSM_SOURCE
 from corridor.settings import Settings
 
 __all__ = ["RoadArrays", "road_arrays_from_pbf", "load_road_arrays"]
@@ -102,8 +102,8 @@ class RoadArrays:
         return len(self.tail)
 
     def compile(self) -> Any:
-        """The engine's compiled network of these roads (see :func:`corridor.engine.compile_arrays`)."""
-        from corridor.engine import compile_arrays
+        """The engine's compiled network of these roads (see :func:`corridor.paths.engine.compile_arrays`)."""
+        from corridor.paths.engine import compile_arrays
 
         return compile_arrays(self.n_nodes, self.tail, self.head, self.travel_time_s, lon=self.lon, lat=self.lat)
 
@@ -118,7 +118,7 @@ class RoadArrays:
         return target
 
     def to_networkx(self, settings: Settings | None = None) -> nx.MultiDiGraph:
-        """corridor's graph schema: junction nodes ``x``/``y``, edges built by :func:`corridor.edges.road_edge`."""
+        """corridor's graph schema: junction nodes ``x``/``y``, edges by :func:`corridor.network.edges.road_edge`."""
         from shapely.geometry import LineString
 
         settings = settings or Settings()
@@ -419,7 +419,7 @@ def fetch_region_roads(
     Parameters
     ----------
     region
-        A :class:`corridor.region.Region`; its bbox clips the roads.
+        A :class:`corridor.inputs.region.Region`; its bbox clips the roads.
     out
         Where to write the road arrays (``.npz``).
     url
@@ -460,7 +460,7 @@ def fetch_region_roads(
 
 def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any = None) -> nx.MultiDiGraph:
     """A road network file as a graph in corridor's schema: ``.npz`` arrays, ``.osm.pbf``, or what osm reads."""
-    from corridor.osm import OSM_SUFFIXES, graph_from_file
+    from corridor.network.osm import OSM_SUFFIXES, graph_from_file
 
     path = Path(path)
     name = path.name.lower()

@@ -105,7 +105,7 @@ def province_chart(provinces: Mapping[str, pd.DataFrame], *, base_label: str = "
     provinces
         Per portfolio, a frame indexed by province with
         ``to_seaport_min_base`` and ``to_seaport_min_scenario`` (see
-        :func:`corridor.briefing.province_times`).
+        :func:`corridor.present.briefing.province_times`).
     base_label
         The base's name in the key.
     """

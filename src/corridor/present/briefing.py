@@ -1,7 +1,7 @@
 """What the maps and reports of portfolios draw, worked out from their scores.
 
 Maps and reports compute no metric; this module does it for them, from a
-portfolio's :class:`~corridor.portfolio.ScoreResult` and the scorer's
+portfolio's :class:`~corridor.access.scorer.ScoreResult` and the scorer's
 travel-time matrices:
 
 - :func:`zone_changes`: each zone's change of every headline that has a
@@ -16,7 +16,7 @@ travel-time matrices:
 - :func:`province_times`: the population-weighted time to the nearest
   seaport by province, before and after;
 - :func:`brief` and :func:`briefs`: all of it for one portfolio (or several
-  on one scorer), with the :class:`corridor.maps.PortfolioView` the maps draw.
+  on one scorer), with the :class:`corridor.present.maps.PortfolioView` the maps draw.
 """
 
 from __future__ import annotations
@@ -32,13 +32,21 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from corridor.access.metrics import HEADLINES, THRESHOLDS_MIN, reach_from_matrices
+from corridor.access.scorer import PortfolioScorer, ScoreResult, score
 from corridor.errors import DataError
-from corridor.maps import MapMetric, PortfolioView
-from corridor.metrics import HEADLINES, THRESHOLDS_MIN, reach_from_matrices
-from corridor.portfolio import PortfolioScorer, ScoreResult, score
-from corridor.projects import Portfolio
-from corridor.region import Region
-from corridor.scenario import EdgeAdded, EdgeChanged, EdgeRemoved, NodeAdded, NodeChanged, Scenario, apply_portfolio
+from corridor.inputs.projects import Portfolio
+from corridor.inputs.region import Region
+from corridor.network.scenario import (
+    EdgeAdded,
+    EdgeChanged,
+    EdgeRemoved,
+    NodeAdded,
+    NodeChanged,
+    Scenario,
+    apply_portfolio,
+)
+from corridor.present.maps import MapMetric, PortfolioView
 from corridor.settings import Settings
 
 __all__ = [
@@ -63,9 +71,9 @@ class ZoneHeadline:
     Attributes
     ----------
     column
-        The headline's column (see :data:`corridor.metrics.HEADLINES`).
+        The headline's column (see :data:`corridor.access.metrics.HEADLINES`).
     zone_column
-        The column of :attr:`corridor.portfolio.ScoreResult.zones` (without
+        The column of :attr:`corridor.access.scorer.ScoreResult.zones` (without
         ``_base``, ``_scenario``, ``_change``).
     relative
         The change is a percentage of the base value.
@@ -189,11 +197,11 @@ def _detail(before: dict[str, Any], after: dict[str, Any]) -> str:
         old, new = before[attr], after.get(attr)
         if not isinstance(old, int | float | str | None):
             old = None
-        parts.append(f"{attr.replace('_', ' ')}: {_plain(old)} → {_plain(new)}")
+        parts.append(f"{attr.replace('_', ' ')}: {_shown(old)} → {_shown(new)}")
     return "; ".join(parts)
 
 
-def _plain(value: Any) -> str:
+def _shown(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -309,7 +317,7 @@ def project_table(
         Indexed by project id, in the portfolio's order: ``name``,
         ``category``, ``status``, ``cost_usd``, ``opening_year``, ``source``,
         ``description``, the marginal contribution of each headline (the
-        :data:`~corridor.metrics.HEADLINES` columns, NaN when marginal
+        :data:`~corridor.access.metrics.HEADLINES` columns, NaN when marginal
         contributions were not scored) and ``bcr`` (NaN when not given).
     """
     rows = []
@@ -381,7 +389,7 @@ class Brief:
     result
         Its score.
     view
-        What its map draws (:class:`corridor.maps.PortfolioView`).
+        What its map draws (:class:`corridor.present.maps.PortfolioView`).
     projects
         :func:`project_table`.
     provinces
@@ -419,9 +427,9 @@ def brief(
     portfolio
         The projects.
     region, settings
-        As for :func:`corridor.portfolio.score`.
+        As for :func:`corridor.access.scorer.score`.
     scorer
-        A :class:`~corridor.portfolio.PortfolioScorer` of ``G`` to reuse.
+        A :class:`~corridor.access.scorer.PortfolioScorer` of ``G`` to reuse.
     result
         The portfolio's score, when already computed with ``scorer``.
     marginal
@@ -430,7 +438,7 @@ def brief(
         Each project's benefit-cost ratio, when appraised.
     shapley
         Each project's Shapley value (indexed by project id), when computed;
-        by default the score's own (see :func:`corridor.portfolio.shapley`).
+        by default the score's own (see :func:`corridor.access.scorer.shapley`).
     volumes
         Link volumes of the scenario (``link_id``, ``volume_veh_day``,
         ``volume_capacity``), when a demand model has assigned them.
@@ -438,7 +446,7 @@ def brief(
     Examples
     --------
     >>> from corridor import load_region, build_network
-    >>> from corridor.projects import load_catalog, portfolio_from_ids
+    >>> from corridor.inputs.projects import load_catalog, portfolio_from_ids
     >>> region = load_region("luzon")
     >>> b = brief(build_network(region), portfolio_from_ids(["bauan_terminal"], load_catalog(region.path)),
     ...           region=region)

@@ -6,11 +6,11 @@ Every change is logged as a typed :data:`Change` (:class:`NodeAdded`,
 :class:`EdgeAdded`, :class:`EdgeRemoved`, :class:`EdgeChanged`,
 :class:`NodeChanged`), so :meth:`Scenario.revert` undoes them exactly and
 :meth:`Scenario.effect` tells what one project did to travel times, in graph
-terms, for :mod:`corridor.engine` to replay on a compiled network. The base
+terms, for :mod:`corridor.paths.engine` to replay on a compiled network. The base
 graph is never touched.
 
 New links are built by the same functions as the base network's
-(:mod:`corridor.network`, :mod:`corridor.edges`), and join the base network
+(:mod:`corridor.network.build`, :mod:`corridor.network.edges`), and join the base network
 only: what one project adds never rewires another.
 """
 
@@ -27,11 +27,26 @@ import networkx as nx
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from corridor import edges
 from corridor.checks import bbox_text, closest_hint, in_bbox
 from corridor.errors import ScenarioError
 from corridor.geo import metric_xy
-from corridor.network import (
+from corridor.inputs.projects import (
+    Close,
+    Coordinate,
+    GatewayUpgrade,
+    Investment,
+    LinkSelection,
+    NewGateway,
+    NewLine,
+    NewNode,
+    Open,
+    Portfolio,
+    Project,
+    Upgrade,
+)
+from corridor.inputs.region import Region
+from corridor.network import edges
+from corridor.network.build import (
     CENTROID_KINDS,
     MODES,
     add_region_roads,
@@ -46,21 +61,6 @@ from corridor.network import (
     node_id,
     node_xy,
 )
-from corridor.projects import (
-    Close,
-    Coordinate,
-    GatewayUpgrade,
-    Investment,
-    LinkSelection,
-    NewGateway,
-    NewLine,
-    NewNode,
-    Open,
-    Portfolio,
-    Project,
-    Upgrade,
-)
-from corridor.region import Region
 from corridor.settings import Settings
 
 __all__ = [
@@ -180,7 +180,7 @@ class Arc:
 
     In mode ``any``, ``tail_pt`` and ``head_pt`` say whether the arc leaves
     from and arrives on the public transport layer of the road network (see
-    :func:`corridor.network.any_layers`).
+    :func:`corridor.network.build.any_layers`).
     """
 
     u: Any

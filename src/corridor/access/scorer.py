@@ -29,39 +29,39 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
-from corridor.cache import DiskCache
-from corridor.engine import (
-    CompiledNetwork,
-    Delta,
-    EndpointCache,
-    Indices,
-    LeaveOut,
-    _whole_ms,
-    compile_network,
-    distances,
-    rescore,
-    resolve_backend,
-    travel_times,
-)
-from corridor.errors import PortfolioError
-from corridor.metrics import (
+from corridor.access.metrics import (
     HEADLINES,
     OD_MODES,
     RELATIVE_KEYS,
     SUMMARY_LABELS,
     Layout,
     Metrics,
-    centroids,
     layout_of,
     metrics_from_matrices,
     summary_from_matrices,
 )
-from corridor.model import ModelComparison, ModelRun, compare_model
-from corridor.network import CENTROID_KINDS
-from corridor.network_arrays import ArrayNetwork, NodeIndex
-from corridor.projects import Portfolio, Project
-from corridor.region import Region
-from corridor.scenario import Effect, Scenario, apply_portfolio, ordered_projects
+from corridor.access.modelled import ModelComparison, compare_model
+from corridor.errors import PortfolioError
+from corridor.inputs.projects import Portfolio, Project, requirement_masks
+from corridor.inputs.region import Region
+from corridor.model.loop import ModelRun
+from corridor.network.build import CENTROID_KINDS, centroids
+from corridor.network.scenario import Effect, Scenario, apply_portfolio, ordered_projects
+from corridor.paths.array_network import ArrayNetwork, NodeIndex
+from corridor.paths.cache import DiskCache
+from corridor.paths.engine import (
+    CompiledNetwork,
+    Delta,
+    EndpointCache,
+    Indices,
+    LeaveOut,
+    compile_network,
+    distances,
+    rescore,
+    resolve_backend,
+    travel_times,
+    whole_ms,
+)
 from corridor.settings import Settings
 
 #: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
@@ -138,17 +138,17 @@ class PortfolioScorer:
 
     The base travel times among zones, gateways and economic zones are
     computed once per mode. Each project is applied once, on its own (with
-    what it requires), and its :class:`~corridor.scenario.Effect` is kept; a
-    portfolio's matrices then come from :func:`corridor.engine.rescore` on
+    what it requires), and its :class:`~corridor.network.scenario.Effect` is kept; a
+    portfolio's matrices then come from :func:`corridor.paths.engine.rescore` on
     the union of its projects' effects, never from a new search of the whole
     network. Portfolios that remove or slow links are applied and searched
     again.
 
-    On a network whose roads are arrays (:class:`~corridor.network_arrays.ArrayNetwork`,
+    On a network whose roads are arrays (:class:`~corridor.paths.array_network.ArrayNetwork`,
     an island's roads) no graph of the roads is ever built: the compiled
     networks come from the arrays, each project is applied to the small
     graph of places and rail lines with the roads as its
-    :class:`~corridor.scenario.RoadSource`, and a portfolio that removes or
+    :class:`~corridor.network.scenario.RoadSource`, and a portfolio that removes or
     slows links is searched on the base arrays re-weighted (with a CCH, the
     base hierarchy re-customized), then re-scored for what it adds.
 
@@ -158,12 +158,12 @@ class PortfolioScorer:
         The base network (never changed): a graph, or a region joined to
         road arrays.
     settings, region
-        As for :func:`corridor.scenario.apply_portfolio`.
+        As for :func:`corridor.network.scenario.apply_portfolio`.
     backend
         Shortest-path backend for the base matrices and endpoint searches;
         ``settings.engine_backend`` when None.
     cache
-        A folder (or :class:`~corridor.cache.DiskCache`) where the compiled
+        A folder (or :class:`~corridor.paths.cache.DiskCache`) where the compiled
         networks, their CCH orders and the base matrices are kept, keyed by
         the hashes of their inputs: a second scorer of the same network
         starts from there. None: nothing is kept.
@@ -256,7 +256,7 @@ class PortfolioScorer:
         """What ``project`` does on its own (with what it requires in ``portfolio``), worked out once."""
         if project.requires:
             by_id = {p.id: p for p in portfolio.projects}
-            required = [by_id[r] for r in sorted(_requirements(project, by_id))]
+            required = [by_id[r] for r in sorted(portfolio.requirements(project.id))]
         else:
             required = []
         key = (project.id, project.edits_digest, tuple(p.edits_digest for p in required))
@@ -433,7 +433,7 @@ class PortfolioScorer:
         The removals and slow-downs change the weights of base arcs only, so
         the base network with them is searched again on the same arcs (a CCH
         is re-customized, not rebuilt); what the portfolio adds is then
-        re-scored exactly on top (:func:`corridor.engine.rescore`).
+        re-scored exactly on top (:func:`corridor.paths.engine.rescore`).
         """
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region, roads=self.arrays)
         effect = scenario.net_effect()
@@ -520,6 +520,10 @@ class PortfolioScorer:
             if m in self._place_caches:
                 self._place_caches[m].prepare(base_ends)
 
+    def prepared_keys(self) -> frozenset[tuple[str, str]]:
+        """The (id, edits digest) of every project this scorer was prepared with (see :meth:`prepare`)."""
+        return frozenset(self._prepared)
+
     def project_keys(self, portfolio: Portfolio) -> tuple[tuple[str, str], ...] | None:
         """A portfolio as the (id, edits digest) of its projects when all were prepared (else None)."""
         keys = tuple((p.id, p.edits_digest) for p in portfolio.projects)
@@ -547,7 +551,7 @@ class PortfolioScorer:
 
         A portfolio that only adds or speeds up links keeps its full search
         and searches again, per project, only the origins whose fastest
-        paths use that project's links (:class:`corridor.engine.LeaveOut`):
+        paths use that project's links (:class:`corridor.paths.engine.LeaveOut`):
         a thousand projects take seconds. Others are scored one by one.
 
         Parameters
@@ -561,7 +565,7 @@ class PortfolioScorer:
         # on road arrays (an island's roads) a full search per project costs minutes; re-scoring, a fraction of a second
         if self.arrays is not None or not all(e.only_improves for e in effects.values()):
             for done, project in enumerate(projects, 1):
-                out[project.id] = self.summary(_without_dependents(portfolio, project.id))
+                out[project.id] = self.summary(portfolio.without(project.id))
                 if progress:
                     progress(done)
             return out
@@ -582,7 +586,7 @@ class PortfolioScorer:
             leave_out[m] = LeaveOut(self.compiled[m], groups, delta.new_nodes, rows, cols)
         owner = {n: pid for pid in order for n, _ in effects[pid].nodes}
         for done, project in enumerate(projects, 1):
-            dropped = {p.id for p in portfolio.projects} - set(_without_dependents(portfolio, project.id).ids)
+            dropped = {p.id for p in portfolio.projects} - set(portfolio.without(project.id).ids)
             left_out = [order.index(pid) for pid in dropped]
             kept_nodes, _ = self._centroids_after([effects[pid] for pid in order if pid not in dropped])
             keep = list(range(k)) + [k + i for i, n in enumerate(new_centroids) if owner.get(n) not in dropped]
@@ -603,7 +607,7 @@ def _without(
     """The compiled network with arcs removed (``worse``: their old times) and slowed (``slower``: their new times).
 
     Between two indices the fastest of the arcs that remain counts: an arc
-    that hid a parallel one (:attr:`~corridor.engine.CompiledNetwork.parallel`)
+    that hid a parallel one (:attr:`~corridor.paths.engine.CompiledNetwork.parallel`)
     gives way to it when removed.
     """
     if not worse and not slower:
@@ -628,11 +632,11 @@ def _without(
     for t, h, old in worse:
         if t >= compiled.n or h >= compiled.n or (remaining := arcs(t, h)) is None:
             continue
-        gone = float(_whole_ms(old))
+        gone = float(whole_ms(old))
         remaining.remove(min(remaining, key=lambda w: abs(w - gone)))
     for t, h, new in slower:
         if t < compiled.n and h < compiled.n and (remaining := arcs(t, h)) is not None:
-            remaining.append(float(_whole_ms(new)))
+            remaining.append(float(whole_ms(new)))
     positions = np.array([compiled.arc(t, h) for t, h in left], dtype=np.int64)
     weights = np.array([min(w) if w else math.inf for w in left.values()])
     return compiled.reweighted(positions, weights)
@@ -679,17 +683,6 @@ def _same_numbering(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
     )
 
 
-def _requirements(project: Project, by_id: dict[str, Project]) -> set[str]:
-    out: set[str] = set()
-    stack = list(project.requires)
-    while stack:
-        r = stack.pop()
-        if r in by_id and r not in out:
-            out.add(r)
-            stack.extend(by_id[r].requires)
-    return out
-
-
 # ------------------------------------------------------------------ results
 
 
@@ -701,7 +694,7 @@ class ScoreResult:
     ----------
     gains
         Scenario minus base for each summary key (see
-        :data:`corridor.metrics.SUMMARY_LABELS`); market access as a fraction.
+        :data:`corridor.access.metrics.SUMMARY_LABELS`); market access as a fraction.
     od
         Gateway and economic-zone pairs: base, scenario and change in
         minutes (best mode).
@@ -842,11 +835,11 @@ def score(
     ----------
     G
         The base network (not changed): a graph, or a region joined to road
-        arrays (:func:`corridor.network_arrays.network_from_arrays`).
+        arrays (:func:`corridor.paths.array_network.network_from_arrays`).
     portfolio
         The projects.
     settings, region
-        As for :func:`corridor.scenario.apply_portfolio`.
+        As for :func:`corridor.network.scenario.apply_portfolio`.
     marginal
         Also score the portfolio without each of its projects.
     scorer
@@ -856,7 +849,7 @@ def score(
         (None: when there are more than 20 projects and stderr is a
         terminal).
     model
-        Also run the transport model (:func:`corridor.model.compare_model`):
+        Also run the transport model (:func:`corridor.access.modelled.compare_model`):
         freight cost, gateway delays and traffic with and without the
         portfolio, and each project's share (with ``marginal``). Seconds a run.
     model_base
@@ -867,12 +860,12 @@ def score(
         :data:`SHAPLEY_AUTO_MAX` projects.
     summaries
         How the Shapley coalitions are scored (in-process when None; see
-        :func:`corridor.parallel.summary_map`).
+        :func:`corridor.access.sweeps.summary_map`).
 
     Examples
     --------
     >>> from corridor import load_region, build_network
-    >>> from corridor.projects import load_catalog, portfolio_from_ids
+    >>> from corridor.inputs.projects import load_catalog, portfolio_from_ids
     >>> region = load_region("luzon")
     >>> G = build_network(region)
     >>> p = portfolio_from_ids(["bauan_terminal"], load_catalog(region.path))
@@ -962,19 +955,6 @@ def _progress(total: int, what: str, *, enabled: bool | None) -> Iterator[Callab
         yield lambda done: bar.update(task, completed=done)
 
 
-def _without_dependents(portfolio: Portfolio, project_id: str) -> Portfolio:
-    drop = {project_id}
-    changed = True
-    while changed:
-        changed = False
-        for p in portfolio.projects:
-            if p.id not in drop and any(r in drop for r in p.requires):
-                drop.add(p.id)
-                changed = True
-    kept = tuple(p for p in portfolio.projects if p.id not in drop)
-    return portfolio.model_copy(update={"name": f"{portfolio.name} without {project_id}", "projects": kept})
-
-
 # ------------------------------------------------------------------ Shapley values
 
 
@@ -993,7 +973,7 @@ class ShapleyResult:
     Attributes
     ----------
     values
-        Project x headline column (see :data:`corridor.metrics.HEADLINES`):
+        Project x headline column (see :data:`corridor.access.metrics.HEADLINES`):
         the project's share of each change, in the column's unit (NaN for a
         headline that some set of the projects makes infinite, such as a
         mean time when a place is cut off).
@@ -1108,16 +1088,7 @@ def shapley(
     projects = list(portfolio.projects)
     n = len(projects)
     columns = [h for h in HEADLINES if h.key is not None]
-    position = {p.id: i for i, p in enumerate(projects)}
-    needs = []
-    for p in projects:
-        mask, stack = 0, list(p.requires)
-        while stack:
-            r = stack.pop()
-            if r in position and not mask >> position[r] & 1:
-                mask |= 1 << position[r]
-                stack.extend(projects[position[r]].requires)
-        needs.append(mask)
+    needs = requirement_masks(projects)
 
     def buildable(mask: int) -> int:
         return sum(1 << i for i in range(n) if mask >> i & 1 and needs[i] & ~mask == 0)
@@ -1206,7 +1177,7 @@ def compare(
 ) -> tuple[pd.DataFrame, list[ScoreResult]]:
     """Score several portfolios on one base; return the comparison table and the results.
 
-    The table has one row per portfolio and the :data:`~corridor.metrics.HEADLINES` columns.
+    The table has one row per portfolio and the :data:`~corridor.access.metrics.HEADLINES` columns.
     ``scorer``, ``shapley_values`` and ``summaries`` are as for :func:`score`.
     """
     settings = settings or Settings()

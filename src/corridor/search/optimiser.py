@@ -6,7 +6,7 @@ an :class:`Objective` within a budget, respecting every project's
 ``conflicts`` (never two that conflict). Projects interact (two rail links
 can be worth more together than apart), so no project's worth is added up
 on its own: every portfolio the search looks at is scored whole by the
-:class:`~corridor.portfolio.PortfolioScorer`.
+:class:`~corridor.access.scorer.PortfolioScorer`.
 
 The exact method is a branch and bound over the candidates (up to
 :data:`EXACT_MAX_PROJECTS` of them) whose bounds are proven, not estimated:
@@ -47,7 +47,7 @@ Objectives are small :class:`Objective` objects (:data:`OBJECTIVES`): what
 they read from a summary, which way is better, whether a project keeps them
 monotone, and whether they are net of cost. ``npv`` and ``freight_cost``
 are declared but not offered to the search: both come from the transport
-model (:mod:`corridor.appraisal`, :mod:`corridor.model`), which takes
+model (:mod:`corridor.appraisal.appraise`, :mod:`corridor.model.loop`), which takes
 seconds a portfolio and whose congestion makes them non-monotone; asking
 for them is a clear error. Pass your own :class:`Objective` (with
 ``evaluate``) to :func:`optimise` to add one; ``net_of_cost`` objectives
@@ -65,12 +65,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from corridor.access.scorer import PortfolioScorer
 from corridor.checks import closest_hint
 from corridor.errors import OptimisationError
+from corridor.inputs.projects import GatewayUpgrade, NewGateway, Portfolio, Project
+from corridor.network.scenario import Effect
 from corridor.parallel import Runner
-from corridor.portfolio import PortfolioScorer
-from corridor.projects import GatewayUpgrade, NewGateway, Portfolio, Project
-from corridor.scenario import Effect
 
 __all__ = [
     "DEFAULT_INPUTS",
@@ -112,7 +112,7 @@ class Objective:
     name
         The name on the command line and in results.
     key
-        The summary key it reads (see :data:`corridor.metrics.SUMMARY_LABELS`);
+        The summary key it reads (see :data:`corridor.access.metrics.SUMMARY_LABELS`);
         for an objective net of cost, the benefit in USD.
     label, unit
         For tables.
@@ -131,7 +131,7 @@ class Objective:
     evaluate
         A module-level function ``(scorer, portfolio) -> summary`` that gives
         the summary this objective reads; the scorer's
-        :meth:`~corridor.portfolio.PortfolioScorer.summary` when None.
+        :meth:`~corridor.access.scorer.PortfolioScorer.summary` when None.
     cost_of
         For an objective net of cost, a module-level function ``(scorer,
         project) -> USD`` of the cost it subtracts (the present value of the
@@ -230,7 +230,7 @@ TIME_TO_PORT = Objective(
 
 def _screening_summary(scorer: PortfolioScorer, portfolio: Portfolio) -> dict[str, float]:
     """The screening's present value of benefits and freight cost of a portfolio (see :class:`Screening`)."""
-    from corridor.appraisal import Screening
+    from corridor.appraisal.appraise import Screening
 
     screening = Screening.of(scorer)
     if not portfolio.projects:
@@ -245,7 +245,7 @@ def _screening_summary(scorer: PortfolioScorer, portfolio: Portfolio) -> dict[st
 
 
 def _screening_cost(scorer: PortfolioScorer, project: Project) -> float:
-    from corridor.appraisal import Screening
+    from corridor.appraisal.appraise import Screening
 
     return Screening.of(scorer).pv_cost(project)
 
@@ -256,7 +256,7 @@ _GATEWAY_ATTRS = frozenset({"capacity", "handling_h", "movements_per_h", "pax_pe
 NPV = Objective(
     "npv",
     "benefits_pv_usd",
-    "net present value (screening: time savings at the base year's demand; see corridor.appraisal.Screening)",
+    "net present value (screening: time savings at the base year's demand; see corridor.appraisal.appraise.Screening)",
     "USD",
     +1,
     reads=frozenset({"capacity", "handling_h", "movements_per_h", "pax_per_movement", "capacity_unit"}),
@@ -895,7 +895,7 @@ def optimise(
     Parameters
     ----------
     scorer
-        The scorer of the base network (see :class:`~corridor.portfolio.PortfolioScorer`).
+        The scorer of the base network (see :class:`~corridor.access.scorer.PortfolioScorer`).
     candidates
         The projects to choose from (a catalog's values, or a portfolio's projects).
     budget_usd
@@ -1156,9 +1156,9 @@ def _scaled_project(project: Project, draw: _Draw) -> Project:
 
 def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
     """Score every portfolio in one draw of the uncertain inputs (a task of a sweep)."""
-    from corridor.metrics import HEADLINES
-    from corridor.network import build_network
-    from corridor.portfolio import gains
+    from corridor.access.metrics import HEADLINES
+    from corridor.access.scorer import gains
+    from corridor.network.build import build_network
 
     values = dict(draw.inputs)
     base = context.settings
@@ -1196,7 +1196,7 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
             d["handling_h"] = float(d["handling_h"]) * handling
     scorer = PortfolioScorer(G, settings=settings, region=context.region)
     if context.model_base is not None:  # the screening's demand is the undrawn base year's, valued at the draw's
-        from corridor.appraisal import Screening
+        from corridor.appraisal.appraise import Screening
 
         first = context.region.base_year if context.region is not None else settings.appraisal.price_year
         scorer.__dict__["_screening"] = Screening(context.model_base, settings, first_year=first)
@@ -1205,15 +1205,10 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
     value_costs: list[float] = []
     for portfolio in context.portfolios:
         projects = [_scaled_project(p, draw) for p in portfolio.projects]
-        open_ids = {p.id for p in projects if p.opening_year + delays.get(p.id, 0) <= context.year}
-        changed = True
-        while changed:  # a project whose requirement is not operating does not operate
-            changed = False
-            for p in projects:
-                if p.id in open_ids and any(r not in open_ids for r in p.requires if r in {q.id for q in projects}):
-                    open_ids.discard(p.id)
-                    changed = True
-        built = portfolio.model_copy(update={"projects": tuple(p for p in projects if p.id in open_ids)})
+        opened = {p.id for p in projects if p.opening_year + delays.get(p.id, 0) <= context.year}
+        # a project whose requirement is not operating does not operate
+        built = portfolio.model_copy(update={"projects": tuple(projects)}).only(opened)
+        open_ids = set(built.ids)
         cost = math.fsum(p.cost_usd for p in projects)
         value_cost = context.objective.cost(scorer, projects)
         summary = context.objective.evaluate(scorer, built) if context.objective.evaluate else scorer.summary(built)
@@ -1228,9 +1223,7 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
                 if without is not None:
                     other = without[p.id]
                 else:
-                    from corridor.portfolio import _without_dependents
-
-                    other = dict(context.objective.evaluate(scorer, _without_dependents(built, p.id)))  # type: ignore[misc]
+                    other = dict(context.objective.evaluate(scorer, built.without(p.id)))  # type: ignore[misc]
                 saved = context.objective.cost(scorer, [q for q in projects if q.id == p.id])
                 marginal[p.id] = utility - context.objective.utility(
                     float(other[context.objective.key]), value_cost - saved
@@ -1386,7 +1379,7 @@ def sensitivity(
     Parameters
     ----------
     region
-        The region pack (:func:`corridor.region.load_region`).
+        The region pack (:func:`corridor.inputs.region.load_region`).
     portfolios
         Portfolios to rank (distinct names).
     draws
@@ -1465,8 +1458,8 @@ def _sensitivity_context(
     settings = settings or Settings()
     model_base = None
     if chosen.evaluate is _screening_summary:
-        from corridor.model import run_model
-        from corridor.network import build_network
+        from corridor.model.loop import run_model
+        from corridor.network.build import build_network
 
         model_base = run_model(build_network(region, settings), region, settings)
     return _Context(region, settings, tuple(portfolios), chosen, int(year), model_base)

@@ -92,7 +92,7 @@ def road_edge(
         Class speeds and congestion factors.
     area
         The congestion area it lies in (see
-        :func:`corridor.network.congestion_area`), or None.
+        :func:`corridor.network.build.congestion_area`), or None.
     speed_kph
         Its own free-flow speed, when it has one.
     length_m

@@ -38,10 +38,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
-from corridor.demand import logit
 from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
+from corridor.model.demand import logit
+from corridor.paths.engine import shortest_trees
 
 __all__ = [
     "ENGINES",
@@ -577,11 +577,11 @@ def _check(links: pd.DataFrame, name: str, ok: np.ndarray, accepted: str) -> Non
     """Raise for the first link whose ``name`` is not ``ok``, naming it by the links' index."""
     if not ok.all():
         row = int(np.flatnonzero(~ok)[0])
-        value = _plain(links[name].iloc[row])
-        raise DataError(f"{name} is {value!r}; it takes {accepted}", field=name, id=str(_plain(links.index[row])))
+        value = _as_python(links[name].iloc[row])
+        raise DataError(f"{name} is {value!r}; it takes {accepted}", field=name, id=str(_as_python(links.index[row])))
 
 
-def _plain(value: Any) -> Any:
+def _as_python(value: Any) -> Any:
     """A numpy scalar as the Python value it holds, so messages show ``-5.0`` rather than ``np.float64(-5.0)``."""
     return value.item() if isinstance(value, np.generic) else value
 
@@ -633,7 +633,7 @@ def _prepare(
         )
     if len(set(zone_ids)) != len(zone_ids):
         twice = pd.Index(zone_ids)[pd.Index(zone_ids).duplicated()][0]
-        raise DataError(f"zone {_plain(twice)!r} is listed twice; each zone is one node", field="zones")
+        raise DataError(f"zone {_as_python(twice)!r} is listed twice; each zone is one node", field="zones")
     index = pd.Index(node_ids)
     zone_nodes = index.get_indexer(pd.Index(zone_ids)).astype(np.int64)
 
@@ -652,8 +652,8 @@ def _prepare(
         if not np.isfinite(m).all() or (m < 0).any():
             o, d = np.argwhere(~(np.isfinite(m) & (m >= 0)))[0]
             raise DataError(
-                f"class {name!r} has {float(m[o, d])!r} trips from zone {_plain(zone_ids[o])!r} "
-                f"to {_plain(zone_ids[d])!r}; "
+                f"class {name!r} has {float(m[o, d])!r} trips from zone {_as_python(zone_ids[o])!r} "
+                f"to {_as_python(zone_ids[d])!r}; "
                 "trips take a number of at least 0",
                 field="demand",
             )
@@ -667,7 +667,7 @@ def _prepare(
         bad = np.flatnonzero(missing & (used > 0))
         if bad.size:
             raise DataError(
-                f"zone {_plain(zone_ids[bad[0]])!r} has trips but is no link's node; "
+                f"zone {_as_python(zone_ids[bad[0]])!r} has trips but is no link's node; "
                 "a zone must be a node of the links",
                 field="zones",
             )
@@ -776,7 +776,7 @@ class _PathGraph:
         batch = max(1, _CELLS_PER_BATCH // self.n_nodes)
         for start in range(0, len(sending), batch):
             rows = sending[start : start + batch]
-            dist, pred = dijkstra(graph, directed=True, indices=self.origins[rows], return_predecessors=True)
+            dist, pred = shortest_trees(graph, self.origins[rows])
             trips = self.demand[:, rows][:, :, receiving]  # (classes, origins, destinations)
             to_dest = dist[:, self.dests[receiving]]
             wanted = trips.sum(axis=0) > 0
@@ -784,8 +784,8 @@ class _PathGraph:
             if unreachable.any():
                 r, d = np.argwhere(unreachable)[0]
                 raise NoRouteError(
-                    f"no route from zone {_plain(self.zone_ids[rows[r]])!r} to zone "
-                    f"{_plain(self.zone_ids[receiving[d]])!r}, "
+                    f"no route from zone {_as_python(self.zone_ids[rows[r]])!r} to zone "
+                    f"{_as_python(self.zone_ids[receiving[d]])!r}, "
                     f"which has {trips[:, r, d].sum():g} trips; every zone with trips needs a path to its destinations"
                 )
             sptt += float(np.einsum("c,crd,rd->", self.pce, trips, np.where(wanted, to_dest, 0.0)))
