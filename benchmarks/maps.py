@@ -115,7 +115,7 @@ def _road_links(G: Any) -> int:
 
 def run_case(case: str, folder: Path) -> dict[str, Any]:
     from corridor import build_network, load_region
-    from corridor.inputs.projects import load_portfolio
+    from corridor.inputs.project_files import load_portfolio
     from corridor.present.maps import MAX_LINKS_IN_FULL, base_map, comparison_map, portfolio_map, save_map
 
     t0 = time.perf_counter()

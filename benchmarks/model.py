@@ -25,7 +25,7 @@ from pathlib import Path
 
 from corridor import build_network, load_region
 from corridor.access.modelled import compare_model
-from corridor.inputs.projects import load_portfolio
+from corridor.inputs.project_files import load_portfolio
 from corridor.model.loop import run_model
 from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings

@@ -197,7 +197,8 @@ def _networkx_od(graph: str, n_sources: int) -> tuple[float, bool]:
 
 
 def run_one(graph: str, backend: str) -> dict:
-    from corridor.paths.engine import EndpointCache, compile_arrays, distances, rescore
+    from corridor.paths.engine import compile_arrays, distances
+    from corridor.paths.rescore import EndpointCache, rescore
 
     workers = os.cpu_count() or 1
     t0 = time.perf_counter()

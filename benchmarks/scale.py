@@ -116,7 +116,8 @@ def region_folder(zones: int) -> Path:
 def candidates(region, arrays, scorer) -> list:
     """The catalog's projects that apply to these roads, and 40 generated road projects (seeded)."""
     from corridor.errors import CorridorError
-    from corridor.inputs.projects import Portfolio, Project, load_catalog
+    from corridor.inputs.project_files import load_catalog
+    from corridor.inputs.projects import Portfolio, Project
 
     catalog = list(load_catalog(region.path).values())
     context = Portfolio(name="catalog", projects=tuple(catalog))

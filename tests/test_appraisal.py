@@ -14,7 +14,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from corridor.appraisal.appraise import BENEFIT_CLASSES, annual_benefits, appraise, assumptions, cost_stream, eirr, npv
+from corridor.appraisal.appraise import appraise, assumptions
+from corridor.appraisal.benefits import BENEFIT_CLASSES, annual_benefits
+from corridor.appraisal.costs import cost_stream
+from corridor.appraisal.measures import eirr, npv
 from corridor.cli import app
 from corridor.inputs.projects import Portfolio
 from corridor.settings import Settings

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from corridor.access.metrics import HEADLINES, reach_from_matrices
-from corridor.access.scorer import PortfolioScorer, score
+from corridor.access.scorer import PortfolioScorer
+from corridor.access.scores import score
 from corridor.errors import DataError
-from corridor.inputs.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.project_files import load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.projects import Portfolio
 from corridor.network.scenario import apply_portfolio
 from corridor.present.briefing import (
     ZONE_HEADLINES,

@@ -158,7 +158,8 @@ def test_any_mode_is_never_slower_than_road(luzon_graph):
 
 # ------------------------------------------------------------------ backends and exact re-scoring
 
-from corridor.paths.engine import Delta, EndpointCache, available_backends, compile_arrays, distances, rescore  # noqa: E402
+from corridor.paths.engine import Delta, available_backends, compile_arrays, distances  # noqa: E402
+from corridor.paths.rescore import EndpointCache, rescore  # noqa: E402
 
 
 def _random_arrays(seed: int, n: int, m: int):
@@ -259,10 +260,10 @@ def test_rescore_compiles_without_a_folder_to_cache_in(monkeypatch):
     """Where Numba finds no folder to keep compiled code in, re-scoring compiles it for the run and answers the same."""
     import numba.core.config
 
-    import corridor.paths.engine
+    import corridor.paths.rescore
 
     monkeypatch.setattr(numba.core.config, "CACHE_LOCATOR_CLASSES", "NoSuchLocator")
-    monkeypatch.setattr(corridor.paths.engine, "_KERNEL", [])
+    monkeypatch.setattr(corridor.paths.rescore, "_KERNEL", [])
     tail, head, weight, lon, lat = _random_arrays(7, 30, 90)
     base = compile_arrays(30, tail, head, weight, lon=lon, lat=lat)
     sources, targets = np.arange(0, 30, 2), np.arange(1, 30, 3)
@@ -271,7 +272,7 @@ def test_rescore_compiles_without_a_folder_to_cache_in(monkeypatch):
     t2 = np.concatenate([tail, [a for a, _, _ in arcs]])
     h2 = np.concatenate([head, [b for _, b, _ in arcs]])
     w2 = np.concatenate([weight, [w for _, _, w in arcs]])
-    assert type(corridor.paths.engine._KERNEL[0]._cache).__name__ == "NullCache"  # compiled for this run only
+    assert type(corridor.paths.rescore._KERNEL[0]._cache).__name__ == "NullCache"  # compiled for this run only
     np.testing.assert_allclose(fast, _full(31, t2, h2, w2, sources, targets), atol=1e-6)
 
 
@@ -331,7 +332,7 @@ def test_few_targets_search_backwards_with_the_same_answer(seed):
 @given(seed=st.integers(0, 10_000), groups=st.integers(1, 5), drop=st.sets(st.integers(0, 4), max_size=3))
 @settings(max_examples=40, deadline=None)
 def test_leaving_groups_out_equals_a_full_search(seed, groups, drop):
-    from corridor.paths.engine import LeaveOut
+    from corridor.paths.rescore import LeaveOut
 
     rng = np.random.default_rng(seed)
     n_base, n_new = 30, 4

@@ -146,7 +146,7 @@ def _hostile_portfolios(G, region):
 
 @pytest.fixture(scope="module")
 def hostile_outputs(tmp_path_factory):
-    from corridor.access.scorer import best_marks
+    from corridor.access.scores import best_marks
     from corridor.present.briefing import briefs, zone_difference
     from corridor.present.maps import comparison_map, portfolio_map
     from corridor.present.report import write_report

@@ -33,13 +33,13 @@ STAGES = [
 ]
 #: each subpackage's modules, bottom first: a module may import those listed before it
 MODULES = {
-    "inputs": ["region", "projects"],
-    "network": ["edges", "build", "osm", "places", "scenario"],
-    "paths": ["engine", "cache", "road_arrays", "array_network"],
+    "inputs": ["region", "projects", "project_files"],
+    "network": ["edges", "build", "osm", "places", "changes", "edits", "scenario"],
+    "paths": ["engine", "rescore", "routes", "cache", "road_arrays", "array_network"],
     "model": ["demand", "assignment", "loop"],
-    "access": ["metrics", "modelled", "scorer", "sweeps"],
-    "appraisal": ["appraise"],
-    "search": ["optimiser"],
+    "access": ["metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
+    "appraisal": ["measures", "costs", "benefits", "screening", "appraise"],
+    "search": ["objectives", "optimiser", "sensitivity"],
     "present": ["charts", "maps", "briefing", "report"],
 }
 #: modules that start the program, above everything

@@ -17,7 +17,7 @@ import pytest
 from shapely.geometry import LineString
 
 from corridor import build_network, load_region
-from corridor.inputs.projects import load_portfolio
+from corridor.inputs.project_files import load_portfolio
 from corridor.present.briefing import brief, briefs, zone_difference
 from corridor.present.maps import (
     MAX_LINKS_IN_FULL,

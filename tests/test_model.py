@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from corridor.access.modelled import compare_model
 from corridor.cli import app
-from corridor.inputs.projects import load_catalog, portfolio_from_ids
+from corridor.inputs.project_files import load_catalog, portfolio_from_ids
 from corridor.inputs.region import Region
 from corridor.model.loop import (
     MODEL_LABELS,

@@ -149,7 +149,8 @@ def test_no_trip_drives_after_a_rail_leg(tiny_graph):
 
 
 def test_public_transport_road_legs_wait_for_a_jeepney(tiny_region):
-    from corridor.paths.engine import PT_ROAD_MODE, compile_network, travel_times
+    from corridor.paths.engine import compile_network, travel_times
+    from corridor.paths.routes import PT_ROAD_MODE
     from corridor.settings import Settings
 
     slow_roads = Settings().replace(speeds_kph={"expressway": 5, "trunk": 5, "primary": 5}, pt_wait_min=7)

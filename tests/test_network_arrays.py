@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from corridor import build_network, load_region
-from corridor.access.scorer import PortfolioScorer, score
+from corridor.access.scorer import PortfolioScorer
+from corridor.access.scores import score
 from corridor.errors import PortfolioError, ScenarioError
 from corridor.inputs.projects import Portfolio
 from corridor.paths.array_network import Junctions, NodeIndex, network_from_arrays

@@ -12,7 +12,8 @@ from corridor import build_network, load_catalog, load_region
 from corridor.access.scorer import PortfolioScorer
 from corridor.errors import OptimisationError
 from corridor.inputs.projects import Portfolio, Project
-from corridor.search.optimiser import MARKET_ACCESS, TIME_TO_PORT, Objective, get_objective, optimise
+from corridor.search.objectives import MARKET_ACCESS, TIME_TO_PORT, Objective, get_objective
+from corridor.search.optimiser import optimise
 
 from .conftest import ROOT, make_project, write_tiny_region
 
@@ -186,7 +187,7 @@ def test_the_screening_objectives_equal_brute_force(scorer, name):
 
 
 def test_npv_is_benefits_less_costs_in_present_value(scorer):
-    from corridor.appraisal.appraise import Screening
+    from corridor.appraisal.screening import Screening
 
     npv = get_objective("npv")
     screening = Screening.of(scorer)

@@ -145,9 +145,9 @@ def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzo
     import pandas as pd
 
     from corridor import load_portfolio, portfolio_from_ids
-    from corridor.access.scorer import shapley
+    from corridor.access.shapley import shapley
     from corridor.access.sweeps import summary_map
-    from corridor.search.optimiser import sensitivity
+    from corridor.search.sensitivity import sensitivity
 
     p = portfolio_from_ids(["bcib", "bauan_terminal", "calax_kawit", "mrt7", "clark_food_hub"], CATALOG)
     here = shapley(scorer, p)

@@ -117,7 +117,7 @@ def test_routing_from_a_shared_id_starts_at_the_zone(luzon_graph):
 def test_a_coordinate_snaps_the_same_before_and_after_a_portfolio(luzon, luzon_graph):
     """A station a project builds is never snapped to: the same lat,lon is the same trip, never a longer one."""
     from corridor import route
-    from corridor.inputs.projects import load_catalog, portfolio_from_ids
+    from corridor.inputs.project_files import load_catalog, portfolio_from_ids
     from corridor.network.scenario import apply_portfolio
 
     catalog = load_catalog(luzon.path)

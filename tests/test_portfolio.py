@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from corridor import apply_portfolio, compute_metrics, load_catalog, load_portfolio, portfolio_from_ids
 from corridor.access.metrics import HEADLINES
-from corridor.access.scorer import PortfolioScorer, score
+from corridor.access.scorer import PortfolioScorer
+from corridor.access.scores import score
 from corridor.inputs.projects import Portfolio, Project
 
 from .conftest import ROOT
@@ -120,8 +121,6 @@ def test_a_project_that_changes_nothing_is_explained(luzon, luzon_graph):
 @settings(max_examples=15, deadline=None)
 def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(scorer, ids):
     """The leave-one-out search gives exactly what scoring each smaller portfolio on its own gives."""
-    from corridor.access.scorer import _without_dependents
-
     if {"scmb_freight_rail", "subic_clark_railway"} <= ids:
         ids = ids - {"subic_clark_railway"}
     for pid in list(ids):
@@ -129,7 +128,7 @@ def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(score
     p = portfolio_from_ids(sorted(ids), CATALOG)
     fast = scorer.marginal_summaries(p)
     for project in p.projects:
-        slow = scorer.summary(_without_dependents(p, project.id))
+        slow = scorer.summary(p.without(project.id))
         for key, value in slow.items():
             assert fast[project.id][key] == pytest.approx(value, rel=1e-9, abs=1e-9), (project.id, key)
 
@@ -194,7 +193,8 @@ def test_the_summary_reads_only_what_it_needs_and_equals_the_full_matrices(score
 
 def test_shapley_values_add_up_to_the_whole_gain(scorer):
     """Efficiency, exact and sampled: the shares add up to the portfolio's gain on every headline."""
-    from corridor.access.scorer import gains, shapley
+    from corridor.access.metrics import gains
+    from corridor.access.shapley import shapley
 
     p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark", "bcib", "bauan_terminal", "mrt7"], CATALOG)
     whole = gains(scorer.base.summary, scorer.summary(p))
@@ -207,7 +207,7 @@ def test_shapley_values_add_up_to_the_whole_gain(scorer):
 
 def test_shapley_symmetry_and_null_player(scorer):
     """Two projects that do the same get the same; a project that changes nothing gets zero."""
-    from corridor.access.scorer import shapley
+    from corridor.access.shapley import shapley
 
     twin = CATALOG["calax_kawit"].model_copy(update={"id": "calax_kawit_twin"})
     p = Portfolio(name="twins", projects=(CATALOG["calax_kawit"], twin, CATALOG["clark_runway_2"], CATALOG["bcib"]))
@@ -222,7 +222,7 @@ def test_shapley_symmetry_and_null_player(scorer):
 
 def test_sampled_shapley_values_are_near_the_exact_ones(scorer):
     """The stated standard error covers the distance to the exact values."""
-    from corridor.access.scorer import shapley
+    from corridor.access.shapley import shapley
 
     p = portfolio_from_ids(
         ["bcib", "manila_bay_expressway", "calax_kawit", "bauan_terminal", "clark_food_hub"], CATALOG
@@ -235,7 +235,7 @@ def test_sampled_shapley_values_are_near_the_exact_ones(scorer):
 
 def test_a_project_counts_once_what_it_requires_is_built(scorer):
     """The Malolos-Clark railway is worth nothing without the Tutuban-Malolos section: the pair shares its value."""
-    from corridor.access.scorer import shapley
+    from corridor.access.shapley import shapley
 
     p = portfolio_from_ids(["nscr_tutuban_malolos", "nscr_malolos_clark"], CATALOG)
     result = shapley(scorer, p)
@@ -251,7 +251,7 @@ def test_a_project_counts_once_what_it_requires_is_built(scorer):
 
 
 def test_score_shows_shapley_values(luzon, luzon_graph, scorer):
-    from corridor.access.scorer import SHAPLEY_COLUMN
+    from corridor.access.scores import SHAPLEY_COLUMN
 
     p = load_portfolio(ROOT / "portfolios" / "lec_core.yaml")
     result = score(luzon_graph, p, region=luzon, scorer=scorer)

@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 
 from corridor.errors import PortfolioError, ProjectError, ScenarioError
-from corridor.inputs.projects import (
-    CATEGORIES,
-    json_schemas,
-    load_catalog,
-    load_portfolio,
-    load_projects,
-    portfolio_from_ids,
-)
+from corridor.inputs.project_files import json_schemas, load_catalog, load_portfolio, load_projects, portfolio_from_ids
+from corridor.inputs.projects import CATEGORIES
 from corridor.network.scenario import apply_portfolio
 
 from .conftest import ROOT

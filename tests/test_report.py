@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from corridor.access.metrics import HEADLINES
-from corridor.access.scorer import SHAPLEY_COLUMN
+from corridor.access.scores import SHAPLEY_COLUMN
 from corridor.present.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
@@ -132,8 +132,8 @@ def test_report_tables_for_spreadsheets(report_dir):
 
 
 def test_report_draws_appraisal_shapley_and_pareto_when_given(luzon, luzon_graph, tmp_path):
-    from corridor.access.scorer import best_marks
-    from corridor.inputs.projects import load_portfolio
+    from corridor.access.scores import best_marks
+    from corridor.inputs.project_files import load_portfolio
     from corridor.present.briefing import briefs
     from corridor.present.report import write_report
     from corridor.settings import Settings

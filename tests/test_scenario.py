@@ -13,7 +13,8 @@ from shapely.geometry import LineString
 
 from corridor import route
 from corridor.geo import to_metric as lonlat_to_metric
-from corridor.inputs.projects import Portfolio, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.project_files import load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.projects import Portfolio
 from corridor.network.scenario import apply_portfolio, ordered_projects
 from corridor.paths.engine import compile_network, travel_times
 

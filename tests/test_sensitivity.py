@@ -7,7 +7,7 @@ import pytest
 
 from corridor import load_catalog, load_portfolio, portfolio_from_ids
 from corridor.errors import OptimisationError
-from corridor.search.optimiser import COST_FACTOR_RANGE, DEFAULT_INPUTS, sensitivity
+from corridor.search.sensitivity import COST_FACTOR_RANGE, DEFAULT_INPUTS, sensitivity
 
 from .conftest import ROOT
 

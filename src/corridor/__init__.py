@@ -14,7 +14,8 @@ import logging
 
 from corridor._version import __version__
 from corridor.access.metrics import Metrics, compute_metrics
-from corridor.access.scorer import PortfolioScorer, ScoreResult, compare, score
+from corridor.access.scorer import PortfolioScorer
+from corridor.access.scores import ScoreResult, compare, score
 from corridor.errors import (
     CorridorError,
     DataError,
@@ -26,12 +27,14 @@ from corridor.errors import (
     ScenarioError,
     SettingsError,
 )
-from corridor.inputs.projects import Portfolio, Project, load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.project_files import load_catalog, load_portfolio, portfolio_from_ids
+from corridor.inputs.projects import Portfolio, Project
 from corridor.inputs.region import Region, load_region
 from corridor.network.build import build_network
 from corridor.network.places import PlaceIndex
 from corridor.network.scenario import Scenario, apply_portfolio
-from corridor.paths.engine import Route, compile_network, route, travel_times
+from corridor.paths.engine import compile_network, travel_times
+from corridor.paths.routes import Route, route
 from corridor.settings import Settings, load_settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -223,7 +223,7 @@ _MODEL_NEEDS_STRATEGIC_ROADS = "the transport model, which runs on the region's 
 
 def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
     """The portfolio a command was given: a file, catalog ids, or none."""
-    from corridor.inputs.projects import load_catalog, load_portfolio, portfolio_from_ids
+    from corridor.inputs.project_files import load_catalog, load_portfolio, portfolio_from_ids
 
     if portfolio is not None and projects is not None:
         raise PortfolioError("give --portfolio or --projects, not both")
@@ -273,7 +273,7 @@ def route(
 ) -> None:
     """Print the fastest trip between two places: minutes, kilometres and legs."""
     from corridor.network.places import PlaceIndex
-    from corridor.paths.engine import route as find_route
+    from corridor.paths.routes import route as find_route
     from corridor.settings import load_settings
 
     if network is not None:
@@ -482,7 +482,7 @@ def score(
     import pandas as pd
 
     from corridor.access.scorer import PortfolioScorer
-    from corridor.access.scorer import score as score_portfolio
+    from corridor.access.scores import score as score_portfolio
     from corridor.access.sweeps import scorer_pool
     from corridor.present.report import count_text, headline_table, usd_text
 
@@ -598,8 +598,9 @@ def compare(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
-    from corridor.access.scorer import PortfolioScorer, best_marks
-    from corridor.access.scorer import compare as compare_portfolios
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.access.scores import best_marks
+    from corridor.access.scores import compare as compare_portfolios
     from corridor.access.sweeps import scorer_pool
     from corridor.present.report import headline_table, write_comparison
 
@@ -695,7 +696,8 @@ def report(
     its table and on the maps) and every assumption; with --optimum, the
     optimiser's Pareto frontier.
     """
-    from corridor.access.scorer import PortfolioScorer, best_marks
+    from corridor.access.scorer import PortfolioScorer
+    from corridor.access.scores import best_marks
     from corridor.present.briefing import brief, zone_difference
     from corridor.present.maps import comparison_map, portfolio_map
     from corridor.present.report import read_optimum, write_report
@@ -1145,7 +1147,7 @@ def _ids(text: str | None) -> list[str]:
 def _candidates(reg: Any, path: Path | None) -> tuple[list[Any], bool]:
     """The projects to choose from: a project file's or a portfolio file's, else the region's catalog."""
     from corridor.files import load_yaml, read_text
-    from corridor.inputs.projects import load_catalog, load_portfolio, load_projects
+    from corridor.inputs.project_files import load_catalog, load_portfolio, load_projects
 
     if path is None:
         return list(load_catalog(reg.path).values()), True
@@ -1268,7 +1270,7 @@ def sensitivity(
     """Rank portfolios and their projects under draws of speeds, decay, port handling, costs and delays."""
     from corridor.inputs.region import load_region
     from corridor.present.report import sensitivity_tables, write_sensitivity
-    from corridor.search.optimiser import sensitivity as run_sensitivity
+    from corridor.search.sensitivity import sensitivity as run_sensitivity
     from corridor.settings import load_settings
 
     reg = load_region(region)
@@ -1309,7 +1311,7 @@ def schema(
     ] = None,
 ) -> None:
     """Export the JSON Schemas of project and portfolio files, for editors."""
-    from corridor.inputs.projects import json_schemas, save_json_schemas
+    from corridor.inputs.project_files import json_schemas, save_json_schemas
 
     if out is None:
         typer.echo(json.dumps(json_schemas(), indent=2))
@@ -1321,7 +1323,7 @@ def schema(
 @app.command("projects")
 def projects_cmd(region: RegionOpt = "luzon") -> None:
     """List the catalog's projects: id, category, status, opening year, cost."""
-    from corridor.inputs.projects import load_catalog
+    from corridor.inputs.project_files import load_catalog
     from corridor.inputs.region import region_path
 
     catalog = load_catalog(region_path(region))

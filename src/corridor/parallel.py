@@ -88,18 +88,20 @@ def add_offset(shared: dict[str, int], item: int) -> int:
 
 
 @contextmanager
-def progress_bar(total: int, what: str, *, enabled: bool | None = None) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    total: int, what: str, *, enabled: bool | None = None, min_total: int = 2
+) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr counting ``total`` tasks; yields ``advance(done)``.
 
     Shown when ``enabled`` is True, or when it is None and stderr is a
-    terminal and there is more than one task; otherwise ``advance`` does
-    nothing.
+    terminal and there are at least ``min_total`` tasks; otherwise
+    ``advance`` does nothing.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    show = enabled if enabled is not None else (total > 1 and console.is_terminal)
+    show = enabled if enabled is not None else (total >= min_total and console.is_terminal)
     if not show:
         yield lambda done: None
         return

@@ -28,7 +28,7 @@ from corridor.files import atomic_paths, output_folder
 from corridor.inputs.region import Region
 from corridor.model.loop import ModelRun, assigned_graph
 from corridor.network.places import PlaceIndex
-from corridor.paths.engine import route
+from corridor.paths.routes import route
 from corridor.present.report import csv_safe, markdown_cell
 from corridor.settings import Settings
 

@@ -23,10 +23,15 @@ import numpy as np
 import pandas as pd
 
 from corridor.network.build import centroids
-from corridor.paths.engine import CompiledNetwork, compile_network, travel_times
+from corridor.paths.engine import (
+    CompiledNetwork,
+    compile_network,
+    travel_times,
+)
 from corridor.settings import Settings
 
 __all__ = [
+    "gains",
     "HEADLINES",
     "RELATIVE_KEYS",
     "SUMMARY_LABELS",
@@ -447,3 +452,12 @@ def reach_from_matrices(
             )
     columns = ["gateway_id", "threshold_min", "name", "gateway_type", "zones", "population"]
     return pd.DataFrame(rows, columns=columns).set_index(["gateway_id", "threshold_min"])
+
+
+def gains(base: dict[str, float], scenario: dict[str, float]) -> dict[str, float]:
+    """Scenario minus base for each summary key; market access as a fraction of the base."""
+    out = {}
+    for key in SUMMARY_LABELS:
+        b, s = base.get(key, math.nan), scenario.get(key, math.nan)
+        out[key] = (s - b) / b if key in RELATIVE_KEYS and b else s - b
+    return out

@@ -18,50 +18,41 @@ per column marked.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
-from corridor._version import __version__
 from corridor.access.metrics import (
-    HEADLINES,
     OD_MODES,
-    RELATIVE_KEYS,
-    SUMMARY_LABELS,
     Layout,
     Metrics,
     layout_of,
     metrics_from_matrices,
     summary_from_matrices,
 )
-from corridor.access.modelled import ModelComparison, compare_model
 from corridor.errors import PortfolioError
-from corridor.inputs.projects import Portfolio, Project, requirement_masks
+from corridor.inputs.projects import Portfolio, Project
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun
 from corridor.network.build import CENTROID_KINDS, centroids
-from corridor.network.scenario import Effect, Scenario, apply_portfolio, ordered_projects
+from corridor.network.changes import Effect
+from corridor.network.scenario import Scenario, apply_portfolio, ordered_projects
 from corridor.paths.array_network import ArrayNetwork, NodeIndex
 from corridor.paths.cache import DiskCache
 from corridor.paths.engine import (
     CompiledNetwork,
     Delta,
-    EndpointCache,
     Indices,
-    LeaveOut,
     compile_network,
     distances,
-    rescore,
     resolve_backend,
     travel_times,
     whole_ms,
 )
+from corridor.paths.rescore import EndpointCache, LeaveOut, rescore
 from corridor.settings import Settings
 
 #: above this many changed-link endpoints, a portfolio is searched on its changed arrays instead of re-scored
@@ -74,41 +65,15 @@ ZONE_MODES = frozenset({SUMMARY_MODE, "transit"})
 #: centroids between which the summary reads the times of every mode
 PLACE_KINDS = frozenset({"gateway", "economic_zone"})
 
-#: up to this many projects, Shapley values are exact: every coalition is scored
-SHAPLEY_EXACT_MAX = 15
-#: above that, this many random build orders are sampled
-SHAPLEY_PERMUTATIONS = 200
-#: :func:`score` works out Shapley values on its own up to this many projects (exactly)
-SHAPLEY_AUTO_MAX = 12
-#: the Shapley column of the marginal table: each project's share of the change in market access to jobs
-SHAPLEY_COLUMN = "shapley_market_access_jobs_pct"
 
 #: scores many portfolios at once, in their order (in-process, or through a runner of :mod:`corridor.parallel`)
 SummaryMap = Callable[[Sequence[Portfolio]], list[dict[str, float]]]
 
 __all__ = [
-    "SHAPLEY_COLUMN",
     "PortfolioScorer",
     "ScenarioMatrices",
-    "ScoreResult",
-    "ShapleyResult",
     "SummaryMap",
-    "best_marks",
-    "compare",
-    "gains",
-    "no_effect",
-    "score",
-    "shapley",
 ]
-
-
-def gains(base: dict[str, float], scenario: dict[str, float]) -> dict[str, float]:
-    """Scenario minus base for each summary key; market access as a fraction of the base."""
-    out = {}
-    for key in SUMMARY_LABELS:
-        b, s = base.get(key, math.nan), scenario.get(key, math.nan)
-        out[key] = (s - b) / b if key in RELATIVE_KEYS and b else s - b
-    return out
 
 
 @dataclass(frozen=True)
@@ -138,8 +103,8 @@ class PortfolioScorer:
 
     The base travel times among zones, gateways and economic zones are
     computed once per mode. Each project is applied once, on its own (with
-    what it requires), and its :class:`~corridor.network.scenario.Effect` is kept; a
-    portfolio's matrices then come from :func:`corridor.paths.engine.rescore` on
+    what it requires), and its :class:`~corridor.network.changes.Effect` is kept; a
+    portfolio's matrices then come from :func:`corridor.paths.rescore.rescore` on
     the union of its projects' effects, never from a new search of the whole
     network. Portfolios that remove or slow links are applied and searched
     again.
@@ -148,7 +113,7 @@ class PortfolioScorer:
     an island's roads) no graph of the roads is ever built: the compiled
     networks come from the arrays, each project is applied to the small
     graph of places and rail lines with the roads as its
-    :class:`~corridor.network.scenario.RoadSource`, and a portfolio that removes or
+    :class:`~corridor.network.changes.RoadSource`, and a portfolio that removes or
     slows links is searched on the base arrays re-weighted (with a CCH, the
     base hierarchy re-customized), then re-scored for what it adds.
 
@@ -433,7 +398,7 @@ class PortfolioScorer:
         The removals and slow-downs change the weights of base arcs only, so
         the base network with them is searched again on the same arcs (a CCH
         is re-customized, not rebuilt); what the portfolio adds is then
-        re-scored exactly on top (:func:`corridor.paths.engine.rescore`).
+        re-scored exactly on top (:func:`corridor.paths.rescore.rescore`).
         """
         scenario = apply_portfolio(self.G, portfolio, settings=self.settings, region=self.region, roads=self.arrays)
         effect = scenario.net_effect()
@@ -551,7 +516,7 @@ class PortfolioScorer:
 
         A portfolio that only adds or speeds up links keeps its full search
         and searches again, per project, only the origins whose fastest
-        paths use that project's links (:class:`corridor.paths.engine.LeaveOut`):
+        paths use that project's links (:class:`corridor.paths.rescore.LeaveOut`):
         a thousand projects take seconds. Others are scored one by one.
 
         Parameters
@@ -686,515 +651,4 @@ def _same_numbering(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
 # ------------------------------------------------------------------ results
 
 
-@dataclass
-class ScoreResult:
-    """A portfolio's cost and what it changes.
-
-    Attributes
-    ----------
-    gains
-        Scenario minus base for each summary key (see
-        :data:`corridor.access.metrics.SUMMARY_LABELS`); market access as a fraction.
-    od
-        Gateway and economic-zone pairs: base, scenario and change in
-        minutes (best mode).
-    zones
-        Per zone: base and scenario times to port and airport and market
-        access, with changes.
-    marginal
-        Per project: the gain lost when the portfolio goes without it.
-    unchanged
-        Projects whose marginal contribution is zero on every headline, each
-        with the reason (see :func:`no_effect`).
-    model
-        The transport model's runs with and without the portfolio (freight
-        cost, gateway delays, traffic), when asked for.
-    shapley
-        Per project, its Shapley value on every headline (None when not
-        worked out); its market-access column is also in ``marginal``.
-    """
-
-    portfolio: Portfolio
-    base: Metrics
-    scenario: Metrics
-    gains: dict[str, float]
-    od: pd.DataFrame
-    zones: pd.DataFrame
-    marginal: pd.DataFrame | None
-    unchanged: dict[str, str] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
-    model: ModelComparison | None = None
-    shapley: ShapleyResult | None = None
-
-    @property
-    def cost_usd(self) -> float:
-        return self.portfolio.cost_usd
-
-    def headline(self) -> dict[str, float]:
-        """The compare-table row of this portfolio."""
-        return {h.column: (self.cost_usd if h.key is None else self.gains[h.key]) * h.scale for h in HEADLINES}
-
-    def _repr_html_(self) -> str:
-        """The headline row and each project's marginal contribution as tables, for Jupyter."""
-        titles = {h.column: h.title for h in HEADLINES}
-        formats = {h.title: ("{:,.2f}" if h.key is None else "{:+,.2f}").format for h in HEADLINES}
-        head = pd.DataFrame([self.headline()], index=pd.Index([self.portfolio.name], name="portfolio"))
-        parts = [head.rename(columns=titles).to_html(escape=True, formatters=formats)]
-        if self.marginal is not None:
-            parts.append("<p>Marginal contribution: the gain lost without each project.</p>")
-            marginal = self.marginal.rename(columns=titles)
-            parts.append(marginal.to_html(escape=True, formatters=formats))
-        return "\n".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not math.isfinite(x) else x
-
-        return {
-            "portfolio": self.portfolio.name,
-            "projects": self.portfolio.ids,
-            "cost_usd": self.cost_usd,
-            "budget_usd": self.portfolio.budget_usd,
-            "headline": {k: clean(v) for k, v in self.headline().items()},
-            "base": {k: clean(v) for k, v in self.base.summary.items()},
-            "scenario": {k: clean(v) for k, v in self.scenario.summary.items()},
-            "gains": {k: clean(v) for k, v in self.gains.items()},
-            "marginal": None
-            if self.marginal is None
-            else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
-            "unchanged": dict(self.unchanged),
-            "shapley": None if self.shapley is None else self.shapley.to_dict(),
-            "unreachable": self.scenario.unreachable.to_dict("records"),
-            "times": "accessibility",
-            "model": None if self.model is None else _model_dict(self.model, clean),
-            "provenance": self.provenance,
-        }
-
-
-def _model_dict(m: ModelComparison, clean: Callable[[Any], Any]) -> dict[str, Any]:
-    return {
-        "times": "assigned",
-        "base": {k: clean(v) for k, v in m.base.summary.items()},
-        "scenario": {k: clean(v) for k, v in m.scenario.summary.items()},
-        "gains": {k: clean(v) for k, v in m.gains.items()},
-        "marginal": None
-        if m.marginal is None
-        else [{k: clean(v) for k, v in row.items()} for row in m.marginal.reset_index().to_dict("records")],
-        "explanations": dict(m.explanations),
-        "gateways": [
-            {k: clean(v) for k, v in row.items()}
-            for row in m.scenario.gateways.reset_index(drop=True).to_dict("records")
-        ],
-        "assignment": {k: clean(v) if not isinstance(v, list) else v for k, v in m.scenario.assignment.items()},
-    }
-
-
-#: what each kind of edit changes, for explaining a project that moves no headline
-_EDIT_READS = {
-    "gateway_upgrade": "a gateway's capacity, handling time or runway movements",
-    "investment": "jobs or residents at a place",
-    "new_line": "new links",
-    "upgrade": "faster or bigger links",
-    "open": "links brought into service",
-    "close": "closed links",
-    "new_gateway": "a new gateway",
-    "new_node": "a new junction",
-}
-
-
-def no_effect(project: Project, effect: Effect) -> str:
-    """Why a project changes no headline: what its edits change, and what the metrics read."""
-    kinds = list(dict.fromkeys(e.type for e in project.edits))
-    changes = ", ".join(_EDIT_READS.get(k, k) for k in kinds)
-    attrs = sorted({op.attr for op in effect.node_ops})
-    if effect.node_ops and not any(effect.better.values()) and not effect.nodes:
-        return (
-            f"its edits change {changes} ({', '.join(attrs)}), which no connectivity metric reads: "
-            "the metrics see travel times, population and jobs only"
-        )
-    return f"its edits ({changes}) shorten no trip between the scored places in this portfolio"
-
-
-def score(
-    G: nx.MultiDiGraph | ArrayNetwork,
-    portfolio: Portfolio,
-    *,
-    settings: Settings | None = None,
-    region: Region | None = None,
-    marginal: bool = True,
-    scorer: PortfolioScorer | None = None,
-    progress: bool | None = None,
-    model: bool = False,
-    model_base: ModelRun | None = None,
-    shapley_values: bool | None = None,
-    summaries: SummaryMap | None = None,
-) -> ScoreResult:
-    """Score a portfolio against the base network ``G``.
-
-    Parameters
-    ----------
-    G
-        The base network (not changed): a graph, or a region joined to road
-        arrays (:func:`corridor.paths.array_network.network_from_arrays`).
-    portfolio
-        The projects.
-    settings, region
-        As for :func:`corridor.network.scenario.apply_portfolio`.
-    marginal
-        Also score the portfolio without each of its projects.
-    scorer
-        A :class:`PortfolioScorer` of ``G`` to reuse across portfolios.
-    progress
-        Show a progress bar of the marginal contributions on the terminal
-        (None: when there are more than 20 projects and stderr is a
-        terminal).
-    model
-        Also run the transport model (:func:`corridor.access.modelled.compare_model`):
-        freight cost, gateway delays and traffic with and without the
-        portfolio, and each project's share (with ``marginal``). Seconds a run.
-    model_base
-        The model's base-year run, to reuse across portfolios.
-    shapley_values
-        Also work out each project's Shapley value (see :func:`shapley`);
-        None: when ``marginal`` and the portfolio has at most
-        :data:`SHAPLEY_AUTO_MAX` projects.
-    summaries
-        How the Shapley coalitions are scored (in-process when None; see
-        :func:`corridor.access.sweeps.summary_map`).
-
-    Examples
-    --------
-    >>> from corridor import load_region, build_network
-    >>> from corridor.inputs.projects import load_catalog, portfolio_from_ids
-    >>> region = load_region("luzon")
-    >>> G = build_network(region)
-    >>> p = portfolio_from_ids(["bauan_terminal"], load_catalog(region.path))
-    >>> result = score(G, p, region=region)
-    >>> result.gains["avg_to_seaport_min"] < 0
-    True
-    """
-    settings = settings or Settings()
-    scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
-    base = scorer.base
-    scen = scorer.metrics(portfolio)
-    change = gains(base.summary, scen.summary)
-
-    od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scen.od["best_min"]})
-    od["change_min"] = od["scenario_min"] - od["base_min"]
-    zone_cols = [
-        "to_seaport_min",
-        "to_airport_min",
-        "door_to_ship_h",
-        "market_access_pop",
-        "market_access_jobs",
-        "market_access_jobs_pt",
-    ]
-    zones = base.zones[["name", "population"]].copy()
-    for c in zone_cols:
-        zones[f"{c}_base"] = base.zones[c]
-        zones[f"{c}_scenario"] = scen.zones[c]
-        zones[f"{c}_change"] = scen.zones[c] - base.zones[c]
-
-    marg = None
-    unchanged: dict[str, str] = {}
-    if marginal and portfolio.projects:
-        with _progress(len(portfolio.projects), "marginal contributions", enabled=progress) as advance:
-            without = scorer.marginal_summaries(portfolio, progress=advance)
-        rows = {}
-        for project in portfolio.projects:
-            lost = gains(base.summary, without[project.id])
-            moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
-            rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
-            if all(abs(v) < 1e-9 or v != v for v in moved.values()):
-                unchanged[project.id] = no_effect(project, scorer.effect(project, portfolio))
-        marg = pd.DataFrame.from_dict(rows, orient="index")
-        marg.index.name = "project"
-
-    shares = None
-    if shapley_values is None:
-        shapley_values = marginal and 0 < len(portfolio.projects) <= SHAPLEY_AUTO_MAX
-    if shapley_values and portfolio.projects:
-        shares = shapley(scorer, portfolio, summaries=summaries, progress=progress)
-        if marg is not None:
-            marg[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
-
-    provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
-    comparison = None
-    if model:
-        if isinstance(G, ArrayNetwork):
-            raise PortfolioError("the transport model runs on the region's strategic roads, not on road arrays")
-        comparison = compare_model(
-            G,
-            portfolio,
-            region=region,
-            settings=settings,
-            base=model_base,
-            marginal=marginal and bool(portfolio.projects),
-        )
-        for pid, why in comparison.explanations.items():  # the model sees what the connectivity metrics do not
-            if pid in unchanged and not why.startswith("no change"):
-                unchanged[pid] += f"; in the transport model: {why}"
-    return ScoreResult(
-        portfolio, base, scen, change, od, zones, marg, unchanged, provenance, model=comparison, shapley=shares
-    )
-
-
-@contextmanager
-def _progress(total: int, what: str, *, enabled: bool | None) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr, when asked or when the run is long and stderr is a terminal."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    console = Console(stderr=True)
-    show = enabled if enabled is not None else (total > 20 and console.is_terminal)
-    if not show:
-        yield None
-        return
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda done: bar.update(task, completed=done)
-
-
 # ------------------------------------------------------------------ Shapley values
-
-
-@dataclass
-class ShapleyResult:
-    """Each project's Shapley value: its share of the portfolio's gain, fairly split.
-
-    A project's Shapley value is its marginal contribution averaged over
-    every order in which the portfolio's projects could be built; the values
-    add up to the whole portfolio's gain (efficiency), two projects that do
-    the same get the same (symmetry), and a project that changes nothing
-    gets zero (null player). A project counts only once what it requires is
-    built: in an order that builds it first, it adds its value when its
-    requirement arrives.
-
-    Attributes
-    ----------
-    values
-        Project x headline column (see :data:`corridor.access.metrics.HEADLINES`):
-        the project's share of each change, in the column's unit (NaN for a
-        headline that some set of the projects makes infinite, such as a
-        mean time when a place is cut off).
-    std_error
-        The same shape: the standard error of each sampled value (zeros when
-        exact).
-    method
-        ``exact`` (every coalition scored) or ``sampled`` (random build
-        orders).
-    permutations
-        How many orders were sampled (None when exact).
-    coalitions
-        How many distinct sets of projects were scored.
-    """
-
-    values: pd.DataFrame
-    std_error: pd.DataFrame
-    method: Literal["exact", "sampled"]
-    permutations: int | None
-    coalitions: int
-    seed: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: method, permutations, and per project its value and standard error per column."""
-        rows = []
-        for pid in self.values.index:
-            rows.append(
-                {
-                    "project": pid,
-                    **{c: _finite(self.values.at[pid, c]) for c in self.values.columns},
-                    "std_error": {c: _finite(self.std_error.at[pid, c]) for c in self.std_error.columns},
-                }
-            )
-        return {
-            "method": self.method,
-            "permutations": self.permutations,
-            "seed": self.seed,
-            "coalitions": self.coalitions,
-            "values": rows,
-        }
-
-
-def _finite(x: Any) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _in_process(scorer: PortfolioScorer, progress: bool | None) -> SummaryMap:
-    def run(portfolios: Sequence[Portfolio]) -> list[dict[str, float]]:
-        out = []
-        with _progress(len(portfolios), "Shapley coalitions", enabled=progress) as advance:
-            for done, p in enumerate(portfolios, 1):
-                out.append(scorer.summary(p))
-                if advance:
-                    advance(done)
-        return out
-
-    return run
-
-
-def shapley(
-    scorer: PortfolioScorer,
-    portfolio: Portfolio,
-    *,
-    exact_max: int = SHAPLEY_EXACT_MAX,
-    permutations: int = SHAPLEY_PERMUTATIONS,
-    seed: int = 0,
-    summaries: SummaryMap | None = None,
-    progress: bool | None = None,
-) -> ShapleyResult:
-    """Each project's Shapley value on every headline: exact up to ``exact_max`` projects, sampled above.
-
-    The value of a set of the portfolio's projects is the gain of building
-    those of them whose requirements are in the set (scored whole by the
-    scorer, interactions included). Up to ``exact_max`` projects, every
-    set is scored and the values are exact. Above, ``permutations`` random
-    build orders (seeded) are scored along; each value is the mean of the
-    project's marginal contributions and carries its standard error (their
-    standard deviation over the square root of the number of orders). Sampled
-    or exact, the values of a portfolio add up to its whole gain.
-
-    Parameters
-    ----------
-    scorer
-        The base network's scorer.
-    portfolio
-        The projects to share the gain among.
-    exact_max
-        The most projects for exact values.
-    permutations
-        Orders sampled above ``exact_max``.
-    seed
-        Seed of the sampled orders.
-    summaries
-        Scores many portfolios at once (in-process when None); results are
-        the same whoever scores them.
-    progress
-        Show a progress bar (None: when stderr is a terminal and there are
-        many coalitions).
-
-    Examples
-    --------
-    >>> from corridor import load_region, build_network, load_catalog, portfolio_from_ids
-    >>> region = load_region("luzon")
-    >>> scorer = PortfolioScorer(build_network(region), region=region)
-    >>> p = portfolio_from_ids(["bauan_terminal", "bcib", "subic_port_expansion"], load_catalog(region.path))
-    >>> shares = shapley(scorer, p)
-    >>> float(shares.values.loc["subic_port_expansion", "d_to_seaport_min"])
-    0.0
-    """
-    summaries = summaries or _in_process(scorer, progress)
-    projects = list(portfolio.projects)
-    n = len(projects)
-    columns = [h for h in HEADLINES if h.key is not None]
-    needs = requirement_masks(projects)
-
-    def buildable(mask: int) -> int:
-        return sum(1 << i for i in range(n) if mask >> i & 1 and needs[i] & ~mask == 0)
-
-    def values_of(masks: Iterable[int]) -> tuple[dict[int, np.ndarray], int]:
-        """Each set's headline changes, and how many distinct sets were scored."""
-        reduced = {m: buildable(m) for m in masks}
-        unique = sorted(set(reduced.values()) - {0})
-        chosen = [
-            Portfolio(
-                name=f"{portfolio.name} coalition", projects=tuple(q for i, q in enumerate(projects) if m >> i & 1)
-            )
-            for m in unique
-        ]
-        scored = dict(zip(unique, summaries(chosen), strict=True))
-        out = {}
-        for m, r in reduced.items():
-            if r == 0:
-                out[m] = np.zeros(len(columns))
-            else:
-                change = gains(scorer.base.summary, scored[r])
-                out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
-        return out, len(unique)
-
-    labels = [p.id for p in projects]
-    names = [h.column for h in columns]
-    if n <= exact_max:
-        masks = np.arange(1 << n)
-        v, scored = values_of(range(1 << n))
-        V = np.array([v[m] for m in range(1 << n)])
-        size = np.array([bin(m).count("1") for m in range(1 << n)])
-        weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
-        phi = np.zeros((n, len(columns)))
-        with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
-            for i in range(n):
-                without = masks[(masks >> i) & 1 == 0]
-                phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
-        values = pd.DataFrame(phi, index=pd.Index(labels, name="project"), columns=names)
-        std = pd.DataFrame(0.0, index=values.index, columns=names)
-        return ShapleyResult(values, std, "exact", None, scored, None)
-    rng = np.random.default_rng(seed)
-    orders = [rng.permutation(n) for _ in range(permutations)]
-    chains = [[sum(1 << int(j) for j in order[:k]) for k in range(n + 1)] for order in orders]
-    v, scored = values_of({m for chain in chains for m in chain})
-    marginal = np.zeros((permutations, n, len(columns)))
-    with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
-        for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
-            for k, j in enumerate(order):
-                marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
-        phi = marginal.mean(axis=0)
-        se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
-    index = pd.Index(labels, name="project")
-    return ShapleyResult(
-        pd.DataFrame(phi, index=index, columns=names),
-        pd.DataFrame(se, index=index, columns=names),
-        "sampled",
-        permutations,
-        scored,
-        seed,
-    )
-
-
-def best_marks(table: pd.DataFrame) -> dict[str, Any]:
-    """For each headline column, the row label that does best."""
-    marks: dict[str, Any] = {}
-    for h in HEADLINES:
-        if h.column not in table or table[h.column].isna().all():
-            continue
-        values = table[h.column]
-        if values.max() - values.min() < 1e-9:
-            continue  # a tie across every row marks nothing
-        marks[h.column] = values.idxmin() if h.better < 0 else values.idxmax()
-    return marks
-
-
-def compare(
-    G: nx.MultiDiGraph | ArrayNetwork,
-    portfolios: list[Portfolio],
-    *,
-    settings: Settings | None = None,
-    region: Region | None = None,
-    marginal: bool = True,
-    scorer: PortfolioScorer | None = None,
-    shapley_values: bool | None = None,
-    summaries: SummaryMap | None = None,
-) -> tuple[pd.DataFrame, list[ScoreResult]]:
-    """Score several portfolios on one base; return the comparison table and the results.
-
-    The table has one row per portfolio and the :data:`~corridor.access.metrics.HEADLINES` columns.
-    ``scorer``, ``shapley_values`` and ``summaries`` are as for :func:`score`.
-    """
-    settings = settings or Settings()
-    scorer = scorer or PortfolioScorer(G, settings=settings, region=region)
-    results = [
-        score(
-            G,
-            p,
-            settings=settings,
-            region=region,
-            marginal=marginal,
-            scorer=scorer,
-            shapley_values=shapley_values,
-            summaries=summaries,
-        )
-        for p in portfolios
-    ]
-    table = pd.DataFrame([r.headline() for r in results], index=[r.portfolio.name for r in results])
-    table.index.name = "portfolio"
-    return table, results

@@ -52,49 +52,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
-import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from corridor._version import __version__
 from corridor.access.modelled import capacity_note
+from corridor.appraisal.benefits import BENEFIT_CLASSES, GROWS_WITH_VALUE_OF_TIME, annual_benefits
+from corridor.appraisal.costs import cost_stream
+from corridor.appraisal.measures import flow_measures, npv
 from corridor.errors import PortfolioError
-from corridor.inputs.projects import Portfolio, Project
+from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
-from corridor.model.assignment import gateway_delay_h
 from corridor.model.loop import ModelRun, run_model
 from corridor.network.scenario import apply_portfolio
 from corridor.parallel import can_fork, local_workers, make_runner
 from corridor.settings import Settings, parameters
 
 __all__ = [
-    "BENEFIT_CLASSES",
-    "COMPONENTS",
     "Appraisal",
-    "annual_benefits",
     "appraise",
     "assumptions",
-    "cost_stream",
-    "eirr",
-    "npv",
-    "Screening",
 ]
 
 log = logging.getLogger(__name__)
 
-#: the classes whose benefits add up, with what each counts
-BENEFIT_CLASSES: dict[str, str] = {
-    "persons": "person trips: generalized cost of road and rail (time, fares, car operating costs, tolls)",
-    "containers": "containers: haul, handling, dwell and delay at the port (logsum over ports and modes)",
-    "air_passengers": "air passengers: time to the chosen airport and delay there",
-}
-#: parts of the benefits above, shown for explanation and not added again
-COMPONENTS: dict[str, str] = {
-    "vehicle_operating_cost": "of which vehicle operating costs saved (cars by the km, container trucks' haul)",
-    "gateway_delay": "of which delay at ports and airports saved",
-}
-#: benefit classes that grow with the value of time
-_GROWS_WITH_VALUE_OF_TIME = ("persons", "air_passengers")
 #: top-level settings the appraisal reads, with their sources
 _TOP_LEVEL = {
     "value_of_time_php_per_h": ("PHP/h", "LUZON_FACTS S72: private car 121.67 PHP/h (stated-preference study)"),
@@ -102,138 +82,6 @@ _TOP_LEVEL = {
     "horizon_years": ("years", "assumption: 30 years of operation after the last opening (ADB's Davao appraisal)"),
     "php_per_usd": ("PHP/USD", "assumption: about the 2024 average (ADB's 2023 Davao appraisal used 56.02)"),
 }
-
-
-# ------------------------------------------------------------------ benefits of one year
-
-
-def _aligned(base: ModelRun, scenario: ModelRun) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the places the two runs share, in each run."""
-    where = {p: i for i, p in enumerate(scenario.places)}
-    shared = [(i, where[p]) for i, p in enumerate(base.places) if p in where]
-    return np.array([a for a, _ in shared], dtype=int), np.array([b for _, b in shared], dtype=int)
-
-
-def _half_rule(v0: np.ndarray, v1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> float:
-    ok = np.isfinite(c0) & np.isfinite(c1) & np.isfinite(v0) & np.isfinite(v1)
-    return float(0.5 * ((v0 + v1) * (c0 - c1))[ok].sum())
-
-
-def annual_benefits(base: ModelRun, scenario: ModelRun, settings: Settings) -> dict[str, float]:
-    """A year's benefits of a scenario over its base run, in USD at the price year (see the module's notes).
-
-    Returns the classes of :data:`BENEFIT_CLASSES`, their sum ``total`` and
-    the components of :data:`COMPONENTS`.
-    """
-    a, d, f, air = settings.appraisal, settings.demand, settings.freight, settings.air
-    usd = 1 / settings.php_per_usd
-    i0, i1 = _aligned(base, scenario)
-    m0, m1 = base.matrices, scenario.matrices
-    persons = _half_rule(
-        m0["person_trips"][np.ix_(i0, i0)],
-        m1["person_trips"][np.ix_(i1, i1)],
-        m0["gc_person_php"][np.ix_(i0, i0)],
-        m1["gc_person_php"][np.ix_(i1, i1)],
-    )
-    containers = _half_rule(
-        m0["teu_per_year"][i0], m1["teu_per_year"][i1], m0["teu_cost_php"][i0], m1["teu_cost_php"][i1]
-    )
-    air_min = _half_rule(
-        m0["air_pax_per_year"][i0], m1["air_pax_per_year"][i1], m0["air_time_min"][i0], m1["air_time_min"][i1]
-    )
-    out = {
-        "persons": persons * a.days_per_year * usd,
-        "containers": containers * usd,
-        "air_passengers": air_min / 60 * air.value_of_time_php_per_h * usd,
-    }
-    out["total"] = sum(out[k] for k in BENEFIT_CLASSES)
-    php_per_truck_km = f.road_usd_per_tkm * f.payload_t_per_teu * f.teu_per_truck * settings.php_per_usd
-    s0, s1 = base.summary, scenario.summary
-    out["vehicle_operating_cost"] = (
-        (s0["car_km_per_day"] - s1["car_km_per_day"]) * d.car_cost_php_per_km * a.days_per_year
-        + (s0["truck_km_per_day"] - s1["truck_km_per_day"]) * php_per_truck_km * 365
-    ) * usd
-    g0, g1 = base.gateways, scenario.gateways
-    delay = 0.0
-    for gid in g0.index.intersection(g1.index):
-        v0, v1 = float(g0.loc[gid, "volume"]), float(g1.loc[gid, "volume"])
-        saved_h = float(g0.loc[gid, "delay_h"]) - float(g1.loc[gid, "delay_h"])
-        value = f.cargo_vot_php_per_teu_h if g0.loc[gid, "type"] == "seaport" else air.value_of_time_php_per_h
-        delay += 0.5 * (v0 + v1) * saved_h * value
-    out["gateway_delay"] = delay * usd
-    return out
-
-
-# ------------------------------------------------------------------ costs
-
-
-def _cpi_factor(settings: Settings, price_year: int) -> float:
-    cpi = settings.appraisal.us_cpi
-    target = settings.appraisal.price_year
-    if price_year not in cpi or target not in cpi:
-        return 1.0
-    return cpi[target] / cpi[price_year]
-
-
-def cost_stream(
-    project: Project, settings: Settings, years: Sequence[int], opening_year: int | None = None
-) -> pd.DataFrame:
-    """A project's economic costs by year (USD at the price year): ``capital``, ``om``, ``residual`` (negative).
-
-    Parameters
-    ----------
-    project
-        The catalog project.
-    years
-        The appraisal's years, consecutive.
-    opening_year
-        When it opens (its own by default; later when a project it requires opens later).
-    """
-    a = settings.appraisal
-    first, last = years[0], years[-1]
-    opening = opening_year or project.opening_year
-    category = project.category
-    capital = project.cost_usd * _cpi_factor(settings, project.price_year) * (1 - a.tax_share_of_cost)
-    index = np.asarray(list(years))
-    spent = np.zeros(len(index))
-    build = int(a.by_category("construction_years", category))
-    spend = [opening - k for k in range(build, 0, -1)] if build > 0 else [opening]
-    for year in spend:
-        spent[min(max(year, first), last) - first] += capital / len(spend)
-    om = np.where(index >= opening, capital * float(a.by_category("om_share_per_year", category)), 0.0)
-    residual = np.zeros(len(index))
-    life = float(a.by_category("asset_life_years", category))
-    used = last - opening + 1
-    if life > 0 and used < life:
-        residual[-1] = -capital * (1 - max(used, 0) / life)
-    frame = pd.DataFrame(
-        {"capital": spent, "om": om, "residual": residual}, index=pd.Index(index.tolist(), name="year")
-    )
-    return frame
-
-
-# ------------------------------------------------------------------ measures
-
-
-def npv(flows: Sequence[float] | np.ndarray, rate: float) -> float:
-    """Present value at year 0 of yearly flows (the first at year 0)."""
-    flows = np.asarray(flows, dtype=float)
-    return float((flows / (1 + rate) ** np.arange(len(flows))).sum())
-
-
-def eirr(flows: Sequence[float] | np.ndarray) -> float:
-    """The discount rate at which the flows' present value is zero (nan when there is none between -90% and 1000%)."""
-    flows = np.asarray(flows, dtype=float)
-    if not (flows > 0).any() or not (flows < 0).any():
-        return math.nan
-    grid = np.concatenate([np.linspace(-0.9, 1.0, 191), np.linspace(1.05, 10.0, 180)])
-    values = [npv(flows, r) for r in grid]
-    for k in range(len(grid) - 1):
-        if values[k] == 0:
-            return float(grid[k])
-        if values[k] * values[k + 1] < 0:
-            return float(brentq(lambda r: npv(flows, r), grid[k], grid[k + 1], xtol=1e-10))
-    return math.nan
 
 
 # ------------------------------------------------------------------ the appraisal
@@ -401,17 +249,10 @@ def _stream(
         w = min(max((year - y0) / (y1 - y0), 0.0), 1.0)
         for k in BENEFIT_CLASSES:
             value = at[y0][k] + (at[y1][k] - at[y0][k]) * w
-            if k in _GROWS_WITH_VALUE_OF_TIME:
+            if k in GROWS_WITH_VALUE_OF_TIME:
                 value *= (1 + g) ** (year - y0)
             frame.loc[year, k] = value
     return frame
-
-
-def _measures(benefits: pd.Series, costs: pd.Series, rate: float) -> tuple[float, float, float, float, float]:
-    pv_b = npv(benefits.to_numpy(), rate)
-    pv_c = npv(costs.to_numpy(), rate)
-    net = (benefits - costs).to_numpy()
-    return pv_b, pv_c, pv_b - pv_c, (pv_b / pv_c if pv_c > 0 else math.nan), eirr(net)
 
 
 def appraise(
@@ -506,7 +347,7 @@ def appraise(
         table["costs"] = table[["capital", "om", "residual"]].sum(axis=1)
         table["net"] = table["benefits"] - table["costs"]
         table["discount_factor"] = 1 / (1 + settings.discount_rate) ** (table.index - first)
-        pv_b, pv_c, value, ratio, rate = _measures(table["benefits"], table["costs"], settings.discount_rate)
+        pv_b, pv_c, value, ratio, rate = flow_measures(table["benefits"], table["costs"], settings.discount_rate)
         by_class = {k: npv(table[k].to_numpy(), settings.discount_rate) for k in BENEFIT_CLASSES}
 
         modelled_rows: list[dict[str, Any]] = []
@@ -529,7 +370,7 @@ def appraise(
                 (cost_stream(r, settings, years, opening[r.id]).sum(axis=1) for r in counted),
                 start=pd.Series(0.0, index=pd.Index(years, name="year")),
             )
-            q_pv_b, q_pv_c, q_npv, q_bcr, q_eirr = _measures(stream, q_costs, settings.discount_rate)
+            q_pv_b, q_pv_c, q_npv, q_bcr, q_eirr = flow_measures(stream, q_costs, settings.discount_rate)
             rows[q.id] = {
                 "name": q.name,
                 "with": ", ".join(r.id for r in counted[1:]),
@@ -605,176 +446,3 @@ def appraise(
             )
         )
     return out
-
-
-# ------------------------------------------------------------------ a fast screening for searches
-
-
-class Screening:
-    """A fast appraisal of many portfolios, for the optimiser's ``npv`` and ``freight_cost`` objectives.
-
-    It holds the base year's demand fixed (the model's person trips,
-    containers and air passengers of its base run) and values the travel
-    times the portfolio scorer gives (the accessibility times, no congestion):
-
-    - persons: each pair's trips times the change of its fastest time (mode
-      ``any``) at the blended value of time;
-    - containers: each origin's boxes go to the port that costs least (haul
-      time at the truck's and the cargo's value of time, plus handling and the
-      delay at the base year's volumes for the port's capacity); air passengers
-      likewise to an airport;
-    - grown and discounted as :func:`appraise` does, from the same first year
-      of benefits for every portfolio (``appraisal.screening_start_year``), so
-      that adding a project never lowers the benefits and the search's bounds
-      hold; costs are each project's own, as in :func:`appraise`.
-
-    What it leaves out (congestion, the freight railway's cheaper haul,
-    demand that moves) the full appraisal counts: ``corridor appraise`` the
-    portfolio the search finds.
-    """
-
-    def __init__(self, base: ModelRun, settings: Settings, *, first_year: int) -> None:
-        self.settings = settings
-        self.first_year = first_year
-        self.places = list(base.places)
-        self.person_trips = base.matrices["person_trips"]
-        self.teu = base.matrices["teu_per_year"]
-        self.air = base.matrices["air_pax_per_year"]
-        self.volumes = {str(k): float(v) for k, v in base.gateways["volume"].items()}
-        f, a = settings.freight, settings.appraisal
-        self.php_per_person_s = settings.road_value_of_time_php_per_h / 3600
-        self.php_per_teu_s = f.haul_time_php_per_teu_h / 3600
-        self.mean_utilisation = {
-            kind: float(base.gateways.loc[base.gateways["type"] == kind, "utilisation"].mean())
-            for kind in ("seaport", "airport")
-        }
-        # the present value of one USD of base-year benefit a year, by class
-        y0, y1 = first_year, first_year + a.forecast_years
-        rate, g_vot = settings.discount_rate, a.value_of_time_growth_pct / 100
-        growth = {
-            "persons": a.growth_persons_pct / 100,
-            "containers": a.growth_containers_pct / 100,
-            "air_passengers": a.growth_air_passengers_pct / 100,
-        }
-        start = max(a.screening_start_year, first_year)
-        years = range(start, start + settings.horizon_years)
-        self.annuity = {
-            k: math.fsum(
-                (1 + g) ** (min(t, y1) - y0)
-                * ((1 + g_vot) ** (t - y0) if k in _GROWS_WITH_VALUE_OF_TIME else 1.0)
-                / (1 + rate) ** (t - y0)
-                for t in years
-            )
-            for k, g in growth.items()
-        }
-
-    @classmethod
-    def of(cls, scorer: Any) -> Screening:
-        """The screening of a :class:`~corridor.access.scorer.PortfolioScorer`'s network, made once and kept on it."""
-        found = scorer.__dict__.get("_screening")
-        if found is None:
-            if getattr(scorer, "arrays", None) is not None:
-                raise PortfolioError(
-                    "the screening runs the transport model on the region's strategic roads, not on road arrays",
-                    allowed="the market_access or time_to_port objective on road arrays",
-                )
-            region = scorer.region
-            first = region.base_year if region is not None else scorer.settings.appraisal.price_year
-            base = run_model(scorer.G, region, scorer.settings)
-            found = cls(base, scorer.settings, first_year=first)
-            scorer.__dict__["_screening"] = found
-        return found
-
-    def _positions(self, nodes: Sequence[dict[str, Any]]) -> np.ndarray:
-        where = {str(d.get("place_id")): i for i, d in enumerate(nodes)}
-        return np.array([where.get(p, -1) for p in self.places], dtype=int)
-
-    def _gateway_costs(
-        self,
-        nodes: Sequence[dict[str, Any]],
-        times: np.ndarray,
-        rows: np.ndarray,
-        kind: str,
-        per_s: float,
-        per_h: float,
-    ) -> np.ndarray:
-        """Per model place, the least cost (PHP) of reaching a gateway of a kind and passing through it."""
-        s = self.settings
-        alpha, beta = (s.freight.port_delay_alpha, s.freight.port_delay_beta)
-        if kind == "airport":
-            alpha, beta = s.air.delay_alpha, s.air.delay_beta
-        hours = s.air.operating_hours_per_day * 365
-        best = np.full(len(rows), np.inf)
-        for g, d in enumerate(nodes):
-            if d.get("kind") != "gateway" or d.get("gateway_type") != kind:
-                continue
-            if kind == "seaport" and str(d.get("capacity_unit")) != "TEU/yr":
-                continue
-            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
-            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-            runway = float(movements) * float(per) * hours if kind == "airport" and movements and per else math.nan
-            caps = np.array([[terminal, runway]])
-            finite = [c for c in (terminal, runway) if math.isfinite(c)]
-            volume = self.volumes.get(str(d.get("place_id")))
-            if volume is None:  # a new gateway: as busy as its kind's mean
-                volume = self.mean_utilisation[kind] * min(finite) if finite else 0.0
-            base_h = float(d.get("handling_h") or 0.0)
-            delay = float(gateway_delay_h(np.array([volume]), caps, np.array([base_h]), alpha=alpha, beta=beta)[0])
-            reach = np.where(rows >= 0, times[np.maximum(rows, 0), g], np.inf)
-            best = np.minimum(best, reach * per_s + (base_h + delay) * per_h)
-        return best
-
-    def annual_benefits(self, base: Any, scenario: Any) -> dict[str, float]:
-        """A year's benefits (USD) of the scenario's times over the base's (both ``ScenarioMatrices``)."""
-        s = self.settings
-        usd = 1 / s.php_per_usd
-        r0, r1 = self._positions(base.nodes), self._positions(scenario.nodes)
-        ok = (r0 >= 0) & (r1 >= 0)
-        t0 = base.times_s["any"][np.ix_(np.maximum(r0, 0), np.maximum(r0, 0))]
-        t1 = scenario.times_s["any"][np.ix_(np.maximum(r1, 0), np.maximum(r1, 0))]
-        pair = np.outer(ok, ok) & np.isfinite(t0) & np.isfinite(t1)
-        saved = np.where(pair, t0 - t1, 0.0)
-        persons = float((self.person_trips * saved).sum()) * self.php_per_person_s * s.appraisal.days_per_year * usd
-        out = {"persons": persons}
-        for key, kind, volume, per_s, per_h in (
-            ("containers", "seaport", self.teu, self.php_per_teu_s, s.freight.cargo_vot_php_per_teu_h),
-            (
-                "air_passengers",
-                "airport",
-                self.air,
-                s.air.value_of_time_php_per_h / 3600,
-                s.air.value_of_time_php_per_h,
-            ),
-        ):
-            c0 = self._gateway_costs(base.nodes, base.times_s["road"], r0, kind, per_s, per_h)
-            c1 = self._gateway_costs(scenario.nodes, scenario.times_s["road"], r1, kind, per_s, per_h)
-            both = np.isfinite(c0) & np.isfinite(c1) & (volume > 0)
-            out[key] = float((volume[both] * (c0[both] - c1[both])).sum()) * usd
-        return out
-
-    def pv_benefits(self, annual: dict[str, float]) -> float:
-        """The present value of a year's benefits, grown and discounted over the horizon."""
-        return math.fsum(annual[k] * self.annuity[k] for k in self.annuity)
-
-    def pv_cost(self, project: Project) -> float:
-        """The present value of a project's economic costs (capital, O&M, less residual value)."""
-        last = max(project.opening_year, self.settings.appraisal.screening_start_year) + self.settings.horizon_years
-        years = list(range(self.first_year, max(last, self.first_year + 1)))
-        flows = cost_stream(project, self.settings, years).sum(axis=1).to_numpy()
-        return npv(flows, self.settings.discount_rate)
-
-    def freight_cost_usd_per_teu(self, matrices: Any) -> float:
-        """The containers' mean least cost of reaching a port and passing through it (USD/TEU), at fixed demand."""
-        s = self.settings
-        rows = self._positions(matrices.nodes)
-        cost = self._gateway_costs(
-            matrices.nodes,
-            matrices.times_s["road"],
-            rows,
-            "seaport",
-            self.php_per_teu_s,
-            s.freight.cargo_vot_php_per_teu_h,
-        )
-        ok = np.isfinite(cost) & (self.teu > 0)
-        total = float(self.teu[ok].sum())
-        return float((self.teu[ok] * cost[ok]).sum()) / total / s.php_per_usd if total else math.nan

@@ -18,11 +18,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from corridor.checks import closest_hint, line_at, pydantic_problem
-from corridor.errors import PortfolioError, ProjectError
-from corridor.files import LineLoader, atomic_paths, load_yaml, output_folder, read_text, strip_lines
 from corridor.settings import CATEGORIES
 
 __all__ = [
@@ -30,13 +27,8 @@ __all__ = [
     "Portfolio",
     "Edit",
     "Coordinate",
-    "load_catalog",
-    "load_projects",
-    "load_portfolio",
-    "portfolio_from_ids",
     "requirement_masks",
-    "json_schemas",
-    "save_json_schemas",
+    "StrictModel",
     "CATEGORIES",
 ]
 
@@ -47,11 +39,13 @@ ProjectStatus = Literal[
 ]
 
 
-class _Model(BaseModel):
+class StrictModel(BaseModel):
+    """The base of every schema of project files: unknown fields refused, values frozen, text stripped."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
-class Coordinate(_Model):
+class Coordinate(StrictModel):
     """A point given by latitude and longitude (EPSG:4326), with an optional name."""
 
     lat: float = Field(ge=-90, le=90)
@@ -66,7 +60,7 @@ PlaceRef = Annotated[
 ]
 
 
-class LinkSelection(_Model):
+class LinkSelection(StrictModel):
     """Links chosen by id, or the road links of the fastest base route between two places."""
 
     links: list[str] | None = None
@@ -83,7 +77,7 @@ class LinkSelection(_Model):
         return self
 
 
-class NewLine(_Model):
+class NewLine(StrictModel):
     """A new road, rail line, bridge or ferry through stops (and waypoints)."""
 
     type: Literal["new_line"]
@@ -109,7 +103,7 @@ class NewLine(_Model):
         return self
 
 
-class Upgrade(_Model):
+class Upgrade(StrictModel):
     """Change the speed, class or lanes of existing links."""
 
     type: Literal["upgrade"]
@@ -128,21 +122,21 @@ class Upgrade(_Model):
         return self
 
 
-class Close(_Model):
+class Close(StrictModel):
     """Remove links: a disruption, or a road a project replaces."""
 
     type: Literal["close"]
     select: LinkSelection
 
 
-class Open(_Model):
+class Open(StrictModel):
     """Bring links of the region pack that do not operate in the base year into the network."""
 
     type: Literal["open"]
     links: list[str] = Field(min_length=1)
 
 
-class GatewayUpgrade(_Model):
+class GatewayUpgrade(StrictModel):
     """Change a port's or airport's handling time, capacity or runway movements."""
 
     type: Literal["gateway_upgrade"]
@@ -159,7 +153,7 @@ class GatewayUpgrade(_Model):
         return self
 
 
-class NewGateway(_Model):
+class NewGateway(StrictModel):
     """A new port, dry port or airport, joined to the nearest road junction."""
 
     type: Literal["new_gateway"]
@@ -174,7 +168,7 @@ class NewGateway(_Model):
     group: str | None = None
 
 
-class NewNode(_Model):
+class NewNode(StrictModel):
     """A new road junction, joined to the nearest existing junction by an access road."""
 
     type: Literal["new_node"]
@@ -185,7 +179,7 @@ class NewNode(_Model):
     link_class: str = "primary"
 
 
-class Investment(_Model):
+class Investment(StrictModel):
     """Jobs (or residents) added at a place: a plant, a hub, an ecozone expansion."""
 
     type: Literal["investment"]
@@ -207,7 +201,7 @@ Edit = Annotated[
 ]
 
 
-class LocalCost(_Model):
+class LocalCost(StrictModel):
     """A cost as published, in its own currency, with the rate used to state it in USD."""
 
     amount: float = Field(ge=0)
@@ -217,7 +211,7 @@ class LocalCost(_Model):
     rate_source: str = Field(min_length=1)
 
 
-class Project(_Model):
+class Project(StrictModel):
     """A candidate or ongoing project: what it costs and what it does to the network."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
@@ -282,7 +276,7 @@ class Project(_Model):
         return self
 
 
-class Portfolio(_Model):
+class Portfolio(StrictModel):
     """A named set of projects, in the order their edits are applied."""
 
     name: str = Field(min_length=1)
@@ -372,327 +366,3 @@ def requirement_masks(projects: Sequence[Project]) -> list[int]:
 
 
 # ------------------------------------------------------------------ reading the files
-
-
-def _read_yaml(path: Path, error: type[ProjectError]) -> tuple[Any, str]:
-    text = read_text(path, error=error)
-    data = load_yaml(text, path=path, error=error, loader=LineLoader)
-    return data, hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _line_of(data: Any) -> int | None:
-    line = getattr(data, "line", None)
-    return int(line) if line is not None else None
-
-
-def _project_from(data: Any, path: Path, index: int, error: type[ProjectError]) -> Project:
-    if not isinstance(data, dict):
-        raise error("is not a mapping", path=path, subject="project", id=f"#{index + 1}", value=type(data).__name__)
-    line = _line_of(data) or 1
-    pid = data.get("id", f"#{index + 1}")
-    try:
-        project = Project.model_validate(strip_lines(data))
-    except ValidationError as exc:
-        problem = pydantic_problem(exc, data, model=Project)
-        raise error(
-            problem.message,
-            path=path,
-            line=problem.line or line,
-            subject="project",
-            id=str(pid),
-            **problem.error_fields(),
-        ) from None
-    return project.with_origin(path, line)
-
-
-def _projects_from_file(path: Path, error: type[ProjectError]) -> tuple[list[Project], str]:
-    data, digest = _read_yaml(path, error)
-    items = data.get("projects") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise error("expected a list of projects (or a mapping with a 'projects' list)", path=path)
-    projects = [_project_from(item, path, i, error) for i, item in enumerate(items)]
-    seen: dict[str, Project] = {}
-    for p in projects:
-        if p.id in seen:
-            raise error(
-                f"duplicate id (first defined at {seen[p.id].origin})",
-                path=p.origin_path,
-                line=p.origin_line,
-                subject="project",
-                id=p.id,
-            )
-        seen[p.id] = p
-    return projects, digest
-
-
-def load_projects(path: str | Path) -> list[Project]:
-    """Read a project file: a YAML list of projects, or a mapping with a ``projects`` list.
-
-    Raises
-    ------
-    ProjectError
-        A missing or malformed file, or a project that breaks the schema,
-        naming the file, line, project id and field.
-    """
-    return _projects_from_file(Path(path), ProjectError)[0]
-
-
-def load_catalog(region_folder: str | Path) -> dict[str, Project]:
-    """The catalog of a region pack (``projects.yaml``), by id."""
-    path = Path(region_folder) / "projects.yaml"
-    return {p.id: p for p in load_projects(path)}
-
-
-class _PortfolioFile(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
-    catalog: str | None = Field(None, description="Project file of ids to pick from; the region's by default.")
-    include: list[str] = Field(default_factory=list, description="Other project files whose projects all join.")
-    projects: list[str | dict[str, Any]] = Field(default_factory=list)
-    budget_usd: float | None = Field(None, ge=0)
-    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-
-def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) -> Portfolio:
-    """Read and check a portfolio file.
-
-    Parameters
-    ----------
-    path
-        The portfolio YAML.
-    catalog_path
-        The project file that ids refer to, when the portfolio names none;
-        by default the bundled Luzon catalog.
-
-    Raises
-    ------
-    PortfolioError
-        Unknown or duplicate project ids, a missing required project, two
-        projects in conflict, an override of a project not in the portfolio
-        (or one that changes its id), or a malformed file; the error names
-        the file, line and id.
-    """
-    path = Path(path)
-    data, digest = _read_yaml(path, PortfolioError)
-    if not isinstance(data, dict):
-        raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
-    try:
-        spec = _PortfolioFile.model_validate(strip_lines(data))
-    except ValidationError as exc:
-        problem = pydantic_problem(exc, data, model=_PortfolioFile)
-        raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
-    files = {str(path): digest}
-
-    if spec.catalog is not None:
-        cat_path = _named_file(path, data, "catalog", spec.catalog)
-    elif catalog_path is not None:
-        cat_path = Path(catalog_path)
-    else:
-        from corridor.inputs.region import region_path
-
-        cat_path = region_path("luzon") / "projects.yaml"
-    catalog_list, cat_digest = _projects_from_file(cat_path, PortfolioError)
-    files[str(cat_path)] = cat_digest
-    catalog = {p.id: p for p in catalog_list}
-
-    chosen: list[Project] = []
-    where: dict[str, tuple[str | None, int | None]] = {}
-    raw_items = data.get("projects") or []
-    for index, (item, raw) in enumerate(zip(spec.projects, raw_items, strict=True)):
-        if isinstance(item, str):
-            line = _item_line(data, "projects", index)
-            if item not in catalog:
-                raise PortfolioError(
-                    f"project {item!r} is not in the catalog {cat_path.name}{closest_hint(item, catalog, cutoff=0.5)}",
-                    path=path,
-                    line=line,
-                    field="projects",
-                )
-            project = catalog[item]
-            at: tuple[str | None, int | None] = (str(path), line)
-        else:
-            project = _project_from(raw, path, index, PortfolioError)
-            at = (project.origin_path, project.origin_line)
-        if project.id in where:
-            raise PortfolioError(
-                f"project {project.id!r} is listed twice (first at {_at(where[project.id])})",
-                path=at[0],
-                line=at[1],
-                field="projects",
-            )
-        where[project.id] = at
-        chosen.append(project)
-    for index, include in enumerate(spec.include):
-        inc_path = _named_file(path, data, "include", include, index)
-        projects, inc_digest = _projects_from_file(inc_path, PortfolioError)
-        files[str(inc_path)] = inc_digest
-        for project in projects:
-            if project.id in where:
-                raise PortfolioError(
-                    f"project {project.id!r} is already in the portfolio (at {_at(where[project.id])})",
-                    path=project.origin_path,
-                    line=project.origin_line,
-                )
-            where[project.id] = (project.origin_path, project.origin_line)
-            chosen.append(project)
-
-    raw_overrides = data.get("overrides") or {}
-    for pid, changes in spec.overrides.items():
-        raw = raw_overrides.get(pid)
-        line = _line_of(raw) or _line_of(raw_overrides) or 1
-        if pid not in where:
-            raise PortfolioError(
-                f"override of project {pid!r}, which is not in the portfolio", path=path, line=line, field="overrides"
-            )
-        if "id" in changes and changes["id"] != pid:
-            raise PortfolioError(
-                f"an override cannot change a project's id ({pid!r} to {changes['id']!r})",
-                path=path,
-                line=line,
-                field=f"overrides.{pid}.id",
-            )
-        i = next(k for k, p in enumerate(chosen) if p.id == pid)
-        merged = {**chosen[i].model_dump(exclude_none=True), **changes}
-        if "cost_usd" in changes and "cost_local" not in changes:
-            merged.pop("cost_local", None)
-        try:
-            chosen[i] = Project.model_validate(merged).with_origin(path, line)
-        except ValidationError as exc:
-            problem = pydantic_problem(exc, raw if raw is not None else changes, model=Project)
-            field = f"overrides.{pid}" + (f".{problem.field}" if problem.field else "")
-            raise PortfolioError(
-                problem.message, path=path, line=problem.line or line, **{**problem.error_fields(), "field": field}
-            ) from None
-
-    _check_dependencies(chosen, where, PortfolioError)
-    return Portfolio(
-        name=spec.name,
-        description=spec.description,
-        budget_usd=spec.budget_usd,
-        projects=tuple(chosen),
-        source_files=files,
-    )
-
-
-def _at(where: tuple[str | None, int | None]) -> str:
-    path, line = where
-    if path is None:
-        return "the project list"
-    return f"{path}:{line}" if line is not None else path
-
-
-def _item_line(data: dict[str, Any], key: str, index: int) -> int:
-    """The line of the index-th item of a top-level list (of the key, or of the file's start, when unknown)."""
-    return line_at(data, [key, index]) or 1
-
-
-def _named_file(path: Path, data: dict[str, Any], key: str, name: str, index: int | None = None) -> Path:
-    """A project file that a portfolio names (``catalog``, an ``include``), relative to the portfolio's folder.
-
-    Raises
-    ------
-    PortfolioError
-        When no such file exists: at the portfolio's line that names it.
-    """
-    target = (path.parent / name).resolve()
-    if not target.is_file():
-        missing = "is a folder, not a project file" if target.is_dir() else "no such project file"
-        raise PortfolioError(
-            f"{missing}: {target}",
-            path=path,
-            line=line_at(data, [key] if index is None else [key, index]) or 1,
-            field=key,
-            value=name,
-            allowed="a project file (YAML), its path relative to the portfolio's folder",
-        )
-    return target
-
-
-def _check_dependencies(
-    projects: list[Project], where: dict[str, tuple[str | None, int | None]], error: type[ProjectError]
-) -> None:
-    ids = {p.id for p in projects}
-    for p in projects:
-        path, line = where[p.id]
-        missing = [r for r in p.requires if r not in ids]
-        if missing:
-            raise error(
-                f"requires {', '.join(repr(m) for m in missing)}, which the portfolio does not include",
-                path=path,
-                line=line,
-                subject="project",
-                id=p.id,
-            )
-        clash = [c for c in p.conflicts if c in ids]
-        if clash:
-            raise error(
-                f"conflicts with {', '.join(repr(c) for c in clash)}; a portfolio can hold only one of them",
-                path=path,
-                line=line,
-                subject="project",
-                id=p.id,
-            )
-
-
-def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name: str | None = None) -> Portfolio:
-    """A portfolio of catalog projects given by id, checked like a portfolio file.
-
-    Raises
-    ------
-    PortfolioError
-        An empty list, an unknown or repeated id, a missing requirement or a
-        conflict.
-    """
-    chosen: list[Project] = []
-    where: dict[str, tuple[str | None, int | None]] = {}
-    for pid in ids:
-        if pid not in catalog:
-            raise PortfolioError(
-                f"{pid!r} is not in the catalog{closest_hint(pid, catalog, cutoff=0.5)}", field="projects"
-            )
-        if pid in where:
-            raise PortfolioError(f"{pid!r} is listed twice", field="projects")
-        where[pid] = (None, None)
-        chosen.append(catalog[pid])
-    if not chosen:
-        raise PortfolioError("no project ids given", field="projects", allowed="one or more catalog ids")
-    _check_dependencies(chosen, where, PortfolioError)
-    return Portfolio(name=name or "+".join(where), projects=tuple(chosen))
-
-
-def save_json_schemas(folder: str | Path) -> list[Path]:
-    """Write ``project.schema.json`` and ``portfolio.schema.json`` into a folder (atomically); return the paths."""
-    schemas = json_schemas()
-    target = output_folder(folder)
-    paths = [target / f"{name}.schema.json" for name in schemas]
-    with atomic_paths(paths) as temps:
-        for tmp, body in zip(temps, schemas.values(), strict=True):
-            tmp.write_text(json.dumps(body, indent=2), encoding="utf-8")
-    return paths
-
-
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas of a project file and a portfolio file, for editors."""
-    project = Project.model_json_schema()
-    project_file = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "corridor project file",
-        "oneOf": [
-            {"type": "array", "items": {"$ref": "#/$defs/Project"}},
-            {
-                "type": "object",
-                "properties": {"projects": {"type": "array", "items": {"$ref": "#/$defs/Project"}}},
-                "required": ["projects"],
-            },
-        ],
-        "$defs": {**project.pop("$defs", {}), "Project": project},
-    }
-    portfolio = _PortfolioFile.model_json_schema()
-    portfolio["properties"]["projects"]["items"] = {
-        "anyOf": [{"type": "string", "description": "a catalog project id"}, {"$ref": "#/$defs/Project"}]
-    }
-    portfolio["$defs"] = dict(project_file["$defs"])
-    portfolio["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    portfolio["title"] = "corridor portfolio file"
-    json.dumps(portfolio)  # both must serialise
-    return {"project": project_file, "portfolio": portfolio}

@@ -7,7 +7,7 @@ but keeps the roads as arrays: the :class:`ArrayNetwork` it returns holds a
 small networkx graph of the places, the rail lines, their connectors and the
 few junctions those reach, beside the arrays. :meth:`ArrayNetwork.compile`
 gives the engine's compiled network of each mode straight from the arrays,
-and the network is the :class:`~corridor.network.scenario.RoadSource` of scenarios:
+and the network is the :class:`~corridor.network.changes.RoadSource` of scenarios:
 a project's edits bring into the small graph only the junctions they snap to
 and the road links they select, so their effects are the same arcs, in the
 same node ids, as on the whole graph.
@@ -44,7 +44,7 @@ from corridor.network.build import (
     join_places,
     network_frame,
 )
-from corridor.network.scenario import Scenario
+from corridor.network.changes import ChangeLog
 from corridor.paths.cache import DiskCache
 from corridor.paths.engine import COMPILED_MODES, CompiledNetwork, compile_network, shortest_trees, whole_ms
 from corridor.paths.road_arrays import RoadArrays
@@ -399,7 +399,7 @@ class ArrayNetwork:
         cand = order[lo:hi]
         return np.sort(cand[self.roads.head[cand] == head])
 
-    def add_links(self, scenario: Scenario, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
         """Put the base road links of these ids into the scenario's graph; their edge keys by link id found.
 
         A link already brought in (and maybe closed since) is not brought in again.
@@ -419,7 +419,7 @@ class ArrayNetwork:
                 found.setdefault(lid, []).append(self._bring(scenario, arc))
         return found
 
-    def _bring(self, scenario: Scenario, arc: int) -> tuple[Any, Any, Any]:
+    def _bring(self, scenario: ChangeLog, arc: int) -> tuple[Any, Any, Any]:
         G = scenario.G
         u, v = self.junctions[int(self.roads.tail[arc])], self.junctions[int(self.roads.head[arc])]
         self.add_junction(G, u)
@@ -428,7 +428,7 @@ class ArrayNetwork:
         scenario.road_arcs[arc] = key
         return key
 
-    def road_route(self, scenario: Scenario, a: Any, b: Any) -> list[str] | None:
+    def road_route(self, scenario: ChangeLog, a: Any, b: Any) -> list[str] | None:
         """The road link ids of the fastest road route from a to b (never through another centroid), or None.
 
         The scenario as it stands: the base arrays less the arcs brought

@@ -5,29 +5,23 @@ any), built once: a CSR matrix of travel times for scipy's compiled Dijkstra
 and, when the ``routingkit-cch`` package is installed, a customizable
 contraction hierarchy (CCH) for many-to-many queries in a fraction of the time.
 :func:`travel_times` gives origin-destination matrices (``inf`` where there is
-no path); :func:`route` gives one door-to-door trip with its legs.
-
-:func:`rescore` updates a matrix for a set of changed links exactly: links
-that are added or made faster are combined with the base distances to and from
-their endpoints (``d'(s,t) = min(d(s,t), d(s,x) + d'(x,y) + d(y,t))`` over
-changed-link endpoints x, y, with the endpoints' own all-pairs step); links
-that are removed or slowed re-run only the origins whose shortest path to some
-destination could use them.
+no path); :mod:`corridor.paths.routes` gives one door-to-door trip with its
+legs, and :mod:`corridor.paths.rescore` a portfolio's matrices from the base
+ones.
 
 Zones, gateways and economic zones are centroids: trips start and end at
 them but never pass through them. Each centroid gets two indices, one that
 edges leave and one that edges enter, so no path can use one as a shortcut.
 :class:`CompiledNetwork` owns this mapping from graph nodes to indices, for
 the base network and for the nodes a scenario adds (:meth:`CompiledNetwork.delta`
-turns the :class:`~corridor.network.scenario.Effect` of projects into a :class:`Delta`).
+turns the :class:`~corridor.network.changes.Effect` of projects into a :class:`Delta`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +30,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from corridor.errors import EngineError, NoRouteError, PlaceNotFound, SettingsError
-from corridor.network.build import CENTROID_KINDS, Mode, any_layers, edge_in_mode
-from corridor.network.places import Place, PlaceIndex
-from corridor.network.scenario import Effect
+from corridor.errors import EngineError, PlaceNotFound, SettingsError
+from corridor.network.build import CENTROID_KINDS, any_layers, edge_in_mode
+from corridor.network.changes import Effect
 from corridor.parallel import Processes, can_fork, local_workers
 
 __all__ = [
@@ -47,20 +40,18 @@ __all__ = [
     "CompiledNetwork",
     "Delta",
     "Indices",
-    "LeaveOut",
-    "Leg",
-    "Route",
     "available_backends",
     "compile_arrays",
     "compile_network",
     "compute_cch_order",
+    "finite_weights",
     "distances",
+    "min_plus",
     "path_sums",
-    "rescore",
     "shortest_trees",
     "resolve_backend",
-    "route",
     "travel_times",
+    "whole_ms",
 ]
 
 BACKENDS = ("scipy", "cch")
@@ -333,7 +324,7 @@ class Indices:
 MAX_ARC_S = 1e6
 
 
-def _finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
+def finite_weights(weights: np.ndarray, what: str) -> np.ndarray:
     bad = ~np.isfinite(weights) | (weights < 0) | (weights > MAX_ARC_S)
     if bad.any():
         raise EngineError(
@@ -372,7 +363,7 @@ def compile_arrays(
     """
     t = np.asarray(tail, dtype=np.int64)
     h = np.asarray(head, dtype=np.int64)
-    w = _finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
+    w = finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
     order = np.lexsort((w, h, t))
     t, h, w = t[order], h[order], w[order]
     keep = np.ones(len(t), dtype=bool)
@@ -470,7 +461,7 @@ def compile_network(
             on_pt.append(tail_pt or head_pt)
     t = np.array(tails, dtype=np.int64)
     h = np.array(heads, dtype=np.int64)
-    w = _finite_weights(np.array(weights, dtype=float), "compile_network")
+    w = finite_weights(np.array(weights, dtype=float), "compile_network")
     order = np.lexsort((w, h, t))
     keep = np.ones(len(order), dtype=bool)
     if len(order):
@@ -677,39 +668,6 @@ class Delta:
     worse: list[tuple[int, int]] = field(default_factory=list)
 
 
-class EndpointCache:
-    """Base distances between fixed origins/destinations and changed-link endpoints, kept across portfolios."""
-
-    def __init__(
-        self, compiled: CompiledNetwork, sources: np.ndarray, targets: np.ndarray, *, backend: str = "scipy"
-    ) -> None:
-        self.compiled = compiled
-        self.sources = np.asarray(sources, dtype=np.int64)
-        self.targets = np.asarray(targets, dtype=np.int64)
-        self.backend = resolve_backend(backend)
-        self.index: dict[int, int] = {}  # endpoint -> row of the arrays below
-        self.to_ = np.empty((0, len(self.sources)))  # d(sources, x), one row per endpoint
-        self.from_ = np.empty((0, len(self.targets)))  # d(x, targets)
-        self.between = np.empty((0, 0))  # d(x, y)
-
-    def prepare(self, endpoints: Iterable[int]) -> None:
-        """Compute what is missing for these base endpoints, in one batch."""
-        xs = sorted({int(x) for x in endpoints if 0 <= x < self.compiled.n} - set(self.index))
-        if not xs:
-            return
-        old = list(self.index)
-        to_x = distances(self.compiled, xs, self.sources, backend=self.backend, reverse=True)
-        from_x = distances(self.compiled, xs, self.targets, backend=self.backend)
-        new_to_old = distances(self.compiled, xs, old, backend=self.backend) if old else np.empty((len(xs), 0))
-        old_to_new = distances(self.compiled, old, xs, backend=self.backend) if old else np.empty((0, len(xs)))
-        new_new = distances(self.compiled, xs, xs, backend=self.backend)
-        self.to_ = np.vstack([self.to_, to_x])
-        self.from_ = np.vstack([self.from_, from_x])
-        self.between = np.block([[self.between, old_to_new], [new_to_old, new_new]])
-        for x in xs:
-            self.index[x] = len(self.index)
-
-
 def min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """(min, +) product of a (m x k) and b (k x n), into out when given (kept where smaller).
 
@@ -733,435 +691,4 @@ def min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.
     return result
 
 
-def rescore(
-    compiled: CompiledNetwork,
-    base: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    delta: Delta,
-    *,
-    cache: EndpointCache | None = None,
-    backend: str = "scipy",
-    scenario: CompiledNetwork | None = None,
-    extra_sources: Sequence[int] = (),
-    extra_targets: Sequence[int] = (),
-) -> np.ndarray:
-    """The sources x targets matrix after a change, exactly, from the base one.
-
-    Parameters
-    ----------
-    compiled
-        The base network's compilation (indices of ``delta`` refer to it).
-    base
-        Base distances, sources x targets (seconds).
-    sources, targets
-        Base indices of the matrix's rows and columns.
-    delta
-        What changed.
-    cache
-        Endpoint distances to reuse across calls (built for these sources
-        and targets).
-    scenario
-        The changed network compiled, needed only when ``delta.worse`` is not
-        empty (to re-run the origins the change can reach).
-    extra_sources, extra_targets
-        New indices (``>= compiled.n``) to add as rows and columns.
-
-    Returns
-    -------
-    numpy.ndarray
-        (sources + extra_sources) x (targets + extra_targets).
-    """
-    sources = np.asarray(sources, dtype=np.int64)
-    targets = np.asarray(targets, dtype=np.int64)
-    n_s, n_t = len(sources), len(targets)
-    cache = cache or EndpointCache(compiled, sources, targets, backend=backend)
-    if delta.worse:
-        if scenario is None:
-            raise EngineError("links were removed or slowed: pass the changed network (scenario=)")
-        return _rescore_worse(
-            compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
-        )
-    if delta.better:
-        arcs = np.asarray(delta.better, dtype=float)
-        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), whole_ms(arcs[:, 2])
-    else:
-        tails = heads = np.empty(0, dtype=np.int64)
-        weights = np.empty(0)
-    extra_s = np.asarray(extra_sources, dtype=np.int64)
-    extra_t = np.asarray(extra_targets, dtype=np.int64)
-    xs = np.unique(np.concatenate([tails, heads, extra_s, extra_t]))
-    base_x = xs[xs < compiled.n]
-    cache.prepare(base_x.tolist())
-    k = len(xs)
-    in_base = np.searchsorted(xs, base_x)
-    rows = np.array([cache.index[x] for x in base_x.tolist()], dtype=np.int64)
-    # endpoint-to-endpoint distances: the base ones, then the changed arcs, then all pairs
-    W = np.full((k, k), math.inf)
-    W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
-    np.fill_diagonal(W, 0.0)
-    np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
-    # only the base endpoints join the new links to the rest of the network
-    es = np.searchsorted(xs, extra_s)
-    et = np.searchsorted(xs, extra_t)
-    D_sB = np.ascontiguousarray(cache.to_[rows].T)  # sources x base endpoints
-    D_Bt = cache.from_[rows]  # base endpoints x targets
-    out = np.full((n_s + len(es), n_t + len(et)), math.inf)
-    out[:n_s, :n_t] = base
-    _kernel()(W, in_base.astype(np.int64), D_sB, D_Bt, out[:n_s, :n_t])
-    if len(in_base):
-        if len(et):
-            min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
-        if len(es):
-            min_plus(W[np.ix_(es, in_base)], D_Bt, out[n_s:, :n_t])
-    if len(es) and len(et):
-        np.minimum(out[n_s:, n_t:], W[np.ix_(es, et)], out=out[n_s:, n_t:])
-    return out
-
-
-def _closure_through(
-    W: np.ndarray, base: np.ndarray, to_base: np.ndarray, from_base: np.ndarray, out: np.ndarray
-) -> None:
-    """Close ``W`` over its endpoints in place, then ``out[s, t] = min(out, to_base[s] (+) W* (+) from_base[t])``.
-
-    ``W`` (endpoints x endpoints) holds the base distances among the base
-    endpoints and the changed arcs; Floyd-Warshall closes it. A source s
-    reaches base endpoint j through the new links in
-    ``a[j] = min_i to_base[s, i] + W*[base[i], base[j]]``; only where that is
-    faster than its base distance can a trip through j be shorter than the
-    base trip already in ``out``, so only those terms are added. Compiled
-    with Numba (:func:`_kernel`): one pass without temporaries.
-    """
-    k = W.shape[0]
-    for v in range(k):
-        for i in range(k):
-            w_iv = W[i, v]
-            if w_iv == math.inf:
-                continue
-            for j in range(k):
-                c = w_iv + W[v, j]
-                if c < W[i, j]:
-                    W[i, j] = c
-    nb = base.shape[0]
-    between = np.empty((nb, nb))  # W* among the base endpoints, in one block
-    for i in range(nb):
-        for j in range(nb):
-            between[i, j] = W[base[i], base[j]]
-    a = np.empty(nb)
-    for s in range(to_base.shape[0]):
-        a[:] = math.inf
-        for i in range(nb):
-            d = to_base[s, i]
-            if d == math.inf:
-                continue
-            for j in range(nb):
-                c = d + between[i, j]
-                if c < a[j]:
-                    a[j] = c
-        for j in range(nb):
-            if to_base[s, j] > a[j]:
-                for t in range(from_base.shape[1]):
-                    c = a[j] + from_base[j, t]
-                    if c < out[s, t]:
-                        out[s, t] = c
-
-
-_KERNEL: list[Callable[..., None]] = []
-
-
-def _kernel() -> Callable[..., None]:
-    """:func:`_closure_through` compiled by Numba on first use (cached on disk, so later runs load it)."""
-    if not _KERNEL:
-        from numba import njit
-
-        try:
-            _KERNEL.append(njit(cache=True, nogil=True)(_closure_through))
-        except RuntimeError:  # no folder to cache it in (read-only install, no writable home): compile each run
-            _KERNEL.append(njit(nogil=True)(_closure_through))
-    return _KERNEL[0]
-
-
-def _rescore_worse(
-    compiled: CompiledNetwork,
-    base: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    delta: Delta,
-    cache: EndpointCache,
-    scenario: CompiledNetwork,
-    backend: str,
-    extra_sources: Sequence[int],
-    extra_targets: Sequence[int],
-) -> np.ndarray:
-    """Removals or slow-downs (maybe with improvements): re-run only the rows that can change.
-
-    A row s is unaffected when, for every worse arc u->v of old weight w, no
-    shortest path from s to a target uses it: d(s,u) + w + d(v,t) > d(s,t)
-    for all t. Improvements make a row affected wherever they could help it.
-    """
-    rows_src = np.concatenate([sources, np.asarray(extra_sources, dtype=np.int64)])
-    cols = np.concatenate([targets, np.asarray(extra_targets, dtype=np.int64)])
-    if delta.better or len(extra_sources) or len(extra_targets):
-        affected = np.ones(len(sources), dtype=bool)  # improvements too: re-run every row
-    else:
-        ends = sorted({a for a, _ in delta.worse} | {b for _, b in delta.worse})
-        cache.prepare(ends)
-        affected = np.zeros(len(sources), dtype=bool)
-        tol = 1e-6 + 1e-9 * np.abs(base)
-        for a, b in delta.worse:
-            try:
-                w_old = float(compiled.weight[compiled.arc(a, b)])
-            except KeyError:
-                continue  # not an arc of this mode
-            via = cache.to_[cache.index[a]][:, None] + w_old + cache.from_[cache.index[b]][None, :]
-            affected |= (via <= base + tol).any(axis=1)
-    out = np.full((len(rows_src), len(cols)), math.inf)
-    out[: len(sources), : len(targets)] = base
-    redo = np.flatnonzero(np.concatenate([affected, np.ones(len(extra_sources), dtype=bool)]))
-    if len(redo):
-        out[redo] = distances(scenario, rows_src[redo], cols, backend=backend)
-    return out
-
-
-def _dedupe(n: int, t: np.ndarray, h: np.ndarray, w: np.ndarray) -> csr_matrix:
-    """The CSR matrix of arcs, the fastest of parallel ones kept."""
-    order = np.lexsort((w, h, t))
-    t, h, w = t[order], h[order], w[order]
-    keep = np.ones(len(t), dtype=bool)
-    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    return csr_matrix((w[keep], (t[keep], h[keep])), shape=(n, n))
-
-
-class LeaveOut:
-    """A base network with groups of added arcs (a portfolio's projects); exact times with any groups left out.
-
-    All groups built give the full matrix. Leaving groups out can only
-    lengthen trips, and only for origins whose shortest path to some
-    destination uses a left-out arc: those rows are searched again on the
-    network without them, every other row is kept. This is how each
-    project's marginal contribution to a large portfolio is scored without
-    a search per project of the whole matrix.
-
-    Parameters
-    ----------
-    compiled
-        The base network.
-    groups
-        Per group, its arcs as (tail, head, seconds) in the index space of
-        ``compiled`` extended by ``new_nodes`` indices.
-    new_nodes
-        How many indices the groups add after ``compiled.n``.
-    sources, targets
-        The matrix's rows and columns (indices).
-    """
-
-    def __init__(
-        self,
-        compiled: CompiledNetwork,
-        groups: Sequence[Sequence[tuple[int, int, float]]],
-        new_nodes: int,
-        sources: Sequence[int] | np.ndarray,
-        targets: Sequence[int] | np.ndarray,
-    ) -> None:
-        self.n = compiled.n + new_nodes
-        self.sources = np.asarray(sources, dtype=np.int64)
-        self.targets = np.asarray(targets, dtype=np.int64)
-        extra = [(a, b, w, g) for g, arcs in enumerate(groups) for a, b, w in arcs]
-        self.tail = np.concatenate([compiled.tail, np.array([e[0] for e in extra], dtype=np.int64)])
-        self.head = np.concatenate([compiled.head, np.array([e[1] for e in extra], dtype=np.int64)])
-        weight = np.array([e[2] for e in extra], dtype=float)
-        self.weight = np.concatenate([compiled.weight, _finite_weights(weight, "the added links")])
-        self.group = np.concatenate([np.full(len(compiled.tail), -1), np.array([e[3] for e in extra], dtype=np.int64)])
-        self._matrix = _dedupe(self.n, self.tail, self.head, self.weight)
-        self.d_from = np.atleast_2d(dijkstra(self._matrix, directed=True, indices=self.sources))
-        self._d_to: np.ndarray | None = None
-        self.full = self.d_from[:, self.targets]
-
-    @property
-    def d_to(self) -> np.ndarray:
-        """Distances from every index to each target (targets x indices), searched on first need."""
-        if self._d_to is None:
-            reverse = self._matrix.transpose().tocsr()
-            self._d_to = np.atleast_2d(dijkstra(reverse, directed=True, indices=self.targets))
-        return self._d_to
-
-    def without(self, groups: Iterable[int]) -> np.ndarray:
-        """The sources x targets matrix (seconds) with these groups' arcs left out."""
-        drop = np.isin(self.group, list(groups))
-        out = self.full.copy()
-        if not drop.any():
-            return out
-        affected = np.zeros(len(self.sources), dtype=bool)
-        tol = 1e-6 + 1e-9 * np.abs(self.full)
-        for a, b, w in zip(self.tail[drop], self.head[drop], self.weight[drop], strict=True):
-            via = self.d_from[:, a][:, None] + w + self.d_to[:, b][None, :]
-            affected |= (via <= self.full + tol).any(axis=1)
-        if affected.any():
-            keep = ~drop
-            matrix = _dedupe(self.n, self.tail[keep], self.head[keep], self.weight[keep])
-            rows = np.flatnonzero(affected)
-            out[rows] = np.atleast_2d(dijkstra(matrix, directed=True, indices=self.sources[rows]))[:, self.targets]
-        return out
-
-
 # ------------------------------------------------------------------ single routes
-
-
-@dataclass(frozen=True)
-class Leg:
-    """A stretch of a trip on one mode and one named link or line."""
-
-    mode: str
-    name: str
-    link_class: str
-    minutes: float
-    km: float
-    wait_minutes: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "name": self.name,
-            "link_class": self.link_class,
-            "minutes": round(self.minutes, 2),
-            "km": round(self.km, 3),
-            "wait_minutes": round(self.wait_minutes, 2),
-        }
-
-
-@dataclass(frozen=True)
-class Route:
-    """A door-to-door trip: its time, length, path and legs."""
-
-    origin: Place
-    destination: Place
-    mode: str
-    time_s: float
-    length_m: float
-    nodes: tuple[Any, ...]
-    edges: tuple[tuple[Any, Any, Any], ...]
-    legs: tuple[Leg, ...]
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def minutes(self) -> float:
-        return self.time_s / 60
-
-    @property
-    def km(self) -> float:
-        return self.length_m / 1000
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``minutes``, ``km``, ``legs``, the places and provenance."""
-        return {
-            "from": self.origin.to_dict(),
-            "to": self.destination.to_dict(),
-            "mode": self.mode,
-            "minutes": round(self.minutes, 2),
-            "km": round(self.km, 3),
-            "legs": [leg.to_dict() for leg in self.legs],
-            "provenance": self.provenance,
-        }
-
-
-def route(
-    G: nx.MultiDiGraph,
-    origin: str | Place,
-    destination: str | Place,
-    *,
-    mode: Mode = "any",
-    places: PlaceIndex | None = None,
-    compiled: CompiledNetwork | None = None,
-) -> Route:
-    """Return the fastest trip between two places.
-
-    Parameters
-    ----------
-    G
-        The network.
-    origin, destination
-        Places, or what a user would type for one: an id, a name or
-        ``"lat,lon"`` (see :meth:`PlaceIndex.resolve`). A place of several
-        nodes (the Port of Manila's terminals) is left or reached at
-        whichever is fastest.
-    mode
-        ``road``, ``rail`` or ``any``.
-    places, compiled
-        Reuse a place index or a compiled network of the same graph and mode.
-
-    Raises
-    ------
-    PlaceNotFound, OutsideRegionError
-        A place that cannot be resolved.
-    NoRouteError
-        No path joins them on this mode.
-
-    Examples
-    --------
-    >>> from corridor import load_region, build_network
-    >>> G = build_network(load_region("luzon"))
-    >>> trip = route(G, "Clark International Airport", "Port of Manila", mode="road")
-    >>> 60 < trip.minutes < 150
-    True
-    """
-    places = places or PlaceIndex(G)
-    src = origin if isinstance(origin, Place) else places.resolve(origin, mode=mode)
-    dst = destination if isinstance(destination, Place) else places.resolve(destination, mode=mode)
-    compiled = compiled or compile_network(G, mode)
-    if compiled.mode != mode:
-        raise EngineError(f"the compiled network is for mode {compiled.mode!r}", field="mode", value=mode)
-    if compiled.edge_keys is None:
-        raise EngineError("a route needs a network compiled from a graph (compile_network), not from arrays")
-    provenance = dict(G.graph.get("provenance", {}))
-    if set(src.nodes) & set(dst.nodes):
-        return Route(src, dst, mode, 0.0, 0.0, (src.nodes[0],), (), (), provenance)
-    sources = [compiled.out_index[n] for n in src.nodes]
-    dist, pred, _ = dijkstra(compiled.matrix, directed=True, indices=sources, return_predecessors=True, min_only=True)
-    targets = [compiled.in_index[n] for n in dst.nodes]
-    best = min(targets, key=lambda t: dist[t])
-    if not np.isfinite(dist[best]):
-        raise NoRouteError(
-            f"no {mode} route from {src.name!r} to {dst.name!r}: they are not connected on this mode"
-            + ("; mode 'any' combines road and rail" if mode != "any" else "")
-        )
-    path_idx = [int(best)]
-    while pred[path_idx[-1]] >= 0:  # sources have no predecessor (-9999)
-        path_idx.append(int(pred[path_idx[-1]]))
-    path_idx.reverse()
-    positions = [compiled.arc(a, b) for a, b in itertools.pairwise(path_idx)]
-    edges = tuple(compiled.edge_keys[p] for p in positions)
-    on_pt = [bool(compiled.pt_arc[p]) if compiled.pt_arc is not None else False for p in positions]
-    nodes = tuple(compiled.nodes[i] for i in path_idx)
-    legs = _legs(G, edges, on_pt)
-    time_s = float(sum(leg.minutes for leg in legs) * 60)
-    length_m = float(sum(G.edges[e].get("length", 0.0) for e in edges))
-    return Route(src, dst, mode, time_s, length_m, nodes, edges, legs, provenance)
-
-
-#: how a road leg of a public transport trip is named (see :func:`corridor.network.build.any_layers`)
-PT_ROAD_MODE = "jeepney/bus"
-
-
-def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...], on_pt: Sequence[bool]) -> tuple[Leg, ...]:
-    legs: list[Leg] = []
-    for e, pt in zip(edges, on_pt, strict=True):
-        d = G.edges[e]
-        mode = d.get("mode", "road")
-        pt_wait = float(d.get("pt_wait_s") or 0.0) if pt else 0.0
-        slower = 0.0
-        if pt and mode == "road":
-            mode = PT_ROAD_MODE
-            slower = d["travel_time"] * (1 / float(d.get("pt_speed_factor") or 1.0) - 1)
-        name = d.get("name") or d.get("link_class") or "unnamed road"
-        if isinstance(name, list):  # osmnx merges names of simplified edges
-            name = " / ".join(dict.fromkeys(str(x) for x in name))
-        link_class = d.get("link_class") or str(d.get("highway", ""))
-        minutes = (d["travel_time"] + slower + pt_wait) / 60
-        km = d.get("length", 0.0) / 1000
-        wait = (d.get("wait_s", 0.0) + pt_wait) / 60
-        if legs and legs[-1].mode == mode and legs[-1].name == name:
-            last = legs[-1]
-            legs[-1] = Leg(mode, name, last.link_class, last.minutes + minutes, last.km + km, last.wait_minutes + wait)
-        else:
-            legs.append(Leg(mode, name, link_class, minutes, km, wait))
-    return tuple(legs)

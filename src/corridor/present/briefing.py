@@ -1,7 +1,7 @@
 """What the maps and reports of portfolios draw, worked out from their scores.
 
 Maps and reports compute no metric; this module does it for them, from a
-portfolio's :class:`~corridor.access.scorer.ScoreResult` and the scorer's
+portfolio's :class:`~corridor.access.scores.ScoreResult` and the scorer's
 travel-time matrices:
 
 - :func:`zone_changes`: each zone's change of every headline that has a
@@ -33,19 +33,13 @@ import pandas as pd
 from shapely.geometry import Point
 
 from corridor.access.metrics import HEADLINES, THRESHOLDS_MIN, reach_from_matrices
-from corridor.access.scorer import PortfolioScorer, ScoreResult, score
+from corridor.access.scorer import PortfolioScorer
+from corridor.access.scores import ScoreResult, score
 from corridor.errors import DataError
 from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
-from corridor.network.scenario import (
-    EdgeAdded,
-    EdgeChanged,
-    EdgeRemoved,
-    NodeAdded,
-    NodeChanged,
-    Scenario,
-    apply_portfolio,
-)
+from corridor.network.changes import EdgeAdded, EdgeChanged, EdgeRemoved, NodeAdded, NodeChanged
+from corridor.network.scenario import Scenario, apply_portfolio
 from corridor.present.maps import MapMetric, PortfolioView
 from corridor.settings import Settings
 
@@ -73,7 +67,7 @@ class ZoneHeadline:
     column
         The headline's column (see :data:`corridor.access.metrics.HEADLINES`).
     zone_column
-        The column of :attr:`corridor.access.scorer.ScoreResult.zones` (without
+        The column of :attr:`corridor.access.scores.ScoreResult.zones` (without
         ``_base``, ``_scenario``, ``_change``).
     relative
         The change is a percentage of the base value.
@@ -427,7 +421,7 @@ def brief(
     portfolio
         The projects.
     region, settings
-        As for :func:`corridor.access.scorer.score`.
+        As for :func:`corridor.access.scores.score`.
     scorer
         A :class:`~corridor.access.scorer.PortfolioScorer` of ``G`` to reuse.
     result
@@ -438,7 +432,7 @@ def brief(
         Each project's benefit-cost ratio, when appraised.
     shapley
         Each project's Shapley value (indexed by project id), when computed;
-        by default the score's own (see :func:`corridor.access.scorer.shapley`).
+        by default the score's own (see :func:`corridor.access.shapley.shapley`).
     volumes
         Link volumes of the scenario (``link_id``, ``volume_veh_day``,
         ``volume_capacity``), when a demand model has assigned them.
@@ -446,7 +440,7 @@ def brief(
     Examples
     --------
     >>> from corridor import load_region, build_network
-    >>> from corridor.inputs.projects import load_catalog, portfolio_from_ids
+    >>> from corridor.inputs.project_files import load_catalog, portfolio_from_ids
     >>> region = load_region("luzon")
     >>> b = brief(build_network(region), portfolio_from_ids(["bauan_terminal"], load_catalog(region.path)),
     ...           region=region)

@@ -29,13 +29,16 @@ from rich.text import Text
 
 from corridor._version import __version__
 from corridor.access.metrics import HEADLINES
-from corridor.access.scorer import SHAPLEY_COLUMN, ScoreResult
-from corridor.appraisal.appraise import BENEFIT_CLASSES, Appraisal
+from corridor.access.scores import SHAPLEY_COLUMN, ScoreResult
+from corridor.appraisal.appraise import Appraisal
+from corridor.appraisal.benefits import BENEFIT_CLASSES
 from corridor.errors import DataError, DataFileNotFound
 from corridor.files import atomic_paths, output_folder
 from corridor.inputs.region import Region
 from corridor.present.briefing import Brief
-from corridor.search.optimiser import OBJECTIVES, OptimisationResult, SensitivityResult
+from corridor.search.objectives import OBJECTIVES
+from corridor.search.optimiser import OptimisationResult
+from corridor.search.sensitivity import SensitivityResult
 from corridor.settings import Settings
 
 __all__ = [
@@ -726,7 +729,7 @@ def write_report(
         The portfolios (see :func:`corridor.present.briefing.briefs`).
     table, marks
         The comparison table and its best per column
-        (:func:`corridor.access.scorer.compare`, :func:`corridor.access.scorer.best_marks`).
+        (:func:`corridor.access.scores.compare`, :func:`corridor.access.scores.best_marks`).
     out
         The folder.
     settings

@@ -1,0 +1,192 @@
+"""A fast appraisal of many portfolios, for the optimiser's ``npv`` and ``freight_cost`` objectives."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from corridor.appraisal.benefits import GROWS_WITH_VALUE_OF_TIME
+from corridor.appraisal.costs import cost_stream
+from corridor.appraisal.measures import npv
+from corridor.errors import PortfolioError
+from corridor.inputs.projects import Project
+from corridor.model.assignment import gateway_delay_h
+from corridor.model.loop import ModelRun, run_model
+from corridor.settings import Settings
+
+__all__ = [
+    "Screening",
+]
+
+
+class Screening:
+    """A fast appraisal of many portfolios, for the optimiser's ``npv`` and ``freight_cost`` objectives.
+
+    It holds the base year's demand fixed (the model's person trips,
+    containers and air passengers of its base run) and values the travel
+    times the portfolio scorer gives (the accessibility times, no congestion):
+
+    - persons: each pair's trips times the change of its fastest time (mode
+      ``any``) at the blended value of time;
+    - containers: each origin's boxes go to the port that costs least (haul
+      time at the truck's and the cargo's value of time, plus handling and the
+      delay at the base year's volumes for the port's capacity); air passengers
+      likewise to an airport;
+    - grown and discounted as :func:`appraise` does, from the same first year
+      of benefits for every portfolio (``appraisal.screening_start_year``), so
+      that adding a project never lowers the benefits and the search's bounds
+      hold; costs are each project's own, as in :func:`appraise`.
+
+    What it leaves out (congestion, the freight railway's cheaper haul,
+    demand that moves) the full appraisal counts: ``corridor appraise`` the
+    portfolio the search finds.
+    """
+
+    def __init__(self, base: ModelRun, settings: Settings, *, first_year: int) -> None:
+        self.settings = settings
+        self.first_year = first_year
+        self.places = list(base.places)
+        self.person_trips = base.matrices["person_trips"]
+        self.teu = base.matrices["teu_per_year"]
+        self.air = base.matrices["air_pax_per_year"]
+        self.volumes = {str(k): float(v) for k, v in base.gateways["volume"].items()}
+        f, a = settings.freight, settings.appraisal
+        self.php_per_person_s = settings.road_value_of_time_php_per_h / 3600
+        self.php_per_teu_s = f.haul_time_php_per_teu_h / 3600
+        self.mean_utilisation = {
+            kind: float(base.gateways.loc[base.gateways["type"] == kind, "utilisation"].mean())
+            for kind in ("seaport", "airport")
+        }
+        # the present value of one USD of base-year benefit a year, by class
+        y0, y1 = first_year, first_year + a.forecast_years
+        rate, g_vot = settings.discount_rate, a.value_of_time_growth_pct / 100
+        growth = {
+            "persons": a.growth_persons_pct / 100,
+            "containers": a.growth_containers_pct / 100,
+            "air_passengers": a.growth_air_passengers_pct / 100,
+        }
+        start = max(a.screening_start_year, first_year)
+        years = range(start, start + settings.horizon_years)
+        self.annuity = {
+            k: math.fsum(
+                (1 + g) ** (min(t, y1) - y0)
+                * ((1 + g_vot) ** (t - y0) if k in GROWS_WITH_VALUE_OF_TIME else 1.0)
+                / (1 + rate) ** (t - y0)
+                for t in years
+            )
+            for k, g in growth.items()
+        }
+
+    @classmethod
+    def of(cls, scorer: Any) -> Screening:
+        """The screening of a :class:`~corridor.access.scorer.PortfolioScorer`'s network, made once and kept on it."""
+        found = scorer.__dict__.get("_screening")
+        if found is None:
+            if getattr(scorer, "arrays", None) is not None:
+                raise PortfolioError(
+                    "the screening runs the transport model on the region's strategic roads, not on road arrays",
+                    allowed="the market_access or time_to_port objective on road arrays",
+                )
+            region = scorer.region
+            first = region.base_year if region is not None else scorer.settings.appraisal.price_year
+            base = run_model(scorer.G, region, scorer.settings)
+            found = cls(base, scorer.settings, first_year=first)
+            scorer.__dict__["_screening"] = found
+        return found
+
+    def _positions(self, nodes: Sequence[dict[str, Any]]) -> np.ndarray:
+        where = {str(d.get("place_id")): i for i, d in enumerate(nodes)}
+        return np.array([where.get(p, -1) for p in self.places], dtype=int)
+
+    def _gateway_costs(
+        self,
+        nodes: Sequence[dict[str, Any]],
+        times: np.ndarray,
+        rows: np.ndarray,
+        kind: str,
+        per_s: float,
+        per_h: float,
+    ) -> np.ndarray:
+        """Per model place, the least cost (PHP) of reaching a gateway of a kind and passing through it."""
+        s = self.settings
+        alpha, beta = (s.freight.port_delay_alpha, s.freight.port_delay_beta)
+        if kind == "airport":
+            alpha, beta = s.air.delay_alpha, s.air.delay_beta
+        hours = s.air.operating_hours_per_day * 365
+        best = np.full(len(rows), np.inf)
+        for g, d in enumerate(nodes):
+            if d.get("kind") != "gateway" or d.get("gateway_type") != kind:
+                continue
+            if kind == "seaport" and str(d.get("capacity_unit")) != "TEU/yr":
+                continue
+            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
+            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
+            runway = float(movements) * float(per) * hours if kind == "airport" and movements and per else math.nan
+            caps = np.array([[terminal, runway]])
+            finite = [c for c in (terminal, runway) if math.isfinite(c)]
+            volume = self.volumes.get(str(d.get("place_id")))
+            if volume is None:  # a new gateway: as busy as its kind's mean
+                volume = self.mean_utilisation[kind] * min(finite) if finite else 0.0
+            base_h = float(d.get("handling_h") or 0.0)
+            delay = float(gateway_delay_h(np.array([volume]), caps, np.array([base_h]), alpha=alpha, beta=beta)[0])
+            reach = np.where(rows >= 0, times[np.maximum(rows, 0), g], np.inf)
+            best = np.minimum(best, reach * per_s + (base_h + delay) * per_h)
+        return best
+
+    def annual_benefits(self, base: Any, scenario: Any) -> dict[str, float]:
+        """A year's benefits (USD) of the scenario's times over the base's (both ``ScenarioMatrices``)."""
+        s = self.settings
+        usd = 1 / s.php_per_usd
+        r0, r1 = self._positions(base.nodes), self._positions(scenario.nodes)
+        ok = (r0 >= 0) & (r1 >= 0)
+        t0 = base.times_s["any"][np.ix_(np.maximum(r0, 0), np.maximum(r0, 0))]
+        t1 = scenario.times_s["any"][np.ix_(np.maximum(r1, 0), np.maximum(r1, 0))]
+        pair = np.outer(ok, ok) & np.isfinite(t0) & np.isfinite(t1)
+        saved = np.where(pair, t0 - t1, 0.0)
+        persons = float((self.person_trips * saved).sum()) * self.php_per_person_s * s.appraisal.days_per_year * usd
+        out = {"persons": persons}
+        for key, kind, volume, per_s, per_h in (
+            ("containers", "seaport", self.teu, self.php_per_teu_s, s.freight.cargo_vot_php_per_teu_h),
+            (
+                "air_passengers",
+                "airport",
+                self.air,
+                s.air.value_of_time_php_per_h / 3600,
+                s.air.value_of_time_php_per_h,
+            ),
+        ):
+            c0 = self._gateway_costs(base.nodes, base.times_s["road"], r0, kind, per_s, per_h)
+            c1 = self._gateway_costs(scenario.nodes, scenario.times_s["road"], r1, kind, per_s, per_h)
+            both = np.isfinite(c0) & np.isfinite(c1) & (volume > 0)
+            out[key] = float((volume[both] * (c0[both] - c1[both])).sum()) * usd
+        return out
+
+    def pv_benefits(self, annual: dict[str, float]) -> float:
+        """The present value of a year's benefits, grown and discounted over the horizon."""
+        return math.fsum(annual[k] * self.annuity[k] for k in self.annuity)
+
+    def pv_cost(self, project: Project) -> float:
+        """The present value of a project's economic costs (capital, O&M, less residual value)."""
+        last = max(project.opening_year, self.settings.appraisal.screening_start_year) + self.settings.horizon_years
+        years = list(range(self.first_year, max(last, self.first_year + 1)))
+        flows = cost_stream(project, self.settings, years).sum(axis=1).to_numpy()
+        return npv(flows, self.settings.discount_rate)
+
+    def freight_cost_usd_per_teu(self, matrices: Any) -> float:
+        """The containers' mean least cost of reaching a port and passing through it (USD/TEU), at fixed demand."""
+        s = self.settings
+        rows = self._positions(matrices.nodes)
+        cost = self._gateway_costs(
+            matrices.nodes,
+            matrices.times_s["road"],
+            rows,
+            "seaport",
+            self.php_per_teu_s,
+            s.freight.cargo_vot_php_per_teu_h,
+        )
+        ok = np.isfinite(cost) & (self.teu > 0)
+        total = float(self.teu[ok].sum())
+        return float((self.teu[ok] * cost[ok]).sum()) / total / s.php_per_usd if total else math.nan
