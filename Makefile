@@ -1,13 +1,14 @@
 # corridor: the two commands of the README, and the steps they need.
-#   make demo   build the Luzon network, compare the portfolios and write the maps
-#   make test   run the whole test suite (installs what it needs first)
+#   make demo       build the Luzon network, compare the portfolios and write the maps
+#   make test       run the whole test suite (installs what it needs first)
+#   make test-fast  the fast tier for the working loop: every module, no test marked slow
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.corridor-installed
 
-.PHONY: demo test lint install assets browser clean
+.PHONY: demo test test-fast lint install assets browser clean
 
 demo: $(STAMP)
 	$(BIN)/corridor map --out maps/luzon_base.html
@@ -17,6 +18,9 @@ demo: $(STAMP)
 
 test: $(STAMP) assets browser
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP) assets browser
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
