@@ -1,4 +1,4 @@
-"""Scoring portfolios against the base network, comparing them, and each project's share.
+"""Scoring many portfolios against one base network, exactly and fast.
 
 :class:`PortfolioScorer` is the seam that every sweep goes through (comparison,
 marginal contributions, and the appraisal, optimiser and workers built on
@@ -7,12 +7,9 @@ them): its calls :meth:`~PortfolioScorer.matrices`,
 (the same portfolio always gives the same answer) and the scorer pickles, so a
 worker process or a cluster node can hold one.
 
-:func:`score` applies a portfolio, computes the scenario's metrics and the
-gains over the base, and the marginal contribution of each project (the gain
-lost when it alone is left out) and its Shapley value (its average
-contribution over every order in which the portfolio could be built, see
-:func:`shapley`). :func:`compare` puts several portfolios in one table, best
-per column marked.
+A portfolio's score, its projects' marginal contributions and Shapley values
+and the comparison of several portfolios are in :mod:`corridor.access.scores`
+and :mod:`corridor.access.shapley`.
 """
 
 from __future__ import annotations
@@ -721,9 +718,3 @@ def _same_numbering(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
         and a.others == b.others
         and c.others == d.others
     )
-
-
-# ------------------------------------------------------------------ results
-
-
-# ------------------------------------------------------------------ Shapley values

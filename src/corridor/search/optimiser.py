@@ -81,9 +81,6 @@ MAX_NON_MONOTONE = 12
 COST_TOL_USD = 0.01
 
 
-# ------------------------------------------------------------------ objectives
-
-
 # ------------------------------------------------------------------ the problem
 
 
@@ -946,6 +943,3 @@ def _chosen_table(ids: list[str], projects: list[Project]) -> pd.DataFrame:
         ],
         columns=["project", "name", "category", "opening_year", "cost_usd"],
     ).set_index("project")
-
-
-# ------------------------------------------------------------------ sensitivity
