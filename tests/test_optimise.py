@@ -259,3 +259,16 @@ def test_the_whole_catalog_at_ten_billion_equals_brute_force(scorer):
     result = optimise(scorer, candidates, budget_usd=10e9)
     assert result.exact and result.seconds < 60
     same_answer(result, *brute_force(scorer, candidates, 10e9, MARKET_ACCESS), MARKET_ACCESS)
+
+
+def test_what_requires_a_project_that_conflicts_with_a_required_one_cannot_be_chosen(tiny):
+    """The bypass conflicts with the required link: the spur that requires the bypass is no candidate either."""
+    _, _, scorer = tiny
+    by_id = {p.id: p for p in tiny_candidates()}
+    spur = by_id["spur"].model_copy(update={"requires": ["bypass"]})
+    result = optimise(scorer, [by_id["link_de"], by_id["bypass"], spur], budget_usd=2e9, must=["link_de"])
+    assert result.projects == ["link_de"]
+    assert result.not_candidates == {
+        "bypass": "conflicts with a required project",
+        "spur": "requires bypass, which cannot be chosen",
+    }

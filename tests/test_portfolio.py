@@ -280,3 +280,21 @@ def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids
 
     assert fast == pytest.approx(summary_from_matrices(full.nodes, full.times_s, scorer.settings), rel=1e-12)
     assert not _arcs_within(scorer.compiled["any"], scorer.compiled["road"])  # and not the other way round
+
+
+def test_model_runs_are_the_base_year_and_the_portfolio_calibrated_on_it(
+    model_graph, model_region, model_settings, tiny_base
+):
+    """model_runs gives the base year's run and, with a portfolio, the run calibrated on it (as the commands use it)."""
+    from corridor.access.modelled import model_runs
+
+    from .conftest import make_project, model_scenario
+
+    base, same, G = model_runs(model_graph, None, region=model_region, settings=model_settings, base=tiny_base)
+    assert base is same is tiny_base and G is model_graph
+    edit = {"type": "upgrade", "select": {"links": ["x1"]}, "speed_kph": 120}
+    portfolio = Portfolio(name="test", projects=(make_project("p", [edit]),))
+    base, run, H = model_runs(model_graph, portfolio, region=model_region, settings=model_settings, base=tiny_base)
+    expected = model_scenario(model_graph, model_region, model_settings, tiny_base, edit)
+    assert base is tiny_base and H is not model_graph
+    assert run.summary == expected.summary

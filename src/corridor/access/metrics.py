@@ -179,27 +179,6 @@ def compute_metrics(
     return metrics_from_matrices(info, matrices, settings, mode=mode, provenance=G.graph.get("provenance", {}))
 
 
-@dataclass
-class _Arrays:
-    """The numbers behind the metrics, before any frame is built."""
-
-    labels: list[str]
-    zones: list[int]
-    places: list[int]
-    seaports: list[int]
-    airports: list[int]
-    pop: np.ndarray
-    od: dict[str, np.ndarray]  # mode -> places x places minutes
-    to: dict[str, np.ndarray]  # seaport / airport -> minutes per zone
-    nearest: dict[str, np.ndarray]  # seaport / airport -> position in the group
-    door_h: np.ndarray
-    ma_pop: np.ndarray
-    ma_jobs: np.ndarray
-    ma_jobs_pt: np.ndarray
-    t: np.ndarray  # zones x all centroids, minutes
-    in_base: list[bool]  # per place: part of the base network (not added by a project)
-
-
 @dataclass(frozen=True)
 class Layout:
     """Where the zones, places, ports and jobs are among a scenario's centroids: what the metrics read of the nodes.
@@ -221,31 +200,64 @@ class Layout:
     in_base: list[bool]  # per place: part of the base network (not added by a project)
 
 
+@dataclass
+class _Arrays:
+    """The numbers behind the metrics, before any frame is built."""
+
+    layout: Layout  # where the zones, places and ports are
+    od: dict[str, np.ndarray]  # mode -> places x places minutes
+    to: dict[str, np.ndarray]  # seaport / airport -> minutes per zone
+    nearest: dict[str, np.ndarray]  # seaport / airport -> position in the group
+    door_h: np.ndarray
+    ma_pop: np.ndarray
+    ma_jobs: np.ndarray
+    ma_jobs_pt: np.ndarray
+    t: np.ndarray  # zones x all centroids, minutes
+
+
 def layout_of(nodes: list[dict[str, Any]]) -> Layout:
     """The :class:`Layout` of centroids given by their attributes (see :func:`metrics_from_matrices`)."""
     kinds = [d.get("kind") for d in nodes]
-    labels = [str(d.get("place_id")) for d in nodes]
-    zones = [i for i, k in enumerate(kinds) if k == "zone"]
-    places = [i for i, k in enumerate(kinds) if k == "gateway"]
-    places += [i for i, k in enumerate(kinds) if k == "economic_zone"]
-    seaports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "seaport"]
-    airports = [i for i in places if kinds[i] == "gateway" and nodes[i].get("gateway_type") == "airport"]
-    job_nodes = [i for i, d in enumerate(nodes) if (d.get("jobs") or 0) > 0]
-    column = {j: c for c, j in enumerate(job_nodes)}
-    own = [(r, column[z]) for r, z in enumerate(zones) if z in column]  # a zone's own jobs need no trip
+    zones = _positions(kinds, "zone")
+    places = _positions(kinds, "gateway") + _positions(kinds, "economic_zone")
+    seaports = _gateways(nodes, places, "seaport")
+    job_nodes, jobs, own_jobs = _jobs(nodes, zones)
     return Layout(
-        labels=labels,
+        labels=[str(d.get("place_id")) for d in nodes],
         zones=zones,
         places=places,
         seaports=seaports,
-        airports=airports,
+        airports=_gateways(nodes, places, "airport"),
         pop=np.array([_population(nodes[z]) for z in zones], dtype=float),
         handling_h=np.array([float(nodes[s].get("handling_h") or 0.0) for s in seaports]),
         job_nodes=job_nodes,
-        jobs=np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes]),
-        own_jobs=(np.array([r for r, _ in own], dtype=np.int64), np.array([c for _, c in own], dtype=np.int64)),
+        jobs=jobs,
+        own_jobs=own_jobs,
         in_base=[nodes[i].get("project") is None for i in places],
     )
+
+
+def _positions(kinds: list[Any], kind: str) -> list[int]:
+    """The positions of the centroids of one kind (``zone``, ``gateway``, ``economic_zone``), in order."""
+    return [i for i, k in enumerate(kinds) if k == kind]
+
+
+def _gateways(nodes: list[dict[str, Any]], positions: list[int], gateway_type: str) -> list[int]:
+    """Those of ``positions`` that are gateways of one type (``seaport``, ``airport``), in order."""
+    return [i for i in positions if nodes[i].get("kind") == "gateway" and nodes[i].get("gateway_type") == gateway_type]
+
+
+def _jobs(nodes: list[dict[str, Any]], zones: list[int]) -> tuple[list[int], np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The centroids with jobs, their jobs, and the (zone row, job column) of each zone's own jobs.
+
+    A zone's own jobs need no trip.
+    """
+    job_nodes = [i for i, d in enumerate(nodes) if (d.get("jobs") or 0) > 0]
+    column = {j: c for c, j in enumerate(job_nodes)}
+    own = [(r, column[z]) for r, z in enumerate(zones) if z in column]
+    jobs = np.array([float(nodes[i].get("jobs") or 0) for i in job_nodes])
+    own_jobs = (np.array([r for r, _ in own], dtype=np.int64), np.array([c for _, c in own], dtype=np.int64))
+    return job_nodes, jobs, own_jobs
 
 
 def _arrays(
@@ -276,23 +288,7 @@ def _arrays(
     ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
     ma_jobs = _access_to_jobs(t, lay, decay)
     ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, lay, decay)
-    return _Arrays(
-        lay.labels,
-        zones,
-        places,
-        seaports,
-        lay.airports,
-        pop,
-        od,
-        to,
-        nearest,
-        door,
-        ma_pop,
-        ma_jobs,
-        ma_jobs_pt,
-        t,
-        lay.in_base,
-    )
+    return _Arrays(lay, od, to, nearest, door, ma_pop, ma_jobs, ma_jobs_pt, t)
 
 
 def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
@@ -305,25 +301,27 @@ def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
-    total = a.pop.sum()
-    best = np.minimum.reduce([a.od[m] for m in OD_MODES]) if a.places else np.empty((0, 0))
-    off = ~np.eye(len(a.places), dtype=bool)
+    lay = a.layout
+    pop = lay.pop
+    total = pop.sum()
+    best = np.minimum.reduce([a.od[m] for m in OD_MODES]) if lay.places else np.empty((0, 0))
+    off = ~np.eye(len(lay.places), dtype=bool)
     finite_all = np.isfinite(best[off])
     unreachable = int((~finite_all).sum()) + sum(int((~np.isfinite(a.to[k])).sum()) for k in ("seaport", "airport"))
     # the mean over the base network's places only, so a new gateway never shifts it by being averaged in
-    base = np.array(a.in_base, dtype=bool)
+    base = np.array(lay.in_base, dtype=bool)
     pairs = best[off & base[:, None] & base[None, :]]
     finite = np.isfinite(pairs)
     to_port = a.to["seaport"]
     return {
         "population": float(total),
-        "avg_to_seaport_min": float((to_port * a.pop).sum() / total),
-        "avg_to_airport_min": float((a.to["airport"] * a.pop).sum() / total),
-        "avg_door_to_ship_h": float((a.door_h * a.pop).sum() / total),
-        **{f"pop_within_{m}_min_seaport": float(a.pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
-        "market_access_pop": float((a.ma_pop * a.pop).sum() / total),
-        "market_access_jobs": float((a.ma_jobs * a.pop).sum() / total),
-        "market_access_jobs_pt": float((a.ma_jobs_pt * a.pop).sum() / total),
+        "avg_to_seaport_min": float((to_port * pop).sum() / total),
+        "avg_to_airport_min": float((a.to["airport"] * pop).sum() / total),
+        "avg_door_to_ship_h": float((a.door_h * pop).sum() / total),
+        **{f"pop_within_{m}_min_seaport": float(pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
+        "market_access_pop": float((a.ma_pop * pop).sum() / total),
+        "market_access_jobs": float((a.ma_jobs * pop).sum() / total),
+        "market_access_jobs_pt": float((a.ma_jobs_pt * pop).sum() / total),
         "gateway_od_mean_min": float(pairs[finite].mean()) if finite.any() else math.nan,
         "unreachable_pairs": float(unreachable),
     }
@@ -359,43 +357,64 @@ def metrics_from_matrices(
     matrices' order.
     """
     a = _arrays(nodes, matrices, settings, mode)
-    labels = [a.labels[i] for i in a.places]
+    od = _od_frame(a)
+    zone_frame = _zone_frame(nodes, a)
+    port_frame = _port_frame(nodes, a)
+    unreachable = _unreachable_frame(od, zone_frame, a, mode)
+    return Metrics(od, zone_frame, port_frame, _summary(a), unreachable, dict(provenance or {}))
+
+
+def _od_frame(a: _Arrays) -> pd.DataFrame:
+    """Minutes between every two distinct gateways and economic zones, by mode and best of modes."""
+    labels = [a.layout.labels[i] for i in a.layout.places]
     index = pd.MultiIndex.from_product([labels, labels], names=["origin", "destination"])
     od = pd.DataFrame({f"{m}_min": a.od[m].ravel() for m in OD_MODES}, index=index)
     od["best_min"] = od[[f"{m}_min" for m in OD_MODES]].min(axis=1)
-    od = od[od.index.get_level_values(0) != od.index.get_level_values(1)]
+    return od[od.index.get_level_values(0) != od.index.get_level_values(1)]
 
+
+def _zone_frame(nodes: list[dict[str, Any]], a: _Arrays) -> pd.DataFrame:
+    """Per zone: population, the nearest seaport and airport and the minutes to them, door to ship, market access."""
+    lay = a.layout
     zone_frame = pd.DataFrame(
-        {"name": [nodes[z]["name"] for z in a.zones], "population": a.pop.astype(np.int64)},
-        index=pd.Index([a.labels[z] for z in a.zones], name="zone_id"),
+        {"name": [nodes[z]["name"] for z in lay.zones], "population": lay.pop.astype(np.int64)},
+        index=pd.Index([lay.labels[z] for z in lay.zones], name="zone_id"),
     )
-    for kind, group in (("seaport", a.seaports), ("airport", a.airports)):
+    for kind, group in (("seaport", lay.seaports), ("airport", lay.airports)):
         zone_frame[f"to_{kind}_min"] = a.to[kind]
         zone_frame[f"nearest_{kind}"] = [
-            a.labels[group[b]] if group and math.isfinite(v) else None
+            lay.labels[group[b]] if group and math.isfinite(v) else None
             for b, v in zip(a.nearest[kind], a.to[kind], strict=True)
         ]
     zone_frame["door_to_ship_h"] = a.door_h
     zone_frame["market_access_pop"] = a.ma_pop
     zone_frame["market_access_jobs"] = a.ma_jobs
     zone_frame["market_access_jobs_pt"] = a.ma_jobs_pt
+    return zone_frame
 
+
+def _port_frame(nodes: list[dict[str, Any]], a: _Arrays) -> pd.DataFrame:
+    """Per seaport: the population within each threshold of minutes."""
+    lay = a.layout
     port_rows = {}
-    for s in a.seaports:
+    for s in lay.seaports:
         times = a.t[:, s]
-        port_rows[a.labels[s]] = {
+        port_rows[lay.labels[s]] = {
             "name": nodes[s]["name"],
-            **{f"pop_within_{m}_min": int(a.pop[times <= m].sum()) for m in THRESHOLDS_MIN},
+            **{f"pop_within_{m}_min": int(lay.pop[times <= m].sum()) for m in THRESHOLDS_MIN},
         }
     port_frame = pd.DataFrame.from_dict(port_rows, orient="index")
     port_frame.index.name = "gateway_id"
+    return port_frame
 
+
+def _unreachable_frame(od: pd.DataFrame, zone_frame: pd.DataFrame, a: _Arrays, mode: str) -> pd.DataFrame:
+    """The (origin, destination, mode) pairs with no path: places by best of modes, then zones to ports."""
     bad = ~np.isfinite(od["best_min"].to_numpy())
     unreachable: list[tuple[str, str, str]] = [(str(o), str(dst), "best") for o, dst in od.index[bad]]
     for kind in ("seaport", "airport"):
         unreachable += [(str(z), kind, mode) for z in zone_frame.index[~np.isfinite(a.to[kind])]]
-    unreachable_frame = pd.DataFrame(unreachable, columns=["origin", "destination", "mode"])
-    return Metrics(od, zone_frame, port_frame, _summary(a), unreachable_frame, dict(provenance or {}))
+    return pd.DataFrame(unreachable, columns=["origin", "destination", "mode"])
 
 
 def _population(d: dict[str, Any]) -> float:
@@ -428,10 +447,9 @@ def reach_from_matrices(
         gateway takes at most the threshold, sorted) and ``population``
         (theirs).
     """
-    kinds = [d.get("kind") for d in nodes]
-    zones = [i for i, k in enumerate(kinds) if k == "zone"]
+    zones = _positions([d.get("kind") for d in nodes], "zone")
     gateways = [
-        i for i, d in enumerate(nodes) if kinds[i] == "gateway" and d.get("gateway_type") in {"seaport", "airport"}
+        i for i, d in enumerate(nodes) if d.get("kind") == "gateway" and d.get("gateway_type") in {"seaport", "airport"}
     ]
     minutes = matrices[mode][np.ix_(zones, gateways)] / 60 if zones and gateways else np.empty((len(zones), 0))
     zone_ids = np.array([str(nodes[z].get("place_id")) for z in zones], dtype=object)
@@ -440,18 +458,21 @@ def reach_from_matrices(
     for col, g in enumerate(gateways):
         for threshold in thresholds_min:
             within = minutes[:, col] <= threshold
-            rows.append(
-                {
-                    "gateway_id": str(nodes[g].get("place_id")),
-                    "threshold_min": int(threshold),
-                    "name": str(nodes[g].get("name")),
-                    "gateway_type": str(nodes[g].get("gateway_type")),
-                    "zones": tuple(sorted(zone_ids[within])),
-                    "population": float(pop[within].sum()),
-                }
-            )
+            rows.append(_reach_row(nodes[g], threshold, zone_ids[within], pop[within]))
     columns = ["gateway_id", "threshold_min", "name", "gateway_type", "zones", "population"]
     return pd.DataFrame(rows, columns=columns).set_index(["gateway_id", "threshold_min"])
+
+
+def _reach_row(gateway: dict[str, Any], threshold_min: int, zone_ids: np.ndarray, pop: np.ndarray) -> dict[str, Any]:
+    """One row of :func:`reach_from_matrices`: a gateway, a threshold, the zones within it and their population."""
+    return {
+        "gateway_id": str(gateway.get("place_id")),
+        "threshold_min": int(threshold_min),
+        "name": str(gateway.get("name")),
+        "gateway_type": str(gateway.get("gateway_type")),
+        "zones": tuple(sorted(zone_ids)),
+        "population": float(pop.sum()),
+    }
 
 
 def gains(base: dict[str, float], scenario: dict[str, float]) -> dict[str, float]:

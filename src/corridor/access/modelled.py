@@ -5,7 +5,8 @@ model (:func:`corridor.model.loop.run_model`) with the base year's
 calibration, and again without each project (and what requires it), so
 that each project's share of the change is the model's own; it says in
 words what moved (:func:`corridor.model.loop.explain`) and why more capacity
-at a gateway does little (:func:`capacity_note`).
+at a gateway does little (:func:`capacity_note`). :func:`model_runs` gives
+the base year's run and a portfolio's, and the portfolio's graph.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from corridor.model.loop import MODEL_LABELS, ModelRun, explain, model_gains, ru
 from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 
-__all__ = ["ModelComparison", "capacity_note", "compare_model"]
+__all__ = ["ModelComparison", "capacity_note", "compare_model", "model_runs"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,51 @@ def capacity_note(project: Project, run: ModelRun, when: str = "in this run") ->
     return "; ".join(notes)
 
 
+def model_runs(
+    G: nx.MultiDiGraph,
+    portfolio: Portfolio | None,
+    *,
+    region: Region | None,
+    settings: Settings | None,
+    base: ModelRun | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[ModelRun, ModelRun, nx.MultiDiGraph]:
+    """The base year's model run and the scenario's, calibrated on the base year, and the scenario's graph.
+
+    Parameters
+    ----------
+    G
+        The base network.
+    portfolio
+        The projects; None: no scenario (the base run and ``G`` stand in
+        for it).
+    base
+        The base year's run, to reuse; calibrated here when None.
+    progress
+        Told what runs, in words.
+    """
+    settings = settings or Settings()
+    base = base or run_model(G, region, settings, progress=progress)
+    if portfolio is None:
+        return base, base, G
+    H, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress)
+    return base, scenario, H
+
+
+def _scenario_run(
+    G: nx.MultiDiGraph,
+    portfolio: Portfolio,
+    base: ModelRun,
+    *,
+    region: Region | None,
+    settings: Settings,
+    progress: Callable[[str], None] | None,
+) -> tuple[nx.MultiDiGraph, ModelRun]:
+    """The portfolio applied to ``G`` and the model run on it, calibrated on (and warmed by) the base year's run."""
+    H = apply_portfolio(G, portfolio, settings=settings, region=region).G
+    return H, run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress)
+
+
 def compare_model(
     G: nx.MultiDiGraph,
     portfolio: Portfolio,
@@ -102,26 +148,43 @@ def compare_model(
     settings = settings or Settings()
     say = progress or (lambda message: log.info(message))
     base = base or run_model(G, region, settings, progress=progress)
-
-    def scenario_run(p: Portfolio) -> ModelRun:
-        H = apply_portfolio(G, p, settings=settings, region=region).G
-        return run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress)
-
     say(f"the model with {portfolio.name}")
-    scenario = scenario_run(portfolio)
+    _, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress)
     gains = model_gains(base, scenario)
-    rows: dict[str, dict[str, Any]] = {}
+    frame: pd.DataFrame | None = None
     explanations: dict[str, str] = {}
     if marginal and portfolio.projects:
-        for project in portfolio.projects:
-            say(f"the model without {project.id}")
-            smaller = portfolio.without(project.id)
-            without = scenario_run(smaller) if smaller.projects else base
-            lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
-            rows[project.id] = {"name": project.name, **lost}
-            note = capacity_note(project, base, "in the base year")
-            explanations[project.id] = explain(lost, base.summary) + (f" ({note})" if note else "")
-    frame = pd.DataFrame.from_dict(rows, orient="index") if rows else None
-    if frame is not None:
-        frame.index.name = "project"
+        frame, explanations = _model_marginals(
+            G, portfolio, base, scenario, region=region, settings=settings, progress=progress, say=say
+        )
     return ModelComparison(base, scenario, gains, frame, explanations)
+
+
+def _model_marginals(
+    G: nx.MultiDiGraph,
+    portfolio: Portfolio,
+    base: ModelRun,
+    scenario: ModelRun,
+    *,
+    region: Region | None,
+    settings: Settings,
+    progress: Callable[[str], None] | None,
+    say: Callable[[str], None],
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per project, the model's headlines lost without it (and what requires it), and its effect in words."""
+    rows: dict[str, dict[str, Any]] = {}
+    explanations: dict[str, str] = {}
+    for project in portfolio.projects:
+        say(f"the model without {project.id}")
+        smaller = portfolio.without(project.id)
+        if smaller.projects:
+            _, without = _scenario_run(G, smaller, base, region=region, settings=settings, progress=progress)
+        else:
+            without = base
+        lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}
+        rows[project.id] = {"name": project.name, **lost}
+        note = capacity_note(project, base, "in the base year")
+        explanations[project.id] = explain(lost, base.summary) + (f" ({note})" if note else "")
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "project"
+    return frame, explanations

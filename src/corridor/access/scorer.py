@@ -1,4 +1,4 @@
-"""Scoring portfolios against the base network, comparing them, and each project's share.
+"""Scoring many portfolios against one base network, exactly and fast.
 
 :class:`PortfolioScorer` is the seam that every sweep goes through (comparison,
 marginal contributions, and the appraisal, optimiser and workers built on
@@ -7,12 +7,9 @@ them): its calls :meth:`~PortfolioScorer.matrices`,
 (the same portfolio always gives the same answer) and the scorer pickles, so a
 worker process or a cluster node can hold one.
 
-:func:`score` applies a portfolio, computes the scenario's metrics and the
-gains over the base, and the marginal contribution of each project (the gain
-lost when it alone is left out) and its Shapley value (its average
-contribution over every order in which the portfolio could be built, see
-:func:`shapley`). :func:`compare` puts several portfolios in one table, best
-per column marked.
+A portfolio's score, its projects' marginal contributions and Shapley values
+and the comparison of several portfolios are in :mod:`corridor.access.scores`
+and :mod:`corridor.access.shapley`.
 """
 
 from __future__ import annotations
@@ -38,7 +35,7 @@ from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio, Project
 from corridor.inputs.region import Region
 from corridor.network.build import CENTROID_KINDS, centroids
-from corridor.network.changes import Effect
+from corridor.network.changes import Arc, Effect
 from corridor.network.scenario import Scenario, apply_portfolio, ordered_projects
 from corridor.paths.array_network import ArrayNetwork, NodeIndex
 from corridor.paths.cache import DiskCache
@@ -158,27 +155,13 @@ class PortfolioScorer:
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
         disk = cache if isinstance(cache, DiskCache) or cache is None else DiskCache(cache)
-        self.compiled: dict[str, CompiledNetwork] = {m: self._compile(m, disk) for m in self.modes}
-        if disk is not None and self.backend == "cch":
-            for c in self.compiled.values():
-                c.cch_order = disk.cch_order(c)
+        self.compiled: dict[str, CompiledNetwork] = self._compile_modes(disk)
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]
         self._base_copies = [dict(d) for d in self.base_nodes]  # what scenarios share of the base nodes
         self._position = {n: i for i, n in enumerate(self.centroids)}
-        search = disk.travel_times if disk is not None else travel_times
-        self.base_times_s = {
-            m: search(
-                self.compiled[m],
-                self.centroids,
-                self.centroids,
-                backend=self.backend,
-                workers=self.settings.engine_workers,
-            )
-            for m in self.modes
-        }
-        self._sources = {m: np.array([c.out_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
-        self._targets = {m: np.array([c.in_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
+        self.base_times_s = self._base_matrices(disk)
+        self._sources, self._targets = self._centroid_indices()
         self._caches = {
             m: EndpointCache(c, self._sources[m], self._targets[m], backend=self.backend)
             for m, c in self.compiled.items()
@@ -187,21 +170,8 @@ class PortfolioScorer:
         self._place_positions = np.array(
             [i for i, d in enumerate(self.base_nodes) if d.get("kind") in PLACE_KINDS], dtype=np.int64
         )
-        self._place_caches = {
-            m: EndpointCache(
-                c,
-                self._sources[m][self._place_positions],
-                self._targets[m][self._place_positions],
-                backend=self.backend,
-            )
-            for m, c in self.compiled.items()
-            if m not in ZONE_MODES
-        }
-        # a mode whose every trip the summary mode makes as fast (the car layer of mode any holds every road
-        # link at its time): the summary's best of modes needs no search of it
-        self._dominated = {
-            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m not in ZONE_MODES
-        }
+        self._place_caches = self._place_endpoint_caches()
+        self._dominated = self._dominated_modes()
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
         self._effect_within: dict[tuple[str, int], bool] = {}
         self._layouts: dict[tuple[int, ...], Layout] = {}
@@ -215,6 +185,57 @@ class PortfolioScorer:
         if self.arrays is not None:
             return self.arrays.compile(mode, cache=disk)
         return disk.compiled(self.G, mode) if disk else compile_network(self.G, mode)
+
+    def _compile_modes(self, disk: DiskCache | None) -> dict[str, CompiledNetwork]:
+        """Every mode's compiled network, with its CCH order from the disk cache when the backend is ``cch``."""
+        compiled = {m: self._compile(m, disk) for m in self.modes}
+        if disk is not None and self.backend == "cch":
+            for c in compiled.values():
+                c.cch_order = disk.cch_order(c)
+        return compiled
+
+    def _base_matrices(self, disk: DiskCache | None) -> dict[str, np.ndarray]:
+        """Per mode, the base travel times among the centroids (from the disk cache when there is one)."""
+        search = disk.travel_times if disk is not None else travel_times
+        return {
+            m: search(
+                self.compiled[m],
+                self.centroids,
+                self.centroids,
+                backend=self.backend,
+                workers=self.settings.engine_workers,
+            )
+            for m in self.modes
+        }
+
+    def _centroid_indices(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per mode, the indices that paths leave the centroids from, and those they enter them at."""
+        sources = {m: np.array([c.out_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
+        targets = {m: np.array([c.in_index[n] for n in self.centroids]) for m, c in self.compiled.items()}
+        return sources, targets
+
+    def _place_endpoint_caches(self) -> dict[str, EndpointCache]:
+        """For the modes outside :data:`ZONE_MODES`, the endpoint caches among gateways and economic zones only."""
+        return {
+            m: EndpointCache(
+                c,
+                self._sources[m][self._place_positions],
+                self._targets[m][self._place_positions],
+                backend=self.backend,
+            )
+            for m, c in self.compiled.items()
+            if m not in ZONE_MODES
+        }
+
+    def _dominated_modes(self) -> dict[str, bool]:
+        """Per mode outside :data:`ZONE_MODES`, whether the summary mode makes its every trip as fast.
+
+        The car layer of mode ``any`` holds every road link at its time: the
+        summary's best of modes then needs no search of such a mode.
+        """
+        return {
+            m: _arcs_within(c, self.compiled[SUMMARY_MODE]) for m, c in self.compiled.items() if m not in ZONE_MODES
+        }
 
     # ------------------------------------------------------------ effects
     def effect(self, project: Project, portfolio: Portfolio) -> Effect:
@@ -278,11 +299,6 @@ class PortfolioScorer:
         new_centroids = [n for n, d in added.items() if d.get("kind") in CENTROID_KINDS]
         return nodes + [added[n] for n in new_centroids], new_centroids
 
-    def _rows_and_columns(self, mode: str, indices: Indices, new_centroids: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.concatenate([self._sources[mode], [indices.out(n) for n in new_centroids]]).astype(np.int64)
-        cols = np.concatenate([self._targets[mode], [indices.into(n) for n in new_centroids]]).astype(np.int64)
-        return rows, cols
-
     def matrices(self, portfolio: Portfolio) -> ScenarioMatrices:
         """The travel times among the scenario's centroids, by mode."""
         m = self._matrices(portfolio, full=True)
@@ -304,59 +320,89 @@ class PortfolioScorer:
         if not all(e.only_improves for e in effects):
             return self._recomputed(portfolio)
         nodes, new_centroids = self._centroids_after(effects)
-        k = len(self.centroids)
-        size = k + len(new_centroids)
         times = {}
         skipped = []
         for m in self.modes:
             if not full and m not in ZONE_MODES and self._within(m, effects):
                 skipped.append(m)  # the summary takes the best of modes, and this one is never the best
                 continue
-            delta, indices = self.compiled[m].delta(effects)
-            if not delta.better and not new_centroids:
-                times[m] = self.base_times_s[m].copy() if full else self.base_times_s[m]
-                continue
-            if full or m in ZONE_MODES:
-                base_pos = np.arange(k)
-                new_pos = list(range(len(new_centroids)))
-                cache = self._caches[m]
-            else:
-                base_pos = self._place_positions
-                new_pos = [i for i, n in enumerate(new_centroids) if nodes[k + i].get("kind") in PLACE_KINDS]
-                cache = self._place_caches[m]
-            extra = [new_centroids[i] for i in new_pos]
-            sources, targets = self._sources[m][base_pos], self._targets[m][base_pos]
-            endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
-            if len(endpoints) > RESCORE_MAX_ENDPOINTS:
-                # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
-                rows = np.concatenate([sources, [indices.out(n) for n in extra]]).astype(np.int64)
-                cols = np.concatenate([targets, [indices.into(n) for n in extra]]).astype(np.int64)
-                sub = LeaveOut(self.compiled[m], [delta.better], delta.new_nodes, rows, cols).full
-                np.fill_diagonal(sub, 0.0)  # rows and columns are the same places
-            else:
-                sub = rescore(
-                    self.compiled[m],
-                    self.base_times_s[m][np.ix_(base_pos, base_pos)] if len(base_pos) < k else self.base_times_s[m],
-                    sources,
-                    targets,
-                    delta,
-                    cache=cache,
-                    backend=self.backend,
-                    extra_sources=[indices.out(n) for n in extra],
-                    extra_targets=[indices.into(n) for n in extra],
-                )
-                for r in range(len(base_pos), len(base_pos) + len(extra)):  # a new place is at zero from itself
-                    sub[r, r] = 0.0
-            if len(base_pos) == k and len(new_pos) == len(new_centroids):
-                times[m] = sub
-            else:
-                at = np.concatenate([base_pos, k + np.asarray(new_pos, dtype=np.int64)]).astype(np.int64)
-                matrix = np.full((size, size), math.inf)
-                matrix[np.ix_(at, at)] = sub
-                times[m] = matrix
+            times[m] = self._rescored(m, effects, nodes, new_centroids, full=full)
         for m in skipped:
             times[m] = times[SUMMARY_MODE]
         return ScenarioMatrices(nodes, times, "rescored")
+
+    def _rescored(
+        self, mode: str, effects: list[Effect], nodes: list[dict[str, Any]], new_centroids: list[Any], *, full: bool
+    ) -> np.ndarray:
+        """One mode's matrix of a scenario that only adds or speeds up links, re-scored from the base.
+
+        With ``full`` False and a mode outside :data:`ZONE_MODES`, only the
+        cells among gateways and economic zones are worked out (the others
+        are ``inf``); a mode no project changes is the base matrix itself.
+        """
+        delta, indices = self.compiled[mode].delta(effects)
+        if not delta.better and not new_centroids:
+            return self.base_times_s[mode].copy() if full else self.base_times_s[mode]
+        base_pos, new_pos, cache = self._cells(mode, nodes, new_centroids, full=full)
+        extra = [new_centroids[i] for i in new_pos]
+        sub = self._searched(mode, delta, indices, base_pos, extra, cache)
+        k = len(self.centroids)
+        if len(base_pos) == k and len(new_pos) == len(new_centroids):
+            return sub
+        at = np.concatenate([base_pos, k + np.asarray(new_pos, dtype=np.int64)]).astype(np.int64)
+        size = k + len(new_centroids)
+        matrix = np.full((size, size), math.inf)
+        matrix[np.ix_(at, at)] = sub
+        return matrix
+
+    def _cells(
+        self, mode: str, nodes: list[dict[str, Any]], new_centroids: list[Any], *, full: bool
+    ) -> tuple[np.ndarray, list[int], EndpointCache]:
+        """Which base and new centroids a mode's matrix is worked out among, and the endpoint cache for them."""
+        if full or mode in ZONE_MODES:
+            return np.arange(len(self.centroids)), list(range(len(new_centroids))), self._caches[mode]
+        k = len(self.centroids)
+        new_pos = [i for i, n in enumerate(new_centroids) if nodes[k + i].get("kind") in PLACE_KINDS]
+        return self._place_positions, new_pos, self._place_caches[mode]
+
+    def _searched(
+        self,
+        mode: str,
+        delta: Delta,
+        indices: Indices,
+        base_pos: np.ndarray,
+        extra: list[Any],
+        cache: EndpointCache,
+    ) -> np.ndarray:
+        """The times among the base centroids at ``base_pos`` and the new centroids ``extra``, with the change.
+
+        Exactly re-scored from the base matrix; with many changed links, one
+        search on the changed arrays instead.
+        """
+        k = len(self.centroids)
+        sources, targets = self._sources[mode][base_pos], self._targets[mode][base_pos]
+        endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
+        if len(endpoints) > RESCORE_MAX_ENDPOINTS:
+            # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
+            rows, cols = _rows_and_columns(sources, targets, indices, extra)
+            sub = LeaveOut(self.compiled[mode], [delta.better], delta.new_nodes, rows, cols).full
+            np.fill_diagonal(sub, 0.0)  # rows and columns are the same places
+            return sub
+        base = self.base_times_s[mode]
+        sub = rescore(
+            self.compiled[mode],
+            base[np.ix_(base_pos, base_pos)] if len(base_pos) < k else base,
+            sources,
+            targets,
+            delta,
+            cache=cache,
+            backend=self.backend,
+            extra_sources=[indices.out(n) for n in extra],
+            extra_targets=[indices.into(n) for n in extra],
+        )
+        for r in range(len(base_pos), len(base_pos) + len(extra)):  # a new place is at zero from itself
+            sub[r, r] = 0.0
+        return sub
 
     def _within(self, mode: str, effects: Sequence[Effect]) -> bool:
         """Whether every trip of ``mode`` is as fast by the summary mode in this scenario (see :func:`_arcs_within`)."""
@@ -407,16 +453,12 @@ class PortfolioScorer:
         for m in self.modes:
             compiled = self.compiled[m]
             delta, indices = compiled.delta([effect])
-            slower = [
-                (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
-                for a in effect.slower.get(m, ())
-            ]
+            slower = _indexed(effect.slower.get(m, ()), indices)
             worse = [(t, h, a.time_s) for (t, h), a in zip(delta.worse, effect.worse.get(m, ()), strict=True)]
             changed = _without(compiled, worse, slower)
             sources, targets = self._sources[m], self._targets[m]
             base = distances(changed, sources, targets, backend=self.backend, workers=self.settings.engine_workers)
-            extra = new_centroids
-            rows, cols = self._rows_and_columns(m, indices, extra)
+            rows, cols = _rows_and_columns(sources, targets, indices, new_centroids)
             matrix = rescore(
                 changed,
                 base,
@@ -472,18 +514,18 @@ class PortfolioScorer:
         effects = [self.effect(p, context) for p in context.projects]
         if not all(e.only_improves for e in effects):
             effects = [e for e in effects if e.only_improves]
-        for m, compiled in self.compiled.items():
-            _, indices = compiled.delta(effects)
-            ends = {
-                x
-                for e in effects
-                for a in e.better.get(m, ())
-                for x in (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt))
-            }
-            base_ends = [x for x in ends if x < compiled.n]
-            self._caches[m].prepare(base_ends)
-            if m in self._place_caches:
-                self._place_caches[m].prepare(base_ends)
+        for m in self.compiled:
+            self._prepare_ends(m, effects)
+
+    def _prepare_ends(self, mode: str, effects: list[Effect]) -> None:
+        """Search once, in one mode, from and to the base ends of the links the effects add or speed up."""
+        compiled = self.compiled[mode]
+        _, indices = compiled.delta(effects)
+        ends = {x for e in effects for t, h, _ in _indexed(e.better.get(mode, ()), indices) for x in (t, h)}
+        base_ends = [x for x in ends if x < compiled.n]
+        self._caches[mode].prepare(base_ends)
+        if mode in self._place_caches:
+            self._place_caches[mode].prepare(base_ends)
 
     def prepared_keys(self) -> frozenset[tuple[str, str]]:
         """The (id, edits digest) of every project this scorer was prepared with (see :meth:`prepare`)."""
@@ -524,46 +566,76 @@ class PortfolioScorer:
         progress
             Called with the number of projects done after each one.
         """
-        projects = list(portfolio.projects)
         effects = {p.id: self.effect(p, portfolio) for p in ordered_projects(portfolio)}
-        out: dict[str, dict[str, float]] = {}
         # on road arrays (an island's roads) a full search per project costs minutes; re-scoring, a fraction of a second
         if self.arrays is not None or not all(e.only_improves for e in effects.values()):
-            for done, project in enumerate(projects, 1):
-                out[project.id] = self.summary(portfolio.without(project.id))
-                if progress:
-                    progress(done)
-            return out
-        order = list(effects)
+            return self._marginals_one_by_one(portfolio, progress)
         _, new_centroids = self._centroids_after(list(effects.values()))
-        k = len(self.centroids)
-        leave_out = {}
-        for m in self.modes:
-            delta, indices = self.compiled[m].delta(list(effects.values()))
-            groups = [
-                [
-                    (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
-                    for a in effects[pid].better.get(m, ())
-                ]
-                for pid in order
-            ]
-            rows, cols = self._rows_and_columns(m, indices, new_centroids)
-            leave_out[m] = LeaveOut(self.compiled[m], groups, delta.new_nodes, rows, cols)
-        owner = {n: pid for pid in order for n, _ in effects[pid].nodes}
-        for done, project in enumerate(projects, 1):
-            dropped = {p.id for p in portfolio.projects} - set(portfolio.without(project.id).ids)
-            left_out = [order.index(pid) for pid in dropped]
-            kept_nodes, _ = self._centroids_after([effects[pid] for pid in order if pid not in dropped])
-            keep = list(range(k)) + [k + i for i, n in enumerate(new_centroids) if owner.get(n) not in dropped]
-            times = {}
-            for m in self.modes:
-                matrix = leave_out[m].without(left_out)[np.ix_(keep, keep)]
-                np.fill_diagonal(matrix, 0.0)  # rows and columns are the same places
-                times[m] = matrix
-            out[project.id] = summary_from_matrices(kept_nodes, times, self.settings)
+        leave_out = self._leave_outs(effects, new_centroids)
+        out: dict[str, dict[str, float]] = {}
+        for done, project in enumerate(portfolio.projects, 1):
+            out[project.id] = self._summary_left_out(portfolio, project.id, effects, new_centroids, leave_out)
             if progress:
                 progress(done)
         return out
+
+    def _marginals_one_by_one(
+        self, portfolio: Portfolio, progress: Callable[[int], None] | None
+    ) -> dict[str, dict[str, float]]:
+        """For each project, the summary of the portfolio without it (and what requires it), each scored whole."""
+        out: dict[str, dict[str, float]] = {}
+        for done, project in enumerate(portfolio.projects, 1):
+            out[project.id] = self.summary(portfolio.without(project.id))
+            if progress:
+                progress(done)
+        return out
+
+    def _leave_outs(self, effects: dict[str, Effect], new_centroids: list[Any]) -> dict[str, LeaveOut]:
+        """Per mode, the full search of the portfolio, its links grouped by project so that any can be left out."""
+        leave_out = {}
+        for m in self.modes:
+            delta, indices = self.compiled[m].delta(list(effects.values()))
+            groups = [_indexed(effect.better.get(m, ()), indices) for effect in effects.values()]
+            rows, cols = _rows_and_columns(self._sources[m], self._targets[m], indices, new_centroids)
+            leave_out[m] = LeaveOut(self.compiled[m], groups, delta.new_nodes, rows, cols)
+        return leave_out
+
+    def _summary_left_out(
+        self,
+        portfolio: Portfolio,
+        project_id: str,
+        effects: dict[str, Effect],
+        new_centroids: list[Any],
+        leave_out: dict[str, LeaveOut],
+    ) -> dict[str, float]:
+        """The summary of the portfolio without a project and what requires it, from searches that leave them out."""
+        order = list(effects)
+        dropped = {p.id for p in portfolio.projects} - set(portfolio.without(project_id).ids)
+        left_out = [order.index(pid) for pid in dropped]
+        kept_nodes, _ = self._centroids_after([effects[pid] for pid in order if pid not in dropped])
+        owner = {n: pid for pid in order for n, _ in effects[pid].nodes}
+        k = len(self.centroids)
+        keep = list(range(k)) + [k + i for i, n in enumerate(new_centroids) if owner.get(n) not in dropped]
+        times = {}
+        for m in self.modes:
+            matrix = leave_out[m].without(left_out)[np.ix_(keep, keep)]
+            np.fill_diagonal(matrix, 0.0)  # rows and columns are the same places
+            times[m] = matrix
+        return summary_from_matrices(kept_nodes, times, self.settings)
+
+
+def _indexed(arcs: Iterable[Arc], indices: Indices) -> list[tuple[int, int, float]]:
+    """Arcs as (tail, head, seconds) in a compiled network's index space (public transport copies where marked)."""
+    return [(indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s) for a in arcs]
+
+
+def _rows_and_columns(
+    sources: np.ndarray, targets: np.ndarray, indices: Indices, extra: list[Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A matrix's rows and columns as indices: the base centroids' ``sources`` and ``targets``, then ``extra``'s."""
+    rows = np.concatenate([sources, [indices.out(n) for n in extra]]).astype(np.int64)
+    cols = np.concatenate([targets, [indices.into(n) for n in extra]]).astype(np.int64)
+    return rows, cols
 
 
 def _without(
@@ -646,9 +718,3 @@ def _same_numbering(part: CompiledNetwork, whole: CompiledNetwork) -> bool:
         and a.others == b.others
         and c.others == d.others
     )
-
-
-# ------------------------------------------------------------------ results
-
-
-# ------------------------------------------------------------------ Shapley values

@@ -13,7 +13,6 @@ in one table."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,45 +117,52 @@ class ScoreResult:
         return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            return None if isinstance(x, float) and not math.isfinite(x) else x
-
         return {
             "portfolio": self.portfolio.name,
             "projects": self.portfolio.ids,
             "cost_usd": self.cost_usd,
             "budget_usd": self.portfolio.budget_usd,
-            "headline": {k: clean(v) for k, v in self.headline().items()},
-            "base": {k: clean(v) for k, v in self.base.summary.items()},
-            "scenario": {k: clean(v) for k, v in self.scenario.summary.items()},
-            "gains": {k: clean(v) for k, v in self.gains.items()},
-            "marginal": None
-            if self.marginal is None
-            else [{k: clean(v) for k, v in row.items()} for row in self.marginal.reset_index().to_dict("records")],
+            "headline": {k: _clean(v) for k, v in self.headline().items()},
+            **_changes_dict(self.base.summary, self.scenario.summary, self.gains, self.marginal),
             "unchanged": dict(self.unchanged),
             "shapley": None if self.shapley is None else self.shapley.to_dict(),
             "unreachable": self.scenario.unreachable.to_dict("records"),
             "times": "accessibility",
-            "model": None if self.model is None else _model_dict(self.model, clean),
+            "model": None if self.model is None else _model_dict(self.model),
             "provenance": self.provenance,
         }
 
 
-def _model_dict(m: ModelComparison, clean: Callable[[Any], Any]) -> dict[str, Any]:
+def _clean(x: Any) -> Any:
+    """A number for JSON: NaN and infinity as None."""
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def _changes_dict(
+    base: dict[str, float], scenario: dict[str, float], change: dict[str, float], marginal: pd.DataFrame | None
+) -> dict[str, Any]:
+    """The base and scenario summaries, the gains and the marginal table, JSON-ready."""
+    return {
+        "base": {k: _clean(v) for k, v in base.items()},
+        "scenario": {k: _clean(v) for k, v in scenario.items()},
+        "gains": {k: _clean(v) for k, v in change.items()},
+        "marginal": None
+        if marginal is None
+        else [{k: _clean(v) for k, v in row.items()} for row in marginal.reset_index().to_dict("records")],
+    }
+
+
+def _model_dict(m: ModelComparison) -> dict[str, Any]:
+    """The model's runs with and without the portfolio, JSON-ready."""
     return {
         "times": "assigned",
-        "base": {k: clean(v) for k, v in m.base.summary.items()},
-        "scenario": {k: clean(v) for k, v in m.scenario.summary.items()},
-        "gains": {k: clean(v) for k, v in m.gains.items()},
-        "marginal": None
-        if m.marginal is None
-        else [{k: clean(v) for k, v in row.items()} for row in m.marginal.reset_index().to_dict("records")],
+        **_changes_dict(m.base.summary, m.scenario.summary, m.gains, m.marginal),
         "explanations": dict(m.explanations),
         "gateways": [
-            {k: clean(v) for k, v in row.items()}
+            {k: _clean(v) for k, v in row.items()}
             for row in m.scenario.gateways.reset_index(drop=True).to_dict("records")
         ],
-        "assignment": {k: clean(v) if not isinstance(v, list) else v for k, v in m.scenario.assignment.items()},
+        "assignment": {k: _clean(v) if not isinstance(v, list) else v for k, v in m.scenario.assignment.items()},
     }
 
 
@@ -222,7 +228,9 @@ def score(
     model
         Also run the transport model (:func:`corridor.access.modelled.compare_model`):
         freight cost, gateway delays and traffic with and without the
-        portfolio, and each project's share (with ``marginal``). Seconds a run.
+        portfolio, and each project's share (with ``marginal``); the
+        explanation of each project that moves no headline goes on with the
+        model's words on it. Seconds a run.
     model_base
         The model's base-year run, to reuse across portfolios.
     shapley_values
@@ -249,68 +257,140 @@ def score(
     base = scorer.base
     scen = scorer.metrics(portfolio)
     change = gains(base.summary, scen.summary)
-
-    od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scen.od["best_min"]})
-    od["change_min"] = od["scenario_min"] - od["base_min"]
-    zone_cols = [
-        "to_seaport_min",
-        "to_airport_min",
-        "door_to_ship_h",
-        "market_access_pop",
-        "market_access_jobs",
-        "market_access_jobs_pt",
-    ]
-    zones = base.zones[["name", "population"]].copy()
-    for c in zone_cols:
-        zones[f"{c}_base"] = base.zones[c]
-        zones[f"{c}_scenario"] = scen.zones[c]
-        zones[f"{c}_change"] = scen.zones[c] - base.zones[c]
-
-    marg = None
+    marg: pd.DataFrame | None = None
     unchanged: dict[str, str] = {}
     if marginal and portfolio.projects:
-        bar = progress_bar(
-            len(portfolio.projects), "marginal contributions", enabled=progress, min_total=PROGRESS_MIN_TASKS
-        )
-        with bar as advance:
-            without = scorer.marginal_summaries(portfolio, progress=advance)
-        rows = {}
-        for project in portfolio.projects:
-            lost = gains(base.summary, without[project.id])
-            moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
-            rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
-            if all(abs(v) < 1e-9 or v != v for v in moved.values()):
-                unchanged[project.id] = no_effect(project, scorer.effect(project, portfolio))
-        marg = pd.DataFrame.from_dict(rows, orient="index")
-        marg.index.name = "project"
-
-    shares = None
-    if shapley_values is None:
-        shapley_values = marginal and 0 < len(portfolio.projects) <= SHAPLEY_AUTO_MAX
-    if shapley_values and portfolio.projects:
-        shares = shapley(scorer, portfolio, summaries=summaries, progress=progress)
-        if marg is not None:
-            marg[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
-
+        marg, unchanged = _marginal_table(scorer, portfolio, change, progress=progress)
+    shares = _shapley_values(
+        scorer, portfolio, marg, wanted=shapley_values, marginal=marginal, summaries=summaries, progress=progress
+    )
     provenance = {**scen.provenance, "settings_digest": settings.digest(), "corridor_version": __version__}
     comparison = None
     if model:
-        if isinstance(G, ArrayNetwork):
-            raise PortfolioError("the transport model runs on the region's strategic roads, not on road arrays")
-        comparison = compare_model(
-            G,
-            portfolio,
-            region=region,
-            settings=settings,
-            base=model_base,
-            marginal=marginal and bool(portfolio.projects),
+        comparison = _model_comparison(
+            G, portfolio, settings=settings, region=region, base=model_base, marginal=marginal
         )
-        for pid, why in comparison.explanations.items():  # the model sees what the connectivity metrics do not
-            if pid in unchanged and not why.startswith("no change"):
-                unchanged[pid] += f"; in the transport model: {why}"
+        _explain_in_the_model(unchanged, comparison)
     return ScoreResult(
-        portfolio, base, scen, change, od, zones, marg, unchanged, provenance, model=comparison, shapley=shares
+        portfolio,
+        base,
+        scen,
+        change,
+        _od_table(base, scen),
+        _zone_table(base, scen),
+        marg,
+        unchanged,
+        provenance,
+        model=comparison,
+        shapley=shares,
     )
+
+
+def _od_table(base: Metrics, scenario: Metrics) -> pd.DataFrame:
+    """Gateway and economic-zone pairs: base, scenario and change in minutes (best mode)."""
+    od = pd.DataFrame({"base_min": base.od["best_min"], "scenario_min": scenario.od["best_min"]})
+    od["change_min"] = od["scenario_min"] - od["base_min"]
+    return od
+
+
+#: the zone metrics set side by side, base and scenario, in the zone table
+_ZONE_COLUMNS = (
+    "to_seaport_min",
+    "to_airport_min",
+    "door_to_ship_h",
+    "market_access_pop",
+    "market_access_jobs",
+    "market_access_jobs_pt",
+)
+
+
+def _zone_table(base: Metrics, scenario: Metrics) -> pd.DataFrame:
+    """Per zone: name, population, and each zone metric's base, scenario and change."""
+    zones = base.zones[["name", "population"]].copy()
+    for c in _ZONE_COLUMNS:
+        zones[f"{c}_base"] = base.zones[c]
+        zones[f"{c}_scenario"] = scenario.zones[c]
+        zones[f"{c}_change"] = scenario.zones[c] - base.zones[c]
+    return zones
+
+
+def _marginal_table(
+    scorer: PortfolioScorer, portfolio: Portfolio, change: dict[str, float], *, progress: bool | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Per project, the headline gains lost without it; and the projects that move no headline, with the reason."""
+    bar = progress_bar(
+        len(portfolio.projects), "marginal contributions", enabled=progress, min_total=PROGRESS_MIN_TASKS
+    )
+    with bar as advance:
+        without = scorer.marginal_summaries(portfolio, progress=advance)
+    rows = {}
+    unchanged: dict[str, str] = {}
+    for project in portfolio.projects:
+        lost = gains(scorer.base.summary, without[project.id])
+        moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
+        rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
+        if all(abs(v) < 1e-9 or v != v for v in moved.values()):
+            unchanged[project.id] = no_effect(project, scorer.effect(project, portfolio))
+    marg = pd.DataFrame.from_dict(rows, orient="index")
+    marg.index.name = "project"
+    return marg, unchanged
+
+
+def _shapley_values(
+    scorer: PortfolioScorer,
+    portfolio: Portfolio,
+    marginal_table: pd.DataFrame | None,
+    *,
+    wanted: bool | None,
+    marginal: bool,
+    summaries: SummaryMap | None,
+    progress: bool | None,
+) -> ShapleyResult | None:
+    """Each project's Shapley value, when wanted; its market-access column joins the marginal table.
+
+    ``wanted`` None: with ``marginal``, for a portfolio of at most
+    :data:`SHAPLEY_AUTO_MAX` projects.
+    """
+    if wanted is None:
+        wanted = marginal and 0 < len(portfolio.projects) <= SHAPLEY_AUTO_MAX
+    if not wanted or not portfolio.projects:
+        return None
+    shares = shapley(scorer, portfolio, summaries=summaries, progress=progress)
+    if marginal_table is not None:
+        marginal_table[SHAPLEY_COLUMN] = shares.values["d_market_access_jobs_pct"]
+    return shares
+
+
+def _model_comparison(
+    G: nx.MultiDiGraph | ArrayNetwork,
+    portfolio: Portfolio,
+    *,
+    settings: Settings,
+    region: Region | None,
+    base: ModelRun | None,
+    marginal: bool,
+) -> ModelComparison:
+    """The transport model with and without the portfolio, and each project's share with ``marginal``.
+
+    Raises
+    ------
+    PortfolioError
+        ``G`` holds road arrays: the model runs on the strategic roads.
+    """
+    if isinstance(G, ArrayNetwork):
+        raise PortfolioError("the transport model runs on the region's strategic roads, not on road arrays")
+    return compare_model(G, portfolio, region=region, settings=settings, base=base, marginal=marginal)
+
+
+def _explain_in_the_model(unchanged: dict[str, str], comparison: ModelComparison) -> None:
+    """Extend each explanation of a project that moves no headline with the model's words on it.
+
+    The model sees what the connectivity metrics do not (freight cost,
+    gateway delays, traffic).
+    """
+    for pid, why in comparison.explanations.items():
+        if pid in unchanged:
+            unchanged[pid] += f"; in the transport model: {why}"
 
 
 def best_marks(table: pd.DataFrame) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from corridor.access.metrics import (
     HEADLINES,
+    Headline,
     gains,
 )
 from corridor.access.scorer import PortfolioScorer, SummaryMap
@@ -168,54 +169,80 @@ def shapley(
     0.0
     """
     summaries = summaries or _in_process(scorer, progress)
-    projects = list(portfolio.projects)
-    n = len(projects)
     columns = [h for h in HEADLINES if h.key is not None]
+    if len(portfolio.projects) <= exact_max:
+        return _exact(scorer, portfolio, columns, summaries)
+    return _sampled(scorer, portfolio, columns, summaries, permutations=permutations, seed=seed)
+
+
+def _coalition_values(
+    scorer: PortfolioScorer,
+    portfolio: Portfolio,
+    masks: Iterable[int],
+    columns: list[Headline],
+    summaries: SummaryMap,
+) -> tuple[dict[int, np.ndarray], int]:
+    """Each set's headline changes, and how many distinct sets were scored.
+
+    A set (a bit mask of the portfolio's projects) builds those of its
+    projects whose requirements are in it; sets that build the same are
+    scored once, and a set that builds nothing changes nothing.
+    """
+    projects = list(portfolio.projects)
     needs = requirement_masks(projects)
+    reduced = {m: sum(1 << i for i in range(len(projects)) if m >> i & 1 and needs[i] & ~m == 0) for m in masks}
+    unique = sorted(set(reduced.values()) - {0})
+    chosen = [
+        Portfolio(name=f"{portfolio.name} coalition", projects=tuple(q for i, q in enumerate(projects) if m >> i & 1))
+        for m in unique
+    ]
+    scored = dict(zip(unique, summaries(chosen), strict=True))
+    out = {}
+    for m, r in reduced.items():
+        if r == 0:
+            out[m] = np.zeros(len(columns))
+        else:
+            change = gains(scorer.base.summary, scored[r])
+            out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
+    return out, len(unique)
 
-    def buildable(mask: int) -> int:
-        return sum(1 << i for i in range(n) if mask >> i & 1 and needs[i] & ~mask == 0)
 
-    def values_of(masks: Iterable[int]) -> tuple[dict[int, np.ndarray], int]:
-        """Each set's headline changes, and how many distinct sets were scored."""
-        reduced = {m: buildable(m) for m in masks}
-        unique = sorted(set(reduced.values()) - {0})
-        chosen = [
-            Portfolio(
-                name=f"{portfolio.name} coalition", projects=tuple(q for i, q in enumerate(projects) if m >> i & 1)
-            )
-            for m in unique
-        ]
-        scored = dict(zip(unique, summaries(chosen), strict=True))
-        out = {}
-        for m, r in reduced.items():
-            if r == 0:
-                out[m] = np.zeros(len(columns))
-            else:
-                change = gains(scorer.base.summary, scored[r])
-                out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
-        return out, len(unique)
-
-    labels = [p.id for p in projects]
+def _exact(
+    scorer: PortfolioScorer, portfolio: Portfolio, columns: list[Headline], summaries: SummaryMap
+) -> ShapleyResult:
+    """Exact Shapley values: every set of the projects scored, each project's contributions weighed by set size."""
+    n = len(portfolio.projects)
+    masks = np.arange(1 << n)
+    v, scored = _coalition_values(scorer, portfolio, range(1 << n), columns, summaries)
+    V = np.array([v[m] for m in range(1 << n)])
+    size = np.array([bin(m).count("1") for m in range(1 << n)])
+    weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
+    phi = np.zeros((n, len(columns)))
+    with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
+        for i in range(n):
+            without = masks[(masks >> i) & 1 == 0]
+            phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
     names = [h.column for h in columns]
-    if n <= exact_max:
-        masks = np.arange(1 << n)
-        v, scored = values_of(range(1 << n))
-        V = np.array([v[m] for m in range(1 << n)])
-        size = np.array([bin(m).count("1") for m in range(1 << n)])
-        weight = np.array([math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)])
-        phi = np.zeros((n, len(columns)))
-        with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
-            for i in range(n):
-                without = masks[(masks >> i) & 1 == 0]
-                phi[i] = (weight[size[without]][:, None] * (V[without | 1 << i] - V[without])).sum(axis=0)
-        values = pd.DataFrame(phi, index=pd.Index(labels, name="project"), columns=names)
-        std = pd.DataFrame(0.0, index=values.index, columns=names)
-        return ShapleyResult(values, std, "exact", None, scored, None)
+    values = pd.DataFrame(phi, index=_project_index(portfolio), columns=names)
+    std = pd.DataFrame(0.0, index=values.index, columns=names)
+    return ShapleyResult(values, std, "exact", None, scored, None)
+
+
+def _sampled(
+    scorer: PortfolioScorer,
+    portfolio: Portfolio,
+    columns: list[Headline],
+    summaries: SummaryMap,
+    *,
+    permutations: int,
+    seed: int,
+) -> ShapleyResult:
+    """Sampled Shapley values: the mean of each project's contributions along seeded random build orders."""
+    n = len(portfolio.projects)
     rng = np.random.default_rng(seed)
     orders = [rng.permutation(n) for _ in range(permutations)]
     chains = [[sum(1 << int(j) for j in order[:k]) for k in range(n + 1)] for order in orders]
-    v, scored = values_of({m for chain in chains for m in chain})
+    v, scored = _coalition_values(scorer, portfolio, {m for chain in chains for m in chain}, columns, summaries)
     marginal = np.zeros((permutations, n, len(columns)))
     with np.errstate(invalid="ignore"):  # a headline infinite for some set (a place cut off) has no value
         for t, (order, chain) in enumerate(zip(orders, chains, strict=True)):
@@ -223,7 +250,8 @@ def shapley(
                 marginal[t, j] = v[chain[k + 1]] - v[chain[k]]
         phi = marginal.mean(axis=0)
         se = marginal.std(axis=0, ddof=1) / math.sqrt(permutations) if permutations > 1 else np.full_like(phi, math.nan)
-    index = pd.Index(labels, name="project")
+    index = _project_index(portfolio)
+    names = [h.column for h in columns]
     return ShapleyResult(
         pd.DataFrame(phi, index=index, columns=names),
         pd.DataFrame(se, index=index, columns=names),
@@ -232,3 +260,8 @@ def shapley(
         scored,
         seed,
     )
+
+
+def _project_index(portfolio: Portfolio) -> pd.Index:
+    """The rows of the Shapley tables: the portfolio's project ids."""
+    return pd.Index([p.id for p in portfolio.projects], name="project")

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -63,7 +63,7 @@ import pandas as pd
 from corridor.access.scorer import PortfolioScorer
 from corridor.checks import closest_hint
 from corridor.errors import OptimisationError
-from corridor.inputs.projects import Portfolio, Project
+from corridor.inputs.projects import Portfolio, Project, requirement_masks
 from corridor.parallel import Runner
 from corridor.search.objectives import DEFAULT_OBJECTIVE, VALUE_REL_TOL, Objective, get_objective
 
@@ -79,9 +79,6 @@ EXACT_MAX_PROJECTS = 25
 MAX_NON_MONOTONE = 12
 #: costs within this many USD are the same cost
 COST_TOL_USD = 0.01
-
-
-# ------------------------------------------------------------------ objectives
 
 
 # ------------------------------------------------------------------ the problem
@@ -167,6 +164,32 @@ def _problem(
     exclude: Iterable[str],
 ) -> tuple[_Problem, dict[str, str]]:
     """The candidates in search order, and those that cannot be chosen with the reason."""
+    by_id = _checked_candidates(candidates, budget_usd)
+    must, exclude = list(dict.fromkeys(must)), set(exclude)
+    _check_must_and_exclude(by_id, must, exclude)
+    dropped = _unbuildable(by_id, {pid: "excluded" for pid in sorted(exclude)})
+    must_set = _closed_musts(by_id, must, dropped)
+    _check_musts(by_id, must_set, budget_usd)
+    for p in by_id.values():
+        if p.id not in dropped and p.id not in must_set and any(_clash(p, by_id[m]) for m in must_set):
+            dropped[p.id] = "conflicts with a required project"
+    dropped = _unbuildable(by_id, dropped)  # what requires a project that conflicts with a required one
+    kept = [p for p in by_id.values() if p.id not in dropped]
+    problem = _search_problem(scorer, kept, must_set, budget_usd=budget_usd, objective=objective)
+    for i, p in enumerate(problem.projects):
+        if problem.cost(problem.must | problem.requires[i] | 1 << i) > budget_usd + COST_TOL_USD:
+            dropped.setdefault(p.id, "costs more than the budget (with what it requires)")
+    return problem, dropped
+
+
+def _checked_candidates(candidates: Sequence[Project], budget_usd: float) -> dict[str, Project]:
+    """The candidates by id, once the budget and the candidates are checked.
+
+    Raises
+    ------
+    OptimisationError
+        A budget that is not a finite amount of 0 or more, a candidate listed twice, or no candidate.
+    """
     if not math.isfinite(budget_usd) or budget_usd < 0:
         raise OptimisationError(
             "the budget must be a finite amount of USD, 0 or more", field="budget_usd", value=budget_usd
@@ -178,7 +201,17 @@ def _problem(
         by_id[p.id] = p
     if not by_id:
         raise OptimisationError("no candidate projects", field="candidates", allowed="one or more projects")
-    must, exclude = list(dict.fromkeys(must)), set(exclude)
+    return by_id
+
+
+def _check_must_and_exclude(by_id: dict[str, Project], must: list[str], exclude: set[str]) -> None:
+    """Every id to choose or leave out is a candidate, and none is both.
+
+    Raises
+    ------
+    OptimisationError
+        An id that is not a candidate (with the closest one), or one both required and excluded.
+    """
     for ids, what in ((must, "must"), (exclude, "exclude")):
         for pid in ids:
             if pid not in by_id:
@@ -189,10 +222,11 @@ def _problem(
         raise OptimisationError(
             "a project cannot be both required and excluded", field="must", value=sorted(set(must) & exclude)
         )
-    dropped: dict[str, str] = {}
-    for pid in sorted(exclude):
-        dropped[pid] = "excluded"
-    # a project whose requirement is not a candidate (or is excluded) cannot be built
+
+
+def _unbuildable(by_id: dict[str, Project], dropped: dict[str, str]) -> dict[str, str]:
+    """``dropped`` and every project whose requirement is not a candidate or is dropped, with the reason."""
+    dropped = dict(dropped)
     changed = True
     while changed:
         changed = False
@@ -203,6 +237,17 @@ def _problem(
             if missing:
                 dropped[p.id] = f"requires {', '.join(missing)}, which cannot be chosen"
                 changed = True
+    return dropped
+
+
+def _closed_musts(by_id: dict[str, Project], must: list[str], dropped: dict[str, str]) -> set[str]:
+    """The required projects and everything they require.
+
+    Raises
+    ------
+    OptimisationError
+        A required project (or one it requires) cannot be built.
+    """
     must_set: set[str] = set()
     stack = list(must)
     while stack:
@@ -213,13 +258,20 @@ def _problem(
             raise OptimisationError(f"a required project cannot be built: it {dropped[pid]}", field="must", id=pid)
         must_set.add(pid)
         stack.extend(by_id[pid].requires)
+    return must_set
 
-    def clash(a: Project, b: Project) -> bool:
-        return b.id in a.conflicts or a.id in b.conflicts
 
+def _check_musts(by_id: dict[str, Project], must_set: set[str], budget_usd: float) -> None:
+    """No two required projects conflict, and together they fit the budget.
+
+    Raises
+    ------
+    OptimisationError
+        Two required projects conflict, or they cost more than the budget.
+    """
     for a in sorted(must_set):
         for b in sorted(must_set):
-            if a < b and clash(by_id[a], by_id[b]):
+            if a < b and _clash(by_id[a], by_id[b]):
                 raise OptimisationError(f"required projects {a!r} and {b!r} conflict", field="must", value=[a, b])
     must_cost = math.fsum(by_id[p].cost_usd for p in must_set)
     if must_cost > budget_usd + COST_TOL_USD:
@@ -229,47 +281,37 @@ def _problem(
             value=budget_usd,
             allowed=f"at least {must_cost:,.0f}",
         )
-    for p in by_id.values():
-        if p.id in dropped or p.id in must_set:
-            continue
-        if any(clash(p, by_id[m]) for m in must_set):
-            dropped[p.id] = "conflicts with a required project"
-    kept = [p for p in by_id.values() if p.id not in dropped]
+
+
+def _clash(a: Project, b: Project) -> bool:
+    """Whether two projects conflict (either one says so)."""
+    return b.id in a.conflicts or a.id in b.conflicts
+
+
+def _search_problem(
+    scorer: PortfolioScorer, kept: list[Project], must_set: set[str], *, budget_usd: float, objective: Objective
+) -> _Problem:
+    """The candidates that can be chosen as bit positions in search order, with their masks and costs."""
     context = Portfolio(name="candidates", projects=tuple(kept))
     scorer.prepare(kept)
     monotone_ids = {p.id for p in kept if objective.monotone_for(scorer.effect(p, context))}
     order = _search_order(kept, monotone_ids)
     position = {p.id: i for i, p in enumerate(order)}
-    requires = []
-    for p in order:
-        mask, stack = 0, list(p.requires)
-        while stack:
-            r = stack.pop()
-            if not mask >> position[r] & 1:
-                mask |= 1 << position[r]
-                stack.extend(by_id[r].requires)
-        requires.append(mask)
-    conflicts = [sum(1 << position[q.id] for q in order if q.id != p.id and clash(p, q)) for p in order]
-    must_mask = sum(1 << position[pid] for pid in must_set)
+    conflicts = [sum(1 << position[q.id] for q in order if q.id != p.id and _clash(p, q)) for p in order]
     base_u = objective.utility(objective.raw(scorer, Portfolio(name="base", projects=())), 0.0)
-    tol = VALUE_REL_TOL * max(1.0, abs(base_u) if math.isfinite(base_u) else 1.0)
-    problem = _Problem(
+    return _Problem(
         projects=tuple(order),
         costs=tuple(float(p.cost_usd) for p in order),
         value_costs=tuple(objective.cost(scorer, [p]) for p in order),
-        requires=tuple(requires),
+        requires=tuple(requirement_masks(order)),
         conflicts=tuple(conflicts),
-        must=must_mask,
+        must=sum(1 << position[pid] for pid in must_set),
         monotone=sum(1 << position[pid] for pid in monotone_ids),
         budget_usd=float(budget_usd),
         objective=objective,
-        tol=tol,
+        tol=VALUE_REL_TOL * max(1.0, abs(base_u) if math.isfinite(base_u) else 1.0),
         base_utility=base_u,
     )
-    for i, p in enumerate(order):
-        if problem.cost(problem.must | problem.requires[i] | 1 << i) > budget_usd + COST_TOL_USD:
-            dropped.setdefault(p.id, "costs more than the budget (with what it requires)")
-    return problem, dropped
 
 
 def _search_order(projects: list[Project], monotone: set[str]) -> list[Project]:
@@ -509,35 +551,46 @@ def _heuristic(scores: _Scores, problem: _Problem, *, max_passes: int = 50) -> l
         return seen[mask]
 
     for by_ratio in (True, False):
-        current = point(problem.must)
-        while True:
-            best_move: tuple[float, _Point] | None = None
-            for _, add in problem.options(current.mask):
-                cand = point(current.mask | add)
-                gain = cand.utility - current.utility
-                if gain <= problem.tol:
-                    continue
-                extra = cand.cost_usd - current.cost_usd
-                rank = (gain / extra if extra > 0 else math.inf) if by_ratio else gain
-                if best_move is None or rank > best_move[0]:
-                    best_move = (rank, cand)
-            if best_move is None:
-                break
-            current = best_move[1]
-        for _ in range(max_passes):
-            moves = [current.mask | add for _, add in problem.options(current.mask)]
-            for i in _bits(current.mask & ~problem.must):
-                smaller = problem.without(current.mask, i)
-                if smaller < 0:
-                    continue
-                moves.append(smaller)
-                moves += [smaller | add for j, add in problem.options(smaller) if j != i]
-            better = [point(m) for m in moves]
-            candidate = _best(better, problem) if better else current
-            if not _preferred(candidate, current, problem):
-                break
-            current = candidate
+        current = _greedy(point, problem, by_ratio=by_ratio)
+        _local_search(point, problem, current, max_passes=max_passes)
     return list(seen.values())
+
+
+def _greedy(point: Callable[[int], _Point], problem: _Problem, *, by_ratio: bool) -> _Point:
+    """From the required projects, add the best addition (by gain per USD, or by gain) while one gains."""
+    current = point(problem.must)
+    while True:
+        best_move: tuple[float, _Point] | None = None
+        for _, add in problem.options(current.mask):
+            cand = point(current.mask | add)
+            gain = cand.utility - current.utility
+            if gain <= problem.tol:
+                continue
+            extra = cand.cost_usd - current.cost_usd
+            rank = (gain / extra if extra > 0 else math.inf) if by_ratio else gain
+            if best_move is None or rank > best_move[0]:
+                best_move = (rank, cand)
+        if best_move is None:
+            return current
+        current = best_move[1]
+
+
+def _local_search(point: Callable[[int], _Point], problem: _Problem, current: _Point, *, max_passes: int) -> _Point:
+    """Move to the best of every addition, removal and swap while it is preferred, for at most ``max_passes``."""
+    for _ in range(max_passes):
+        moves = [current.mask | add for _, add in problem.options(current.mask)]
+        for i in _bits(current.mask & ~problem.must):
+            smaller = problem.without(current.mask, i)
+            if smaller < 0:
+                continue
+            moves.append(smaller)
+            moves += [smaller | add for j, add in problem.options(smaller) if j != i]
+        better = [point(m) for m in moves]
+        candidate = _best(better, problem) if better else current
+        if not _preferred(candidate, current, problem):
+            break
+        current = candidate
+    return current
 
 
 # ------------------------------------------------------------------ results
@@ -743,54 +796,141 @@ def optimise(
                 pareto=pareto,
                 runner=own,
             )
+    chosen_method = _method(problem, method)
+    scores = _Scores(scorer, problem)
+    known = _heuristic(scores, problem)
+    if chosen_method == "heuristic":
+        answer = _heuristic_answer(scores, problem, known, pareto=pareto)
+    else:
+        answer = _exact_answer(scores, problem, known, pareto=pareto, runner=runner)
+    return _result(problem, answer, dropped, projects, pareto=pareto, started=started, runner=runner)
+
+
+def _result(
+    problem: _Problem,
+    answer: _Answer,
+    dropped: dict[str, str],
+    projects: list[Project],
+    *,
+    pareto: bool,
+    started: float,
+    runner: Runner | None,
+) -> OptimisationResult:
+    """The answer as a result: the chosen projects in the candidates' order, the frontier within the budget."""
+    objective = problem.objective
+    frontier = answer.frontier
+    if pareto:
+        frontier = [p for p in frontier if p.cost_usd <= problem.budget_usd + COST_TOL_USD]
+    order = [p.id for p in projects]
+    ids = sorted(problem.ids(answer.best.mask), key=order.index)
+    base_value = objective.sense * problem.base_utility
+    return OptimisationResult(
+        objective=objective,
+        budget_usd=problem.budget_usd,
+        projects=ids,
+        cost_usd=answer.best.cost_usd,
+        value=objective.sense * answer.best.utility,
+        base_value=base_value,
+        exact=answer.exact,
+        method=answer.method,
+        pareto=_frame(frontier, problem, base_value, order),
+        upper_bound=answer.upper_bound,
+        chosen=_chosen_table(ids, projects),
+        must=problem.ids(problem.must),
+        not_candidates=dropped,
+        candidates=problem.n,
+        scored=answer.scored,
+        nodes=answer.nodes,
+        seconds=time.perf_counter() - started,
+        runner=runner.label if runner is not None else "in-process",
+    )
+
+
+def _method(problem: _Problem, method: str) -> Literal["exact", "heuristic"]:
+    """The method to run: ``auto`` is exact up to :data:`EXACT_MAX_PROJECTS` candidates and few non-monotone ones.
+
+    Raises
+    ------
+    OptimisationError
+        The exact method on more than :data:`MAX_NON_MONOTONE` projects that can make the objective worse, or
+        an unknown method.
+    """
     non_monotone = bin(problem.monotone ^ ((1 << problem.n) - 1)).count("1")
     if method == "auto":
         method = "exact" if problem.n <= EXACT_MAX_PROJECTS and non_monotone <= MAX_NON_MONOTONE else "heuristic"
     if method == "exact" and non_monotone > MAX_NON_MONOTONE:
         raise OptimisationError(
-            f"{non_monotone} candidates can make the {chosen_objective.name} objective worse (closures, slowdowns, "
+            f"{non_monotone} candidates can make the {problem.objective.name} objective worse (closures, slowdowns, "
             "residents added): the exact method enumerates their combinations and takes at most "
             f"{MAX_NON_MONOTONE}",
             field="method",
             value="exact",
             allowed="the heuristic, or fewer such candidates",
         )
-    if method not in ("exact", "heuristic"):
-        raise OptimisationError("unknown method", field="method", value=method, allowed="auto, exact, heuristic")
-    scores = _Scores(scorer, problem)
-    known = _heuristic(scores, problem)
-    base_value = chosen_objective.sense * problem.base_utility
+    if method == "exact":
+        return "exact"
     if method == "heuristic":
-        best = _best(known, problem)
-        frontier = _merge_frontier(known, problem) if pareto else [best]
-        affordable = problem.must
-        for j in range(problem.n):
-            if problem.cost(problem.must | problem.requires[j] | 1 << j) <= problem.budget_usd + COST_TOL_USD:
-                affordable |= 1 << j | problem.requires[j]
-        every = (1 << problem.n) - 1
-        upper = None  # a bound needs every candidate monotone
-        if problem.monotone == every:
-            upper = chosen_objective.sense * scores.utility(affordable, problem.must)
-        nodes, scored, exact, label = 0, len(scores.raw), False, "greedy additions and local search (heuristic)"
+        return "heuristic"
+    raise OptimisationError("unknown method", field="method", value=method, allowed="auto, exact, heuristic")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a method found: the best set, the frontier (before the budget's cut), and how it searched."""
+
+    best: _Point
+    frontier: list[_Point]
+    upper_bound: float | None
+    nodes: int
+    scored: int
+    exact: bool
+    method: str
+
+
+def _heuristic_answer(scores: _Scores, problem: _Problem, known: list[_Point], *, pareto: bool) -> _Answer:
+    """The heuristic's answer: the best set it scored, its frontier, and the proven bound when there is one.
+
+    The bound is the objective of every affordable candidate built (with
+    what it requires), valid only when every candidate is monotone.
+    """
+    best = _best(known, problem)
+    frontier = _merge_frontier(known, problem) if pareto else [best]
+    affordable = problem.must
+    for j in range(problem.n):
+        if problem.cost(problem.must | problem.requires[j] | 1 << j) <= problem.budget_usd + COST_TOL_USD:
+            affordable |= 1 << j | problem.requires[j]
+    upper = None  # a bound needs every candidate monotone
+    if problem.monotone == (1 << problem.n) - 1:
+        upper = problem.objective.sense * scores.utility(affordable, problem.must)
+    label = "greedy additions and local search (heuristic)"
+    return _Answer(best, frontier, upper, 0, len(scores.raw), False, label)
+
+
+def _exact_answer(
+    scores: _Scores, problem: _Problem, known: list[_Point], *, pareto: bool, runner: Runner | None
+) -> _Answer:
+    """The branch and bound's answer: the subtrees searched in-process or through the runner, their finds merged.
+
+    The heuristic's sets (``known``) seed every subtree's search.
+    """
+    root = _Node(0, problem.must, 0, problem.cost(problem.must))
+    seeds = tuple(_merge_frontier(known, problem)) if pareto else (_best(known, problem),)
+    depth = 0 if runner is None or runner.workers <= 1 else min(8, max(1, math.ceil(math.log2(4 * runner.workers))))
+    tasks = [_Task(problem, node, seeds, pareto) for node in _split(problem, root, depth)]
+    if runner is None:
+        found = [_search_task(scores.scorer, task) for task in tasks]
     else:
-        root = _Node(0, problem.must, 0, problem.cost(problem.must))
-        seeds = tuple(_merge_frontier(known, problem)) if pareto else (_best(known, problem),)
-        depth = 0 if runner is None or runner.workers <= 1 else min(8, max(1, math.ceil(math.log2(4 * runner.workers))))
-        tasks = [_Task(problem, node, seeds, pareto) for node in _split(problem, root, depth)]
-        if runner is None:
-            found = [_search_task(scorer, task) for task in tasks]
-        else:
-            found = runner.map(_search_task, tasks, what="searching")
-        best = _best([f.best for f in found], problem)
-        frontier = _merge_frontier([p for f in found for p in f.frontier], problem) if pareto else [best]
-        upper, exact, label = None, True, "branch and bound (exact)"
-        nodes, scored = sum(f.nodes for f in found), len(scores.raw) + sum(f.scored for f in found)
-    if pareto:
-        frontier = [p for p in frontier if p.cost_usd <= problem.budget_usd + COST_TOL_USD]
-    order = [p.id for p in projects]
-    ids = sorted(problem.ids(best.mask), key=order.index)
+        found = runner.map(_search_task, tasks, what="searching")
+    best = _best([f.best for f in found], problem)
+    frontier = _merge_frontier([p for f in found for p in f.frontier], problem) if pareto else [best]
+    nodes, scored = sum(f.nodes for f in found), len(scores.raw) + sum(f.scored for f in found)
+    return _Answer(best, frontier, None, nodes, scored, True, "branch and bound (exact)")
+
+
+def _chosen_table(ids: list[str], projects: list[Project]) -> pd.DataFrame:
+    """The chosen projects (index: id): name, category, opening year and cost."""
     by_id = {p.id: p for p in projects}
-    chosen = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "project": pid,
@@ -803,26 +943,3 @@ def optimise(
         ],
         columns=["project", "name", "category", "opening_year", "cost_usd"],
     ).set_index("project")
-    return OptimisationResult(
-        objective=chosen_objective,
-        budget_usd=float(budget_usd),
-        projects=ids,
-        cost_usd=best.cost_usd,
-        value=chosen_objective.sense * best.utility,
-        base_value=base_value,
-        exact=exact,
-        method=label,
-        pareto=_frame(frontier, problem, base_value, order),
-        upper_bound=upper,
-        chosen=chosen,
-        must=problem.ids(problem.must),
-        not_candidates=dropped,
-        candidates=problem.n,
-        scored=scored,
-        nodes=nodes,
-        seconds=time.perf_counter() - started,
-        runner=runner.label if runner is not None else "in-process",
-    )
-
-
-# ------------------------------------------------------------------ sensitivity

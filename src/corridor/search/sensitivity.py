@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from corridor.access.scorer import PortfolioScorer
 from corridor.errors import OptimisationError
 from corridor.inputs.projects import GatewayUpgrade, NewGateway, Portfolio, Project
 from corridor.search.objectives import DEFAULT_OBJECTIVE, VALUE_REL_TOL, Objective, get_objective, screening_summary
+
+if TYPE_CHECKING:
+    from corridor.settings import Settings
 
 __all__ = [
     "COST_FACTOR_RANGE",
@@ -148,11 +151,23 @@ def _scaled_project(project: Project, draw: _Draw) -> Project:
 
 def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
     """Score every portfolio in one draw of the uncertain inputs (a task of a sweep)."""
-    from corridor.access.metrics import HEADLINES, gains
-    from corridor.network.build import build_network
-
     values = dict(draw.inputs)
-    base = context.settings
+    settings = _draw_settings(context.settings, values)
+    scorer = _draw_scorer(context, settings, handling_factor=values.get("port_handling_factor", 1.0))
+    scored = [_scored_in_draw(context, scorer, portfolio, draw) for portfolio in context.portfolios]
+    return _DrawResult(
+        draw.index,
+        tuple(s.raw for s in scored),
+        tuple(s.cost_usd for s in scored),
+        tuple(s.headline for s in scored),
+        tuple(s.marginal for s in scored),
+        tuple(s.operating for s in scored),
+        tuple(s.value_cost for s in scored),
+    )
+
+
+def _draw_settings(base: Settings, values: dict[str, float]) -> Settings:
+    """The base settings with the draw's speeds, congestion, half-life, values of time and demand growth."""
     changes: dict[str, Any] = {}
     if "road_speed_factor" in values:
         changes["speeds_kph"] = {k: v * values["road_speed_factor"] for k, v in base.speeds_kph.items()}
@@ -164,69 +179,111 @@ def _draw_task(context: _Context, draw: _Draw) -> _DrawResult:
     if "market_access_half_life_min" in values:
         changes["market_access_half_life_min"] = values["market_access_half_life_min"]
     if "value_of_time_factor" in values:
-        factor = values["value_of_time_factor"]
-        changes["value_of_time_php_per_h"] = base.value_of_time_php_per_h * factor
-        changes["demand"] = {
+        changes.update(_value_of_time_changes(base, values["value_of_time_factor"]))
+    if "demand_growth_factor" in values:
+        changes["appraisal"] = _growth_changes(base, values["demand_growth_factor"])
+    return base.replace(**changes) if changes else base
+
+
+def _value_of_time_changes(base: Settings, factor: float) -> dict[str, Any]:
+    """The settings' values of travel time (car and public transport), times ``factor``."""
+    return {
+        "value_of_time_php_per_h": base.value_of_time_php_per_h * factor,
+        "demand": {
             **base.demand.model_dump(),
             "value_of_time_pt_php_per_h": base.demand.value_of_time_pt_php_per_h * factor,
-        }
-    if "demand_growth_factor" in values:
-        factor = values["demand_growth_factor"]
-        a = base.appraisal
-        changes["appraisal"] = {
-            **a.model_dump(),
-            "growth_persons_pct": a.growth_persons_pct * factor,
-            "growth_containers_pct": a.growth_containers_pct * factor,
-            "growth_air_passengers_pct": a.growth_air_passengers_pct * factor,
-        }
-    settings = base.replace(**changes) if changes else base
+        },
+    }
+
+
+def _growth_changes(base: Settings, factor: float) -> dict[str, Any]:
+    """The appraisal settings with every class's yearly demand growth times ``factor``."""
+    a = base.appraisal
+    return {
+        **a.model_dump(),
+        "growth_persons_pct": a.growth_persons_pct * factor,
+        "growth_containers_pct": a.growth_containers_pct * factor,
+        "growth_air_passengers_pct": a.growth_air_passengers_pct * factor,
+    }
+
+
+def _draw_scorer(context: _Context, settings: Settings, *, handling_factor: float) -> PortfolioScorer:
+    """The draw's network (its seaports' handling times scaled) and its scorer, with the screening when needed."""
+    from corridor.network.build import build_network
+
     G = build_network(context.region, settings)
-    handling = values.get("port_handling_factor", 1.0)
     for _, d in G.nodes(data=True):
         if d.get("gateway_type") == "seaport" and d.get("handling_h") is not None:
-            d["handling_h"] = float(d["handling_h"]) * handling
+            d["handling_h"] = float(d["handling_h"]) * handling_factor
     scorer = PortfolioScorer(G, settings=settings, region=context.region)
     if context.model_base is not None:  # the screening's demand is the undrawn base year's, valued at the draw's
         from corridor.appraisal.screening import Screening
 
         first = context.region.base_year if context.region is not None else settings.appraisal.price_year
         scorer.__dict__["_screening"] = Screening(context.model_base, settings, first_year=first)
+    return scorer
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One portfolio scored in one draw (see :class:`_DrawResult`, which holds one of each per portfolio)."""
+
+    raw: float
+    cost_usd: float
+    headline: dict[str, float]
+    marginal: dict[str, float]
+    operating: tuple[str, ...]
+    value_cost: float
+
+
+def _scored_in_draw(context: _Context, scorer: PortfolioScorer, portfolio: Portfolio, draw: _Draw) -> _Scored:
+    """One portfolio in one draw: its projects at the draw's costs, those operating in the year scored."""
+    from corridor.access.metrics import HEADLINES, gains
+
     delays = dict(draw.delay_years)
-    raws, costs, heads, margins, operating = [], [], [], [], []
-    value_costs: list[float] = []
-    for portfolio in context.portfolios:
-        projects = [_scaled_project(p, draw) for p in portfolio.projects]
-        opened = {p.id for p in projects if p.opening_year + delays.get(p.id, 0) <= context.year}
-        # a project whose requirement is not operating does not operate
-        built = portfolio.model_copy(update={"projects": tuple(projects)}).only(opened)
-        open_ids = set(built.ids)
-        cost = math.fsum(p.cost_usd for p in projects)
-        value_cost = context.objective.cost(scorer, projects)
-        summary = context.objective.evaluate(scorer, built) if context.objective.evaluate else scorer.summary(built)
-        raw = float(summary[context.objective.key])
-        change = gains(scorer.base.summary, dict(summary))
-        heads.append({h.column: change[h.key] * h.scale for h in HEADLINES if h.key is not None})
-        utility = context.objective.utility(raw, value_cost)
-        marginal = {p.id: 0.0 for p in projects}
-        if built.projects:
-            without = scorer.marginal_summaries(built) if context.objective.evaluate is None else None
-            for p in built.projects:
-                if without is not None:
-                    other = without[p.id]
-                else:
-                    other = dict(context.objective.evaluate(scorer, built.without(p.id)))  # type: ignore[misc]
-                saved = context.objective.cost(scorer, [q for q in projects if q.id == p.id])
-                marginal[p.id] = utility - context.objective.utility(
-                    float(other[context.objective.key]), value_cost - saved
-                )
-        raws.append(raw)
-        costs.append(cost)
-        value_costs.append(value_cost)
-        margins.append(marginal)
-        operating.append(tuple(sorted(open_ids)))
-    return _DrawResult(
-        draw.index, tuple(raws), tuple(costs), tuple(heads), tuple(margins), tuple(operating), tuple(value_costs)
+    objective = context.objective
+    projects = [_scaled_project(p, draw) for p in portfolio.projects]
+    opened = {p.id for p in projects if p.opening_year + delays.get(p.id, 0) <= context.year}
+    # a project whose requirement is not operating does not operate
+    built = portfolio.model_copy(update={"projects": tuple(projects)}).only(opened)
+    value_cost = objective.cost(scorer, projects)
+    summary = objective.evaluate(scorer, built) if objective.evaluate else scorer.summary(built)
+    raw = float(summary[objective.key])
+    change = gains(scorer.base.summary, dict(summary))
+    utility = objective.utility(raw, value_cost)
+    return _Scored(
+        raw=raw,
+        cost_usd=math.fsum(p.cost_usd for p in projects),
+        headline={h.column: change[h.key] * h.scale for h in HEADLINES if h.key is not None},
+        marginal=_marginal_gains(objective, scorer, built, projects, utility=utility, value_cost=value_cost),
+        operating=tuple(sorted(built.ids)),
+        value_cost=value_cost,
     )
+
+
+def _marginal_gains(
+    objective: Objective,
+    scorer: PortfolioScorer,
+    built: Portfolio,
+    projects: list[Project],
+    *,
+    utility: float,
+    value_cost: float,
+) -> dict[str, float]:
+    """Per project, the utility the built portfolio loses without it (and what requires it); 0 when not built."""
+    marginal = {p.id: 0.0 for p in projects}
+    if not built.projects:
+        return marginal
+    if objective.evaluate is None:
+        others = scorer.marginal_summaries(built)
+    else:
+        evaluate = objective.evaluate
+        others = {p.id: dict(evaluate(scorer, built.without(p.id))) for p in built.projects}
+    for p in built.projects:
+        other = others[p.id]
+        saved = objective.cost(scorer, [q for q in projects if q.id == p.id])
+        marginal[p.id] = utility - objective.utility(float(other[objective.key]), value_cost - saved)
+    return marginal
 
 
 @dataclass
@@ -472,11 +529,37 @@ def _summarise(
     started: float,
     runner: str,
 ) -> SensitivityResult:
+    """The draws' results as the tables of :class:`SensitivityResult`, draws in their order."""
     objective = context.objective
     names = [p.name for p in context.portfolios]
     results = sorted(results, key=lambda r: r.index)
     values = pd.DataFrame([objective_values(objective, r) for r in results], columns=names)
     values.index.name = "draw"
+    return SensitivityResult(
+        objective=objective,
+        draws=len(results),
+        seed=seed,
+        method=method,
+        year=context.year,
+        top_k=top_k,
+        inputs=_inputs_table(inputs, context.year),
+        portfolios=_portfolios_table(objective, names, results, values),
+        metrics=_metrics_table(names, results),
+        projects=_projects_table(context, results, values, top_k),
+        samples=samples,
+        values=values,
+        seconds=time.perf_counter() - started,
+        runner=runner,
+    )
+
+
+def _portfolios_table(
+    objective: Objective, names: list[str], results: list[_DrawResult], values: pd.DataFrame
+) -> pd.DataFrame:
+    """Per portfolio: how often it does best, its mean rank, and its value's and cost's quantiles.
+
+    Ties for best share the draw; the most often best comes first.
+    """
     utility = pd.DataFrame(
         [
             [objective.utility(raw, cost) for raw, cost in zip(r.raw, r.value_cost or r.cost_usd, strict=True)]
@@ -501,13 +584,26 @@ def _summarise(
                 **_quantiles(costs, "cost_usd"),
             }
         )
-    portfolios = pd.DataFrame(rows).set_index("portfolio").sort_values(["p_best", "mean_rank"], ascending=[False, True])
+    return pd.DataFrame(rows).set_index("portfolio").sort_values(["p_best", "mean_rank"], ascending=[False, True])
+
+
+def _metrics_table(names: list[str], results: list[_DrawResult]) -> pd.DataFrame:
+    """Per (portfolio, headline column): the quantiles of its change over the draws."""
     metric_rows = []
     for i, name in enumerate(names):
         heads = pd.DataFrame([r.headline[i] for r in results])
         for column in heads.columns:
             metric_rows.append({"portfolio": name, "column": column, **_quantiles(heads[column], "change")})
-    metrics = pd.DataFrame(metric_rows).set_index(["portfolio", "column"])
+    return pd.DataFrame(metric_rows).set_index(["portfolio", "column"])
+
+
+def _projects_table(context: _Context, results: list[_DrawResult], values: pd.DataFrame, top_k: int) -> pd.DataFrame:
+    """Per (portfolio, project): how often it is among the top k, its mean rank, and its gain's quantiles.
+
+    Also how often it operates in the year; a gain within rounding of
+    zero is no gain, and a project that adds nothing is no one's top.
+    """
+    objective = context.objective
     project_rows = []
     for i, portfolio in enumerate(context.portfolios):
         gains = pd.DataFrame([r.marginal[i] for r in results], columns=[p.id for p in portfolio.projects])
@@ -531,7 +627,12 @@ def _summarise(
     projects = pd.DataFrame(project_rows)
     if len(projects):
         projects = projects.sort_values(["portfolio", "mean_rank", "project"]).set_index(["portfolio", "project"])
-    table = pd.DataFrame(
+    return projects
+
+
+def _inputs_table(inputs: Sequence[Uncertain], year: int) -> pd.DataFrame:
+    """Every uncertain input drawn, with its range and what it changes; the per-project ones last."""
+    return pd.DataFrame(
         [
             {"input": x.name, "low": x.low, "high": x.high, "description": x.description}
             for x in (
@@ -541,27 +642,11 @@ def _summarise(
                     "delay_years",
                     0,
                     MAX_DELAY_YEARS,
-                    f"each project's opening, delayed by whole years (drawn per project); scored in {context.year}",
+                    f"each project's opening, delayed by whole years (drawn per project); scored in {year}",
                 ),
             )
         ]
     ).set_index("input")
-    return SensitivityResult(
-        objective=objective,
-        draws=len(results),
-        seed=seed,
-        method=method,
-        year=context.year,
-        top_k=top_k,
-        inputs=table,
-        portfolios=portfolios,
-        metrics=metrics,
-        projects=projects,
-        samples=samples,
-        values=values,
-        seconds=time.perf_counter() - started,
-        runner=runner,
-    )
 
 
 def objective_values(objective: Objective, result: _DrawResult) -> list[float]:
