@@ -143,11 +143,13 @@ class Appraisal:
         """A JSON-ready summary: the measures, the benefits by class, each project and each year."""
 
         def clean(x: Any) -> Any:
+            """A plain Python value, None for a number that is not finite."""
             if hasattr(x, "item"):
                 x = x.item()
             return None if isinstance(x, float) and not math.isfinite(x) else x
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            """A frame's rows, its index included, of plain values."""
             return [{str(k): clean(v) for k, v in row.items()} for row in frame.reset_index().to_dict("records")]
 
         return {

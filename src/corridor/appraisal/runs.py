@@ -27,6 +27,7 @@ __all__ = [
     "UNCHANGED",
     "ModelledBenefits",
     "Plan",
+    "RunKey",
     "base_runs",
     "plan",
     "run_plans",

@@ -117,6 +117,7 @@ class Screening:
         return found
 
     def _positions(self, nodes: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Each model place's position among the nodes (-1: not among them)."""
         where = {str(d.get("place_id")): i for i, d in enumerate(nodes)}
         return np.array([where.get(p, -1) for p in self.places], dtype=int)
 
