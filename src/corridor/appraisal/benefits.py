@@ -42,6 +42,7 @@ def _aligned(base: ModelRun, scenario: ModelRun) -> tuple[np.ndarray, np.ndarray
 
 
 def _half_rule(v0: np.ndarray, v1: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> float:
+    """``1/2 sum (V0 + V1) (C0 - C1)`` over the entries where all four are finite."""
     ok = np.isfinite(c0) & np.isfinite(c1) & np.isfinite(v0) & np.isfinite(v1)
     return float(0.5 * ((v0 + v1) * (c0 - c1))[ok].sum())
 

@@ -17,6 +17,7 @@ __all__ = [
 
 
 def _cpi_factor(settings: Settings, price_year: int) -> float:
+    """The US consumer price index's factor from ``price_year`` to the appraisal's (1 when either is not known)."""
     cpi = settings.appraisal.us_cpi
     target = settings.appraisal.price_year
     if price_year not in cpi or target not in cpi:

@@ -38,6 +38,7 @@ def eirr(flows: Sequence[float] | np.ndarray) -> float:
 
 
 def flow_measures(benefits: pd.Series, costs: pd.Series, rate: float) -> tuple[float, float, float, float, float]:
+    """The measures of yearly benefits and costs: PV of benefits, PV of costs, NPV, BCR (nan without costs), EIRR."""
     pv_b = npv(benefits.to_numpy(), rate)
     pv_c = npv(costs.to_numpy(), rate)
     net = (benefits - costs).to_numpy()

@@ -3,23 +3,47 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corridor.appraisal.benefits import GROWS_WITH_VALUE_OF_TIME
 from corridor.appraisal.costs import cost_stream
 from corridor.appraisal.measures import npv
+from corridor.appraisal.years import demand_growth, modelled_years
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Project
 from corridor.model.assignment import gateway_delay_h
 from corridor.model.loop import ModelRun, run_model
 from corridor.settings import Settings
 
+if TYPE_CHECKING:
+    from corridor.access.scorer import PortfolioScorer, ScenarioMatrices
+
 __all__ = [
     "Screening",
 ]
+
+
+def _gateway_capacities(node: Mapping[str, Any], *, kind: str, hours_per_year: float) -> tuple[float, float]:
+    """A gateway's capacity terms a year: its terminal's, and its runways' for an airport (nan where none is given).
+
+    The terms of :func:`~corridor.model.assignment.gateway_delay_h`; a runway's
+    capacity is its movements an hour times the passengers a movement over
+    ``hours_per_year`` of operation.
+    """
+    terminal = float(node["capacity"]) if node.get("capacity") else math.nan
+    movements, per = node.get("movements_per_h"), node.get("pax_per_movement")
+    runway = float(movements) * float(per) * hours_per_year if kind == "airport" and movements and per else math.nan
+    return terminal, runway
+
+
+def _screened(node: Mapping[str, Any], kind: str) -> bool:
+    """Whether a node is a gateway of a kind that the screening counts (a seaport only with its capacity in TEU/yr)."""
+    if node.get("kind") != "gateway" or node.get("gateway_type") != kind:
+        return False
+    return kind != "seaport" or str(node.get("capacity_unit")) == "TEU/yr"
 
 
 class Screening:
@@ -63,11 +87,7 @@ class Screening:
         # the present value of one USD of base-year benefit a year, by class
         y0, y1 = first_year, first_year + a.forecast_years
         rate, g_vot = settings.discount_rate, a.value_of_time_growth_pct / 100
-        growth = {
-            "persons": a.growth_persons_pct / 100,
-            "containers": a.growth_containers_pct / 100,
-            "air_passengers": a.growth_air_passengers_pct / 100,
-        }
+        growth = demand_growth(settings)
         start = max(a.screening_start_year, first_year)
         years = range(start, start + settings.horizon_years)
         self.annuity = {
@@ -81,7 +101,7 @@ class Screening:
         }
 
     @classmethod
-    def of(cls, scorer: Any) -> Screening:
+    def of(cls, scorer: PortfolioScorer) -> Screening:
         """The screening of a :class:`~corridor.access.scorer.PortfolioScorer`'s network, made once and kept on it."""
         found = scorer.__dict__.get("_screening")
         if found is None:
@@ -90,16 +110,35 @@ class Screening:
                     "the screening runs the transport model on the region's strategic roads, not on road arrays",
                     allowed="the market_access or time_to_port objective on road arrays",
                 )
-            region = scorer.region
-            first = region.base_year if region is not None else scorer.settings.appraisal.price_year
-            base = run_model(scorer.G, region, scorer.settings)
+            first, _ = modelled_years(scorer.region, scorer.settings)
+            base = run_model(scorer.G, scorer.region, scorer.settings)
             found = cls(base, scorer.settings, first_year=first)
             scorer.__dict__["_screening"] = found
         return found
 
     def _positions(self, nodes: Sequence[dict[str, Any]]) -> np.ndarray:
+        """Each model place's position among the nodes (-1: not among them)."""
         where = {str(d.get("place_id")): i for i, d in enumerate(nodes)}
         return np.array([where.get(p, -1) for p in self.places], dtype=int)
+
+    def _passage_h(self, node: Mapping[str, Any], kind: str) -> float:
+        """The hours a unit spends passing through a gateway: its handling, and its delay at its base year's volume.
+
+        A new gateway is taken as busy as its kind's mean.
+        """
+        s = self.settings
+        alpha, beta = (s.freight.port_delay_alpha, s.freight.port_delay_beta)
+        if kind == "airport":
+            alpha, beta = s.air.delay_alpha, s.air.delay_beta
+        terminal, runway = _gateway_capacities(node, kind=kind, hours_per_year=s.air.operating_hours_per_day * 365)
+        volume = self.volumes.get(str(node.get("place_id")))
+        if volume is None:  # a new gateway: as busy as its kind's mean
+            finite = [c for c in (terminal, runway) if math.isfinite(c)]
+            volume = self.mean_utilisation[kind] * min(finite) if finite else 0.0
+        base_h = float(node.get("handling_h") or 0.0)
+        caps = np.array([[terminal, runway]])
+        delay = float(gateway_delay_h(np.array([volume]), caps, np.array([base_h]), alpha=alpha, beta=beta)[0])
+        return base_h + delay
 
     def _gateway_costs(
         self,
@@ -111,33 +150,15 @@ class Screening:
         per_h: float,
     ) -> np.ndarray:
         """Per model place, the least cost (PHP) of reaching a gateway of a kind and passing through it."""
-        s = self.settings
-        alpha, beta = (s.freight.port_delay_alpha, s.freight.port_delay_beta)
-        if kind == "airport":
-            alpha, beta = s.air.delay_alpha, s.air.delay_beta
-        hours = s.air.operating_hours_per_day * 365
         best = np.full(len(rows), np.inf)
         for g, d in enumerate(nodes):
-            if d.get("kind") != "gateway" or d.get("gateway_type") != kind:
-                continue
-            if kind == "seaport" and str(d.get("capacity_unit")) != "TEU/yr":
-                continue
-            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
-            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-            runway = float(movements) * float(per) * hours if kind == "airport" and movements and per else math.nan
-            caps = np.array([[terminal, runway]])
-            finite = [c for c in (terminal, runway) if math.isfinite(c)]
-            volume = self.volumes.get(str(d.get("place_id")))
-            if volume is None:  # a new gateway: as busy as its kind's mean
-                volume = self.mean_utilisation[kind] * min(finite) if finite else 0.0
-            base_h = float(d.get("handling_h") or 0.0)
-            delay = float(gateway_delay_h(np.array([volume]), caps, np.array([base_h]), alpha=alpha, beta=beta)[0])
-            reach = np.where(rows >= 0, times[np.maximum(rows, 0), g], np.inf)
-            best = np.minimum(best, reach * per_s + (base_h + delay) * per_h)
+            if _screened(d, kind):
+                reach = np.where(rows >= 0, times[np.maximum(rows, 0), g], np.inf)
+                best = np.minimum(best, reach * per_s + self._passage_h(d, kind) * per_h)
         return best
 
-    def annual_benefits(self, base: Any, scenario: Any) -> dict[str, float]:
-        """A year's benefits (USD) of the scenario's times over the base's (both ``ScenarioMatrices``)."""
+    def annual_benefits(self, base: ScenarioMatrices, scenario: ScenarioMatrices) -> dict[str, float]:
+        """A year's benefits (USD) of the scenario's times over the base's."""
         s = self.settings
         usd = 1 / s.php_per_usd
         r0, r1 = self._positions(base.nodes), self._positions(scenario.nodes)
@@ -175,7 +196,7 @@ class Screening:
         flows = cost_stream(project, self.settings, years).sum(axis=1).to_numpy()
         return npv(flows, self.settings.discount_rate)
 
-    def freight_cost_usd_per_teu(self, matrices: Any) -> float:
+    def freight_cost_usd_per_teu(self, matrices: ScenarioMatrices) -> float:
         """The containers' mean least cost of reaching a port and passing through it (USD/TEU), at fixed demand."""
         s = self.settings
         rows = self._positions(matrices.nodes)
