@@ -6,8 +6,9 @@ with its source or the word assumption (:func:`corridor.settings.parameters`).
 
 - :func:`gravity`: a doubly constrained gravity model (Furness balancing)
   with a deterministic cost function ``exp(-beta * cost)``;
-  :func:`fit_beta` fits ``beta`` to a target mean trip cost (Hyman's
-  method, by bisection on the monotone mean);
+  :func:`fit_beta` fits ``beta`` to a target mean of the trips' cost, or
+  of any other measure such as their length (Hyman's method, by bisection on
+  the monotone mean);
 - :func:`logit` and :func:`logsum`: multinomial logit shares and the
   expected maximum utility, stable for large utilities and unavailable
   alternatives (``-inf``);
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from corridor.errors import EngineError
+from corridor.errors import ModelError
 
 __all__ = ["calibrate_constants", "fit_beta", "gravity", "logit", "logsum"]
 
@@ -83,38 +84,61 @@ def fit_beta(
     cost: np.ndarray,
     target_mean: float,
     *,
+    measure: np.ndarray | None = None,
     mask: np.ndarray | None = None,
     bounds: tuple[float, float] = (1e-5, 5.0),
+    target: str = "the target mean trip cost",
+    field: str | None = None,
+    unit: str = "",
 ) -> float:
-    """The decay ``beta`` whose gravity trips have a mean cost of ``target_mean`` (over ``mask`` pairs).
+    """The decay ``beta`` whose gravity trips have a mean ``measure`` of ``target_mean`` (over ``mask`` pairs).
 
-    The mean cost falls as ``beta`` rises, so bisection on a log scale finds
-    the fit.
+    The mean falls as ``beta`` rises, so bisection on a log scale finds the
+    fit, to a relative width of 1e-6.
+
+    Parameters
+    ----------
+    productions, attractions, cost
+        As :func:`gravity` takes them.
+    target_mean
+        The mean to reach, in the unit of ``measure``.
+    measure
+        Origins x destinations: what is averaged over the trips (the trip
+        length, say); ``cost`` when None.
+    mask
+        The pairs whose trips count (all with a finite ``measure`` when None).
+    bounds
+        The lowest and highest decay tried.
+    target, field, unit
+        How the error names the target (``"the target mean trip cost"``), the
+        setting it comes from and the unit of the reachable range.
 
     Raises
     ------
-    EngineError
+    ModelError
         When no ``beta`` within ``bounds`` reaches the target (it lies below
         the shortest or above the mean of all trips).
     """
-    mask = np.isfinite(cost) if mask is None else (mask & np.isfinite(cost))
+    values = cost if measure is None else measure
+    mask = np.isfinite(values) if mask is None else (mask & np.isfinite(values))
 
-    def mean_cost(beta: float) -> float:
+    def mean_of(beta: float) -> float:
         T = gravity(productions, attractions, cost, beta=beta)
         trips = T[mask].sum()
-        return float((T[mask] * cost[mask]).sum() / trips) if trips > 0 else math.nan
+        return float((T[mask] * values[mask]).sum() / trips) if trips > 0 else math.nan
 
     lo, hi = bounds
-    m_lo, m_hi = mean_cost(lo), mean_cost(hi)
+    m_lo, m_hi = mean_of(lo), mean_of(hi)
     if not (m_hi <= target_mean <= m_lo):
-        raise EngineError(
-            "the gravity model cannot reach the target mean trip cost",
+        raise ModelError(
+            f"the gravity model cannot reach {target}",
+            field=field,
             value=target_mean,
-            allowed=f"between {m_hi:.1f} and {m_lo:.1f}",
+            allowed=f"between {m_hi:.1f} and {m_lo:.1f}{unit}",
         )
     for _ in range(60):
         mid = math.sqrt(lo * hi)
-        if mean_cost(mid) > target_mean:
+        if mean_of(mid) > target_mean:
             lo = mid
         else:
             hi = mid

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
-from corridor.errors import EngineError
+from corridor.errors import ModelError
 from corridor.inputs.region import Region
 from corridor.model import demand as dm
 from corridor.model.assignment import assign, choose_gateways
@@ -392,8 +392,10 @@ def run_model(
 
     Raises
     ------
-    EngineError
-        When the network has no zones, or the calibration cannot be reached.
+    ModelError
+        When the network has no zones, a demand factor is unknown or not
+        positive, a later year's demand comes without a calibration, or the
+        calibration cannot be reached.
     """
     settings = settings or Settings()
     started = time.perf_counter()
@@ -401,19 +403,19 @@ def run_model(
     factors = {"persons": 1.0, "containers": 1.0, "air_passengers": 1.0}
     for name, factor in (demand_factors or {}).items():
         if name not in factors:
-            raise EngineError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
+            raise ModelError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
         if not (math.isfinite(factor) and factor > 0):
-            raise EngineError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
+            raise ModelError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
         factors[name] = float(factor)
     if calibration is None and any(f != 1.0 for f in factors.values()):
-        raise EngineError("a later year's demand needs the base year's calibration", field="calibration")
+        raise ModelError("a later year's demand needs the base year's calibration", field="calibration")
     nodes = centroids(G)
     info = [G.nodes[n] for n in nodes]
     places = [str(d.get("place_id")) for d in info]
     kinds = [str(d.get("kind")) for d in info]
     zone_mask = np.array([k == "zone" for k in kinds])
     if not zone_mask.any():
-        raise EngineError("the network has no zones to run the model on")
+        raise ModelError("the network has no zones to run the model on")
     population = np.array([float(d.get("population_2020") or 0) + float(d.get("population_added") or 0) for d in info])
     jobs = np.array([float(d.get("jobs") or 0) for d in info])
     links = road_links(G, settings)
@@ -735,7 +737,18 @@ def _person_demand(
     for _ in range(3 if fit is None else 1):  # the decay and the rail constant depend on each other a little
         gc_star, share_rail = composite(rail_constant)
         if fit is None:
-            beta = _fit_beta(productions, attractions, gc_star[rows, cols], km[rows, cols], d_s.mean_trip_km, leaving)
+            beta = dm.fit_beta(
+                productions,
+                attractions,
+                gc_star[rows, cols],
+                d_s.mean_trip_km,
+                measure=km[rows, cols],
+                mask=leaving,
+                bounds=(1e-6, 1.0),
+                target="the mean trip length of the settings",
+                field="demand.mean_trip_km",
+                unit=" km on this network",
+            )
         else:
             beta = fit[0]
         if math.isfinite(rail_observed):
@@ -749,41 +762,6 @@ def _person_demand(
     gc_star, share_rail = composite(rail_constant)
     trips = dm.gravity(productions, attractions, gc_star[rows, cols], beta=beta)
     return beta, rail_constant, trips, gc_star, share_rail
-
-
-def _fit_beta(
-    productions: np.ndarray,
-    attractions: np.ndarray,
-    gc: np.ndarray,
-    km: np.ndarray,
-    target_km: float,
-    mask: np.ndarray,
-) -> float:
-    """The gravity decay (per PHP of generalized cost) whose trips leaving their zone average ``target_km``."""
-
-    def mean_km(beta: float) -> float:
-        T = dm.gravity(productions, attractions, gc, beta=beta)
-        finite = mask & np.isfinite(km)
-        trips = T[finite].sum()
-        return float((T[finite] * km[finite]).sum() / trips) if trips else math.nan
-
-    lo, hi = 1e-6, 1.0
-    if not (mean_km(hi) <= target_km <= mean_km(lo)):
-        raise EngineError(
-            "the gravity model cannot reach the mean trip length of the settings",
-            field="demand.mean_trip_km",
-            value=target_km,
-            allowed=f"between {mean_km(hi):.1f} and {mean_km(lo):.1f} km on this network",
-        )
-    for _ in range(50):
-        mid = math.sqrt(lo * hi)
-        if mean_km(mid) > target_km:
-            lo = mid
-        else:
-            hi = mid
-        if hi / lo < 1 + 1e-5:
-            break
-    return math.sqrt(lo * hi)
 
 
 def _port_choice(
