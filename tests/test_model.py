@@ -17,7 +17,7 @@ from corridor.access.modelled import compare_model
 from corridor.cli import app
 from corridor.errors import ModelError
 from corridor.inputs.project_files import load_catalog, portfolio_from_ids
-from corridor.inputs.region import Region
+from corridor.inputs.region import Region, load_region
 from corridor.model.demand import fit_beta, gravity
 from corridor.model.loop import (
     MODEL_LABELS,
@@ -26,9 +26,11 @@ from corridor.model.loop import (
     link_volumes,
     run_model,
 )
+from corridor.network.build import build_network
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table
 
+from .conftest import MODEL_FILES, write_tiny_region
 from .conftest import model_scenario as _scenario
 
 
@@ -95,6 +97,18 @@ def test_explain_names_the_largest_changes_and_their_direction() -> None:
     assert first.startswith(MODEL_LABELS["port_delay_h"][0]) and first.endswith("(better)")
     assert "(worse)" in second  # more truck-km is worse
     assert explain(dict.fromkeys(MODEL_LABELS, 0.0), base) == "no change in the model's headlines"
+
+
+def test_a_region_without_airports_runs_with_no_air_headlines(tmp_path: Path, model_settings: Settings) -> None:
+    files = {**MODEL_FILES}
+    files["gateways.csv"] = "".join(line for line in files["gateways.csv"].splitlines(True) if "airport" not in line)
+    files["observations.csv"] = files["observations.csv"].replace("airport_pax,field,300000,pax/yr,2025,10,test\n", "")
+    region = load_region(write_tiny_region(tmp_path / "no_air", **files))
+    run = run_model(build_network(region, model_settings), region, model_settings)
+    assert list(run.gateways.index) == ["pier1", "pier2"]
+    assert run.gateways.loc["pier1", "volume"] == pytest.approx(950, rel=0.01)
+    assert math.isnan(run.summary["air_access_min"]) and math.isnan(run.summary["air_delay_min"])
+    assert run.matrices["air_flows"].shape == (len(run.places), 0)
 
 
 def test_one_decay_fit_reaches_a_mean_of_any_measure() -> None:

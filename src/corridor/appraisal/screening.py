@@ -13,7 +13,7 @@ from corridor.appraisal.costs import cost_stream
 from corridor.appraisal.measures import npv
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Project
-from corridor.model.assignment import gateway_delay_h
+from corridor.model.gateways import gateway_delay_h
 from corridor.model.loop import ModelRun, run_model
 from corridor.settings import Settings
 

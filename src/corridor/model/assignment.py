@@ -40,7 +40,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
-from corridor.model.demand import logit
 from corridor.paths.engine import shortest_trees
 
 __all__ = [
@@ -61,9 +60,6 @@ __all__ = [
     "read_tntp_trips",
     "relative_gap",
     "tntp_links",
-    "GatewayChoice",
-    "choose_gateways",
-    "gateway_delay_h",
 ]
 
 log = logging.getLogger(__name__)
@@ -1361,109 +1357,3 @@ def assign_tntp(
         "n_zones": net.n_zones,
         "n_nodes": net.n_nodes,
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Gateway choice with capacity
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GatewayChoice:
-    """Flows of a gateway choice at equilibrium with the gateways' delays.
-
-    Attributes
-    ----------
-    flows
-        Origins x alternatives: units per year choosing each alternative.
-    volumes
-        Per gateway, the units it handles a year.
-    delay_h
-        Per gateway, the delay at those volumes (hours a unit, beyond the
-        base handling time).
-    iterations, max_change
-        The averaging steps taken, and the largest relative change of a
-        gateway's volume in the last one.
-    """
-
-    flows: np.ndarray
-    volumes: np.ndarray
-    delay_h: np.ndarray
-    iterations: int
-    max_change: float
-
-
-def gateway_delay_h(
-    volumes: np.ndarray, capacities: np.ndarray, base_h: np.ndarray, *, alpha: float, beta: float
-) -> np.ndarray:
-    """Delay a unit meets at each gateway beyond its base handling: ``base_h * sum_k alpha (v / c_k)^beta``.
-
-    ``capacities`` is gateways x capacity terms (a terminal's and a runway's,
-    for an airport); a term of nan or 0 (no published capacity) adds nothing.
-    """
-    caps = np.atleast_2d(np.asarray(capacities, dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(np.isfinite(caps) & (caps > 0), volumes[:, None] / caps, 0.0)
-    return np.asarray(base_h, dtype=float) * (alpha * ratio**beta).sum(axis=1)
-
-
-def choose_gateways(
-    cost: np.ndarray,
-    gateway_of: np.ndarray,
-    demand: np.ndarray,
-    *,
-    capacities: np.ndarray,
-    base_h: np.ndarray,
-    cost_per_delay_h: float,
-    scale: float,
-    constants: np.ndarray,
-    alpha: float,
-    beta: float,
-    iterations: int = 100,
-    tol: float = 1e-5,
-) -> GatewayChoice:
-    """Each origin's units choose among alternatives (a gateway, maybe by one mode) by a logit, at equilibrium.
-
-    The utility of alternative ``a`` for origin ``i`` is
-    ``-scale * (cost[i, a] + cost_per_delay_h * delay_h[g]) + constants[g]``
-    with ``g = gateway_of[a]``; the delays follow the gateways' volumes
-    (:func:`gateway_delay_h`), and the volumes the choices. The fixed point
-    is found by the method of successive averages on the volumes.
-
-    Parameters
-    ----------
-    cost
-        Origins x alternatives: the generalized cost of reaching and using
-        each alternative, without the delay (``inf`` where unavailable).
-    gateway_of
-        Per alternative, the gateway it uses.
-    demand
-        Per origin, units a year.
-    capacities, base_h
-        Per gateway: capacity terms (gateways x terms) and base handling hours.
-    cost_per_delay_h
-        The cost of an hour of delay to one unit.
-    scale
-        The logit's scale, per unit of cost.
-    constants
-        Per gateway, its alternative-specific constant (calibrated).
-    """
-    n_gateways = len(base_h)
-    volumes: np.ndarray = np.zeros(n_gateways)
-    flows = np.zeros_like(cost)
-    change = math.inf
-    k = 0
-    for k in range(1, iterations + 1):
-        delay = gateway_delay_h(volumes, capacities, base_h, alpha=alpha, beta=beta)
-        utility = -scale * (cost + cost_per_delay_h * delay[gateway_of][None, :]) + constants[gateway_of][None, :]
-        utility = np.where(np.isfinite(cost), utility, -np.inf)
-        shares = np.stack(logit(list(utility.T)), axis=1)
-        flows = shares * demand[:, None]
-        target = np.bincount(gateway_of, weights=flows.sum(axis=0), minlength=n_gateways).astype(float)
-        step = target - volumes
-        change = float(np.max(np.abs(step) / np.maximum(target, 1.0), initial=0.0))
-        volumes = volumes + step / k if k > 1 else target
-        if change < tol:
-            break
-    delay = gateway_delay_h(volumes, capacities, base_h, alpha=alpha, beta=beta)
-    return GatewayChoice(flows, volumes, delay, k, change)

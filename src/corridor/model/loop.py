@@ -17,7 +17,7 @@ network from :func:`corridor.build_network`, or a scenario's graph):
    the published port throughputs; each chooses a port and a mode (truck, or
    rail where it runs) by a logit on cost including the port's delay, which
    rises with its utilisation, at equilibrium
-   (:func:`corridor.model.assignment.choose_gateways`). **Air passengers** choose an
+   (:func:`corridor.model.gateways.choose_gateways`). **Air passengers** choose an
    airport the same way, against terminal and runway capacity.
 4. **Road assignment** of the modelled peak hour: cars (PCU) and trucks to a
    multi-class user equilibrium on BPR delay functions
@@ -48,7 +48,8 @@ from corridor._version import __version__
 from corridor.errors import ModelError
 from corridor.inputs.region import Region
 from corridor.model import demand as dm
-from corridor.model.assignment import assign, choose_gateways
+from corridor.model.assignment import assign
+from corridor.model.gateways import airport_spec, gateway_choice, gateway_table, gateways_in_choice, port_spec
 from corridor.network.build import centroids
 from corridor.paths.engine import compile_network, min_plus, path_sums, travel_times
 from corridor.settings import Settings
@@ -432,12 +433,7 @@ def run_model(
     observed = region.observations if region is not None else pd.DataFrame(columns=["kind", "item", "value"])
 
     # gateways in the choices
-    ports = [
-        i
-        for i, d in enumerate(info)
-        if d.get("kind") == "gateway" and d.get("gateway_type") == "seaport" and str(d.get("capacity_unit")) == "TEU/yr"
-    ]
-    airports = [i for i, d in enumerate(info) if d.get("kind") == "gateway" and d.get("gateway_type") == "airport"]
+    ports, airports = gateways_in_choice(info)
     teu_weight = np.array(
         [
             f_s.industry_share.get(str(d.get("region")), 0.2) * jobs[i]
@@ -519,15 +515,32 @@ def run_model(
         # containers
         teu_total = cal.teu_per_year * factors["containers"] if cal is not None else float(np.nansum(port_observed))
         teu = teu_total * teu_weight / teu_weight.sum() if teu_weight.sum() > 0 else np.zeros(len(nodes))
-        port_choice, port_constants, port_alts = _port_choice(
-            info, ports, places, teu, sk, settings, cal, port_observed
+        ports_spec = port_spec(
+            info,
+            ports,
+            sk.freight_road_php,
+            sk.freight_rail_php,
+            settings,
+            fitted=cal.port_constants if cal is not None else None,
+            observed=port_observed,
         )
+        port_choice, port_constants = gateway_choice(ports_spec, teu)
+        port_alts = list(ports_spec.alternatives)
         # air passengers
         air_total = (
             cal.air_pax_per_year * factors["air_passengers"] if cal is not None else float(np.nansum(air_observed))
         )
         air = air_total * population / population.sum()
-        air_choice, airport_constants = _air_choice(info, airports, places, air, sk, settings, cal, air_observed)
+        airports_spec = airport_spec(
+            info,
+            airports,
+            sk.car_s,
+            sk.car_km,
+            settings,
+            fitted=cal.airport_constants if cal is not None else None,
+            observed=air_observed,
+        )
+        air_choice, airport_constants = gateway_choice(airports_spec, air)
 
         # vehicles in the peak hour
         car_pcu_day = road_trips * d_s.pcu_per_road_trip
@@ -591,7 +604,7 @@ def run_model(
     link_km = out_links["length_m"].to_numpy() / 1000
 
     sk = _skims(G, nodes, link_time, settings)
-    gateways = _gateway_table(info, places, ports, port_choice, airports, air_choice, settings)
+    gateways = gateway_table(info, [(ports_spec, port_choice), (airports_spec, air_choice)], settings)
     zones = pd.DataFrame(index=pd.Index(places, name="place_id"))
     zones["kind"] = kinds
     zones["name"] = [d.get("name") for d in info]
@@ -764,154 +777,6 @@ def _person_demand(
     return beta, rail_constant, trips, gc_star, share_rail
 
 
-def _port_choice(
-    info: list[dict[str, Any]],
-    ports: list[int],
-    places: list[str],
-    teu: np.ndarray,
-    sk: _Skims,
-    settings: Settings,
-    cal: Calibration | None,
-    observed: np.ndarray,
-) -> tuple[Any, np.ndarray, list[tuple[int, bool]]]:
-    """Containers choose a port and a mode (truck, or rail where it runs), at equilibrium with the ports' delays."""
-    f = settings.freight
-    alts: list[tuple[int, bool]] = []
-    cost_cols = []
-    for g in ports:
-        alts.append((g, False))
-        cost_cols.append(sk.freight_road_php[:, g])
-        rail = sk.freight_rail_php[:, g]
-        if np.isfinite(rail).any():
-            alts.append((g, True))
-            cost_cols.append(rail)
-    if not ports:
-        empty = choose_gateways(
-            np.zeros((len(teu), 0)),
-            np.zeros(0, dtype=np.int64),
-            teu,
-            capacities=np.zeros((0, 1)),
-            base_h=np.zeros(0),
-            cost_per_delay_h=0.0,
-            scale=1.0,
-            constants=np.zeros(0),
-            alpha=0.0,
-            beta=1.0,
-        )
-        return empty, np.zeros(0), []
-    cost = np.column_stack(cost_cols)
-    base_h = np.array([float(info[g].get("handling_h") or 0.0) for g in ports])
-    cost = cost + np.array([base_h[ports.index(g)] * f.cargo_vot_php_per_teu_h for g, _ in alts])[None, :]
-    cost[teu <= 0] = np.inf  # places that ship nothing
-    capacities = np.array([[float(info[g].get("capacity") or math.nan)] for g in ports])
-    gateway_of = np.array([ports.index(g) for g, _ in alts])
-
-    def run(constants: np.ndarray) -> Any:
-        return choose_gateways(
-            np.where(np.isfinite(cost), cost, np.inf),
-            gateway_of,
-            teu,
-            capacities=capacities,
-            base_h=base_h,
-            cost_per_delay_h=f.cargo_vot_php_per_teu_h,
-            scale=f.choice_scale_per_php,
-            constants=constants,
-            alpha=f.port_delay_alpha,
-            beta=f.port_delay_beta,
-        )
-
-    if cal is not None:
-        constants = _constants(cal.port_constants, info, places, ports)
-    else:
-        constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
-    return run(constants), constants, alts
-
-
-def _constants(fitted: dict[str, float], info: list[dict[str, Any]], places: list[str], group: list[int]) -> np.ndarray:
-    """The base year's constants of the gateways; a new gateway takes its nearest fitted neighbour's.
-
-    A constant stands for what the costs leave out (shipping services,
-    airlines, habit); a new port or airport has none observed, and the
-    nearest gateway of its kind (its hinterland's) is the stated guess.
-    """
-    known = [g for g in group if places[g] in fitted]
-    out = []
-    for g in group:
-        if places[g] in fitted or not known:
-            out.append(fitted.get(places[g], 0.0))
-            continue
-        x, y = float(info[g]["x"]), float(info[g]["y"])
-        nearest = min(known, key=lambda k: (float(info[k]["x"]) - x) ** 2 + (float(info[k]["y"]) - y) ** 2)
-        out.append(fitted[places[nearest]])
-    return np.array(out, dtype=float)
-
-
-def _air_choice(
-    info: list[dict[str, Any]],
-    airports: list[int],
-    places: list[str],
-    pax: np.ndarray,
-    sk: _Skims,
-    settings: Settings,
-    cal: Calibration | None,
-    observed: np.ndarray,
-) -> tuple[Any, np.ndarray]:
-    """Air passengers choose an airport, at equilibrium with terminal and runway delays."""
-    a = settings.air
-    if not airports:
-        return (
-            choose_gateways(
-                np.zeros((len(pax), 0)),
-                np.zeros(0, dtype=np.int64),
-                pax,
-                capacities=np.zeros((0, 2)),
-                base_h=np.zeros(0),
-                cost_per_delay_h=0.0,
-                scale=1.0,
-                constants=np.zeros(0),
-                alpha=0.0,
-                beta=1.0,
-            ),
-            np.zeros(0),
-        )
-    cost = np.column_stack(
-        [
-            sk.car_s[:, g] / 3600 * a.value_of_time_php_per_h + sk.car_km[:, g] * settings.demand.car_cost_php_per_km
-            for g in airports
-        ]
-    )
-    cost[pax <= 0] = np.inf
-    capacities = []
-    for g in airports:
-        d = info[g]
-        terminal = float(d.get("capacity") or math.nan) if str(d.get("capacity_unit")) == "pax/yr" else math.nan
-        movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-        runway = float(movements) * float(per) * a.operating_hours_per_day * 365 if movements and per else math.nan
-        capacities.append([terminal, runway])
-    base_h = np.array([float(info[g].get("handling_h") or 0.0) for g in airports])
-    gateway_of = np.arange(len(airports))
-
-    def run(constants: np.ndarray) -> Any:
-        return choose_gateways(
-            np.where(np.isfinite(cost), cost, np.inf),
-            gateway_of,
-            pax,
-            capacities=np.array(capacities),
-            base_h=base_h,
-            cost_per_delay_h=a.value_of_time_php_per_h,
-            scale=a.choice_scale_per_php,
-            constants=constants,
-            alpha=a.delay_alpha,
-            beta=a.delay_beta,
-        )
-
-    if cal is not None:
-        constants = _constants(cal.airport_constants, info, places, airports)
-    else:
-        constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
-    return run(constants), constants
-
-
 def _assign_peak(
     links: pd.DataFrame,
     connectors: pd.DataFrame,
@@ -964,60 +829,6 @@ def _assign_peak(
         max_iter=a.max_iterations,
         engine=a.engine,
     )
-
-
-def _gateway_table(
-    info: list[dict[str, Any]],
-    places: list[str],
-    ports: list[int],
-    port_choice: Any,
-    airports: list[int],
-    air_choice: Any,
-    settings: Settings,
-) -> pd.DataFrame:
-    rows = []
-    hours = settings.air.operating_hours_per_day * 365
-    for group, choice, unit in ((ports, port_choice, "TEU/yr"), (airports, air_choice, "pax/yr")):
-        for pos, g in enumerate(group):
-            d = info[g]
-            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
-            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-            runway = float(movements) * float(per) * hours if unit == "pax/yr" and movements and per else math.nan
-            limits = {k: v for k, v in (("terminal", terminal), ("runway", runway)) if math.isfinite(v)}
-            limited_by = min(limits, key=lambda k: limits[k]) if limits else None
-            capacity = limits[limited_by] if limited_by else math.nan
-            volume = float(choice.volumes[pos])
-            rows.append(
-                {
-                    "gateway_id": places[g],
-                    "name": d.get("name"),
-                    "type": d.get("gateway_type"),
-                    "volume": volume,
-                    "unit": unit,
-                    "capacity": capacity,
-                    "utilisation": volume / capacity if capacity else math.nan,
-                    "limited_by": limited_by,
-                    "terminal_capacity": terminal,
-                    "runway_capacity": runway,
-                    "handling_h": float(d.get("handling_h") or 0.0),
-                    "delay_h": float(choice.delay_h[pos]),
-                }
-            )
-    columns = [
-        "gateway_id",
-        "name",
-        "type",
-        "volume",
-        "unit",
-        "capacity",
-        "utilisation",
-        "limited_by",
-        "terminal_capacity",
-        "runway_capacity",
-        "handling_h",
-        "delay_h",
-    ]
-    return pd.DataFrame(rows, columns=columns).set_index("gateway_id", drop=False)
 
 
 def _container_costs(
