@@ -50,8 +50,8 @@ from corridor.inputs.region import Region
 from corridor.model import demand as dm
 from corridor.model.assignment import assign
 from corridor.model.gateways import airport_spec, gateway_choice, gateway_table, gateways_in_choice, port_spec
+from corridor.model.skims import Skims, connectors, intrazonal_s, road_links, skims
 from corridor.network.build import centroids
-from corridor.paths.engine import compile_network, min_plus, path_sums, travel_times
 from corridor.settings import Settings
 
 __all__ = [
@@ -67,7 +67,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-Key = tuple[Any, Any, Any]
 
 #: the model's headline numbers: key -> (label, unit, better: -1 lower, +1 higher)
 MODEL_LABELS: dict[str, tuple[str, str, int]] = {
@@ -164,199 +163,6 @@ class ModelRun:
     demand_factors: dict[str, float] = field(default_factory=dict)
 
 
-# ------------------------------------------------------------------ the road network for assignment
-
-
-def _by_class(table: dict[str, Any], link_class: str) -> Any:
-    return table.get(link_class, table.get("default"))
-
-
-def road_links(G: nx.MultiDiGraph, settings: Settings) -> pd.DataFrame:
-    """The directed road links of a network with their capacity (PCU/h) and delay function.
-
-    Capacity a direction = lanes a direction x the class's lane capacity x
-    the congestion area's factor (side friction); lanes are the pack's
-    (both directions), else the class's default.
-    """
-    a = settings.assignment
-    rows = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if d.get("mode") != "road":
-            continue
-        link_class = str(d.get("link_class", "road"))
-        lanes_total = d.get("lanes")
-        if lanes_total is None or not (isinstance(lanes_total, int | float) and math.isfinite(lanes_total)):
-            lanes_total = _by_class(a.default_lanes, link_class)
-        lanes_dir = float(lanes_total) if d.get("oneway") else max(float(lanes_total) / 2.0, 1.0)
-        area = d.get("congestion_area")
-        factor = a.area_capacity_factor.get(area, 1.0) if area else 1.0
-        class_speed = float(d.get("free_flow_speed_kph") or d["speed_kph"])
-        free_speed = class_speed
-        if area and link_class not in {"expressway", "motorway"}:
-            free_speed *= a.urban_free_flow_factor.get(area, 1.0)
-        length = float(d["length"])
-        rows.append(
-            {
-                "key": (u, v, k),
-                "from_node": u,
-                "to_node": v,
-                "link_id": d.get("link_id"),
-                "name": d.get("name"),
-                "link_class": link_class,
-                "area": area,
-                "length_m": length,
-                "lanes": lanes_dir,
-                "capacity_pcu_h": lanes_dir * float(_by_class(a.lane_capacity_pcu_h, link_class)) * factor,
-                "class_speed_kph": class_speed,
-                "free_flow_speed_kph": free_speed,
-                "free_flow_time_s": length / (free_speed / 3.6),
-                "toll_php": length / 1000 * float(_by_class(a.toll_php_per_km, link_class)),
-                "alpha": float(_by_class(a.bpr_alpha, link_class)),
-                "beta": float(_by_class(a.bpr_beta, link_class)),
-                "reversed": bool(d.get("reversed")),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _connectors(G: nx.MultiDiGraph) -> pd.DataFrame:
-    """Connectors between places and junctions: no capacity limit, their own fixed time."""
-    rows = [
-        {"key": (u, v, k), "from_node": u, "to_node": v, "free_flow_time_s": float(d["travel_time"])}
-        for u, v, k, d in G.edges(keys=True, data=True)
-        if d.get("mode") == "access" and d.get("attaches") == "road"
-    ]
-    return pd.DataFrame(rows, columns=["key", "from_node", "to_node", "free_flow_time_s"])
-
-
-# ------------------------------------------------------------------ skims
-
-
-@dataclass
-class _Skims:
-    car_s: np.ndarray
-    car_km: np.ndarray
-    car_toll_php: np.ndarray
-    rail_s: np.ndarray
-    truck_s: np.ndarray
-    freight_road_php: np.ndarray
-    freight_rail_php: np.ndarray
-    freight_rail_s: np.ndarray
-
-
-def _skims(G: nx.MultiDiGraph, nodes: list[Any], link_time_s: dict[Key, float], settings: Settings) -> _Skims:
-    """Centroid x centroid skims at the given road link times (seconds)."""
-    f = settings.freight
-    php_per_teu_km = f.road_usd_per_tkm * f.payload_t_per_teu * settings.php_per_usd
-    truck_vot_per_teu = f.haul_time_php_per_teu_h
-
-    def car_time(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        return link_time_s.get((u, v, k), float(d["travel_time"]))
-
-    def car_cost_s(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        """Time plus the toll, as seconds of a driver's time: what a driver's route minimises."""
-        return car_time(u, v, k, d) + toll_s(d)
-
-    def toll_s(d: dict[str, Any]) -> float:
-        if d.get("mode") != "road":
-            return 0.0
-        rate = float(_by_class(settings.assignment.toll_php_per_km, str(d.get("link_class"))))
-        return float(d["length"]) / 1000 * rate / settings.value_of_time_php_per_h * 3600
-
-    def truck_time(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        t = car_time(u, v, k, d)
-        if d.get("mode") == "road":
-            limit = float(_by_class(f.truck_speed_limit_kph, str(d.get("link_class"))))
-            t = max(t, float(d["length"]) / (limit / 3.6))
-        return t
-
-    def freight_cost(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        """PHP a TEU: road haul by the km and the hour; rail haul cheaper by the km; a lift at a terminal."""
-        if d.get("link_class") == "freight_rail":
-            km = float(d["length"]) / 1000
-            return (
-                km * php_per_teu_km * (1 - f.rail_discount) + float(d["travel_time"]) / 3600 * f.cargo_vot_php_per_teu_h
-            )
-        if d.get("freight") and d.get("mode") in {"transfer", "access"}:
-            return f.lift_php_per_teu / 2 + float(d.get("wait_s", 0.0)) / 3600 * f.cargo_vot_php_per_teu_h
-        km = float(d.get("length", 0.0)) / 1000 if d.get("mode") == "road" else 0.0
-        return km * php_per_teu_km + truck_time(u, v, k, d) / 3600 * truck_vot_per_teu
-
-    car = compile_network(G, "road", weight=car_cost_s)
-    rows = [car.out_index[n] for n in nodes]
-    cols = [car.in_index[n] for n in nodes]
-    keys = car.edge_keys or []
-    lengths = np.array([float(G.edges[key].get("length", 0.0)) for key in keys])
-    times = np.array([car_time(*key, G.edges[key]) for key in keys])
-    tolls = np.array([toll_s(G.edges[key]) for key in keys]) / 3600 * settings.value_of_time_php_per_h
-    car_km = path_sums(car, rows, cols, lengths) / 1000
-    car_s = path_sums(car, rows, cols, times)
-    car_toll = path_sums(car, rows, cols, tolls)
-    for m in (car_km, car_s, car_toll):
-        np.fill_diagonal(m, 0.0)
-    truck_s = travel_times(compile_network(G, "road", weight=truck_time), nodes, nodes)
-
-    # public transport that uses rail: to a station, by rail, from a station
-    stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station" and not d.get("freight")]
-    rail_s = np.full((len(nodes), len(nodes)), np.inf)
-    if stations:
-        transit = compile_network(G, "transit", weight=car_time)
-        rail = compile_network(G, "rail")
-        to_stations = travel_times(transit, nodes, stations)
-        between = travel_times(rail, stations, stations)
-        from_stations = travel_times(transit, stations, nodes)
-        rail_s = min_plus(min_plus(to_stations, between), from_stations)
-
-    # containers: by truck alone, or through the freight railway's terminals
-    road_php = travel_times(compile_network(G, "road", weight=freight_cost), nodes, nodes)
-    terminals = [n for n, d in G.nodes(data=True) if d.get("kind") == "station" and d.get("freight")]
-    rail_php = np.full((len(nodes), len(nodes)), np.inf)
-    rail_t = np.full((len(nodes), len(nodes)), np.inf)
-    if terminals:
-
-        def is_rail(d: dict[str, Any]) -> bool:
-            return d.get("link_class") == "freight_rail"
-
-        def not_rail(d: dict[str, Any]) -> bool:
-            return not is_rail(d)
-
-        to_t = compile_network(G, "freight", weight=freight_cost, include=not_rail)
-        by_rail = compile_network(G, "freight", weight=freight_cost, include=is_rail)
-        a = travel_times(to_t, nodes, terminals)
-        r = travel_times(by_rail, terminals, terminals)
-        e = travel_times(to_t, terminals, nodes)
-        rail_php = min_plus(min_plus(a, r), e)
-        to_t_s = compile_network(G, "freight", weight=truck_time, include=not_rail)
-        by_rail_s = compile_network(G, "freight", include=is_rail)
-        rail_t = min_plus(
-            min_plus(travel_times(to_t_s, nodes, terminals), travel_times(by_rail_s, terminals, terminals)),
-            travel_times(to_t_s, terminals, nodes),
-        )
-    return _Skims(car_s, car_km, car_toll, rail_s, truck_s, road_php, rail_php, rail_t)
-
-
-# ------------------------------------------------------------------ the model
-
-
-def _intrazonal_s(
-    region: Region | None, places: list[str], kinds: list[str], car_s: np.ndarray, settings: Settings
-) -> np.ndarray:
-    """A trip within its zone: half the zone's equivalent radius at the intrazonal speed."""
-    out = np.zeros(len(places))
-    polygons = region.zone_polygons if region is not None else None
-    for i, (pid, kind) in enumerate(zip(places, kinds, strict=True)):
-        if kind != "zone":
-            continue
-        if polygons is not None and pid in polygons.index:
-            area_m2 = float(polygons.geometry.loc[pid].area)
-            radius_m = math.sqrt(area_m2 / math.pi)
-        else:  # no polygon: half the time to the nearest other zone, as a distance at the intrazonal speed
-            others = np.delete(car_s[i], i)
-            radius_m = float(np.min(others)) / 2 * (settings.demand.intrazonal_speed_kph / 3.6) if len(others) else 1000
-        out[i] = 0.5 * radius_m / (settings.demand.intrazonal_speed_kph / 3.6)
-    return out
-
-
 def run_model(
     G: nx.MultiDiGraph,
     region: Region | None = None,
@@ -420,7 +226,7 @@ def run_model(
     population = np.array([float(d.get("population_2020") or 0) + float(d.get("population_added") or 0) for d in info])
     jobs = np.array([float(d.get("jobs") or 0) for d in info])
     links = road_links(G, settings)
-    connectors = _connectors(G)
+    connector_links = connectors(G)
     link_time = {key: t for key, t in zip(links["key"], links["free_flow_time_s"], strict=True)}
     if warm is not None:
         for key, seconds in zip(warm.links["key"], warm.links["congested_time_s"], strict=True):
@@ -467,8 +273,8 @@ def run_model(
         # the last loop: converged (or out of loops), assigned to the target gap
         final = outer == iterations or (len(feedback) > 0 and feedback[-1] < asg.feedback_tolerance)
         say(f"skims ({outer})")
-        sk = _skims(G, nodes, link_time, settings)
-        intrazonal = _intrazonal_s(region, places, kinds, sk.car_s, settings)
+        sk = skims(G, nodes, link_time, settings)
+        intrazonal = intrazonal_s(region, places, kinds, sk.car_s, settings)
         car_min = sk.car_s / 60
         np.fill_diagonal(car_min, intrazonal / 60)
         km = sk.car_km
@@ -562,7 +368,7 @@ def run_model(
 
         say(f"road assignment ({outer})")
         gap = asg.gap if final else max(asg.gap, asg.feedback_gap)
-        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings, gap=gap)
+        result = _assign_peak(links, connector_links, nodes, car_pcu_day, trucks_day, settings, gap=gap)
         new_time = result.time[: len(links)]
         history.append(result.relative_gap)
         assignment_s.append(result.seconds)
@@ -603,7 +409,7 @@ def run_model(
     out_links["congested_speed_kph"] = out_links["length_m"] / np.maximum(congested_time, 1e-9) * 3.6
     link_km = out_links["length_m"].to_numpy() / 1000
 
-    sk = _skims(G, nodes, link_time, settings)
+    sk = skims(G, nodes, link_time, settings)
     gateways = gateway_table(info, [(ports_spec, port_choice), (airports_spec, air_choice)], settings)
     zones = pd.DataFrame(index=pd.Index(places, name="place_id"))
     zones["kind"] = kinds
@@ -834,7 +640,7 @@ def _assign_peak(
 def _container_costs(
     choice: Any,
     alts: list[tuple[int, bool]],
-    sk: _Skims,
+    sk: Skims,
     settings: Settings,
     gateways: pd.DataFrame,
     places: list[str],
@@ -871,7 +677,7 @@ def _container_costs(
     return np.where(total > 0, composite, np.nan), cost, hours, delay
 
 
-def _air_access_min(choice: Any, airports: list[int], sk: _Skims) -> np.ndarray:
+def _air_access_min(choice: Any, airports: list[int], sk: Skims) -> np.ndarray:
     n = choice.flows.shape[0]
     total = choice.flows.sum(axis=1)
     out = np.zeros(n)
