@@ -1096,7 +1096,7 @@ def assign_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every link.")] = False,
 ) -> None:
     """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
-    from corridor.model.assignment import assign_tntp
+    from corridor.model.tntp import assign_tntp
 
     with _status(f"assigning {tntp_trips.name}", quiet=as_json):
         result = assign_tntp(
