@@ -31,7 +31,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,10 @@ import scipy.sparse as sp
 
 from corridor.errors import DataError, NoRouteError, SettingsError
 from corridor.paths.engine import shortest_trees
+
+if TYPE_CHECKING:
+    from aequilibrae.matrix import AequilibraeMatrix
+    from aequilibrae.paths import Graph
 
 __all__ = [
     "ENGINES",
@@ -253,14 +257,8 @@ def _as_python(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _prepare(
-    links: pd.DataFrame,
-    demand: Mapping[str, np.ndarray],
-    zones: Sequence[Any],
-    pce: Mapping[str, float] | None,
-    vdf: str,
-    blocked_centroids: bool,
-) -> _Problem:
+def _link_costs(links: pd.DataFrame, vdf: str) -> _LinkCosts:
+    """The links' volume-delay parameters, checked: the frame, its end nodes, capacity, times and the function's."""
     if not isinstance(links, pd.DataFrame) or links.empty:
         raise DataError("links must be a non-empty DataFrame with from_node, to_node, capacity, free_flow_time")
     for name in ("from_node", "to_node"):
@@ -286,13 +284,11 @@ def _prepare(
         if alpha_name in links.columns:
             _check(links, alpha_name, alpha > 1, "a number greater than 1 (conical)")
         beta = _conical_beta(alpha)
-    costs = _LinkCosts(vdf, t0, capacity, alpha, beta, fixed)
+    return _LinkCosts(vdf, t0, capacity, alpha, beta, fixed)
 
-    ends = pd.concat([links["from_node"], links["to_node"]], ignore_index=True)
-    codes, node_ids = pd.factorize(ends, sort=False)
-    n_links = len(links)
-    tails, heads = codes[:n_links].astype(np.int64), codes[n_links:].astype(np.int64)
 
+def _zone_nodes(zones: Sequence[Any], node_ids: pd.Index) -> tuple[list[Any], np.ndarray]:
+    """The zones, each once, and the node index of each (-1 where the zone is on no link)."""
     zone_ids = list(zones)
     if not zone_ids:
         raise DataError(
@@ -301,33 +297,36 @@ def _prepare(
     if len(set(zone_ids)) != len(zone_ids):
         twice = pd.Index(zone_ids)[pd.Index(zone_ids).duplicated()][0]
         raise DataError(f"zone {_as_python(twice)!r} is listed twice; each zone is one node", field="zones")
-    index = pd.Index(node_ids)
-    zone_nodes = index.get_indexer(pd.Index(zone_ids)).astype(np.int64)
+    return zone_ids, node_ids.get_indexer(pd.Index(zone_ids)).astype(np.int64)
 
+
+def _demand_matrix(name: str, matrix: np.ndarray, zone_ids: list[Any]) -> np.ndarray:
+    """One class's trips, checked (zones x zones, finite, at least 0), without the trips within a zone."""
+    n_zones = len(zone_ids)
+    m = np.asarray(matrix, dtype=float)
+    if m.shape != (n_zones, n_zones):
+        raise DataError(
+            f"class {name!r} has a {m.shape} demand matrix; it takes zones x zones = ({n_zones}, {n_zones})",
+            field="demand",
+        )
+    if not np.isfinite(m).all() or (m < 0).any():
+        o, d = np.argwhere(~(np.isfinite(m) & (m >= 0)))[0]
+        raise DataError(
+            f"class {name!r} has {float(m[o, d])!r} trips from zone {_as_python(zone_ids[o])!r} "
+            f"to {_as_python(zone_ids[d])!r}; "
+            "trips take a number of at least 0",
+            field="demand",
+        )
+    m = m.copy()
+    np.fill_diagonal(m, 0.0)
+    return m
+
+
+def _demand(demand: Mapping[str, np.ndarray], zone_ids: list[Any], zone_nodes: np.ndarray) -> np.ndarray:
+    """Every class's trips stacked ``(classes, zones, zones)``; a zone with trips must be a node of the links."""
     if not demand:
         raise DataError("demand is empty; give at least one class: {name: zones x zones trips}", field="demand")
-    classes = list(demand)
-    n_zones = len(zone_ids)
-    matrices = []
-    for name in classes:
-        m = np.asarray(demand[name], dtype=float)
-        if m.shape != (n_zones, n_zones):
-            raise DataError(
-                f"class {name!r} has a {m.shape} demand matrix; it takes zones x zones = ({n_zones}, {n_zones})",
-                field="demand",
-            )
-        if not np.isfinite(m).all() or (m < 0).any():
-            o, d = np.argwhere(~(np.isfinite(m) & (m >= 0)))[0]
-            raise DataError(
-                f"class {name!r} has {float(m[o, d])!r} trips from zone {_as_python(zone_ids[o])!r} "
-                f"to {_as_python(zone_ids[d])!r}; "
-                "trips take a number of at least 0",
-                field="demand",
-            )
-        m = m.copy()
-        np.fill_diagonal(m, 0.0)
-        matrices.append(m)
-    stacked = np.stack(matrices)
+    stacked = np.stack([_demand_matrix(name, demand[name], zone_ids) for name in demand])
     missing = zone_nodes < 0
     if missing.any():
         used = stacked.sum(axis=(0, 2)) + stacked.sum(axis=(0, 1))
@@ -338,6 +337,11 @@ def _prepare(
                 "a zone must be a node of the links",
                 field="zones",
             )
+    return stacked
+
+
+def _pce_factors(pce: Mapping[str, float] | None, classes: list[str]) -> np.ndarray:
+    """Each class's passenger-car equivalent (1 unless given), checked."""
     pce = dict(pce or {})
     unknown = sorted(set(pce) - set(classes))
     if unknown:
@@ -349,15 +353,34 @@ def _prepare(
         if number is None or number <= 0:
             raise DataError(f"pce of class {name!r} is {value!r}; it takes a number greater than 0", field="pce")
         factors[i] = number
+    return factors
+
+
+def _prepare(
+    links: pd.DataFrame,
+    demand: Mapping[str, np.ndarray],
+    zones: Sequence[Any],
+    pce: Mapping[str, float] | None,
+    vdf: str,
+    blocked_centroids: bool,
+) -> _Problem:
+    """The assignment problem in arrays, every input checked in turn: links, zones, demand, pce."""
+    costs = _link_costs(links, vdf)
+    ends = pd.concat([links["from_node"], links["to_node"]], ignore_index=True)
+    codes, node_ids = pd.factorize(ends, sort=False)
+    n_links = len(links)
+    zone_ids, zone_nodes = _zone_nodes(zones, pd.Index(node_ids))
+    classes = list(demand)
+    stacked = _demand(demand, zone_ids, zone_nodes)
     return _Problem(
         costs=costs,
-        tails=tails,
-        heads=heads,
+        tails=codes[:n_links].astype(np.int64),
+        heads=codes[n_links:].astype(np.int64),
         node_ids=np.asarray(node_ids),
         zone_nodes=zone_nodes,
         zone_ids=zone_ids,
         classes=classes,
-        pce=factors,
+        pce=_pce_factors(pce, classes),
         demand=stacked,
         blocked_centroids=blocked_centroids,
     )
@@ -692,38 +715,22 @@ def _aequilibrae_available() -> bool:
     return importlib.util.find_spec("aequilibrae") is not None
 
 
-def _solve_aequilibrae(
-    problem: _Problem, graph: _PathGraph, gap: float, max_iter: int, cores: int | None
-) -> tuple[np.ndarray, float, int, list[float]]:
-    """AequilibraE's bi-conjugate Frank-Wolfe on an in-memory graph: vehicles per class, gap, iterations, its gaps.
+def _aequilibrae_links(problem: _Problem) -> pd.DataFrame:
+    """The links as AequilibraE's network table: nodes numbered from 1 with the centroids first.
 
-    AequilibraE stops on its own gap, which prices the flows after its last step at the
-    costs before it. That can pass the target while the relative gap defined here does
-    not (on a two-route network: 1e-14 against 1e-3); then it runs once more, from the
-    start, needing two iterations in a row below the target.
+    Zones on no link get no node of their own. AequilibraE refuses free-flow
+    times of 0: those links get a time far below any path's.
     """
-    # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
-    os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
-    from aequilibrae.matrix import AequilibraeMatrix
-    from aequilibrae.paths import (
-        Graph,
-        TrafficAssignment,
-        TrafficClass,
-    )
-
     costs = problem.costs
     n_zones = len(problem.zone_ids)
-    # AequilibraE numbers nodes from 1 with the centroids first; zones on no link get no node of their own
-    n_nodes = len(problem.node_ids)
-    node_number = np.zeros(n_nodes, dtype=np.int64)
+    node_number = np.zeros(len(problem.node_ids), dtype=np.int64)
     present = problem.zone_nodes >= 0
     node_number[problem.zone_nodes[present]] = np.flatnonzero(present) + 1
     others = node_number == 0
     node_number[others] = n_zones + 1 + np.arange(int(others.sum()))
-    # it refuses free-flow times of 0: give those links a time far below any path's
     positive = costs.free_flow_time[costs.free_flow_time > 0]
     tiny = 1e-9 * (float(positive.mean()) if positive.size else 1.0)
-    network = pd.DataFrame(
+    return pd.DataFrame(
         {
             "link_id": np.arange(1, len(problem.tails) + 1, dtype=np.int64),
             "a_node": node_number[problem.tails],
@@ -736,12 +743,26 @@ def _solve_aequilibrae(
             "fixed_cost": costs.fixed_cost,
         }
     )
+
+
+def _aequilibrae_graph(problem: _Problem, network: pd.DataFrame) -> Graph:
+    """AequilibraE's in-memory graph of the network table, its centroids the zones."""
+    from aequilibrae.paths import Graph
+
+    n_zones = len(problem.zone_ids)
     aeq_graph = Graph()
     aeq_graph.network = network
     aeq_graph.prepare_graph(np.arange(1, n_zones + 1, dtype=np.int64))
     aeq_graph.set_graph("free_flow_time")
     aeq_graph.set_blocked_centroid_flows(problem.blocked_centroids)
-    names = [f"class{i}" for i in range(len(problem.classes))]
+    return aeq_graph
+
+
+def _aequilibrae_matrices(problem: _Problem, names: list[str]) -> list[AequilibraeMatrix]:
+    """Each class's demand as an in-memory AequilibraE matrix of the given name."""
+    from aequilibrae.matrix import AequilibraeMatrix
+
+    n_zones = len(problem.zone_ids)
     matrices = []
     for i, name in enumerate(names):
         matrix = AequilibraeMatrix()
@@ -750,12 +771,29 @@ def _solve_aequilibrae(
         matrix.matrices[:, :, 0] = problem.demand[i]
         matrix.computational_view([name])
         matrices.append(matrix)
+    return matrices
 
-    def run(target: float, steps_below: int, iterations: int) -> tuple[np.ndarray, int, list[float]]:
+
+@dataclass(frozen=True)
+class _AequilibraeRun:
+    """What one run of AequilibraE's assignment takes: the problem, its network table, graph and matrices."""
+
+    problem: _Problem
+    network: pd.DataFrame
+    graph: Graph
+    names: list[str]
+    matrices: list[AequilibraeMatrix]
+    cores: int
+
+    def run(self, target: float, steps_below: int, iterations: int) -> tuple[np.ndarray, int, list[float]]:
+        """Assign to ``target`` (AequilibraE's gap, ``steps_below`` iterations in a row): vehicles, iterations, gaps."""
+        from aequilibrae.paths import TrafficAssignment, TrafficClass
+
+        costs = self.problem.costs
         classes = []
-        for i, name in enumerate(names):
-            traffic_class = TrafficClass(name, aeq_graph, matrices[i])
-            traffic_class.set_pce(float(problem.pce[i]))
+        for i, name in enumerate(self.names):
+            traffic_class = TrafficClass(name, self.graph, self.matrices[i])
+            traffic_class.set_pce(float(self.problem.pce[i]))
             if costs.fixed_cost.any():
                 traffic_class.set_fixed_cost("fixed_cost")
             classes.append(traffic_class)
@@ -769,26 +807,49 @@ def _solve_aequilibrae(
         assignment.set_algorithm("bfw")
         assignment.max_iter = int(iterations)
         assignment.rgap_target = float(target)
-        assignment.set_cores(int(cores or os.cpu_count() or 1))
+        assignment.set_cores(self.cores)
         signal = getattr(assignment.assignment, "signal", None)
         if signal is not None and hasattr(signal, "deactivate"):
             signal.deactivate = True  # no progress bars
         assignment.execute()
-        results = assignment.results().reindex(network["link_id"], fill_value=0.0)
-        vehicles = np.stack([results[f"{name}_tot"].to_numpy(dtype=float) for name in names])
+        results = assignment.results().reindex(self.network["link_id"], fill_value=0.0)
+        vehicles = np.stack([results[f"{name}_tot"].to_numpy(dtype=float) for name in self.names])
         report = assignment.assignment.convergence_report
         return vehicles, int(assignment.assignment.iter), [float(g) for g in report.get("rgap", [])]
 
-    vehicles, iterations, history = run(gap, 1, max_iter)
-    rel_gap, _ = _gap(graph, costs, problem.pce @ vehicles)
+
+def _solve_aequilibrae(
+    problem: _Problem, graph: _PathGraph, gap: float, max_iter: int, cores: int | None
+) -> tuple[np.ndarray, float, int, list[float]]:
+    """AequilibraE's bi-conjugate Frank-Wolfe on an in-memory graph: vehicles per class, gap, iterations, its gaps.
+
+    AequilibraE stops on its own gap, which prices the flows after its last step at the
+    costs before it. That can pass the target while the relative gap defined here does
+    not (on a two-route network: 1e-14 against 1e-3); then it runs once more, from the
+    start, needing two iterations in a row below the target.
+    """
+    # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
+    os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
+    network = _aequilibrae_links(problem)
+    names = [f"class{i}" for i in range(len(problem.classes))]
+    aequilibrae = _AequilibraeRun(
+        problem,
+        network,
+        _aequilibrae_graph(problem, network),
+        names,
+        _aequilibrae_matrices(problem, names),
+        int(cores or os.cpu_count() or 1),
+    )
+    vehicles, iterations, history = aequilibrae.run(gap, 1, max_iter)
+    rel_gap, _ = _gap(graph, problem.costs, problem.pce @ vehicles)
     if rel_gap > gap and iterations < max_iter:
         log.info(
             "AequilibraE stopped at its own gap %.2e with a relative gap of %.2e; running it again",
             history[-1] if history else float("nan"),
             rel_gap,
         )
-        again, more, more_history = run(gap, 2, max_iter - iterations)
-        again_gap, _ = _gap(graph, costs, problem.pce @ again)
+        again, more, more_history = aequilibrae.run(gap, 2, max_iter - iterations)
+        again_gap, _ = _gap(graph, problem.costs, problem.pce @ again)
         iterations += more
         history += more_history
         if again_gap < rel_gap:
