@@ -19,13 +19,8 @@ from corridor.errors import ModelError
 from corridor.inputs.project_files import load_catalog, portfolio_from_ids
 from corridor.inputs.region import Region, load_region
 from corridor.model.demand import fit_beta, gravity
-from corridor.model.loop import (
-    MODEL_LABELS,
-    ModelRun,
-    explain,
-    link_volumes,
-    run_model,
-)
+from corridor.model.loop import run_model
+from corridor.model.results import MODEL_LABELS, ModelRun, explain, link_volumes
 from corridor.network.build import build_network
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table

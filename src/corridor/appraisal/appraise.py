@@ -62,7 +62,8 @@ from corridor.appraisal.measures import flow_measures, npv
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun, run_model
+from corridor.model.loop import run_model
+from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
 from corridor.parallel import can_fork, local_workers, make_runner
 from corridor.settings import Settings, parameters

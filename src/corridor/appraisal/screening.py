@@ -14,7 +14,8 @@ from corridor.appraisal.measures import npv
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Project
 from corridor.model.gateways import gateway_delay_h
-from corridor.model.loop import ModelRun, run_model
+from corridor.model.loop import run_model
+from corridor.model.results import ModelRun
 from corridor.settings import Settings
 
 __all__ = [
