@@ -3,11 +3,10 @@
 - :func:`road_links` and :func:`connectors`: the directed road links with
   their capacity and delay function, and the connectors that join places to
   junctions, as the assignment takes them;
-- :func:`skims`: every skim at given road link times, one function per skim:
-  cars' time, distance and toll (:func:`car_skims`), public transport that
-  uses rail (:func:`rail_skim`), trucks' time (:func:`truck_skim`),
-  containers' cost by road (:func:`freight_road_skim`) and by rail with its
-  time (:func:`freight_rail_skims`);
+- :func:`skims`: every skim at given road link times (:class:`Skims`), one
+  function per skim: cars' time, distance and toll; public transport that
+  uses rail; trucks' time; containers' cost by road, and by rail with its
+  time;
 - :func:`intrazonal_s`: the time of a trip within its own zone.
 
 Every shortest path is the engine's (:mod:`corridor.paths.engine`).
@@ -31,15 +30,10 @@ from corridor.settings import Settings
 __all__ = [
     "Key",
     "Skims",
-    "car_skims",
     "connectors",
-    "freight_rail_skims",
-    "freight_road_skim",
     "intrazonal_s",
-    "rail_skim",
     "road_links",
     "skims",
-    "truck_skim",
 ]
 
 #: a directed link of the network: (from node, to node, key)
@@ -217,7 +211,7 @@ class Skims:
     freight_rail_s: np.ndarray
 
 
-def car_skims(
+def _car_skims(
     G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights, settings: Settings
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A car's time (s), distance (km) and toll (PHP) on its route of least time and toll."""
@@ -236,7 +230,7 @@ def car_skims(
     return car_s, car_km, car_toll
 
 
-def rail_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
+def _rail_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
     """Public transport that uses rail (s): to a station, by rail, from a station."""
     stations = _stations(G, freight=False)
     if not stations:
@@ -245,17 +239,17 @@ def rail_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.nda
     return _through(nodes, stations, transit, compile_network(G, "rail"))
 
 
-def truck_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
+def _truck_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
     """A truck's time (s) on the roads."""
     return travel_times(compile_network(G, "road", weight=weights.truck_time), nodes, nodes)
 
 
-def freight_road_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
+def _freight_road_skim(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> np.ndarray:
     """A container's generalized cost (PHP/TEU) by truck alone."""
     return travel_times(compile_network(G, "road", weight=weights.freight_cost), nodes, nodes)
 
 
-def freight_rail_skims(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> tuple[np.ndarray, np.ndarray]:
+def _freight_rail_skims(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) -> tuple[np.ndarray, np.ndarray]:
     """A container's cost (PHP/TEU) and time (s) through the freight railway's terminals (``inf`` where none runs)."""
     terminals = _stations(G, freight=True)
     if not terminals:
@@ -282,15 +276,15 @@ def freight_rail_skims(G: nx.MultiDiGraph, nodes: list[Any], weights: _Weights) 
 def skims(G: nx.MultiDiGraph, nodes: list[Any], link_time_s: dict[Key, float], settings: Settings) -> Skims:
     """Centroid x centroid skims at the given road link times (seconds)."""
     weights = _Weights(link_time_s, settings)
-    car_s, car_km, car_toll = car_skims(G, nodes, weights, settings)
-    freight_rail_php, freight_rail_s = freight_rail_skims(G, nodes, weights)
+    car_s, car_km, car_toll = _car_skims(G, nodes, weights, settings)
+    freight_rail_php, freight_rail_s = _freight_rail_skims(G, nodes, weights)
     return Skims(
         car_s=car_s,
         car_km=car_km,
         car_toll_php=car_toll,
-        rail_s=rail_skim(G, nodes, weights),
-        truck_s=truck_skim(G, nodes, weights),
-        freight_road_php=freight_road_skim(G, nodes, weights),
+        rail_s=_rail_skim(G, nodes, weights),
+        truck_s=_truck_skim(G, nodes, weights),
+        freight_road_php=_freight_road_skim(G, nodes, weights),
         freight_rail_php=freight_rail_php,
         freight_rail_s=freight_rail_s,
     )
