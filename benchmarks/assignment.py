@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corridor.model.assignment import assign_tntp
+from corridor.model.tntp import assign_tntp
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORRIDOR_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -13,7 +13,8 @@ import pytest
 from corridor import build_network, load_region
 from corridor.inputs.projects import Portfolio, Project
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun, run_model
+from corridor.model.loop import run_model
+from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 

@@ -19,16 +19,14 @@ import corridor.model.assignment as assignment
 from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
 from corridor.model.assignment import (
     assign,
-    assign_tntp,
     bpr_derivative,
     bpr_integral,
     bpr_time,
     conical_derivative,
     conical_integral,
     conical_time,
-    read_tntp_net,
-    read_tntp_trips,
 )
+from corridor.model.tntp import assign_tntp, read_tntp_net, read_tntp_trips
 
 HAS_AEQUILIBRAE = importlib.util.find_spec("aequilibrae") is not None
 needs_aequilibrae = pytest.mark.skipif(not HAS_AEQUILIBRAE, reason="aequilibrae is not installed")

@@ -36,7 +36,7 @@ MODULES = {
     "inputs": ["region", "projects", "project_files"],
     "network": ["edges", "build", "osm", "places", "changes", "edits", "scenario"],
     "paths": ["engine", "rescore", "routes", "cache", "road_arrays", "array_network"],
-    "model": ["demand", "assignment", "loop"],
+    "model": ["demand", "gateways", "skims", "assignment", "tntp", "results", "loop"],
     "access": ["metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
     "appraisal": [
         "measures",

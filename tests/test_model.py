@@ -9,23 +9,23 @@ import math
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from corridor.access.modelled import compare_model
 from corridor.cli import app
+from corridor.errors import ModelError
 from corridor.inputs.project_files import load_catalog, portfolio_from_ids
-from corridor.inputs.region import Region
-from corridor.model.loop import (
-    MODEL_LABELS,
-    ModelRun,
-    explain,
-    link_volumes,
-    run_model,
-)
+from corridor.inputs.region import Region, load_region
+from corridor.model.demand import fit_beta, gravity
+from corridor.model.loop import run_model
+from corridor.model.results import MODEL_LABELS, ModelRun, explain, link_volumes
+from corridor.network.build import build_network
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table
 
+from .conftest import MODEL_FILES, write_tiny_region
 from .conftest import model_scenario as _scenario
 
 
@@ -92,6 +92,51 @@ def test_explain_names_the_largest_changes_and_their_direction() -> None:
     assert first.startswith(MODEL_LABELS["port_delay_h"][0]) and first.endswith("(better)")
     assert "(worse)" in second  # more truck-km is worse
     assert explain(dict.fromkeys(MODEL_LABELS, 0.0), base) == "no change in the model's headlines"
+
+
+def test_a_region_without_airports_runs_with_no_air_headlines(tmp_path: Path, model_settings: Settings) -> None:
+    files = {**MODEL_FILES}
+    files["gateways.csv"] = "".join(line for line in files["gateways.csv"].splitlines(True) if "airport" not in line)
+    files["observations.csv"] = files["observations.csv"].replace("airport_pax,field,300000,pax/yr,2025,10,test\n", "")
+    region = load_region(write_tiny_region(tmp_path / "no_air", **files))
+    run = run_model(build_network(region, model_settings), region, model_settings)
+    assert list(run.gateways.index) == ["pier1", "pier2"]
+    assert run.gateways.loc["pier1", "volume"] == pytest.approx(950, rel=0.01)
+    assert math.isnan(run.summary["air_access_min"]) and math.isnan(run.summary["air_delay_min"])
+    assert run.matrices["air_flows"].shape == (len(run.places), 0)
+
+
+def test_one_decay_fit_reaches_a_mean_of_any_measure() -> None:
+    cost = np.array([[1.0, 4.0, 9.0], [4.0, 1.0, 4.0], [9.0, 4.0, 1.0]])
+    km = cost * 3.0
+    people, jobs = np.array([10.0, 20.0, 30.0]), np.array([30.0, 20.0, 10.0])
+    beta = fit_beta(people, jobs, cost, 12.0, measure=km)
+    trips = gravity(people, jobs, cost, beta=beta)
+    assert (trips * km).sum() / trips.sum() == pytest.approx(12.0, rel=1e-5)
+    # the mean cost is the same fit on a third of the target
+    assert fit_beta(people, jobs, cost, 4.0) == pytest.approx(beta, rel=1e-5)
+    with pytest.raises(ModelError, match="cannot reach the target mean trip cost") as caught:
+        fit_beta(people, jobs, cost, 50.0)
+    assert caught.value.value == 50.0
+
+
+def test_a_demand_class_or_factor_the_model_does_not_know_is_a_model_error(
+    model_graph, model_region, tiny_base
+) -> None:
+    with pytest.raises(ModelError, match="unknown demand class 'lorries'") as caught:
+        run_model(model_graph, model_region, calibration=tiny_base.calibration, demand_factors={"lorries": 2.0})
+    assert caught.value.field == "demand_factors"
+    with pytest.raises(ModelError, match="a demand factor must be positive"):
+        run_model(model_graph, model_region, calibration=tiny_base.calibration, demand_factors={"persons": 0.0})
+    with pytest.raises(ModelError, match="needs the base year's calibration"):
+        run_model(model_graph, model_region, demand_factors={"persons": 1.5})
+
+
+def test_a_mean_trip_length_out_of_reach_is_a_model_error(model_graph, model_region, model_settings) -> None:
+    settings = model_settings.replace(demand={**model_settings.demand.model_dump(), "mean_trip_km": 1.0})
+    with pytest.raises(ModelError, match="cannot reach the mean trip length of the settings") as caught:
+        run_model(model_graph, model_region, settings)
+    assert caught.value.field == "demand.mean_trip_km" and "km on this network" in str(caught.value)
 
 
 # ------------------------------------------------------------------ the bundled region

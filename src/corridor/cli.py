@@ -288,7 +288,7 @@ def route(
         reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
         if times is TimesChoice.assigned:
-            from corridor.model.loop import assigned_graph
+            from corridor.model.results import assigned_graph
 
             _, run, H = _model_runs(G, reg, cfg, chosen, quiet=as_json)
             G = assigned_graph(H, run)
@@ -372,7 +372,7 @@ def map_cmd(
         check_metric(metric, map_metrics())  # before the model's seconds
         volumes = None
         if traffic and roads is None:
-            from corridor.model.loop import link_volumes
+            from corridor.model.results import link_volumes
 
             _, run, _ = _model_runs(G, reg, cfg, chosen)
             volumes = link_volumes(run)
@@ -545,7 +545,7 @@ def score(
 
 def _say_model(comparison: Any) -> None:
     """The transport model's headlines before and after, and each project's share in words."""
-    from corridor.model.loop import MODEL_LABELS
+    from corridor.model.results import MODEL_LABELS
 
     t = Table(title=Text("the transport model (busy-hour assignment; base year)"), header_style="bold", box=None)
     for column in ("headline", "unit", "base", "with", "change"):
@@ -900,7 +900,7 @@ def volumes(
     calibration kept). Cars are in passenger-car units (jeepneys and buses
     included); trucks are container trucks.
     """
-    from corridor.model.loop import gateway_volumes, link_volumes
+    from corridor.model.results import gateway_volumes, link_volumes
 
     reg, cfg, G = _load(region, settings)
     chosen = _portfolio(reg, portfolio, projects)
@@ -1096,7 +1096,7 @@ def assign_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object with every link.")] = False,
 ) -> None:
     """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
-    from corridor.model.assignment import assign_tntp
+    from corridor.model.tntp import assign_tntp
 
     with _status(f"assigning {tntp_trips.name}", quiet=as_json):
         result = assign_tntp(

@@ -24,6 +24,7 @@ __all__ = [
     "DataError",
     "DataFileNotFound",
     "EngineError",
+    "ModelError",
     "NoRouteError",
     "OSMError",
     "OptimisationError",
@@ -185,6 +186,10 @@ class NoRouteError(CorridorError, ValueError):
 
 class EngineError(CorridorError, ValueError):
     """The shortest-path engine was given something it cannot compute with."""
+
+
+class ModelError(CorridorError, ValueError):
+    """The transport model cannot run or be calibrated as set up."""
 
 
 class OSMError(CorridorError, ValueError):

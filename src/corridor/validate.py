@@ -26,7 +26,7 @@ import pandas as pd
 from corridor.errors import CorridorError
 from corridor.files import atomic_paths, output_folder
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun, assigned_graph
+from corridor.model.results import ModelRun, assigned_graph
 from corridor.network.places import PlaceIndex
 from corridor.paths.routes import route
 from corridor.present.report import csv_safe, markdown_cell

@@ -22,7 +22,8 @@ import pandas as pd
 
 from corridor.inputs.projects import GatewayUpgrade, Portfolio, Project
 from corridor.inputs.region import Region
-from corridor.model.loop import MODEL_LABELS, ModelRun, explain, model_gains, run_model
+from corridor.model.loop import run_model
+from corridor.model.results import MODEL_LABELS, ModelRun, explain, model_gains
 from corridor.network.scenario import apply_portfolio
 from corridor.settings import Settings
 

@@ -31,7 +31,7 @@ from corridor.access.shapley import PROGRESS_MIN_TASKS, ShapleyResult, shapley
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio, Project
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun
+from corridor.model.results import ModelRun
 from corridor.network.changes import Effect
 from corridor.parallel import progress_bar
 from corridor.paths.array_network import ArrayNetwork

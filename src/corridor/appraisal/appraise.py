@@ -65,7 +65,7 @@ from corridor.appraisal.years import modelled_years
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun
+from corridor.model.results import ModelRun
 from corridor.parallel import local_workers
 from corridor.settings import Settings, parameters
 

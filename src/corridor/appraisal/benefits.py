@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from corridor.model.loop import ModelRun
+from corridor.model.results import ModelRun
 from corridor.settings import Settings
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from corridor.access.modelled import capacity_note
 from corridor.appraisal.benefits import BENEFIT_CLASSES
 from corridor.appraisal.worth import Worth
-from corridor.model.loop import ModelRun
+from corridor.model.results import ModelRun
 from corridor.settings import Settings
 
 __all__ = [

@@ -18,7 +18,8 @@ from corridor.appraisal.benefits import annual_benefits
 from corridor.appraisal.years import demand_factors
 from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
-from corridor.model.loop import ModelRun, run_model
+from corridor.model.loop import run_model
+from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
 from corridor.parallel import can_fork, make_runner
 from corridor.settings import Settings

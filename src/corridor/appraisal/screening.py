@@ -14,8 +14,9 @@ from corridor.appraisal.measures import npv
 from corridor.appraisal.years import demand_growth, modelled_years
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Project
-from corridor.model.assignment import gateway_delay_h
-from corridor.model.loop import ModelRun, run_model
+from corridor.model.gateways import gateway_delay_h
+from corridor.model.loop import run_model
+from corridor.model.results import ModelRun
 from corridor.settings import Settings
 
 if TYPE_CHECKING:

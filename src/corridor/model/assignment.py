@@ -1,4 +1,4 @@
-"""Static user-equilibrium traffic assignment, and readers for the TNTP test networks.
+"""Static user-equilibrium traffic assignment.
 
 Given links with a volume-delay function and origin-destination demand, :func:`assign`
 finds the flows at which no driver can save time by changing route (Wardrop's first
@@ -28,42 +28,35 @@ import importlib.util
 import logging
 import math
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from corridor.errors import DataError, DataFileNotFound, NoRouteError, SettingsError
-from corridor.model.demand import logit
+from corridor.errors import DataError, NoRouteError, SettingsError
 from corridor.paths.engine import shortest_trees
+
+if TYPE_CHECKING:
+    from aequilibrae.matrix import AequilibraeMatrix
+    from aequilibrae.paths import Graph
 
 __all__ = [
     "ENGINES",
-    "TNTP_LINK_FIELDS",
     "VDFS",
     "AssignmentResult",
-    "TntpNetwork",
     "assign",
-    "assign_tntp",
     "bpr_derivative",
     "bpr_integral",
     "bpr_time",
     "conical_derivative",
     "conical_integral",
     "conical_time",
-    "read_tntp_net",
-    "read_tntp_trips",
+    "finite_float",
     "relative_gap",
-    "tntp_links",
-    "GatewayChoice",
-    "choose_gateways",
-    "gateway_delay_h",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,344 +66,13 @@ ENGINES = ("auto", "aequilibrae", "corridor")
 #: the volume-delay functions :func:`assign` accepts (case-insensitive)
 VDFS = ("BPR", "conical")
 
-#: the columns of a TNTP network file, in their standard order
-TNTP_LINK_FIELDS = (
-    "from_node",
-    "to_node",
-    "capacity",
-    "length",
-    "free_flow_time",
-    "b",
-    "power",
-    "speed",
-    "toll",
-    "link_type",
-)
 
-_ORIGIN = re.compile(r"^origin\s+(\S+)\s*$", re.IGNORECASE)
-_METADATA = re.compile(r"^<([^>]+)>\s*(.*?)\s*$")
 #: shortest-path trees are grown for as many origins at once as keep (origins x nodes) near this
 _CELLS_PER_BATCH = 2_000_000
 #: a conjugate target keeps at least this weight on the new all-or-nothing flows
 _CFW_MIN_NEW_WEIGHT = 1e-4
 #: a conjugate step shorter than this makes the next one a plain Frank-Wolfe step
 _SHORT_STEP = 1e-3
-
-
-# --------------------------------------------------------------------------------------------
-# TNTP files
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TntpNetwork:
-    """A network read from a TNTP ``*_net.tntp`` file.
-
-    Attributes
-    ----------
-    links
-        One row per directed link, in file order, with the columns of
-        :data:`TNTP_LINK_FIELDS`: ``from_node``, ``to_node`` (int node numbers),
-        ``capacity`` (vehicles per period), ``length``, ``free_flow_time``, ``b`` and
-        ``power`` (the BPR alpha and beta), ``speed``, ``toll`` and ``link_type``.
-    n_zones
-        Zones are nodes ``1 .. n_zones``.
-    n_nodes
-        Nodes are ``1 .. n_nodes``.
-    first_thru_node
-        Nodes below it (zones) carry no through traffic; ``1`` means every node may.
-    toll_factor, distance_factor
-        Generalized-cost weights from ``<TOLL FACTOR>`` and ``<DISTANCE FACTOR>``, or 0
-        when the file does not give them.
-    path
-        The file read.
-    """
-
-    links: pd.DataFrame
-    n_zones: int
-    n_nodes: int
-    first_thru_node: int
-    toll_factor: float = 0.0
-    distance_factor: float = 0.0
-    path: Path | None = None
-
-
-def _read_lines(path: str | Path, what: str) -> tuple[Path, list[str]]:
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileNotFound(f"no such file; give the path of a TNTP {what} file", path=p)
-    return p, p.read_text(encoding="utf-8", errors="replace").splitlines()
-
-
-def _read_metadata(lines: list[str], path: Path) -> tuple[dict[str, tuple[str, int]], int]:
-    """The ``<KEY> value`` lines before ``<END OF METADATA>``: {KEY: (value, line)}, and the next line's index."""
-    meta: dict[str, tuple[str, int]] = {}
-    for i, raw in enumerate(lines):
-        s = raw.strip()
-        if not s or s.startswith("~"):
-            continue
-        m = _METADATA.match(s)
-        if m is None:
-            raise DataError(
-                f"found {s[:40]!r} where metadata was expected; a TNTP file starts with lines such as "
-                "'<NUMBER OF ZONES> 24' and ends them with '<END OF METADATA>'",
-                path=path,
-                line=i + 1,
-            )
-        key = " ".join(m.group(1).split()).upper()
-        if key == "END OF METADATA":
-            return meta, i + 1
-        meta[key] = (m.group(2).strip(), i + 1)
-    raise DataError("the file has no '<END OF METADATA>' line; a TNTP file ends its metadata with it", path=path)
-
-
-def _meta_int(meta: dict[str, tuple[str, int]], key: str, path: Path, *, required: bool) -> int | None:
-    if key not in meta:
-        if required:
-            raise DataError(f"the metadata has no <{key}> line; a TNTP file must give it", path=path, field=key)
-        return None
-    value, line = meta[key]
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise DataError(f"<{key}> is {value!r}; it takes a whole number of at least 1", path=path, line=line, field=key)
-    return number
-
-
-def _meta_float(meta: dict[str, tuple[str, int]], key: str, path: Path) -> float | None:
-    if key not in meta:
-        return None
-    value, line = meta[key]
-    number = _to_float(value)
-    if number is None or number < 0:
-        raise DataError(f"<{key}> is {value!r}; it takes a number of at least 0", path=path, line=line, field=key)
-    return number
-
-
-def _to_float(token: str) -> float | None:
-    try:
-        number = float(token)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _link_value(token: str, name: str, path: Path, line: int) -> float:
-    """One field of a link row, checked against what that field accepts."""
-    if name in ("from_node", "to_node", "link_type"):
-        try:
-            whole = int(token)
-        except ValueError:
-            whole = -1
-        if whole < (1 if name != "link_type" else 0):
-            accepted = "a node number of at least 1" if name != "link_type" else "a whole number of at least 0"
-            raise DataError(f"{name} is {token!r}; it takes {accepted}", path=path, line=line, field=name)
-        return whole
-    number = _to_float(token)
-    if name == "capacity":
-        ok, accepted = number is not None and number > 0, "a number greater than 0"
-    elif name == "toll":
-        ok, accepted = number is not None, "a number"
-    else:
-        ok, accepted = number is not None and number >= 0, "a number of at least 0"
-    if not ok or number is None:
-        raise DataError(f"{name} is {token!r}; it takes {accepted}", path=path, line=line, field=name)
-    return number
-
-
-def read_tntp_net(path: str | Path) -> TntpNetwork:
-    """Read a TNTP network file (``*_net.tntp``).
-
-    Parameters
-    ----------
-    path
-        The file: metadata lines (``<NUMBER OF ZONES>``, ``<FIRST THRU NODE>``, optionally
-        ``<NUMBER OF NODES>``, ``<NUMBER OF LINKS>``, ``<TOLL FACTOR>``,
-        ``<DISTANCE FACTOR>``), ``<END OF METADATA>``, then one link a line: ten
-        whitespace-separated fields ending in ``;``. Lines starting with ``~`` are comments.
-
-    Returns
-    -------
-    TntpNetwork
-
-    Raises
-    ------
-    DataError
-        Naming the file, line and field of the first thing wrong, the bad value and what
-        is accepted. :class:`~corridor.errors.DataFileNotFound` when there is no file.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> text = "<NUMBER OF ZONES> 2\\n<FIRST THRU NODE> 1\\n<END OF METADATA>\\n"
-    >>> text += "~ init term cap len fft b power speed toll type ;\\n1 2 100 1 5 0.15 4 0 0 1 ;\\n"
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     p = Path(folder) / "tiny_net.tntp"
-    ...     _ = p.write_text(text)
-    ...     net = read_tntp_net(p)
-    >>> net.n_zones, net.n_nodes, float(net.links.loc[0, "free_flow_time"])
-    (2, 2, 5.0)
-    """
-    p, lines = _read_lines(path, "network (*_net.tntp)")
-    meta, start = _read_metadata(lines, p)
-    n_zones = _meta_int(meta, "NUMBER OF ZONES", p, required=True)
-    first_thru = _meta_int(meta, "FIRST THRU NODE", p, required=True)
-    n_nodes = _meta_int(meta, "NUMBER OF NODES", p, required=False)
-    n_links = _meta_int(meta, "NUMBER OF LINKS", p, required=False)
-    toll_factor = _meta_float(meta, "TOLL FACTOR", p) or 0.0
-    distance_factor = _meta_float(meta, "DISTANCE FACTOR", p) or 0.0
-    assert n_zones is not None and first_thru is not None
-
-    rows: list[list[float]] = []
-    for i in range(start, len(lines)):
-        s = lines[i].strip()
-        if not s or s.startswith("~"):
-            continue
-        tokens = s.split(";", 1)[0].split()
-        if len(tokens) != len(TNTP_LINK_FIELDS):
-            raise DataError(
-                f"the link row has {len(tokens)} fields; it takes {len(TNTP_LINK_FIELDS)}: "
-                f"{' '.join(TNTP_LINK_FIELDS)} ;",
-                path=p,
-                line=i + 1,
-            )
-        row = [_link_value(tok, name, p, i + 1) for tok, name in zip(tokens, TNTP_LINK_FIELDS, strict=True)]
-        if n_nodes is not None:
-            for name, node in zip(("from_node", "to_node"), row[:2], strict=True):
-                if node > n_nodes:
-                    raise DataError(
-                        f"{name} is {int(node)}; <NUMBER OF NODES> is {n_nodes}, so nodes are 1 to {n_nodes}",
-                        path=p,
-                        line=i + 1,
-                        field=name,
-                    )
-        rows.append(row)
-    if not rows:
-        raise DataError("the file has no link rows after '<END OF METADATA>'", path=p)
-    if n_links is not None and n_links != len(rows):
-        raise DataError(
-            f"<NUMBER OF LINKS> is {n_links} but the file has {len(rows)} link rows",
-            path=p,
-            line=meta["NUMBER OF LINKS"][1],
-            field="NUMBER OF LINKS",
-        )
-    links = pd.DataFrame(rows, columns=list(TNTP_LINK_FIELDS))
-    for name in ("from_node", "to_node", "link_type"):
-        links[name] = links[name].astype(np.int64)
-    if n_nodes is None:
-        n_nodes = int(max(links["from_node"].max(), links["to_node"].max()))
-    if n_zones > n_nodes:
-        raise DataError(
-            f"<NUMBER OF ZONES> is {n_zones}, more than the {n_nodes} nodes; zones are nodes 1 to <NUMBER OF ZONES>",
-            path=p,
-            line=meta["NUMBER OF ZONES"][1],
-            field="NUMBER OF ZONES",
-        )
-    return TntpNetwork(links, n_zones, n_nodes, first_thru, toll_factor, distance_factor, p)
-
-
-def read_tntp_trips(path: str | Path, n_zones: int) -> np.ndarray:
-    """Read a TNTP trip table (``*_trips.tntp``) into a zones x zones matrix.
-
-    Parameters
-    ----------
-    path
-        The file: metadata (``<NUMBER OF ZONES>``, optionally ``<TOTAL OD FLOW>``),
-        ``<END OF METADATA>``, then blocks of an ``Origin N`` line followed by
-        ``destination : trips;`` pairs, any number a line.
-    n_zones
-        The network's number of zones; the file must agree.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``trips[o - 1, d - 1]``: trips from zone ``o`` to zone ``d`` (float). Pairs the
-        file does not list are 0.
-
-    Raises
-    ------
-    DataError
-        Naming the file, line and field at fault, the bad value and what is accepted.
-    """
-    p, lines = _read_lines(path, "trip table (*_trips.tntp)")
-    meta, start = _read_metadata(lines, p)
-    declared = _meta_int(meta, "NUMBER OF ZONES", p, required=True)
-    if declared != n_zones:
-        raise DataError(
-            f"<NUMBER OF ZONES> is {declared} but the network has {n_zones} zones; the two files must agree",
-            path=p,
-            line=meta["NUMBER OF ZONES"][1],
-            field="NUMBER OF ZONES",
-        )
-    total = _meta_float(meta, "TOTAL OD FLOW", p)
-    trips = np.zeros((n_zones, n_zones))
-    given = np.zeros((n_zones, n_zones), dtype=bool)
-    origin: int | None = None
-    for i in range(start, len(lines)):
-        s = lines[i].strip()
-        if not s or s.startswith("~"):
-            continue
-        m = _ORIGIN.match(s)
-        if m is not None:
-            token = m.group(1)
-            origin = int(token) if token.isdigit() else 0
-            if not 1 <= origin <= n_zones:
-                raise DataError(
-                    f"Origin is {token!r}; it takes a zone number from 1 to {n_zones}",
-                    path=p,
-                    line=i + 1,
-                    field="Origin",
-                )
-            continue
-        if origin is None:
-            raise DataError(
-                f"found {s[:40]!r} before any 'Origin N' line; trips follow the line of their origin",
-                path=p,
-                line=i + 1,
-            )
-        for chunk in s.split(";"):
-            chunk = chunk.strip()
-            if not chunk:
-                continue
-            parts = chunk.split(":")
-            if len(parts) != 2:
-                raise DataError(
-                    f"found {chunk!r}; trips are written 'destination : trips;'",
-                    path=p,
-                    line=i + 1,
-                    field="destination",
-                )
-            dest_token, value_token = parts[0].strip(), parts[1].strip()
-            dest = int(dest_token) if dest_token.isdigit() else 0
-            if not 1 <= dest <= n_zones:
-                raise DataError(
-                    f"destination is {dest_token!r}; it takes a zone number from 1 to {n_zones}",
-                    path=p,
-                    line=i + 1,
-                    field="destination",
-                )
-            value = _to_float(value_token)
-            if value is None or value < 0:
-                raise DataError(
-                    f"trips from {origin} to {dest} are {value_token!r}; they take a number of at least 0",
-                    path=p,
-                    line=i + 1,
-                    field="trips",
-                )
-            if given[origin - 1, dest - 1]:
-                raise DataError(
-                    f"trips from {origin} to {dest} are given twice; each zone pair takes one value",
-                    path=p,
-                    line=i + 1,
-                    field="destination",
-                )
-            given[origin - 1, dest - 1] = True
-            trips[origin - 1, dest - 1] = value
-    if total is not None and not math.isclose(trips.sum(), total, rel_tol=1e-6, abs_tol=1e-6):
-        log.warning("%s: <TOTAL OD FLOW> is %s but the trips add up to %s", p, total, trips.sum())
-    return trips
 
 
 # --------------------------------------------------------------------------------------------
@@ -561,6 +223,15 @@ class _Problem:
     blocked_centroids: bool
 
 
+def finite_float(token: str) -> float | None:
+    """The finite number a text holds, or None (not a number, or infinite or nan)."""
+    try:
+        number = float(token)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _column(links: pd.DataFrame, names: Sequence[str], default: float | None) -> tuple[str, np.ndarray]:
     """The first of ``names`` that the links have, as floats; ``default`` everywhere when none (None: required)."""
     for name in names:
@@ -586,14 +257,8 @@ def _as_python(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _prepare(
-    links: pd.DataFrame,
-    demand: Mapping[str, np.ndarray],
-    zones: Sequence[Any],
-    pce: Mapping[str, float] | None,
-    vdf: str,
-    blocked_centroids: bool,
-) -> _Problem:
+def _link_costs(links: pd.DataFrame, vdf: str) -> _LinkCosts:
+    """The links' volume-delay parameters, checked: the frame, its end nodes, capacity, times and the function's."""
     if not isinstance(links, pd.DataFrame) or links.empty:
         raise DataError("links must be a non-empty DataFrame with from_node, to_node, capacity, free_flow_time")
     for name in ("from_node", "to_node"):
@@ -619,13 +284,11 @@ def _prepare(
         if alpha_name in links.columns:
             _check(links, alpha_name, alpha > 1, "a number greater than 1 (conical)")
         beta = _conical_beta(alpha)
-    costs = _LinkCosts(vdf, t0, capacity, alpha, beta, fixed)
+    return _LinkCosts(vdf, t0, capacity, alpha, beta, fixed)
 
-    ends = pd.concat([links["from_node"], links["to_node"]], ignore_index=True)
-    codes, node_ids = pd.factorize(ends, sort=False)
-    n_links = len(links)
-    tails, heads = codes[:n_links].astype(np.int64), codes[n_links:].astype(np.int64)
 
+def _zone_nodes(zones: Sequence[Any], node_ids: pd.Index) -> tuple[list[Any], np.ndarray]:
+    """The zones, each once, and the node index of each (-1 where the zone is on no link)."""
     zone_ids = list(zones)
     if not zone_ids:
         raise DataError(
@@ -634,33 +297,36 @@ def _prepare(
     if len(set(zone_ids)) != len(zone_ids):
         twice = pd.Index(zone_ids)[pd.Index(zone_ids).duplicated()][0]
         raise DataError(f"zone {_as_python(twice)!r} is listed twice; each zone is one node", field="zones")
-    index = pd.Index(node_ids)
-    zone_nodes = index.get_indexer(pd.Index(zone_ids)).astype(np.int64)
+    return zone_ids, node_ids.get_indexer(pd.Index(zone_ids)).astype(np.int64)
 
+
+def _demand_matrix(name: str, matrix: np.ndarray, zone_ids: list[Any]) -> np.ndarray:
+    """One class's trips, checked (zones x zones, finite, at least 0), without the trips within a zone."""
+    n_zones = len(zone_ids)
+    m = np.asarray(matrix, dtype=float)
+    if m.shape != (n_zones, n_zones):
+        raise DataError(
+            f"class {name!r} has a {m.shape} demand matrix; it takes zones x zones = ({n_zones}, {n_zones})",
+            field="demand",
+        )
+    if not np.isfinite(m).all() or (m < 0).any():
+        o, d = np.argwhere(~(np.isfinite(m) & (m >= 0)))[0]
+        raise DataError(
+            f"class {name!r} has {float(m[o, d])!r} trips from zone {_as_python(zone_ids[o])!r} "
+            f"to {_as_python(zone_ids[d])!r}; "
+            "trips take a number of at least 0",
+            field="demand",
+        )
+    m = m.copy()
+    np.fill_diagonal(m, 0.0)
+    return m
+
+
+def _demand(demand: Mapping[str, np.ndarray], zone_ids: list[Any], zone_nodes: np.ndarray) -> np.ndarray:
+    """Every class's trips stacked ``(classes, zones, zones)``; a zone with trips must be a node of the links."""
     if not demand:
         raise DataError("demand is empty; give at least one class: {name: zones x zones trips}", field="demand")
-    classes = list(demand)
-    n_zones = len(zone_ids)
-    matrices = []
-    for name in classes:
-        m = np.asarray(demand[name], dtype=float)
-        if m.shape != (n_zones, n_zones):
-            raise DataError(
-                f"class {name!r} has a {m.shape} demand matrix; it takes zones x zones = ({n_zones}, {n_zones})",
-                field="demand",
-            )
-        if not np.isfinite(m).all() or (m < 0).any():
-            o, d = np.argwhere(~(np.isfinite(m) & (m >= 0)))[0]
-            raise DataError(
-                f"class {name!r} has {float(m[o, d])!r} trips from zone {_as_python(zone_ids[o])!r} "
-                f"to {_as_python(zone_ids[d])!r}; "
-                "trips take a number of at least 0",
-                field="demand",
-            )
-        m = m.copy()
-        np.fill_diagonal(m, 0.0)
-        matrices.append(m)
-    stacked = np.stack(matrices)
+    stacked = np.stack([_demand_matrix(name, demand[name], zone_ids) for name in demand])
     missing = zone_nodes < 0
     if missing.any():
         used = stacked.sum(axis=(0, 2)) + stacked.sum(axis=(0, 1))
@@ -671,6 +337,11 @@ def _prepare(
                 "a zone must be a node of the links",
                 field="zones",
             )
+    return stacked
+
+
+def _pce_factors(pce: Mapping[str, float] | None, classes: list[str]) -> np.ndarray:
+    """Each class's passenger-car equivalent (1 unless given), checked."""
     pce = dict(pce or {})
     unknown = sorted(set(pce) - set(classes))
     if unknown:
@@ -678,19 +349,38 @@ def _prepare(
     factors = np.ones(len(classes))
     for i, name in enumerate(classes):
         value = pce.get(name, 1.0)
-        number = _to_float(str(value)) if isinstance(value, (int, float, str)) else None
+        number = finite_float(str(value)) if isinstance(value, (int, float, str)) else None
         if number is None or number <= 0:
             raise DataError(f"pce of class {name!r} is {value!r}; it takes a number greater than 0", field="pce")
         factors[i] = number
+    return factors
+
+
+def _prepare(
+    links: pd.DataFrame,
+    demand: Mapping[str, np.ndarray],
+    zones: Sequence[Any],
+    pce: Mapping[str, float] | None,
+    vdf: str,
+    blocked_centroids: bool,
+) -> _Problem:
+    """The assignment problem in arrays, every input checked in turn: links, zones, demand, pce."""
+    costs = _link_costs(links, vdf)
+    ends = pd.concat([links["from_node"], links["to_node"]], ignore_index=True)
+    codes, node_ids = pd.factorize(ends, sort=False)
+    n_links = len(links)
+    zone_ids, zone_nodes = _zone_nodes(zones, pd.Index(node_ids))
+    classes = list(demand)
+    stacked = _demand(demand, zone_ids, zone_nodes)
     return _Problem(
         costs=costs,
-        tails=tails,
-        heads=heads,
+        tails=codes[:n_links].astype(np.int64),
+        heads=codes[n_links:].astype(np.int64),
         node_ids=np.asarray(node_ids),
         zone_nodes=zone_nodes,
         zone_ids=zone_ids,
         classes=classes,
-        pce=factors,
+        pce=_pce_factors(pce, classes),
         demand=stacked,
         blocked_centroids=blocked_centroids,
     )
@@ -1025,38 +715,22 @@ def _aequilibrae_available() -> bool:
     return importlib.util.find_spec("aequilibrae") is not None
 
 
-def _solve_aequilibrae(
-    problem: _Problem, graph: _PathGraph, gap: float, max_iter: int, cores: int | None
-) -> tuple[np.ndarray, float, int, list[float]]:
-    """AequilibraE's bi-conjugate Frank-Wolfe on an in-memory graph: vehicles per class, gap, iterations, its gaps.
+def _aequilibrae_links(problem: _Problem) -> pd.DataFrame:
+    """The links as AequilibraE's network table: nodes numbered from 1 with the centroids first.
 
-    AequilibraE stops on its own gap, which prices the flows after its last step at the
-    costs before it. That can pass the target while the relative gap defined here does
-    not (on a two-route network: 1e-14 against 1e-3); then it runs once more, from the
-    start, needing two iterations in a row below the target.
+    Zones on no link get no node of their own. AequilibraE refuses free-flow
+    times of 0: those links get a time far below any path's.
     """
-    # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
-    os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
-    from aequilibrae.matrix import AequilibraeMatrix
-    from aequilibrae.paths import (
-        Graph,
-        TrafficAssignment,
-        TrafficClass,
-    )
-
     costs = problem.costs
     n_zones = len(problem.zone_ids)
-    # AequilibraE numbers nodes from 1 with the centroids first; zones on no link get no node of their own
-    n_nodes = len(problem.node_ids)
-    node_number = np.zeros(n_nodes, dtype=np.int64)
+    node_number = np.zeros(len(problem.node_ids), dtype=np.int64)
     present = problem.zone_nodes >= 0
     node_number[problem.zone_nodes[present]] = np.flatnonzero(present) + 1
     others = node_number == 0
     node_number[others] = n_zones + 1 + np.arange(int(others.sum()))
-    # it refuses free-flow times of 0: give those links a time far below any path's
     positive = costs.free_flow_time[costs.free_flow_time > 0]
     tiny = 1e-9 * (float(positive.mean()) if positive.size else 1.0)
-    network = pd.DataFrame(
+    return pd.DataFrame(
         {
             "link_id": np.arange(1, len(problem.tails) + 1, dtype=np.int64),
             "a_node": node_number[problem.tails],
@@ -1069,12 +743,26 @@ def _solve_aequilibrae(
             "fixed_cost": costs.fixed_cost,
         }
     )
+
+
+def _aequilibrae_graph(problem: _Problem, network: pd.DataFrame) -> Graph:
+    """AequilibraE's in-memory graph of the network table, its centroids the zones."""
+    from aequilibrae.paths import Graph
+
+    n_zones = len(problem.zone_ids)
     aeq_graph = Graph()
     aeq_graph.network = network
     aeq_graph.prepare_graph(np.arange(1, n_zones + 1, dtype=np.int64))
     aeq_graph.set_graph("free_flow_time")
     aeq_graph.set_blocked_centroid_flows(problem.blocked_centroids)
-    names = [f"class{i}" for i in range(len(problem.classes))]
+    return aeq_graph
+
+
+def _aequilibrae_matrices(problem: _Problem, names: list[str]) -> list[AequilibraeMatrix]:
+    """Each class's demand as an in-memory AequilibraE matrix of the given name."""
+    from aequilibrae.matrix import AequilibraeMatrix
+
+    n_zones = len(problem.zone_ids)
     matrices = []
     for i, name in enumerate(names):
         matrix = AequilibraeMatrix()
@@ -1083,12 +771,29 @@ def _solve_aequilibrae(
         matrix.matrices[:, :, 0] = problem.demand[i]
         matrix.computational_view([name])
         matrices.append(matrix)
+    return matrices
 
-    def run(target: float, steps_below: int, iterations: int) -> tuple[np.ndarray, int, list[float]]:
+
+@dataclass(frozen=True)
+class _AequilibraeRun:
+    """What one run of AequilibraE's assignment takes: the problem, its network table, graph and matrices."""
+
+    problem: _Problem
+    network: pd.DataFrame
+    graph: Graph
+    names: list[str]
+    matrices: list[AequilibraeMatrix]
+    cores: int
+
+    def run(self, target: float, steps_below: int, iterations: int) -> tuple[np.ndarray, int, list[float]]:
+        """Assign to ``target`` (AequilibraE's gap, ``steps_below`` iterations in a row): vehicles, iterations, gaps."""
+        from aequilibrae.paths import TrafficAssignment, TrafficClass
+
+        costs = self.problem.costs
         classes = []
-        for i, name in enumerate(names):
-            traffic_class = TrafficClass(name, aeq_graph, matrices[i])
-            traffic_class.set_pce(float(problem.pce[i]))
+        for i, name in enumerate(self.names):
+            traffic_class = TrafficClass(name, self.graph, self.matrices[i])
+            traffic_class.set_pce(float(self.problem.pce[i]))
             if costs.fixed_cost.any():
                 traffic_class.set_fixed_cost("fixed_cost")
             classes.append(traffic_class)
@@ -1102,26 +807,49 @@ def _solve_aequilibrae(
         assignment.set_algorithm("bfw")
         assignment.max_iter = int(iterations)
         assignment.rgap_target = float(target)
-        assignment.set_cores(int(cores or os.cpu_count() or 1))
+        assignment.set_cores(self.cores)
         signal = getattr(assignment.assignment, "signal", None)
         if signal is not None and hasattr(signal, "deactivate"):
             signal.deactivate = True  # no progress bars
         assignment.execute()
-        results = assignment.results().reindex(network["link_id"], fill_value=0.0)
-        vehicles = np.stack([results[f"{name}_tot"].to_numpy(dtype=float) for name in names])
+        results = assignment.results().reindex(self.network["link_id"], fill_value=0.0)
+        vehicles = np.stack([results[f"{name}_tot"].to_numpy(dtype=float) for name in self.names])
         report = assignment.assignment.convergence_report
         return vehicles, int(assignment.assignment.iter), [float(g) for g in report.get("rgap", [])]
 
-    vehicles, iterations, history = run(gap, 1, max_iter)
-    rel_gap, _ = _gap(graph, costs, problem.pce @ vehicles)
+
+def _solve_aequilibrae(
+    problem: _Problem, graph: _PathGraph, gap: float, max_iter: int, cores: int | None
+) -> tuple[np.ndarray, float, int, list[float]]:
+    """AequilibraE's bi-conjugate Frank-Wolfe on an in-memory graph: vehicles per class, gap, iterations, its gaps.
+
+    AequilibraE stops on its own gap, which prices the flows after its last step at the
+    costs before it. That can pass the target while the relative gap defined here does
+    not (on a two-route network: 1e-14 against 1e-3); then it runs once more, from the
+    start, needing two iterations in a row below the target.
+    """
+    # AequilibraE draws progress bars unless told otherwise, and reads this when first imported
+    os.environ.setdefault("AEQ_SHOW_PROGRESS", "FALSE")
+    network = _aequilibrae_links(problem)
+    names = [f"class{i}" for i in range(len(problem.classes))]
+    aequilibrae = _AequilibraeRun(
+        problem,
+        network,
+        _aequilibrae_graph(problem, network),
+        names,
+        _aequilibrae_matrices(problem, names),
+        int(cores or os.cpu_count() or 1),
+    )
+    vehicles, iterations, history = aequilibrae.run(gap, 1, max_iter)
+    rel_gap, _ = _gap(graph, problem.costs, problem.pce @ vehicles)
     if rel_gap > gap and iterations < max_iter:
         log.info(
             "AequilibraE stopped at its own gap %.2e with a relative gap of %.2e; running it again",
             history[-1] if history else float("nan"),
             rel_gap,
         )
-        again, more, more_history = run(gap, 2, max_iter - iterations)
-        again_gap, _ = _gap(graph, costs, problem.pce @ again)
+        again, more, more_history = aequilibrae.run(gap, 2, max_iter - iterations)
+        again_gap, _ = _gap(graph, problem.costs, problem.pce @ again)
         iterations += more
         history += more_history
         if again_gap < rel_gap:
@@ -1268,202 +996,3 @@ def assign(
         objective=problem.costs.objective(flow),
         gap_history=history,
     )
-
-
-def tntp_links(
-    net: TntpNetwork, *, toll_factor: float | None = None, distance_factor: float | None = None
-) -> pd.DataFrame:
-    """A TNTP network's links as :func:`assign` takes them.
-
-    ``fixed_cost`` is ``toll_factor * toll + distance_factor * length``, the generalized
-    cost of the TNTP format; the factors default to the file's ``<TOLL FACTOR>`` and
-    ``<DISTANCE FACTOR>`` (0 when absent).
-    """
-    tf = net.toll_factor if toll_factor is None else float(toll_factor)
-    df = net.distance_factor if distance_factor is None else float(distance_factor)
-    links = net.links
-    return pd.DataFrame(
-        {
-            "from_node": links["from_node"],
-            "to_node": links["to_node"],
-            "capacity": links["capacity"],
-            "free_flow_time": links["free_flow_time"],
-            "alpha": links["b"],
-            "beta": links["power"],
-            "fixed_cost": tf * links["toll"] + df * links["length"],
-        }
-    )
-
-
-def assign_tntp(
-    net_path: str | Path,
-    trips_path: str | Path,
-    *,
-    gap: float = 1e-4,
-    engine: str = "auto",
-    max_iter: int = 500,
-    toll_factor: float | None = None,
-    distance_factor: float | None = None,
-) -> dict[str, Any]:
-    """Assign a TNTP network's trip table (BPR with each link's ``b`` and ``power``).
-
-    Zones below ``<FIRST THRU NODE>`` carry no through traffic. The generalized cost is
-    the link time plus ``toll_factor * toll + distance_factor * length`` (factors from
-    the file's metadata unless given; Chicago Sketch's published solution uses 0.02
-    and 0.04, which its file does not state).
-
-    Returns
-    -------
-    dict
-        ``{"links": [{"from", "to", "flow", "cost"}, ...], "relative_gap", "iterations",
-        "seconds", "engine", "converged", "objective", "n_links", "n_zones", "n_nodes"}``:
-        links in file order, ``flow`` in vehicles per period, ``cost`` the generalized
-        cost in the file's time unit (the link time when both factors are 0).
-
-    Raises
-    ------
-    DataError
-        For a malformed file (naming file, line and field), or a ``<FIRST THRU NODE>``
-        that blocks some zones but not others.
-    """
-    net = read_tntp_net(net_path)
-    trips = read_tntp_trips(trips_path, net.n_zones)
-    if 1 < net.first_thru_node <= net.n_zones:
-        raise DataError(
-            f"<FIRST THRU NODE> is {net.first_thru_node}, which would let zones {net.first_thru_node} to "
-            f"{net.n_zones} carry through traffic but not zones below; it takes 1 (all may) or more than "
-            f"<NUMBER OF ZONES> = {net.n_zones} (none may)",
-            path=net.path,
-            field="FIRST THRU NODE",
-        )
-    result = assign(
-        tntp_links(net, toll_factor=toll_factor, distance_factor=distance_factor),
-        {"car": trips},
-        zones=range(1, net.n_zones + 1),
-        gap=gap,
-        max_iter=max_iter,
-        engine=engine,
-        blocked_centroids=net.first_thru_node > 1,
-    )
-    links = net.links
-    return {
-        "links": [
-            {"from": int(a), "to": int(b), "flow": float(f), "cost": float(c)}
-            for a, b, f, c in zip(links["from_node"], links["to_node"], result.flow, result.cost, strict=True)
-        ],
-        "relative_gap": result.relative_gap,
-        "iterations": result.iterations,
-        "seconds": result.seconds,
-        "engine": result.engine,
-        "converged": result.converged,
-        "objective": result.objective,
-        "n_links": len(links),
-        "n_zones": net.n_zones,
-        "n_nodes": net.n_nodes,
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Gateway choice with capacity
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GatewayChoice:
-    """Flows of a gateway choice at equilibrium with the gateways' delays.
-
-    Attributes
-    ----------
-    flows
-        Origins x alternatives: units per year choosing each alternative.
-    volumes
-        Per gateway, the units it handles a year.
-    delay_h
-        Per gateway, the delay at those volumes (hours a unit, beyond the
-        base handling time).
-    iterations, max_change
-        The averaging steps taken, and the largest relative change of a
-        gateway's volume in the last one.
-    """
-
-    flows: np.ndarray
-    volumes: np.ndarray
-    delay_h: np.ndarray
-    iterations: int
-    max_change: float
-
-
-def gateway_delay_h(
-    volumes: np.ndarray, capacities: np.ndarray, base_h: np.ndarray, *, alpha: float, beta: float
-) -> np.ndarray:
-    """Delay a unit meets at each gateway beyond its base handling: ``base_h * sum_k alpha (v / c_k)^beta``.
-
-    ``capacities`` is gateways x capacity terms (a terminal's and a runway's,
-    for an airport); a term of nan or 0 (no published capacity) adds nothing.
-    """
-    caps = np.atleast_2d(np.asarray(capacities, dtype=float))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(np.isfinite(caps) & (caps > 0), volumes[:, None] / caps, 0.0)
-    return np.asarray(base_h, dtype=float) * (alpha * ratio**beta).sum(axis=1)
-
-
-def choose_gateways(
-    cost: np.ndarray,
-    gateway_of: np.ndarray,
-    demand: np.ndarray,
-    *,
-    capacities: np.ndarray,
-    base_h: np.ndarray,
-    cost_per_delay_h: float,
-    scale: float,
-    constants: np.ndarray,
-    alpha: float,
-    beta: float,
-    iterations: int = 100,
-    tol: float = 1e-5,
-) -> GatewayChoice:
-    """Each origin's units choose among alternatives (a gateway, maybe by one mode) by a logit, at equilibrium.
-
-    The utility of alternative ``a`` for origin ``i`` is
-    ``-scale * (cost[i, a] + cost_per_delay_h * delay_h[g]) + constants[g]``
-    with ``g = gateway_of[a]``; the delays follow the gateways' volumes
-    (:func:`gateway_delay_h`), and the volumes the choices. The fixed point
-    is found by the method of successive averages on the volumes.
-
-    Parameters
-    ----------
-    cost
-        Origins x alternatives: the generalized cost of reaching and using
-        each alternative, without the delay (``inf`` where unavailable).
-    gateway_of
-        Per alternative, the gateway it uses.
-    demand
-        Per origin, units a year.
-    capacities, base_h
-        Per gateway: capacity terms (gateways x terms) and base handling hours.
-    cost_per_delay_h
-        The cost of an hour of delay to one unit.
-    scale
-        The logit's scale, per unit of cost.
-    constants
-        Per gateway, its alternative-specific constant (calibrated).
-    """
-    n_gateways = len(base_h)
-    volumes: np.ndarray = np.zeros(n_gateways)
-    flows = np.zeros_like(cost)
-    change = math.inf
-    k = 0
-    for k in range(1, iterations + 1):
-        delay = gateway_delay_h(volumes, capacities, base_h, alpha=alpha, beta=beta)
-        utility = -scale * (cost + cost_per_delay_h * delay[gateway_of][None, :]) + constants[gateway_of][None, :]
-        utility = np.where(np.isfinite(cost), utility, -np.inf)
-        shares = np.stack(logit(list(utility.T)), axis=1)
-        flows = shares * demand[:, None]
-        target = np.bincount(gateway_of, weights=flows.sum(axis=0), minlength=n_gateways).astype(float)
-        step = target - volumes
-        change = float(np.max(np.abs(step) / np.maximum(target, 1.0), initial=0.0))
-        volumes = volumes + step / k if k > 1 else target
-        if change < tol:
-            break
-    delay = gateway_delay_h(volumes, capacities, base_h, alpha=alpha, beta=beta)
-    return GatewayChoice(flows, volumes, delay, k, change)

@@ -3,32 +3,34 @@
 :func:`run_model` runs the base year or a scenario on a network (a base
 network from :func:`corridor.build_network`, or a scenario's graph):
 
-1. **Skims** from the engine: car times and distances on the road network at
-   the current congested times; public transport (rail with jeepney or walk
-   legs, :func:`corridor.network.build.any_layers`); containers' generalized cost
+1. **Skims** from the engine (:mod:`corridor.model.skims`): car times and
+   distances on the road network at the current congested times; public
+   transport (rail with jeepney or walk legs,
+   :func:`corridor.network.build.any_layers`); containers' generalized cost
    by truck and, where a freight railway runs, by rail (haul cost per TEU-km,
    lifts, time).
-2. **Person trips**: productions from population, attractions from jobs,
-   distributed by a doubly constrained gravity model on the composite
-   generalized cost of road and rail, its decay fitted to a mean trip time;
-   split between road and rail by a logit whose constant is calibrated to
-   the published rail boardings.
+2. **Person trips** (:func:`corridor.model.demand.person_trips`): productions
+   from population, attractions from jobs, distributed by a doubly
+   constrained gravity model on the composite generalized cost of road and
+   rail, its decay fitted to a mean trip length; split between road and rail
+   by a logit whose constant is calibrated to the published rail boardings.
 3. **Containers** (TEU) from industry and economic-zone jobs, calibrated to
    the published port throughputs; each chooses a port and a mode (truck, or
    rail where it runs) by a logit on cost including the port's delay, which
    rises with its utilisation, at equilibrium
-   (:func:`corridor.model.assignment.choose_gateways`). **Air passengers** choose an
+   (:func:`corridor.model.gateways.gateway_choice`). **Air passengers** choose an
    airport the same way, against terminal and runway capacity.
 4. **Road assignment** of the modelled peak hour: cars (PCU) and trucks to a
    multi-class user equilibrium on BPR delay functions
    (:func:`corridor.model.assignment.assign`); the congested times feed back to the
    skims, averaged over a few outer iterations.
 
-The base year calibrates the model (:class:`Calibration`: the gravity decay
-and the constants of rail, ports and airports); a scenario runs with the base
-year's calibration, so that what changes is what the projects change. Every
-parameter is a setting with its source (:func:`corridor.settings.parameters`).
-Times are *assigned* times: the peak hour's congested times.
+The base year calibrates the model (:class:`~corridor.model.results.Calibration`:
+the gravity decay and the constants of rail, ports and airports); a scenario
+runs with the base year's calibration, so that what changes is what the
+projects change. Every parameter is a setting with its source
+(:func:`corridor.settings.parameters`). Times are *assigned* times: the peak
+hour's congested times. The results are a :class:`~corridor.model.results.ModelRun`.
 """
 
 from __future__ import annotations
@@ -45,315 +47,518 @@ import numpy as np
 import pandas as pd
 
 from corridor._version import __version__
-from corridor.errors import EngineError
+from corridor.errors import ModelError
 from corridor.inputs.region import Region
-from corridor.model import demand as dm
-from corridor.model.assignment import assign, choose_gateways
+from corridor.model.assignment import AssignmentResult, assign
+from corridor.model.demand import PersonCosts, PersonTrips, person_costs, person_trips
+from corridor.model.gateways import (
+    GatewayChoice,
+    GatewaySpec,
+    airport_spec,
+    gateway_choice,
+    gateway_table,
+    gateways_in_choice,
+    port_spec,
+)
+from corridor.model.results import (
+    Calibration,
+    ModelRun,
+    air_access_min,
+    air_delay_min,
+    container_costs,
+    headlines,
+    link_table,
+    zone_table,
+)
+from corridor.model.skims import Key, Skims, connectors, intrazonal_s, road_links, skims
 from corridor.network.build import centroids
-from corridor.paths.engine import compile_network, min_plus, path_sums, travel_times
 from corridor.settings import Settings
 
 __all__ = [
-    "MODEL_LABELS",
-    "Calibration",
-    "ModelRun",
-    "assigned_graph",
-    "explain",
-    "gateway_volumes",
-    "link_volumes",
-    "model_gains",
+    "DEMAND_CLASSES",
     "run_model",
 ]
 
 log = logging.getLogger(__name__)
-Key = tuple[Any, Any, Any]
 
-#: the model's headline numbers: key -> (label, unit, better: -1 lower, +1 higher)
-MODEL_LABELS: dict[str, tuple[str, str, int]] = {
-    "freight_cost_usd_per_teu": (
-        "mean generalized cost of a container's journey to or from its port (logsum over ports and modes)",
-        "USD/TEU",
-        -1,
-    ),
-    "haulage_usd_per_teu": (
-        "mean haulage, handling and waiting cost of the containers' chosen journeys",
-        "USD/TEU",
-        -1,
-    ),
-    "door_to_ship_h": ("mean door-to-ship time of a container (haul, dwell, delay)", "h", -1),
-    "port_delay_h": ("mean delay of a container at its port beyond the usual dwell", "h", -1),
-    "air_access_min": ("mean time to the chosen airport, passengers' mean", "min", -1),
-    "air_delay_min": ("mean processing delay of an air passenger beyond the usual", "min", -1),
-    "truck_km_per_day": ("container truck-km a day", "veh-km", -1),
-    "car_km_per_day": ("car-equivalent km a day (PCU-km of cars, jeepneys, buses)", "PCU-km", -1),
-    "vehicle_hours_per_day": ("vehicle hours a day on the roads", "veh-h", -1),
-    "truck_hours_per_day": ("container truck hours a day on the roads", "veh-h", -1),
-    "generalized_cost_php_per_trip": ("mean generalized cost of a person trip", "PHP", -1),
-    "accessibility": ("logsum accessibility to jobs, population-weighted", "ln", 1),
-    "rail_trips_per_day": ("person trips using rail a day", "trips", 1),
-    "rail_freight_share": ("share of containers moved by rail", "share", 1),
-    "congested_km": ("road km over 85% of capacity in the peak hour", "km", -1),
-}
+#: the classes of demand a later year's growth factors name
+DEMAND_CLASSES = ("persons", "containers", "air_passengers")
+
+
+# ------------------------------------------------------------------ what the model runs on
+
+
+def _demand_factors(demand_factors: Mapping[str, float] | None, calibration: Calibration | None) -> dict[str, float]:
+    """Each demand class's factor over the base year (1 when left out), checked.
+
+    A later year's demand (a factor other than 1) needs the base year's calibration.
+    """
+    factors = dict.fromkeys(DEMAND_CLASSES, 1.0)
+    for name, factor in (demand_factors or {}).items():
+        if name not in factors:
+            raise ModelError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
+        if not (math.isfinite(factor) and factor > 0):
+            raise ModelError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
+        factors[name] = float(factor)
+    if calibration is None and any(f != 1.0 for f in factors.values()):
+        raise ModelError("a later year's demand needs the base year's calibration", field="calibration")
+    return factors
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """What the base year fits, for scenarios to reuse.
+class _Places:
+    """The model's places (the network's centroids), what they hold, and which take part in what.
 
-    Attributes
-    ----------
-    beta_per_php
-        The gravity model's decay on generalized cost.
-    rail_constant
-        The rail alternative's constant against road.
-    port_constants, airport_constants
-        Per gateway id, its constant in the gateway choice.
-    teu_per_year, air_pax_per_year
-        The totals the generation is scaled to (the published throughputs).
+    ``origins`` are the zones, where person trips start; ``dests`` the zones
+    and economic zones, where they go; ``ports`` and ``airports`` the
+    gateways in the choices.
     """
 
-    beta_per_php: float
-    rail_constant: float
-    port_constants: dict[str, float]
-    airport_constants: dict[str, float]
-    teu_per_year: float
-    air_pax_per_year: float
-
-
-@dataclass
-class ModelRun:
-    """The results of one model run.
-
-    Attributes
-    ----------
-    links
-        One row per directed road link: id, name, class, length, lanes,
-        capacity, peak-hour flows (PCU, cars, trucks), daily vehicles by
-        class, volume over capacity, free-flow and congested speed.
-    gateways
-        Per seaport and airport in the choice: volume a year, capacity,
-        utilisation, delay.
-    zones
-        Per zone: population, jobs, containers, freight cost per TEU,
-        door-to-ship hours, accessibility, time to the chosen airport.
-    summary
-        Headline numbers (see :data:`MODEL_LABELS`).
-    matrices
-        Centroid x centroid matrices for appraisal: person trips and
-        generalized cost by mode, container and passenger flows; and per
-        centroid its containers a year and their cost (PHP/TEU, the logsum),
-        its air passengers a year and their time to and at the airport.
-    calibration
-        The base year's fit (reused by scenarios).
-    demand_factors
-        The demand of this run over the base year's, by class.
-    """
-
-    places: list[str]
+    nodes: list[Any]
+    info: list[dict[str, Any]]
+    ids: list[str]
     kinds: list[str]
-    links: pd.DataFrame
-    gateways: pd.DataFrame
-    zones: pd.DataFrame
-    summary: dict[str, float]
-    matrices: dict[str, np.ndarray]
-    calibration: Calibration
-    assignment: dict[str, Any]
-    provenance: dict[str, Any] = field(default_factory=dict)
-    times: str = "assigned"
-    demand_factors: dict[str, float] = field(default_factory=dict)
+    zone_mask: np.ndarray
+    origins: np.ndarray
+    dests: np.ndarray
+    population: np.ndarray
+    jobs: np.ndarray
+    teu_weight: np.ndarray
+    ports: list[int]
+    airports: list[int]
 
 
-# ------------------------------------------------------------------ the road network for assignment
+def _teu_weight(info: list[dict[str, Any]], jobs: np.ndarray, settings: Settings) -> np.ndarray:
+    """Each place's weight in the containers' generation: its industry jobs, or an economic zone's jobs."""
+    f = settings.freight
+    return np.array(
+        [
+            f.industry_share.get(str(d.get("region")), 0.2) * jobs[i]
+            if d.get("kind") == "zone"
+            else (f.economic_zone_weight * jobs[i] if d.get("kind") == "economic_zone" else 0.0)
+            for i, d in enumerate(info)
+        ]
+    )
 
 
-def _by_class(table: dict[str, Any], link_class: str) -> Any:
-    return table.get(link_class, table.get("default"))
+def _places(G: nx.MultiDiGraph, settings: Settings) -> _Places:
+    """The network's centroids as the model's places, with their people, jobs and containers' weight."""
+    nodes = centroids(G)
+    info = [G.nodes[n] for n in nodes]
+    kinds = [str(d.get("kind")) for d in info]
+    zone_mask = np.array([k == "zone" for k in kinds])
+    if not zone_mask.any():
+        raise ModelError("the network has no zones to run the model on")
+    population = np.array([float(d.get("population_2020") or 0) + float(d.get("population_added") or 0) for d in info])
+    jobs = np.array([float(d.get("jobs") or 0) for d in info])
+    ports, airports = gateways_in_choice(info)
+    return _Places(
+        nodes=nodes,
+        info=info,
+        ids=[str(d.get("place_id")) for d in info],
+        kinds=kinds,
+        zone_mask=zone_mask,
+        origins=np.flatnonzero(zone_mask),
+        dests=np.flatnonzero(zone_mask | np.array([k == "economic_zone" for k in kinds])),
+        population=population,
+        jobs=jobs,
+        teu_weight=_teu_weight(info, jobs, settings),
+        ports=ports,
+        airports=airports,
+    )
 
 
-def road_links(G: nx.MultiDiGraph, settings: Settings) -> pd.DataFrame:
-    """The directed road links of a network with their capacity (PCU/h) and delay function.
+@dataclass(frozen=True)
+class _Observed:
+    """The published volumes the base year is calibrated to (nan where none): per port and airport, and rail."""
 
-    Capacity a direction = lanes a direction x the class's lane capacity x
-    the congestion area's factor (side friction); lanes are the pack's
-    (both directions), else the class's default.
+    port_teu: np.ndarray
+    airport_pax: np.ndarray
+    rail_boardings: float
+
+
+def _observed(region: Region | None, places: _Places) -> _Observed:
+    """The region's published port throughputs, airport passengers and rail boardings."""
+    observed = region.observations if region is not None else pd.DataFrame(columns=["kind", "item", "value"])
+
+    def value(kind: str, item: str) -> float:
+        rows = observed[(observed["kind"] == kind) & (observed["item"] == item)]
+        return float(rows["value"].iloc[0]) if len(rows) else math.nan
+
+    return _Observed(
+        port_teu=np.array([value("port_teu", places.ids[i]) for i in places.ports]),
+        airport_pax=np.array([value("airport_pax", places.ids[i]) for i in places.airports]),
+        rail_boardings=float(observed[observed["kind"] == "rail_boardings"]["value"].sum())
+        if len(observed)
+        else math.nan,
+    )
+
+
+@dataclass(frozen=True)
+class _Masses:
+    """The demand the model shares out: person trips produced and attracted, containers and air passengers."""
+
+    productions: np.ndarray
+    attractions: np.ndarray
+    teu_per_year: float
+    teu: np.ndarray
+    air_pax_per_year: float
+    air: np.ndarray
+
+
+def _masses(
+    places: _Places, observed: _Observed, calibration: Calibration | None, factors: dict[str, float], settings: Settings
+) -> _Masses:
+    """Trips from the zones' people to the places' jobs; containers by the places' weights and air passengers
+    by their people, to the base year's totals (the published ones when calibrating) times the factors."""
+    if calibration is not None:
+        teu_total = calibration.teu_per_year * factors["containers"]
+        air_total = calibration.air_pax_per_year * factors["air_passengers"]
+    else:
+        teu_total, air_total = float(np.nansum(observed.port_teu)), float(np.nansum(observed.airport_pax))
+    weight = places.teu_weight
+    return _Masses(
+        productions=places.population[places.origins] * settings.demand.trip_rate_per_day * factors["persons"],
+        attractions=places.jobs[places.dests],
+        teu_per_year=teu_total,
+        teu=teu_total * weight / weight.sum() if weight.sum() > 0 else np.zeros(len(places.nodes)),
+        air_pax_per_year=air_total,
+        air=air_total * places.population / places.population.sum(),
+    )
+
+
+# ------------------------------------------------------------------ one outer iteration's demand
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """One kind of gateway's choice: how it was set up, what was chosen, and the constants used."""
+
+    spec: GatewaySpec
+    choice: GatewayChoice
+    constants: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Demand:
+    """One outer iteration's skims and the demand on them."""
+
+    skims: Skims
+    costs: PersonCosts
+    persons: PersonTrips
+    person_trips: np.ndarray
+    rail_trips: np.ndarray
+    road_trips: np.ndarray
+    ports: _Choice
+    airports: _Choice
+
+
+def _gateway_choices(
+    places: _Places,
+    sk: Skims,
+    masses: _Masses,
+    observed: _Observed,
+    calibration: Calibration | None,
+    settings: Settings,
+) -> tuple[_Choice, _Choice]:
+    """Containers choose a port and a mode, air passengers an airport (constants fitted unless calibrated)."""
+    ports = port_spec(
+        places.info,
+        places.ports,
+        sk.freight_road_php,
+        sk.freight_rail_php,
+        settings,
+        fitted=calibration.port_constants if calibration is not None else None,
+        observed=observed.port_teu,
+    )
+    airports = airport_spec(
+        places.info,
+        places.airports,
+        sk.car_s,
+        sk.car_km,
+        settings,
+        fitted=calibration.airport_constants if calibration is not None else None,
+        observed=observed.airport_pax,
+    )
+    return _Choice(ports, *gateway_choice(ports, masses.teu)), _Choice(airports, *gateway_choice(airports, masses.air))
+
+
+def _demand(
+    sk: Skims,
+    places: _Places,
+    region: Region | None,
+    masses: _Masses,
+    observed: _Observed,
+    calibration: Calibration | None,
+    settings: Settings,
+    *,
+    fit: tuple[float, float] | None,
+    say: Callable[[str], None],
+) -> _Demand:
+    """Person trips, containers and air passengers on the skims; ``fit`` as :func:`person_trips` takes it."""
+    intrazonal = intrazonal_s(region, places.ids, places.kinds, sk.car_s, settings)
+    costs = person_costs(sk.car_s, sk.car_km, sk.car_toll_php, sk.rail_s, intrazonal, settings)
+    persons = person_trips(
+        costs,
+        places.origins,
+        places.dests,
+        masses.productions,
+        masses.attractions,
+        settings,
+        fit=fit,
+        rail_boardings=observed.rail_boardings if calibration is None else math.nan,
+        say=say,
+    )
+    trips = persons.both_ways(len(places.nodes))
+    rail_trips = trips * persons.rail_share
+    ports, airports = _gateway_choices(places, sk, masses, observed, calibration, settings)
+    return _Demand(sk, costs, persons, trips, rail_trips, trips - rail_trips, ports, airports)
+
+
+def _to_and_from(matrix: np.ndarray, daily: np.ndarray, g: int) -> None:
+    """Add a day's trips between each place and place ``g``, half each way."""
+    matrix[:, g] += daily / 2
+    matrix[g, :] += daily / 2
+
+
+def _peak_vehicles(demand: _Demand, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """A day's cars (PCU: road trips, and air passengers' cars to their airports) and container trucks.
+
+    Trucks to a rail terminal are short and left out of the assignment.
     """
+    f = settings.freight
+    cars = demand.road_trips * settings.demand.pcu_per_road_trip
+    air_cars = np.zeros_like(cars)
+    for pos, g in enumerate(demand.airports.spec.gateways):
+        _to_and_from(air_cars, demand.airports.choice.flows[:, pos] / 365 / settings.air.persons_per_car, g)
+    cars = cars + air_cars
+    trucks = np.zeros_like(cars)
+    for alt, (g, by_rail) in enumerate(demand.ports.spec.alternatives):
+        if not by_rail:
+            _to_and_from(
+                trucks, demand.ports.choice.flows[:, alt] / 365 / f.teu_per_truck / (1 - f.empty_truck_share), g
+            )
+    np.fill_diagonal(cars, 0.0)
+    np.fill_diagonal(trucks, 0.0)
+    return cars, trucks
+
+
+# ------------------------------------------------------------------ the feedback of congested times
+
+
+def _assign_peak(
+    links: pd.DataFrame,
+    connector_links: pd.DataFrame,
+    nodes: list[Any],
+    car_pcu_day: np.ndarray,
+    trucks_day: np.ndarray,
+    settings: Settings,
+    *,
+    gap: float,
+) -> AssignmentResult:
+    """The peak hour's cars (PCU) and trucks assigned to user equilibrium; link times in seconds."""
     a = settings.assignment
-    rows = []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if d.get("mode") != "road":
-            continue
-        link_class = str(d.get("link_class", "road"))
-        lanes_total = d.get("lanes")
-        if lanes_total is None or not (isinstance(lanes_total, int | float) and math.isfinite(lanes_total)):
-            lanes_total = _by_class(a.default_lanes, link_class)
-        lanes_dir = float(lanes_total) if d.get("oneway") else max(float(lanes_total) / 2.0, 1.0)
-        area = d.get("congestion_area")
-        factor = a.area_capacity_factor.get(area, 1.0) if area else 1.0
-        class_speed = float(d.get("free_flow_speed_kph") or d["speed_kph"])
-        free_speed = class_speed
-        if area and link_class not in {"expressway", "motorway"}:
-            free_speed *= a.urban_free_flow_factor.get(area, 1.0)
-        length = float(d["length"])
-        rows.append(
-            {
-                "key": (u, v, k),
-                "from_node": u,
-                "to_node": v,
-                "link_id": d.get("link_id"),
-                "name": d.get("name"),
-                "link_class": link_class,
-                "area": area,
-                "length_m": length,
-                "lanes": lanes_dir,
-                "capacity_pcu_h": lanes_dir * float(_by_class(a.lane_capacity_pcu_h, link_class)) * factor,
-                "class_speed_kph": class_speed,
-                "free_flow_speed_kph": free_speed,
-                "free_flow_time_s": length / (free_speed / 3.6),
-                "toll_php": length / 1000 * float(_by_class(a.toll_php_per_km, link_class)),
-                "alpha": float(_by_class(a.bpr_alpha, link_class)),
-                "beta": float(_by_class(a.bpr_beta, link_class)),
-                "reversed": bool(d.get("reversed")),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _connectors(G: nx.MultiDiGraph) -> pd.DataFrame:
-    """Connectors between places and junctions: no capacity limit, their own fixed time."""
-    rows = [
-        {"key": (u, v, k), "from_node": u, "to_node": v, "free_flow_time_s": float(d["travel_time"])}
-        for u, v, k, d in G.edges(keys=True, data=True)
-        if d.get("mode") == "access" and d.get("attaches") == "road"
-    ]
-    return pd.DataFrame(rows, columns=["key", "from_node", "to_node", "free_flow_time_s"])
-
-
-# ------------------------------------------------------------------ skims
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "from_node": links["from_node"],
+                    "to_node": links["to_node"],
+                    "capacity": links["capacity_pcu_h"],
+                    "free_flow_time": links["free_flow_time_s"],
+                    "alpha": links["alpha"],
+                    "beta": links["beta"],
+                    "fixed_cost": links["toll_php"] / settings.value_of_time_php_per_h * 3600,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "from_node": connector_links["from_node"],
+                    "to_node": connector_links["to_node"],
+                    "capacity": 1e9,
+                    "free_flow_time": connector_links["free_flow_time_s"],
+                    "alpha": 0.0,
+                    "beta": 1.0,
+                    "fixed_cost": 0.0,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    demand = {
+        "car": car_pcu_day * settings.demand.peak_hour_share,
+        "truck": trucks_day * settings.freight.truck_peak_share,
+    }
+    return assign(
+        table,
+        demand,
+        zones=nodes,
+        pce={"car": 1.0, "truck": settings.freight.truck_pcu},
+        gap=gap,
+        max_iter=a.max_iterations,
+        engine=a.engine,
+    )
 
 
 @dataclass
-class _Skims:
-    car_s: np.ndarray
-    car_km: np.ndarray
-    car_toll_php: np.ndarray
-    rail_s: np.ndarray
-    truck_s: np.ndarray
-    freight_road_php: np.ndarray
-    freight_rail_php: np.ndarray
-    freight_rail_s: np.ndarray
+class _Feedback:
+    """The outer loop: the road network assigned, the link times the skims use, and what each assignment gave.
+
+    ``prior`` counts a warm start as one averaged iteration already made.
+    """
+
+    links: pd.DataFrame
+    connectors: pd.DataFrame
+    link_time: dict[Key, float]
+    prior: int
+    gaps: list[float] = field(default_factory=list)
+    assignment_s: list[float] = field(default_factory=list)
+    changes: list[float] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, G: nx.MultiDiGraph, settings: Settings, warm: ModelRun | None) -> _Feedback:
+        """The network's road links and connectors at free-flow times, or at a warm run's congested ones."""
+        links = road_links(G, settings)
+        link_time = {key: t for key, t in zip(links["key"], links["free_flow_time_s"], strict=True)}
+        if warm is not None:
+            for key, seconds in zip(warm.links["key"], warm.links["congested_time_s"], strict=True):
+                if key in link_time:
+                    link_time[key] = float(seconds)
+        return cls(links, connectors(G), link_time, 1 if warm is not None else 0)
+
+    def converged(self, settings: Settings) -> bool:
+        """Whether the last assignment's times moved less than the feedback's tolerance."""
+        return bool(self.changes) and self.changes[-1] < settings.assignment.feedback_tolerance
+
+    def is_last(self, outer: int, settings: Settings) -> bool:
+        """Whether outer iteration ``outer`` is the last: converged, or out of iterations."""
+        return outer == settings.assignment.feedback_iterations or self.converged(settings)
+
+    def step(
+        self, nodes: list[Any], vehicles: tuple[np.ndarray, np.ndarray], settings: Settings, *, outer: int, final: bool
+    ) -> AssignmentResult:
+        """Assign a day's cars and trucks in the peak hour, record how far the link times moved, and unless
+        ``final`` average the times towards the assignment's (the method of successive averages).
+
+        The last assignment goes to the target gap, the others to the looser
+        feedback gap. The change is the flow-weighted mean change of the
+        times, relative to the times used.
+        """
+        a = settings.assignment
+        gap = a.gap if final else max(a.gap, a.feedback_gap)
+        result = _assign_peak(self.links, self.connectors, nodes, *vehicles, settings, gap=gap)
+        links = self.links
+        new_time = result.time[: len(links)]
+        self.gaps.append(result.relative_gap)
+        self.assignment_s.append(result.seconds)
+        used = np.array([self.link_time[key] for key in links["key"]])
+        flow = result.flow[: len(links)]
+        weight = float((flow * used).sum())
+        self.changes.append(float((flow * np.abs(new_time - used)).sum() / weight) if weight > 0 else 0.0)
+        if not final:
+            step = 1.0 / (outer + self.prior)
+            for key, t_new, t_used in zip(links["key"], new_time, used, strict=True):
+                self.link_time[key] = t_used + (float(t_new) - t_used) * step
+        return result
 
 
-def _skims(G: nx.MultiDiGraph, nodes: list[Any], link_time_s: dict[Key, float], settings: Settings) -> _Skims:
-    """Centroid x centroid skims at the given road link times (seconds)."""
-    f = settings.freight
-    php_per_teu_km = f.road_usd_per_tkm * f.payload_t_per_teu * settings.php_per_usd
-    truck_vot_per_teu = f.haul_time_php_per_teu_h
+def _calibration(places: _Places, masses: _Masses, demand: _Demand) -> Calibration:
+    """The base year's fit, from its last outer iteration."""
+    ports, airports = demand.ports, demand.airports
+    return Calibration(
+        beta_per_php=demand.persons.beta_per_php,
+        rail_constant=demand.persons.rail_constant,
+        port_constants={places.ids[g]: float(c) for g, c in zip(places.ports, ports.constants, strict=True)},
+        airport_constants={places.ids[g]: float(c) for g, c in zip(places.airports, airports.constants, strict=True)},
+        teu_per_year=masses.teu_per_year,
+        air_pax_per_year=masses.air_pax_per_year,
+    )
 
-    def car_time(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        return link_time_s.get((u, v, k), float(d["travel_time"]))
 
-    def car_cost_s(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        """Time plus the toll, as seconds of a driver's time: what a driver's route minimises."""
-        return car_time(u, v, k, d) + toll_s(d)
+# ------------------------------------------------------------------ the results
 
-    def toll_s(d: dict[str, Any]) -> float:
-        if d.get("mode") != "road":
-            return 0.0
-        rate = float(_by_class(settings.assignment.toll_php_per_km, str(d.get("link_class"))))
-        return float(d["length"]) / 1000 * rate / settings.value_of_time_php_per_h * 3600
 
-    def truck_time(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        t = car_time(u, v, k, d)
-        if d.get("mode") == "road":
-            limit = float(_by_class(f.truck_speed_limit_kph, str(d.get("link_class"))))
-            t = max(t, float(d["length"]) / (limit / 3.6))
-        return t
+def _matrices(demand: _Demand, teu_cost_php: np.ndarray, air_min: np.ndarray) -> dict[str, np.ndarray]:
+    """Centroid x centroid matrices for appraisal, and per centroid its containers and air passengers."""
+    ports, airports = demand.ports.choice, demand.airports.choice
+    return {
+        "person_trips": demand.person_trips,
+        "rail_trips": demand.rail_trips,
+        "road_trips": demand.road_trips,
+        "gc_road_php": demand.costs.gc_road,
+        "gc_rail_php": demand.costs.gc_rail,
+        "gc_person_php": demand.persons.gc_php,
+        "car_min": demand.costs.car_min,
+        "car_km": demand.skims.car_km,
+        "teu_flows": ports.flows,
+        "air_flows": airports.flows,
+        # per centroid, for the appraisal's rule of a half
+        "teu_per_year": ports.flows.sum(axis=1),
+        "teu_cost_php": teu_cost_php,
+        "air_pax_per_year": airports.flows.sum(axis=1),
+        "air_time_min": air_min + air_delay_min(airports),
+    }
 
-    def freight_cost(u: Any, v: Any, k: Any, d: dict[str, Any]) -> float:
-        """PHP a TEU: road haul by the km and the hour; rail haul cheaper by the km; a lift at a terminal."""
-        if d.get("link_class") == "freight_rail":
-            km = float(d["length"]) / 1000
-            return (
-                km * php_per_teu_km * (1 - f.rail_discount) + float(d["travel_time"]) / 3600 * f.cargo_vot_php_per_teu_h
-            )
-        if d.get("freight") and d.get("mode") in {"transfer", "access"}:
-            return f.lift_php_per_teu / 2 + float(d.get("wait_s", 0.0)) / 3600 * f.cargo_vot_php_per_teu_h
-        km = float(d.get("length", 0.0)) / 1000 if d.get("mode") == "road" else 0.0
-        return km * php_per_teu_km + truck_time(u, v, k, d) / 3600 * truck_vot_per_teu
 
-    car = compile_network(G, "road", weight=car_cost_s)
-    rows = [car.out_index[n] for n in nodes]
-    cols = [car.in_index[n] for n in nodes]
-    keys = car.edge_keys or []
-    lengths = np.array([float(G.edges[key].get("length", 0.0)) for key in keys])
-    times = np.array([car_time(*key, G.edges[key]) for key in keys])
-    tolls = np.array([toll_s(G.edges[key]) for key in keys]) / 3600 * settings.value_of_time_php_per_h
-    car_km = path_sums(car, rows, cols, lengths) / 1000
-    car_s = path_sums(car, rows, cols, times)
-    car_toll = path_sums(car, rows, cols, tolls)
-    for m in (car_km, car_s, car_toll):
-        np.fill_diagonal(m, 0.0)
-    truck_s = travel_times(compile_network(G, "road", weight=truck_time), nodes, nodes)
+def _assignment_report(
+    result: AssignmentResult, feedback: _Feedback, settings: Settings, started: float
+) -> dict[str, Any]:
+    """The last assignment's gap, iterations and engine, and the feedback's history."""
+    return {
+        "relative_gap": result.relative_gap,
+        "iterations": result.iterations,
+        "engine": result.engine,
+        "converged": result.converged,
+        "gap_by_outer_iteration": feedback.gaps,
+        "feedback_change": feedback.changes,
+        "feedback_converged": feedback.converged(settings),
+        "assignment_s": feedback.assignment_s,
+        "seconds": time.perf_counter() - started,
+    }
 
-    # public transport that uses rail: to a station, by rail, from a station
-    stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station" and not d.get("freight")]
-    rail_s = np.full((len(nodes), len(nodes)), np.inf)
-    if stations:
-        transit = compile_network(G, "transit", weight=car_time)
-        rail = compile_network(G, "rail")
-        to_stations = travel_times(transit, nodes, stations)
-        between = travel_times(rail, stations, stations)
-        from_stations = travel_times(transit, stations, nodes)
-        rail_s = min_plus(min_plus(to_stations, between), from_stations)
 
-    # containers: by truck alone, or through the freight railway's terminals
-    road_php = travel_times(compile_network(G, "road", weight=freight_cost), nodes, nodes)
-    terminals = [n for n, d in G.nodes(data=True) if d.get("kind") == "station" and d.get("freight")]
-    rail_php = np.full((len(nodes), len(nodes)), np.inf)
-    rail_t = np.full((len(nodes), len(nodes)), np.inf)
-    if terminals:
-
-        def is_rail(d: dict[str, Any]) -> bool:
-            return d.get("link_class") == "freight_rail"
-
-        def not_rail(d: dict[str, Any]) -> bool:
-            return not is_rail(d)
-
-        to_t = compile_network(G, "freight", weight=freight_cost, include=not_rail)
-        by_rail = compile_network(G, "freight", weight=freight_cost, include=is_rail)
-        a = travel_times(to_t, nodes, terminals)
-        r = travel_times(by_rail, terminals, terminals)
-        e = travel_times(to_t, terminals, nodes)
-        rail_php = min_plus(min_plus(a, r), e)
-        to_t_s = compile_network(G, "freight", weight=truck_time, include=not_rail)
-        by_rail_s = compile_network(G, "freight", include=is_rail)
-        rail_t = min_plus(
-            min_plus(travel_times(to_t_s, nodes, terminals), travel_times(by_rail_s, terminals, terminals)),
-            travel_times(to_t_s, terminals, nodes),
-        )
-    return _Skims(car_s, car_km, car_toll, rail_s, truck_s, road_php, rail_php, rail_t)
+def _results(
+    places: _Places,
+    masses: _Masses,
+    demand: _Demand,
+    links: pd.DataFrame,
+    result: AssignmentResult,
+    settings: Settings,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, float], dict[str, np.ndarray]]:
+    """The run's links, gateways, zones, headlines and matrices, from its last outer iteration."""
+    ports, airports = demand.ports, demand.airports
+    out_links = link_table(links, result, settings)
+    gateways = gateway_table(places.info, [(ports.spec, ports.choice), (airports.spec, airports.choice)], settings)
+    containers = container_costs(ports.choice, ports.spec, ports.constants, demand.skims)
+    air_min = air_access_min(airports.choice, airports.spec, demand.skims)
+    access = demand.persons.accessibility(places.jobs)
+    zones = zone_table(
+        places.info,
+        population=places.population,
+        jobs=places.jobs,
+        teu=masses.teu,
+        containers=containers,
+        accessibility=access,
+        air_min=air_min,
+        settings=settings,
+    )
+    summary = headlines(
+        out_links,
+        zones,
+        demand.persons,
+        demand.rail_trips,
+        teu=masses.teu,
+        containers=containers,
+        ports=(ports.spec, ports.choice),
+        air=masses.air,
+        air_min=air_min,
+        airports=airports.choice,
+        settings=settings,
+    )
+    return out_links, gateways, zones, summary, _matrices(demand, containers.cost_php, air_min)
 
 
 # ------------------------------------------------------------------ the model
-
-
-def _intrazonal_s(
-    region: Region | None, places: list[str], kinds: list[str], car_s: np.ndarray, settings: Settings
-) -> np.ndarray:
-    """A trip within its zone: half the zone's equivalent radius at the intrazonal speed."""
-    out = np.zeros(len(places))
-    polygons = region.zone_polygons if region is not None else None
-    for i, (pid, kind) in enumerate(zip(places, kinds, strict=True)):
-        if kind != "zone":
-            continue
-        if polygons is not None and pid in polygons.index:
-            area_m2 = float(polygons.geometry.loc[pid].area)
-            radius_m = math.sqrt(area_m2 / math.pi)
-        else:  # no polygon: half the time to the nearest other zone, as a distance at the intrazonal speed
-            others = np.delete(car_s[i], i)
-            radius_m = float(np.min(others)) / 2 * (settings.demand.intrazonal_speed_kph / 3.6) if len(others) else 1000
-        out[i] = 0.5 * radius_m / (settings.demand.intrazonal_speed_kph / 3.6)
-    return out
 
 
 def run_model(
@@ -392,809 +597,50 @@ def run_model(
 
     Raises
     ------
-    EngineError
-        When the network has no zones, or the calibration cannot be reached.
+    ModelError
+        When the network has no zones, a demand factor is unknown or not
+        positive, a later year's demand comes without a calibration, or the
+        calibration cannot be reached.
     """
     settings = settings or Settings()
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
-    factors = {"persons": 1.0, "containers": 1.0, "air_passengers": 1.0}
-    for name, factor in (demand_factors or {}).items():
-        if name not in factors:
-            raise EngineError(f"unknown demand class {name!r}", field="demand_factors", allowed=list(factors))
-        if not (math.isfinite(factor) and factor > 0):
-            raise EngineError("a demand factor must be positive", field=f"demand_factors.{name}", value=factor)
-        factors[name] = float(factor)
-    if calibration is None and any(f != 1.0 for f in factors.values()):
-        raise EngineError("a later year's demand needs the base year's calibration", field="calibration")
-    nodes = centroids(G)
-    info = [G.nodes[n] for n in nodes]
-    places = [str(d.get("place_id")) for d in info]
-    kinds = [str(d.get("kind")) for d in info]
-    zone_mask = np.array([k == "zone" for k in kinds])
-    if not zone_mask.any():
-        raise EngineError("the network has no zones to run the model on")
-    population = np.array([float(d.get("population_2020") or 0) + float(d.get("population_added") or 0) for d in info])
-    jobs = np.array([float(d.get("jobs") or 0) for d in info])
-    links = road_links(G, settings)
-    connectors = _connectors(G)
-    link_time = {key: t for key, t in zip(links["key"], links["free_flow_time_s"], strict=True)}
-    if warm is not None:
-        for key, seconds in zip(warm.links["key"], warm.links["congested_time_s"], strict=True):
-            if key in link_time:
-                link_time[key] = float(seconds)
-
-    d_s, f_s, a_s = settings.demand, settings.freight, settings.air
-    vot_blend = settings.road_value_of_time_php_per_h
-    php_per_usd = settings.php_per_usd
-    observed = region.observations if region is not None else pd.DataFrame(columns=["kind", "item", "value"])
-
-    # gateways in the choices
-    ports = [
-        i
-        for i, d in enumerate(info)
-        if d.get("kind") == "gateway" and d.get("gateway_type") == "seaport" and str(d.get("capacity_unit")) == "TEU/yr"
-    ]
-    airports = [i for i, d in enumerate(info) if d.get("kind") == "gateway" and d.get("gateway_type") == "airport"]
-    teu_weight = np.array(
-        [
-            f_s.industry_share.get(str(d.get("region")), 0.2) * jobs[i]
-            if d.get("kind") == "zone"
-            else (f_s.economic_zone_weight * jobs[i] if d.get("kind") == "economic_zone" else 0.0)
-            for i, d in enumerate(info)
-        ]
-    )
-
-    def observed_value(kind: str, item: str) -> float:
-        rows = observed[(observed["kind"] == kind) & (observed["item"] == item)]
-        return float(rows["value"].iloc[0]) if len(rows) else math.nan
-
-    port_observed = np.array([observed_value("port_teu", places[i]) for i in ports])
-    air_observed = np.array([observed_value("airport_pax", places[i]) for i in airports])
-    rail_observed = float(observed[observed["kind"] == "rail_boardings"]["value"].sum()) if len(observed) else math.nan
-
-    cal = calibration
-    person_fit = (cal.beta_per_php, cal.rail_constant) if cal is not None else None
-    asg = settings.assignment
-    iterations = asg.feedback_iterations
-    prior = 1 if warm is not None else 0  # a warm start counts as one averaged iteration
-    result = None
-    history: list[float] = []
-    assignment_s: list[float] = []
-    feedback: list[float] = []
-    final = False
+    factors = _demand_factors(demand_factors, calibration)
+    places = _places(G, settings)
+    observed = _observed(region, places)
+    masses = _masses(places, observed, calibration, factors, settings)
+    feedback = _Feedback.start(G, settings, warm)
+    fit = (calibration.beta_per_php, calibration.rail_constant) if calibration is not None else None
     outer = 0
-    while not final:
+    while True:
         outer += 1
         # the last loop: converged (or out of loops), assigned to the target gap
-        final = outer == iterations or (len(feedback) > 0 and feedback[-1] < asg.feedback_tolerance)
+        final = feedback.is_last(outer, settings)
         say(f"skims ({outer})")
-        sk = _skims(G, nodes, link_time, settings)
-        intrazonal = _intrazonal_s(region, places, kinds, sk.car_s, settings)
-        car_min = sk.car_s / 60
-        np.fill_diagonal(car_min, intrazonal / 60)
-        km = sk.car_km
-        pt_fare = d_s.pt_fare_base_php + d_s.pt_fare_php_per_km * np.maximum(km - 4, 0)
-        road_money = d_s.road_pt_share * pt_fare + (1 - d_s.road_pt_share) * (
-            d_s.car_cost_php_per_km * km + sk.car_toll_php
-        )
-        gc_road = car_min / 60 * vot_blend + road_money + d_s.road_pt_share * settings.pt_wait_min / 60 * vot_blend
-        rail_min = sk.rail_s / 60
-        gc_rail = (
-            rail_min / 60 * d_s.value_of_time_pt_php_per_h + d_s.rail_fare_base_php + d_s.rail_fare_php_per_km * km
-        )
-        np.fill_diagonal(gc_rail, np.inf)
-
-        # persons: origins are zones, destinations zones and economic zones
-        origins = np.flatnonzero(zone_mask)
-        dests = np.flatnonzero(zone_mask | np.array([k == "economic_zone" for k in kinds]))
-        productions = population[origins] * d_s.trip_rate_per_day * factors["persons"]
-        attractions = jobs[dests]
-
-        persons = _person_demand(
-            gc_road,
-            gc_rail,
-            km,
-            origins,
-            dests,
-            productions,
-            attractions,
-            settings,
-            rail_observed if cal is None else math.nan,
-            person_fit,
-            say,
-        )
-        beta, rail_constant, trips_pa, gc_star, share_rail = persons
+        sk = skims(G, places.nodes, feedback.link_time, settings)
+        demand = _demand(sk, places, region, masses, observed, calibration, settings, fit=fit, say=say)
         # the decay is fitted once, on the uncongested first skims; the base year refits the rail constant each time
-        person_fit = (beta, rail_constant) if cal is not None else (beta, math.nan)
-        sub_gc = gc_star[np.ix_(origins, dests)]
-        person_trips = np.zeros((len(nodes), len(nodes)))
-        person_trips[np.ix_(origins, dests)] += trips_pa / 2
-        person_trips[np.ix_(dests, origins)] += trips_pa.T / 2  # each trip's return
-        rail_trips = person_trips * share_rail
-        road_trips = person_trips - rail_trips
-
-        # containers
-        teu_total = cal.teu_per_year * factors["containers"] if cal is not None else float(np.nansum(port_observed))
-        teu = teu_total * teu_weight / teu_weight.sum() if teu_weight.sum() > 0 else np.zeros(len(nodes))
-        port_choice, port_constants, port_alts = _port_choice(
-            info, ports, places, teu, sk, settings, cal, port_observed
-        )
-        # air passengers
-        air_total = (
-            cal.air_pax_per_year * factors["air_passengers"] if cal is not None else float(np.nansum(air_observed))
-        )
-        air = air_total * population / population.sum()
-        air_choice, airport_constants = _air_choice(info, airports, places, air, sk, settings, cal, air_observed)
-
-        # vehicles in the peak hour
-        car_pcu_day = road_trips * d_s.pcu_per_road_trip
-        air_cars = np.zeros_like(car_pcu_day)
-        for a_pos, g in enumerate(airports):
-            daily = air_choice.flows[:, a_pos] / 365 / a_s.persons_per_car
-            air_cars[:, g] += daily / 2
-            air_cars[g, :] += daily / 2
-        car_pcu_day = car_pcu_day + air_cars
-        trucks_day = np.zeros_like(car_pcu_day)
-        for alt, (g, by_rail) in enumerate(port_alts):
-            if by_rail:
-                continue  # trucks to a rail terminal are short and left out of the assignment
-            daily = port_choice.flows[:, alt] / 365 / f_s.teu_per_truck / (1 - f_s.empty_truck_share)
-            trucks_day[:, g] += daily / 2
-            trucks_day[g, :] += daily / 2
-        np.fill_diagonal(car_pcu_day, 0.0)
-        np.fill_diagonal(trucks_day, 0.0)
-
+        fit = (demand.persons.beta_per_php, demand.persons.rail_constant if calibration is not None else math.nan)
+        vehicles = _peak_vehicles(demand, settings)
         say(f"road assignment ({outer})")
-        gap = asg.gap if final else max(asg.gap, asg.feedback_gap)
-        result = _assign_peak(links, connectors, nodes, car_pcu_day, trucks_day, settings, gap=gap)
-        new_time = result.time[: len(links)]
-        history.append(result.relative_gap)
-        assignment_s.append(result.seconds)
-        used = np.array([link_time[key] for key in links["key"]])
-        flow = result.flow[: len(links)]
-        weight = float((flow * used).sum())
-        feedback.append(float((flow * np.abs(new_time - used)).sum() / weight) if weight > 0 else 0.0)
-        if not final:  # the method of successive averages on the link times
-            step = 1.0 / (outer + prior)
-            for key, t_new, t_used in zip(links["key"], new_time, used, strict=True):
-                link_time[key] = t_used + (float(t_new) - t_used) * step
-        if cal is None and final:
-            cal = Calibration(
-                beta_per_php=beta,
-                rail_constant=rail_constant,
-                port_constants={places[g]: float(c) for g, c in zip(ports, port_constants, strict=True)},
-                airport_constants={places[g]: float(c) for g, c in zip(airports, airport_constants, strict=True)},
-                teu_per_year=teu_total,
-                air_pax_per_year=air_total,
-            )
-    assert result is not None and cal is not None
-
-    # results
-    n_links = len(links)
-    peak = settings.demand.peak_hour_share
-    out_links = links.copy()
-    out_links["flow_pcu_h"] = result.flow[:n_links]
-    out_links["cars_pcu_h"] = result.flows_by_class["car"][:n_links]
-    out_links["trucks_h"] = result.flows_by_class["truck"][:n_links]
-    out_links["cars_pcu_day"] = out_links["cars_pcu_h"] / peak
-    out_links["trucks_day"] = out_links["trucks_h"] / max(f_s.truck_peak_share, 1e-9)
-    out_links["vehicles_day"] = (
-        out_links["cars_pcu_day"] * d_s.vehicles_per_road_trip / d_s.pcu_per_road_trip + out_links["trucks_day"]
-    )
-    out_links["volume_capacity"] = out_links["flow_pcu_h"] / out_links["capacity_pcu_h"]
-    congested_time = result.time[:n_links]
-    out_links["congested_time_s"] = congested_time
-    out_links["congested_speed_kph"] = out_links["length_m"] / np.maximum(congested_time, 1e-9) * 3.6
-    link_km = out_links["length_m"].to_numpy() / 1000
-
-    sk = _skims(G, nodes, link_time, settings)
-    gateways = _gateway_table(info, places, ports, port_choice, airports, air_choice, settings)
-    zones = pd.DataFrame(index=pd.Index(places, name="place_id"))
-    zones["kind"] = kinds
-    zones["name"] = [d.get("name") for d in info]
-    zones["population"] = population
-    zones["jobs"] = jobs
-    zones["teu_per_year"] = teu
-    teu_cost, teu_paid, teu_time, teu_delay = _container_costs(
-        port_choice, port_alts, sk, settings, gateways, places, port_constants, ports
-    )
-    zones["freight_cost_usd_per_teu"] = teu_cost / php_per_usd
-    zones["haulage_usd_per_teu"] = teu_paid / php_per_usd
-    zones["door_to_ship_h"] = teu_time
-    zones["port_delay_h"] = teu_delay
-    theta_gc = beta
-    with np.errstate(over="ignore", divide="ignore"):
-        access = np.log((np.exp(-theta_gc * gc_star[:, dests]) * jobs[dests][None, :]).sum(axis=1))
-    zones["accessibility"] = np.where(zone_mask, access, np.nan)
-    air_min = _air_access_min(air_choice, airports, sk)
-    zones["air_access_min"] = air_min
-    zones = zones[zones["kind"] == "zone"].drop(columns=["kind"])
-
-    pop_z = zones["population"].to_numpy()
-    teu_all = port_choice.flows.sum()
-    summary = {
-        "freight_cost_usd_per_teu": float(np.nansum(teu_cost * teu) / teu.sum()) / php_per_usd
-        if teu.sum()
-        else math.nan,
-        "haulage_usd_per_teu": float(np.nansum(teu_paid * teu) / teu.sum()) / php_per_usd if teu.sum() else math.nan,
-        "door_to_ship_h": float((teu_time * teu).sum() / teu.sum()) if teu.sum() else math.nan,
-        "port_delay_h": float((teu_delay * teu).sum() / teu.sum()) if teu.sum() else math.nan,
-        "air_access_min": float(np.nansum(air_min * air) / air.sum()) if air.sum() else math.nan,
-        "air_delay_min": float((air_choice.flows.sum(axis=0) * air_choice.delay_h).sum() / max(air.sum(), 1e-9) * 60)
-        if len(airports)
-        else math.nan,
-        "truck_km_per_day": float((out_links["trucks_day"] * link_km).sum()),
-        "car_km_per_day": float((out_links["cars_pcu_day"] * link_km).sum()),
-        "vehicle_hours_per_day": float(((out_links["vehicles_day"]) * congested_time / 3600).sum()),
-        "truck_hours_per_day": float((out_links["trucks_day"] * congested_time / 3600).sum()),
-        "generalized_cost_php_per_trip": float((trips_pa * sub_gc).sum() / trips_pa.sum())
-        if trips_pa.sum()
-        else math.nan,
-        "accessibility": float(np.nansum(zones["accessibility"] * pop_z) / pop_z.sum()),
-        "rail_trips_per_day": float(rail_trips.sum()),
-        "rail_boardings_per_day": float(rail_trips.sum() * d_s.rail_boardings_per_trip),
-        "rail_freight_share": float(
-            sum(port_choice.flows[:, alt].sum() for alt, (_, r) in enumerate(port_alts) if r) / teu_all
-        )
-        if teu_all
-        else 0.0,
-        "congested_km": float(link_km[(out_links["volume_capacity"] > 0.85) & ~out_links["reversed"]].sum()),
-    }
-    matrices = {
-        "person_trips": person_trips,
-        "rail_trips": rail_trips,
-        "road_trips": road_trips,
-        "gc_road_php": gc_road,
-        "gc_rail_php": gc_rail,
-        "gc_person_php": gc_star,
-        "car_min": car_min,
-        "car_km": sk.car_km,
-        "teu_flows": port_choice.flows,
-        "air_flows": air_choice.flows,
-        # per centroid, for the appraisal's rule of a half
-        "teu_per_year": port_choice.flows.sum(axis=1),
-        "teu_cost_php": teu_cost,
-        "air_pax_per_year": air_choice.flows.sum(axis=1),
-        "air_time_min": air_min + _air_delay_min(air_choice),
-    }
-    provenance = {
-        **G.graph.get("provenance", {}),
-        "settings_digest": settings.digest(),
-        "corridor_version": __version__,
-    }
+        result = feedback.step(places.nodes, vehicles, settings, outer=outer, final=final)
+        if final:
+            break
+    out_links, gateways, zones, summary, matrices = _results(places, masses, demand, feedback.links, result, settings)
     return ModelRun(
-        places=places,
-        kinds=kinds,
+        places=places.ids,
+        kinds=places.kinds,
         links=out_links,
         gateways=gateways,
         zones=zones,
         summary=summary,
         matrices=matrices,
-        calibration=cal,
-        assignment={
-            "relative_gap": result.relative_gap,
-            "iterations": result.iterations,
-            "engine": result.engine,
-            "converged": result.converged,
-            "gap_by_outer_iteration": history,
-            "feedback_change": feedback,
-            "feedback_converged": bool(feedback and feedback[-1] < asg.feedback_tolerance),
-            "assignment_s": assignment_s,
-            "seconds": time.perf_counter() - started,
+        calibration=calibration if calibration is not None else _calibration(places, masses, demand),
+        assignment=_assignment_report(result, feedback, settings, started),
+        provenance={
+            **G.graph.get("provenance", {}),
+            "settings_digest": settings.digest(),
+            "corridor_version": __version__,
         },
-        provenance=provenance,
         demand_factors=factors,
     )
-
-
-def _person_demand(
-    gc_road: np.ndarray,
-    gc_rail: np.ndarray,
-    km: np.ndarray,
-    origins: np.ndarray,
-    dests: np.ndarray,
-    productions: np.ndarray,
-    attractions: np.ndarray,
-    settings: Settings,
-    rail_observed: float,
-    fit: tuple[float, float] | None,
-    say: Callable[[str], None],
-) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray]:
-    """Person trips: the gravity model on the composite cost of road and rail, and the rail share.
-
-    ``fit`` holds the decay and the rail constant when they are known (a
-    rail constant of nan: to be fitted again with this decay); otherwise
-    both are fitted here: the decay to the mean length of trips that leave
-    their zone, the constant to the published rail boardings.
-    Returns the decay, the rail constant, the production-attraction trips
-    (origins x destinations), the composite cost (all centroids) and the
-    share of trips by rail (all centroids).
-    """
-    d_s = settings.demand
-    theta = d_s.mode_choice_scale_per_php
-    rows, cols = np.ix_(origins, dests)
-
-    def composite(rail_constant: float) -> tuple[np.ndarray, np.ndarray]:
-        u_road = -theta * gc_road
-        u_rail = np.where(np.isfinite(gc_rail), -theta * gc_rail + rail_constant, -np.inf)
-        share_rail = dm.logit([u_road, u_rail])[1]
-        return -dm.logsum([u_road, u_rail]) / theta, share_rail
-
-    if fit is not None and math.isfinite(fit[1]):
-        beta, rail_constant = fit
-        gc_star, share_rail = composite(rail_constant)
-        trips = dm.gravity(productions, attractions, gc_star[rows, cols], beta=beta)
-        return beta, rail_constant, trips, gc_star, share_rail
-    say("fitting the gravity model and the rail constant")
-    leaving = np.ones((len(origins), len(dests)), dtype=bool)
-    for r, o in enumerate(origins):
-        leaving[r, np.flatnonzero(dests == o)] = False
-    rail_constant = 0.0
-    beta = math.nan
-    for _ in range(3 if fit is None else 1):  # the decay and the rail constant depend on each other a little
-        gc_star, share_rail = composite(rail_constant)
-        if fit is None:
-            beta = _fit_beta(productions, attractions, gc_star[rows, cols], km[rows, cols], d_s.mean_trip_km, leaving)
-        else:
-            beta = fit[0]
-        if math.isfinite(rail_observed):
-
-            def boardings(c: np.ndarray, beta: float = beta) -> np.ndarray:
-                gcs, sr = composite(float(c[0]))
-                trips = dm.gravity(productions, attractions, gcs[rows, cols], beta=beta)
-                return np.array([(trips * sr[rows, cols]).sum() * d_s.rail_boardings_per_trip])
-
-            rail_constant = float(dm.calibrate_constants(boardings, np.array([rail_observed]))[0])
-    gc_star, share_rail = composite(rail_constant)
-    trips = dm.gravity(productions, attractions, gc_star[rows, cols], beta=beta)
-    return beta, rail_constant, trips, gc_star, share_rail
-
-
-def _fit_beta(
-    productions: np.ndarray,
-    attractions: np.ndarray,
-    gc: np.ndarray,
-    km: np.ndarray,
-    target_km: float,
-    mask: np.ndarray,
-) -> float:
-    """The gravity decay (per PHP of generalized cost) whose trips leaving their zone average ``target_km``."""
-
-    def mean_km(beta: float) -> float:
-        T = dm.gravity(productions, attractions, gc, beta=beta)
-        finite = mask & np.isfinite(km)
-        trips = T[finite].sum()
-        return float((T[finite] * km[finite]).sum() / trips) if trips else math.nan
-
-    lo, hi = 1e-6, 1.0
-    if not (mean_km(hi) <= target_km <= mean_km(lo)):
-        raise EngineError(
-            "the gravity model cannot reach the mean trip length of the settings",
-            field="demand.mean_trip_km",
-            value=target_km,
-            allowed=f"between {mean_km(hi):.1f} and {mean_km(lo):.1f} km on this network",
-        )
-    for _ in range(50):
-        mid = math.sqrt(lo * hi)
-        if mean_km(mid) > target_km:
-            lo = mid
-        else:
-            hi = mid
-        if hi / lo < 1 + 1e-5:
-            break
-    return math.sqrt(lo * hi)
-
-
-def _port_choice(
-    info: list[dict[str, Any]],
-    ports: list[int],
-    places: list[str],
-    teu: np.ndarray,
-    sk: _Skims,
-    settings: Settings,
-    cal: Calibration | None,
-    observed: np.ndarray,
-) -> tuple[Any, np.ndarray, list[tuple[int, bool]]]:
-    """Containers choose a port and a mode (truck, or rail where it runs), at equilibrium with the ports' delays."""
-    f = settings.freight
-    alts: list[tuple[int, bool]] = []
-    cost_cols = []
-    for g in ports:
-        alts.append((g, False))
-        cost_cols.append(sk.freight_road_php[:, g])
-        rail = sk.freight_rail_php[:, g]
-        if np.isfinite(rail).any():
-            alts.append((g, True))
-            cost_cols.append(rail)
-    if not ports:
-        empty = choose_gateways(
-            np.zeros((len(teu), 0)),
-            np.zeros(0, dtype=np.int64),
-            teu,
-            capacities=np.zeros((0, 1)),
-            base_h=np.zeros(0),
-            cost_per_delay_h=0.0,
-            scale=1.0,
-            constants=np.zeros(0),
-            alpha=0.0,
-            beta=1.0,
-        )
-        return empty, np.zeros(0), []
-    cost = np.column_stack(cost_cols)
-    base_h = np.array([float(info[g].get("handling_h") or 0.0) for g in ports])
-    cost = cost + np.array([base_h[ports.index(g)] * f.cargo_vot_php_per_teu_h for g, _ in alts])[None, :]
-    cost[teu <= 0] = np.inf  # places that ship nothing
-    capacities = np.array([[float(info[g].get("capacity") or math.nan)] for g in ports])
-    gateway_of = np.array([ports.index(g) for g, _ in alts])
-
-    def run(constants: np.ndarray) -> Any:
-        return choose_gateways(
-            np.where(np.isfinite(cost), cost, np.inf),
-            gateway_of,
-            teu,
-            capacities=capacities,
-            base_h=base_h,
-            cost_per_delay_h=f.cargo_vot_php_per_teu_h,
-            scale=f.choice_scale_per_php,
-            constants=constants,
-            alpha=f.port_delay_alpha,
-            beta=f.port_delay_beta,
-        )
-
-    if cal is not None:
-        constants = _constants(cal.port_constants, info, places, ports)
-    else:
-        constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
-    return run(constants), constants, alts
-
-
-def _constants(fitted: dict[str, float], info: list[dict[str, Any]], places: list[str], group: list[int]) -> np.ndarray:
-    """The base year's constants of the gateways; a new gateway takes its nearest fitted neighbour's.
-
-    A constant stands for what the costs leave out (shipping services,
-    airlines, habit); a new port or airport has none observed, and the
-    nearest gateway of its kind (its hinterland's) is the stated guess.
-    """
-    known = [g for g in group if places[g] in fitted]
-    out = []
-    for g in group:
-        if places[g] in fitted or not known:
-            out.append(fitted.get(places[g], 0.0))
-            continue
-        x, y = float(info[g]["x"]), float(info[g]["y"])
-        nearest = min(known, key=lambda k: (float(info[k]["x"]) - x) ** 2 + (float(info[k]["y"]) - y) ** 2)
-        out.append(fitted[places[nearest]])
-    return np.array(out, dtype=float)
-
-
-def _air_choice(
-    info: list[dict[str, Any]],
-    airports: list[int],
-    places: list[str],
-    pax: np.ndarray,
-    sk: _Skims,
-    settings: Settings,
-    cal: Calibration | None,
-    observed: np.ndarray,
-) -> tuple[Any, np.ndarray]:
-    """Air passengers choose an airport, at equilibrium with terminal and runway delays."""
-    a = settings.air
-    if not airports:
-        return (
-            choose_gateways(
-                np.zeros((len(pax), 0)),
-                np.zeros(0, dtype=np.int64),
-                pax,
-                capacities=np.zeros((0, 2)),
-                base_h=np.zeros(0),
-                cost_per_delay_h=0.0,
-                scale=1.0,
-                constants=np.zeros(0),
-                alpha=0.0,
-                beta=1.0,
-            ),
-            np.zeros(0),
-        )
-    cost = np.column_stack(
-        [
-            sk.car_s[:, g] / 3600 * a.value_of_time_php_per_h + sk.car_km[:, g] * settings.demand.car_cost_php_per_km
-            for g in airports
-        ]
-    )
-    cost[pax <= 0] = np.inf
-    capacities = []
-    for g in airports:
-        d = info[g]
-        terminal = float(d.get("capacity") or math.nan) if str(d.get("capacity_unit")) == "pax/yr" else math.nan
-        movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-        runway = float(movements) * float(per) * a.operating_hours_per_day * 365 if movements and per else math.nan
-        capacities.append([terminal, runway])
-    base_h = np.array([float(info[g].get("handling_h") or 0.0) for g in airports])
-    gateway_of = np.arange(len(airports))
-
-    def run(constants: np.ndarray) -> Any:
-        return choose_gateways(
-            np.where(np.isfinite(cost), cost, np.inf),
-            gateway_of,
-            pax,
-            capacities=np.array(capacities),
-            base_h=base_h,
-            cost_per_delay_h=a.value_of_time_php_per_h,
-            scale=a.choice_scale_per_php,
-            constants=constants,
-            alpha=a.delay_alpha,
-            beta=a.delay_beta,
-        )
-
-    if cal is not None:
-        constants = _constants(cal.airport_constants, info, places, airports)
-    else:
-        constants = dm.calibrate_constants(lambda c: run(c).volumes, observed)
-    return run(constants), constants
-
-
-def _assign_peak(
-    links: pd.DataFrame,
-    connectors: pd.DataFrame,
-    nodes: list[Any],
-    car_pcu_day: np.ndarray,
-    trucks_day: np.ndarray,
-    settings: Settings,
-    *,
-    gap: float,
-) -> Any:
-    """The peak hour's cars (PCU) and trucks assigned to user equilibrium; link times in seconds."""
-    a = settings.assignment
-    table = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "from_node": links["from_node"],
-                    "to_node": links["to_node"],
-                    "capacity": links["capacity_pcu_h"],
-                    "free_flow_time": links["free_flow_time_s"],
-                    "alpha": links["alpha"],
-                    "beta": links["beta"],
-                    "fixed_cost": links["toll_php"] / settings.value_of_time_php_per_h * 3600,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "from_node": connectors["from_node"],
-                    "to_node": connectors["to_node"],
-                    "capacity": 1e9,
-                    "free_flow_time": connectors["free_flow_time_s"],
-                    "alpha": 0.0,
-                    "beta": 1.0,
-                    "fixed_cost": 0.0,
-                }
-            ),
-        ],
-        ignore_index=True,
-    )
-    demand = {
-        "car": car_pcu_day * settings.demand.peak_hour_share,
-        "truck": trucks_day * settings.freight.truck_peak_share,
-    }
-    return assign(
-        table,
-        demand,
-        zones=nodes,
-        pce={"car": 1.0, "truck": settings.freight.truck_pcu},
-        gap=gap,
-        max_iter=a.max_iterations,
-        engine=a.engine,
-    )
-
-
-def _gateway_table(
-    info: list[dict[str, Any]],
-    places: list[str],
-    ports: list[int],
-    port_choice: Any,
-    airports: list[int],
-    air_choice: Any,
-    settings: Settings,
-) -> pd.DataFrame:
-    rows = []
-    hours = settings.air.operating_hours_per_day * 365
-    for group, choice, unit in ((ports, port_choice, "TEU/yr"), (airports, air_choice, "pax/yr")):
-        for pos, g in enumerate(group):
-            d = info[g]
-            terminal = float(d["capacity"]) if d.get("capacity") else math.nan
-            movements, per = d.get("movements_per_h"), d.get("pax_per_movement")
-            runway = float(movements) * float(per) * hours if unit == "pax/yr" and movements and per else math.nan
-            limits = {k: v for k, v in (("terminal", terminal), ("runway", runway)) if math.isfinite(v)}
-            limited_by = min(limits, key=lambda k: limits[k]) if limits else None
-            capacity = limits[limited_by] if limited_by else math.nan
-            volume = float(choice.volumes[pos])
-            rows.append(
-                {
-                    "gateway_id": places[g],
-                    "name": d.get("name"),
-                    "type": d.get("gateway_type"),
-                    "volume": volume,
-                    "unit": unit,
-                    "capacity": capacity,
-                    "utilisation": volume / capacity if capacity else math.nan,
-                    "limited_by": limited_by,
-                    "terminal_capacity": terminal,
-                    "runway_capacity": runway,
-                    "handling_h": float(d.get("handling_h") or 0.0),
-                    "delay_h": float(choice.delay_h[pos]),
-                }
-            )
-    columns = [
-        "gateway_id",
-        "name",
-        "type",
-        "volume",
-        "unit",
-        "capacity",
-        "utilisation",
-        "limited_by",
-        "terminal_capacity",
-        "runway_capacity",
-        "handling_h",
-        "delay_h",
-    ]
-    return pd.DataFrame(rows, columns=columns).set_index("gateway_id", drop=False)
-
-
-def _container_costs(
-    choice: Any,
-    alts: list[tuple[int, bool]],
-    sk: _Skims,
-    settings: Settings,
-    gateways: pd.DataFrame,
-    places: list[str],
-    constants: np.ndarray,
-    ports: list[int],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per origin: the generalized cost of its containers (PHP/TEU, the logsum over ports and modes),
-    the haulage paid (the choices' mean), the door-to-ship hours and the port delay."""
-    f = settings.freight
-    n = choice.flows.shape[0]
-    total = choice.flows.sum(axis=1)
-    cost = np.zeros(n)
-    hours = np.zeros(n)
-    delay = np.zeros(n)
-    utilities = []
-    for g, by_rail in alts:
-        row = gateways.loc[places[g]]
-        money = (sk.freight_rail_php if by_rail else sk.freight_road_php)[:, g]
-        full = money + (row["handling_h"] + row["delay_h"]) * f.cargo_vot_php_per_teu_h
-        utilities.append(
-            np.where(np.isfinite(full), -f.choice_scale_per_php * full + constants[ports.index(g)], -np.inf)
-        )
-    composite = -dm.logsum(utilities) / f.choice_scale_per_php if utilities else np.full(n, np.nan)
-    for alt, (g, by_rail) in enumerate(alts):
-        share = np.divide(choice.flows[:, alt], total, out=np.zeros(n), where=total > 0)
-        row = gateways.loc[places[g]]
-        money = (sk.freight_rail_php if by_rail else sk.freight_road_php)[:, g]
-        haul_h = (sk.freight_rail_s if by_rail else sk.truck_s)[:, g] / 3600
-        wait_h = row["handling_h"] + row["delay_h"]
-        ok = share > 0
-        cost[ok] += share[ok] * (money[ok] + wait_h * f.cargo_vot_php_per_teu_h)
-        hours[ok] += share[ok] * (haul_h[ok] + wait_h)
-        delay[ok] += share[ok] * row["delay_h"]
-    return np.where(total > 0, composite, np.nan), cost, hours, delay
-
-
-def _air_access_min(choice: Any, airports: list[int], sk: _Skims) -> np.ndarray:
-    n = choice.flows.shape[0]
-    total = choice.flows.sum(axis=1)
-    out = np.zeros(n)
-    for pos, g in enumerate(airports):
-        share = np.divide(choice.flows[:, pos], total, out=np.zeros(n), where=total > 0)
-        ok = share > 0
-        out[ok] += share[ok] * sk.car_s[ok, g] / 60
-    return np.where(total > 0, out, np.nan)
-
-
-def _air_delay_min(choice: Any) -> np.ndarray:
-    """Per origin, its passengers' mean processing delay at their chosen airports (minutes)."""
-    total = choice.flows.sum(axis=1)
-    delay = (choice.flows * np.asarray(choice.delay_h)[None, :]).sum(axis=1) * 60
-    return np.divide(delay, total, out=np.zeros_like(total), where=total > 0)
-
-
-def model_gains(base: ModelRun, scenario: ModelRun) -> dict[str, float]:
-    """Scenario minus base for each of the model's headline numbers."""
-    return {k: scenario.summary.get(k, math.nan) - base.summary.get(k, math.nan) for k in MODEL_LABELS}
-
-
-def link_volumes(run: ModelRun) -> pd.DataFrame:
-    """Daily vehicles by class on every road link: both directions of a two-way link summed under its id.
-
-    Columns: ``link_id``, ``name``, ``link_class``, ``from`` and ``to`` (the
-    link's junctions, in its drawn direction), ``length_km``, ``cars_day``
-    (cars, jeepneys and buses, in PCU), ``trucks_day`` (container trucks),
-    ``vehicles_day``, ``volume_veh_day`` (the same, for the maps),
-    ``volume_capacity`` and ``congested_speed_kph`` (the worse direction in
-    the peak hour).
-    """
-    links = run.links
-    if links.empty:
-        return pd.DataFrame(
-            columns=[
-                "link_id",
-                "name",
-                "link_class",
-                "from",
-                "to",
-                "length_km",
-                "cars_day",
-                "trucks_day",
-                "vehicles_day",
-                "volume_veh_day",
-                "volume_capacity",
-                "congested_speed_kph",
-            ]
-        )
-    ids = links["link_id"].where(
-        links["link_id"].notna(), links["from_node"].astype(str) + ">" + links["to_node"].astype(str)
-    )
-    frame = links.assign(link_id=ids.astype(str))
-    forward = frame.sort_values("reversed", kind="stable").groupby("link_id", sort=False).first()
-    sums = frame.groupby("link_id", sort=False)[["cars_pcu_day", "trucks_day", "vehicles_day"]].sum()
-    worst = frame.groupby("link_id", sort=False).agg(
-        volume_capacity=("volume_capacity", "max"), congested_speed_kph=("congested_speed_kph", "min")
-    )
-    out = pd.DataFrame(
-        {
-            "link_id": forward.index.astype(str),
-            "name": forward["name"].to_numpy(),
-            "link_class": forward["link_class"].to_numpy(),
-            "from": forward["from_node"].astype(str).to_numpy(),
-            "to": forward["to_node"].astype(str).to_numpy(),
-            "length_km": (forward["length_m"] / 1000).to_numpy(),
-            "cars_day": sums.loc[forward.index, "cars_pcu_day"].to_numpy(),
-            "trucks_day": sums.loc[forward.index, "trucks_day"].to_numpy(),
-            "vehicles_day": sums.loc[forward.index, "vehicles_day"].to_numpy(),
-            "volume_capacity": worst.loc[forward.index, "volume_capacity"].to_numpy(),
-            "congested_speed_kph": worst.loc[forward.index, "congested_speed_kph"].to_numpy(),
-        }
-    )
-    out.insert(list(out.columns).index("volume_capacity"), "volume_veh_day", out["vehicles_day"])
-    return out.sort_values("link_id", kind="stable").reset_index(drop=True)
-
-
-def gateway_volumes(run: ModelRun) -> pd.DataFrame:
-    """Each seaport's and airport's yearly volume, capacity, utilisation and delay (hours)."""
-    return run.gateways.reset_index(drop=True)
-
-
-def assigned_graph(G: nx.MultiDiGraph, run: ModelRun) -> nx.MultiDiGraph:
-    """A copy of the network whose road links take the run's congested (assigned) times and speeds."""
-    H = G.copy()
-    for key, seconds, speed in zip(
-        run.links["key"], run.links["congested_time_s"], run.links["congested_speed_kph"], strict=True
-    ):
-        if H.has_edge(*key):
-            d = H.edges[key]
-            d["travel_time"] = float(seconds)
-            d["speed_kph"] = float(speed)
-            d["congestion_factor"] = float(speed) / float(d.get("free_flow_speed_kph") or speed)
-    H.graph["times"] = "assigned"
-    return H
-
-
-def explain(changes: dict[str, float], base: dict[str, float], *, top: int = 3) -> str:
-    """The largest relative changes of the model's headlines, in words ("no change" when none moves)."""
-    scored = []
-    for key, change in changes.items():
-        if not math.isfinite(change) or abs(change) < 1e-9:
-            continue
-        reference = abs(base.get(key, math.nan))
-        scored.append((abs(change) / reference if reference and math.isfinite(reference) else abs(change), key))
-    if not scored:
-        return "no change in the model's headlines"
-    parts = []
-    for _, key in sorted(scored, reverse=True)[:top]:
-        label, unit, better = MODEL_LABELS[key]
-        change = changes[key]
-        word = "better" if change * better > 0 else "worse"
-        parts.append(f"{label} {change:+,.3g} {unit} ({word})")
-    return "; ".join(parts)
