@@ -40,7 +40,7 @@ MODULES = {
     "access": ["metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
     "appraisal": ["measures", "costs", "benefits", "screening", "appraise"],
     "search": ["objectives", "optimiser", "sensitivity"],
-    "present": ["charts", "maps", "briefing", "report"],
+    "present": ["charts", "briefing", "elements", "layers", "portfolio_layers", "maps", "report"],
 }
 #: modules that start the program, above everything
 ENTRY = {"__main__"}

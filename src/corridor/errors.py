@@ -34,6 +34,7 @@ __all__ = [
     "ProjectError",
     "ScenarioError",
     "SettingsError",
+    "UsageError",
     "WorkerError",
 ]
 
@@ -213,3 +214,7 @@ class ScenarioError(ProjectError):
 
 class OutputError(CorridorError, OSError):
     """An output file or folder cannot be written."""
+
+
+class UsageError(CorridorError, ValueError):
+    """The command line's options clash or miss what a command needs."""

@@ -16,7 +16,7 @@ travel-time matrices:
 - :func:`province_times`: the population-weighted time to the nearest
   seaport by province, before and after;
 - :func:`brief` and :func:`briefs`: all of it for one portfolio (or several
-  on one scorer), with the :class:`corridor.present.maps.PortfolioView` the maps draw.
+  on one scorer), with the :class:`PortfolioView` the maps draw.
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
 from corridor.network.changes import EdgeAdded, EdgeChanged, EdgeRemoved, NodeAdded, NodeChanged
 from corridor.network.scenario import Scenario, apply_portfolio
-from corridor.present.maps import MapMetric, PortfolioView
 from corridor.settings import Settings
 
 __all__ = [
     "ZONE_HEADLINES",
     "Brief",
+    "MapMetric",
+    "PortfolioView",
     "brief",
     "briefs",
     "map_metrics",
@@ -89,6 +90,73 @@ ZONE_HEADLINES: tuple[ZoneHeadline, ...] = (
     ZoneHeadline("d_market_access_pop_pct", "market_access_pop", True, "people"),
     ZoneHeadline("d_market_access_jobs_pct", "market_access_jobs", True, "jobs"),
 )
+
+
+@dataclass(frozen=True)
+class MapMetric:
+    """A per-zone value a map shades zones by.
+
+    Attributes
+    ----------
+    column
+        The column of the zone frame holding the change (in the title's unit).
+    title
+        Its heading, e.g. ``Δ to seaport (min)``.
+    better
+        -1 when lower is better, +1 when higher is.
+    before, after
+        Columns of the zone frame with the values before and after, if any.
+    unit
+        The unit of the values before and after.
+    """
+
+    column: str
+    title: str
+    better: int
+    before: str | None = None
+    after: str | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioView:
+    """What the map of one portfolio draws; worked out by :func:`corridor.present.briefing.brief`.
+
+    Attributes
+    ----------
+    name
+        The portfolio's name.
+    projects
+        Indexed by project id: ``name``, ``category``, ``status``,
+        ``cost_usd``, ``opening_year``, ``source``, ``bcr`` (NaN when not
+        appraised) and the marginal gains named in :attr:`gains`.
+    gains
+        Columns of :attr:`projects` a project's popup shows, with their titles.
+    features
+        What each project draws (see :func:`corridor.present.briefing.project_features`), EPSG:4326.
+    zones
+        Indexed by zone id: ``name``, ``population`` and the columns of :attr:`metrics`.
+    metrics
+        The per-zone values, one layer each.
+    reach
+        Indexed by (``gateway_id``, ``threshold_min``): ``name``,
+        ``gateway_type``, ``zones_base``, ``zones_scenario``,
+        ``population_base``, ``population_scenario``; None to leave out.
+    volumes
+        ``link_id``, ``volume_veh_day``, ``volume_capacity`` of the scenario's
+        links, when a demand model assigned them.
+    """
+
+    name: str
+    projects: pd.DataFrame
+    gains: dict[str, str]
+    features: gpd.GeoDataFrame
+    zones: pd.DataFrame
+    metrics: tuple[MapMetric, ...]
+    reach: pd.DataFrame | None = None
+    volumes: pd.DataFrame | None = None
+
+
 #: edge modes a project draws (connectors and transfers are left out)
 _DRAWN_MODES = frozenset({"road", "rail", "sea", "ferry", "air", "bridge"})
 _CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
@@ -383,7 +451,7 @@ class Brief:
     result
         Its score.
     view
-        What its map draws (:class:`corridor.present.maps.PortfolioView`).
+        What its map draws (:class:`corridor.present.briefing.PortfolioView`).
     projects
         :func:`project_table`.
     provinces
