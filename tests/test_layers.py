@@ -40,7 +40,22 @@ MODULES = {
     "access": ["metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
     "appraisal": ["measures", "costs", "benefits", "screening", "appraise"],
     "search": ["objectives", "optimiser", "sensitivity"],
-    "present": ["charts", "briefing", "elements", "layers", "portfolio_layers", "maps", "report"],
+    "present": [
+        "charts",
+        "briefing",
+        "elements",
+        "layers",
+        "portfolio_layers",
+        "maps",
+        "formats",
+        "payloads",
+        "tables",
+        "outputs",
+        "report_content",
+        "report_html",
+        "report_markdown",
+        "report",
+    ],
 }
 #: modules that start the program, above everything
 ENTRY = {"__main__"}

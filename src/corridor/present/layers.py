@@ -232,19 +232,10 @@ def rail_layers(G: nx.MultiDiGraph, region: Region | None = None, *, faded: bool
 
     ``faded``: lighter lines with tooltips only, under a portfolio's changes.
     """
-    import folium
-
     rails: dict[str, list[tuple[Any, Any, dict[str, Any]]]] = {}
     for u, v, d in forward_edges(G, "rail"):
         rails.setdefault(str(d.get("line_id", d.get("name", "rail"))), []).append((u, v, d))
-    names: dict[str, str] = {}
-    colours: dict[str, str] = {}
-    if region is not None:
-        names = {str(k): str(v) for k, v in region.rail_lines["name"].items()}
-        colours = {str(k): str(v) for k, v in region.rail_lines["color"].items() if v}
-    new_lines = sorted(k for k in rails if k not in colours)
-    for i, line_id in enumerate(new_lines):
-        colours[line_id] = PALETTE[i % len(PALETTE)]
+    names, colours = _rail_names_and_colours(rails, region)
     opacity = 0.45 if faded else 0.9
     weight = 3 if faded else 4
     layers = []
@@ -253,47 +244,67 @@ def rail_layers(G: nx.MultiDiGraph, region: Region | None = None, *, faded: bool
         name = names.get(line_id, str(links[0][2].get("name", line_id)))
         colour = colours[line_id]
         group = feature_group(f"Rail: {name}")
-        stations: set[Any] = set()
-        for u, v, d in links:
-            stations.update((u, v))
-            folium.PolyLine(
-                latlon(d["geometry"].coords),
-                color=colour,
-                weight=weight,
-                opacity=opacity,
-                tooltip=safe_text(name),
-                popup=None
-                if faded
-                else popup(
-                    name,
-                    [
-                        ("link", d.get("link_id")),
-                        ("class", d.get("link_class")),
-                        ("speed", f"{d['speed_kph']:.0f} km/h"),
-                        ("headway", f"{d.get('headway_min', 0):g} min"),
-                        ("status", d.get("status")),
-                        ("source", d.get("source")),
-                    ],
-                ),
-            ).add_to(group)
-        for s in sorted(stations, key=str):
-            sd = G.nodes[s]
-            folium.CircleMarker(
-                (sd["y"], sd["x"]),
-                radius=2.5 if faded else 3.5,
-                color=OUTLINE,
-                weight=1 if faded else 1.5,
-                opacity=opacity,
-                fill=True,
-                fill_color="white",
-                fill_opacity=1,
-                tooltip=safe_text(f"{sd.get('name')} ({name})"),
-                popup=None
-                if faded
-                else popup(f"{sd.get('name')} station", [("line", name), ("source", sd.get("source"))]),
-            ).add_to(group)
+        for _, _, d in links:
+            _rail_link(d, name, colour, weight=weight, opacity=opacity, faded=faded).add_to(group)
+        for s in sorted({node for u, v, _ in links for node in (u, v)}, key=str):
+            _station(G.nodes[s], name, opacity=opacity, faded=faded).add_to(group)
         layers.append(Layer(group, [(line_symbol(colour, weight, opacity=opacity), f"Rail: {name}")]))
     return layers
+
+
+def _rail_names_and_colours(
+    rails: dict[str, list[tuple[Any, Any, dict[str, Any]]]], region: Region | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each rail line's name and colour: the region's, and for lines a project adds, colours of the palette."""
+    names: dict[str, str] = {}
+    colours: dict[str, str] = {}
+    if region is not None:
+        names = {str(k): str(v) for k, v in region.rail_lines["name"].items()}
+        colours = {str(k): str(v) for k, v in region.rail_lines["color"].items() if v}
+    new_lines = sorted(k for k in rails if k not in colours)
+    for i, line_id in enumerate(new_lines):
+        colours[line_id] = PALETTE[i % len(PALETTE)]
+    return names, colours
+
+
+def _rail_link(d: dict[str, Any], name: str, colour: str, *, weight: float, opacity: float, faded: bool) -> Any:
+    """A rail link of a line, with its popup unless ``faded``."""
+    import folium
+
+    rows = [
+        ("link", d.get("link_id")),
+        ("class", d.get("link_class")),
+        ("speed", f"{d['speed_kph']:.0f} km/h"),
+        ("headway", f"{d.get('headway_min', 0):g} min"),
+        ("status", d.get("status")),
+        ("source", d.get("source")),
+    ]
+    return folium.PolyLine(
+        latlon(d["geometry"].coords),
+        color=colour,
+        weight=weight,
+        opacity=opacity,
+        tooltip=safe_text(name),
+        popup=None if faded else popup(name, rows),
+    )
+
+
+def _station(sd: dict[str, Any], name: str, *, opacity: float, faded: bool) -> Any:
+    """A station of a line: a white dot with a dark outline, with its popup unless ``faded``."""
+    import folium
+
+    return folium.CircleMarker(
+        (sd["y"], sd["x"]),
+        radius=2.5 if faded else 3.5,
+        color=OUTLINE,
+        weight=1 if faded else 1.5,
+        opacity=opacity,
+        fill=True,
+        fill_color="white",
+        fill_opacity=1,
+        tooltip=safe_text(f"{sd.get('name')} ({name})"),
+        popup=None if faded else popup(f"{sd.get('name')} station", [("line", name), ("source", sd.get("source"))]),
+    )
 
 
 def inactive_rail_layers(region: Region) -> list[Layer]:

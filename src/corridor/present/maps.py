@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -302,8 +304,6 @@ def comparison_map(
     title
         Shown above the left pane's title.
     """
-    from folium.plugins import DualMap
-
     if len(views) < 2 or len(differences) != len(views) - 1:
         from corridor.errors import PortfolioError
 
@@ -313,31 +313,17 @@ def comparison_map(
         )
     check_metric(metric, views[0].metrics)
     chosen = next(m for m in views[0].metrics if metric in (None, m.column))
-    polygons = region.zone_polygons if region is not None else None
-    points = zone_points(G)
-    values = np.concatenate([v.zones[chosen.column].to_numpy(dtype=float) for v in views])
-    limit = nice_limit(values)
-    diff_values = np.concatenate([d[chosen.column].to_numpy(dtype=float) for d in differences])
-    diff_limit = nice_limit(diff_values)
-
-    dual = DualMap(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
-    dual.default_js = [("Leaflet.Sync", "https://cdn.jsdelivr.net/npm/leaflet.sync@0.2.4/L.Map.Sync.js")]
-    for pane in (dual.m1, dual.m2):
-        _prepare(pane)
-    _fit(dual.m1, G)
-    _fit(dual.m2, G)
+    shading = _Shading(
+        metric=chosen,
+        polygons=region.zone_polygons if region is not None else None,
+        points=zone_points(G),
+        limit=nice_limit(np.concatenate([v.zones[chosen.column].to_numpy(dtype=float) for v in views])),
+        difference_limit=nice_limit(np.concatenate([d[chosen.column].to_numpy(dtype=float) for d in differences])),
+    )
+    dual = _dual_map(G)
     credits = credits_of(G, region)
     reference = views[0]
-
-    left = zone_change_layers(
-        reference.zones,
-        [chosen],
-        polygons=polygons,
-        points=points,
-        label=reference.name,
-        limits={chosen.column: limit},
-        radio=False,
-    )
+    left = shading.layers(reference.zones, label=reference.name, limit=shading.limit, radio=False)
     left += faded_base_layers(G, region)
     left += project_layers(reference, label=reference.name)
     finish_map(
@@ -348,22 +334,9 @@ def comparison_map(
         credits=credits,
         dom_suffix="-left",
     )
-
-    right: list[Layer] = []
-    for i, (view, diff) in enumerate(zip(views[1:], differences, strict=True)):
-        for zones, label, lim, first in (
-            (view.zones, view.name, limit, chosen.column if i == 0 else ""),
-            (diff, f"{view.name} − {reference.name}", diff_limit, ""),
-        ):
-            shading = zone_change_layers(
-                zones, [chosen], polygons=polygons, points=points, label=label, limits={chosen.column: lim}, first=first
-            )[0]
-            right.append(_with_projects(shading, project_layers(view, label=view.name)))
-    right.append(Layer(feature_group("Zones: no shading", show=False, overlay=False), []))
-    right += faded_base_layers(G, region)
     finish_map(
         dual.m2,
-        right,
+        _right_layers(G, views, differences, shading, region),
         title=f"{views[1].name}: {chosen.title}",
         subtitle=f"choose another portfolio, or its difference from {reference.name}, in the layer control",
         credits=credits,
@@ -371,6 +344,68 @@ def comparison_map(
         title_follows_choice=True,
     )
     return dual
+
+
+@dataclass(frozen=True)
+class _Shading:
+    """How both panes of a comparison shade the zones: one metric, on one scale for the portfolios and one for
+    their differences, so that colours compare."""
+
+    metric: MapMetric
+    polygons: gpd.GeoDataFrame | None
+    points: dict[str, tuple[float, float]]
+    limit: float
+    difference_limit: float
+
+    def layers(
+        self, zones: pd.DataFrame, *, label: str, limit: float, first: str | None = None, radio: bool = True
+    ) -> list[Layer]:
+        """The zones shaded by the metric (see :func:`~corridor.present.portfolio_layers.zone_change_layers`)."""
+        return zone_change_layers(
+            zones,
+            [self.metric],
+            polygons=self.polygons,
+            points=self.points,
+            label=label,
+            limits={self.metric.column: limit},
+            first=first,
+            radio=radio,
+        )
+
+
+def _dual_map(G: nx.MultiDiGraph) -> Any:
+    """Two synced panes, each with the basemap, the panes and the stylesheet, framed on the network."""
+    from folium.plugins import DualMap
+
+    dual = DualMap(tiles=None, control_scale=True, prefer_canvas=True, zoom_snap=0.25, zoom_delta=0.5)
+    dual.default_js = [("Leaflet.Sync", "https://cdn.jsdelivr.net/npm/leaflet.sync@0.2.4/L.Map.Sync.js")]
+    for pane in (dual.m1, dual.m2):
+        _prepare(pane)
+    _fit(dual.m1, G)
+    _fit(dual.m2, G)
+    return dual
+
+
+def _right_layers(
+    G: nx.MultiDiGraph,
+    views: Sequence[PortfolioView],
+    differences: Sequence[pd.DataFrame],
+    shading: _Shading,
+    region: Region | None,
+) -> list[Layer]:
+    """The right pane's choice: each portfolio after the first, and its difference from the first, each with
+    its projects; then no shading, and the faded base network."""
+    reference = views[0]
+    right: list[Layer] = []
+    for i, (view, diff) in enumerate(zip(views[1:], differences, strict=True)):
+        for zones, label, limit, first in (
+            (view.zones, view.name, shading.limit, shading.metric.column if i == 0 else ""),
+            (diff, f"{view.name} − {reference.name}", shading.difference_limit, ""),
+        ):
+            layer = shading.layers(zones, label=label, limit=limit, first=first)[0]
+            right.append(_with_projects(layer, project_layers(view, label=view.name)))
+    right.append(Layer(feature_group("Zones: no shading", show=False, overlay=False), []))
+    return right + faded_base_layers(G, region)
 
 
 # ------------------------------------------------------------------ writing

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -80,6 +81,7 @@ def zone_points(G: nx.MultiDiGraph) -> dict[str, tuple[float, float]]:
 
 
 def _display_polygons(polygons: gpd.GeoDataFrame | None) -> gpd.GeoSeries | None:
+    """The zones' polygons in EPSG:4326, indexed by zone id as text; None when there are none."""
     if polygons is None or not len(polygons):
         return None
     series = polygons.geometry.to_crs(DISPLAY_CRS)
@@ -121,8 +123,6 @@ def zone_change_layers(
     radio
         Make the layers a choice of one (Leaflet's base layers).
     """
-    import folium
-
     shapes = _display_polygons(polygons)
     if first is None:
         first = metrics[0].column if metrics else None
@@ -132,51 +132,67 @@ def zone_change_layers(
         limit = (limits or {}).get(metric.column) or nice_limit(values)
         group = feature_group(f"{label}: {metric.title}", show=metric.column == first, overlay=not radio)
         for zone_id, row in zones.iterrows():
-            zid = str(zone_id)
             value = float(row[metric.column])
             colour = diverging_colour(value, limit, metric.better)
-            tip = safe_text(_zone_tip(row, metric, value))
-            if shapes is not None and zid in shapes.index:
-                on_pane(
-                    folium.Polygon(
-                        rings_of(shapes[zid]),
-                        color="#555555",
-                        weight=0.6,
-                        fill=True,
-                        fill_color=colour,
-                        fill_opacity=0.7,
-                        dash_array="3 3" if colour == NO_DATA_COLOUR else None,
-                        tooltip=tip,
-                    ),
-                    "zones",
-                ).add_to(group)
-            elif zid in points:
-                pop = float(row.get("population") or 0)
-                on_pane(
-                    folium.CircleMarker(
-                        points[zid],
-                        radius=max(4.0, math.sqrt(pop) / 70),
-                        color=OUTLINE,
-                        weight=1,
-                        fill=True,
-                        fill_color=colour,
-                        fill_opacity=0.85,
-                        tooltip=tip,
-                    ),
-                    "zones",
-                ).add_to(group)
-        shape = "zone" if shapes is not None else "zone (circle sized by population)"
-        better = "lower" if metric.better < 0 else "higher"
-        legend = [(gradient_symbol(limit, metric.better, ""), f"{metric.title} per {shape}; blue is better ({better})")]
-        if not np.isfinite(values).all():
-            legend.append((box_symbol(NO_DATA_COLOUR, dashed=True), "no value (no such place reached)"))
-        layers.append(Layer(group, legend))
+            shade = _zone_shade(str(zone_id), row, colour, safe_text(_zone_tip(row, metric, value)), shapes, points)
+            if shade is not None:
+                on_pane(shade, "zones").add_to(group)
+        layers.append(Layer(group, _shading_legend(metric, limit, values, polygons=shapes is not None)))
     if radio and layers:
         layers.append(Layer(feature_group(f"{label}: no shading", show=not first, overlay=False), []))
     return layers
 
 
+def _zone_shade(
+    zid: str,
+    row: pd.Series,
+    colour: str,
+    tip: str,
+    shapes: gpd.GeoSeries | None,
+    points: dict[str, tuple[float, float]],
+) -> Any:
+    """A zone shaded in a colour: its polygon (dashed where it has no value), else a circle sized by its
+    population; None for a zone with neither."""
+    import folium
+
+    if shapes is not None and zid in shapes.index:
+        return folium.Polygon(
+            rings_of(shapes[zid]),
+            color="#555555",
+            weight=0.6,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.7,
+            dash_array="3 3" if colour == NO_DATA_COLOUR else None,
+            tooltip=tip,
+        )
+    if zid in points:
+        pop = float(row.get("population") or 0)
+        return folium.CircleMarker(
+            points[zid],
+            radius=max(4.0, math.sqrt(pop) / 70),
+            color=OUTLINE,
+            weight=1,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.85,
+            tooltip=tip,
+        )
+    return None
+
+
+def _shading_legend(metric: MapMetric, limit: float, values: np.ndarray, *, polygons: bool) -> list[tuple[str, str]]:
+    """The legend of a shading: its colour bar, which way is better, and the colour of no value when any."""
+    shape = "zone" if polygons else "zone (circle sized by population)"
+    better = "lower" if metric.better < 0 else "higher"
+    legend = [(gradient_symbol(limit, metric.better, ""), f"{metric.title} per {shape}; blue is better ({better})")]
+    if not np.isfinite(values).all():
+        legend.append((box_symbol(NO_DATA_COLOUR, dashed=True), "no value (no such place reached)"))
+    return legend
+
+
 def _zone_tip(row: pd.Series, metric: MapMetric, value: float) -> str:
+    """A zone's tooltip: its change, and its values before and after."""
     text = f"{row['name']}: {metric.title} "
     text += f"{value:+,.1f}" if math.isfinite(value) else "n/a"
     if metric.before and metric.after and metric.before in row and metric.after in row:
@@ -186,6 +202,7 @@ def _zone_tip(row: pd.Series, metric: MapMetric, value: float) -> str:
 
 
 def _short(value: float) -> str:
+    """A value in a few characters: millions as ``M``, ``unreachable`` for infinity."""
     if not math.isfinite(value):
         return "unreachable"
     if abs(value) >= 1e6:
@@ -216,73 +233,76 @@ def reach_layers(
     show
         Show the layers at first.
     """
-    import folium
-
     shapes = polygons.geometry if polygons is not None and len(polygons) else None
     if shapes is not None:
         shapes = shapes.set_axis(shapes.index.astype(str))
-    layers = []
-    for gateway_id in dict.fromkeys(reach.index.get_level_values(0)):
-        rows = reach.loc[gateway_id].sort_index(ascending=False)  # farthest first, nearest drawn on top
-        name = str(rows["name"].iloc[0])
-        kind = str(rows["gateway_type"].iloc[0])
-        thresholds = list(rows.index)
-        group = feature_group(
-            f"Reach of {name} ({kind}, {'/'.join(str(t) for t in sorted(thresholds))} min)", show=show
+    return [
+        _reach_layer(reach.loc[gateway_id], shapes=shapes, points=points, show=show)
+        for gateway_id in dict.fromkeys(reach.index.get_level_values(0))
+    ]
+
+
+def _reach_layer(
+    reach: pd.DataFrame, *, shapes: gpd.GeoSeries | None, points: dict[str, tuple[float, float]], show: bool
+) -> Layer:
+    """One gateway's reach (its rows of the reach frame, indexed by threshold): a shade per threshold."""
+    rows = reach.sort_index(ascending=False)  # farthest first, nearest drawn on top
+    name = str(rows["name"].iloc[0])
+    kind = str(rows["gateway_type"].iloc[0])
+    thresholds = sorted(rows.index)
+    group = feature_group(f"Reach of {name} ({kind}, {'/'.join(str(t) for t in thresholds)} min)", show=show)
+    colours = dict(zip(thresholds, REACH_COLOURS, strict=False))
+    for threshold, row in rows.iterrows():
+        colour = colours.get(threshold, REACH_COLOURS[-1])
+        tip = safe_text(
+            f"{name}: within {threshold} min, {_short(row['population_scenario'])} people after, "
+            f"{_short(row['population_base'])} before"
         )
-        colours = dict(zip(sorted(thresholds), REACH_COLOURS, strict=False))
-        for threshold, row in rows.iterrows():
-            colour = colours.get(threshold, REACH_COLOURS[-1])
-            tip = safe_text(
-                f"{name}: within {threshold} min, {_short(row['population_scenario'])} people after, "
-                f"{_short(row['population_base'])} before"
+        if shapes is not None:
+            _reach_areas(group, shapes, row, colour=colour, tip=tip)
+        else:
+            _reach_dots(group, points, row, colour=colour, tip=tip)
+    shades = "".join(box_symbol(colours[t], border=colours[t], opacity=0.6) for t in thresholds)
+    legend = [
+        (shades, f"{name}: within {', '.join(str(t) for t in thresholds)} min after (darkest nearest)"),
+        (box_symbol("transparent", dashed=True), "the same, before"),
+    ]
+    return Layer(group, legend)
+
+
+def _reach_areas(group: Any, shapes: gpd.GeoSeries, row: pd.Series, *, colour: str, tip: str) -> None:
+    """The zones within a threshold as one area: shaded after, dashed outline before."""
+    import folium
+
+    after = _union(shapes, row["zones_scenario"])
+    before = _union(shapes, row["zones_base"])
+    if after is not None:
+        polygon = folium.Polygon(
+            rings_of(after), color=colour, weight=1, fill=True, fill_color=colour, fill_opacity=0.3, tooltip=tip
+        )
+        on_pane(polygon, "reach").add_to(group)
+    if before is not None:
+        outline = folium.Polygon(rings_of(before), color=OUTLINE, weight=1.5, dash_array="5 4", fill=False, tooltip=tip)
+        on_pane(outline, "reach").add_to(group)
+
+
+def _reach_dots(group: Any, points: dict[str, tuple[float, float]], row: pd.Series, *, colour: str, tip: str) -> None:
+    """The zones within a threshold after, as dots; those within it before too have a heavier outline."""
+    import folium
+
+    for zid in row["zones_scenario"]:
+        if zid in points:
+            dot = folium.CircleMarker(
+                points[zid],
+                radius=5,
+                color=OUTLINE,
+                weight=1.5 if zid in row["zones_base"] else 0.5,
+                fill=True,
+                fill_color=colour,
+                fill_opacity=0.8,
+                tooltip=tip,
             )
-            if shapes is not None:
-                after = _union(shapes, row["zones_scenario"])
-                before = _union(shapes, row["zones_base"])
-                if after is not None:
-                    on_pane(
-                        folium.Polygon(
-                            rings_of(after),
-                            color=colour,
-                            weight=1,
-                            fill=True,
-                            fill_color=colour,
-                            fill_opacity=0.3,
-                            tooltip=tip,
-                        ),
-                        "reach",
-                    ).add_to(group)
-                if before is not None:
-                    on_pane(
-                        folium.Polygon(
-                            rings_of(before), color=OUTLINE, weight=1.5, dash_array="5 4", fill=False, tooltip=tip
-                        ),
-                        "reach",
-                    ).add_to(group)
-            else:
-                for zid in row["zones_scenario"]:
-                    if zid in points:
-                        on_pane(
-                            folium.CircleMarker(
-                                points[zid],
-                                radius=5,
-                                color=OUTLINE,
-                                weight=1.5 if zid in row["zones_base"] else 0.5,
-                                fill=True,
-                                fill_color=colour,
-                                fill_opacity=0.8,
-                                tooltip=tip,
-                            ),
-                            "reach",
-                        ).add_to(group)
-        shades = "".join(box_symbol(colours[t], border=colours[t], opacity=0.6) for t in sorted(thresholds))
-        legend = [
-            (shades, f"{name}: within {', '.join(str(t) for t in sorted(thresholds))} min after (darkest nearest)"),
-            (box_symbol("transparent", dashed=True), "the same, before"),
-        ]
-        layers.append(Layer(group, legend))
-    return layers
+            on_pane(dot, "reach").add_to(group)
 
 
 def _union(shapes: gpd.GeoSeries, zone_ids: Iterable[str]) -> BaseGeometry | None:
@@ -296,6 +316,7 @@ def _union(shapes: gpd.GeoSeries, zone_ids: Iterable[str]) -> BaseGeometry | Non
 
 
 def _project_popup(pid: str, project: pd.Series, view: PortfolioView, *, detail: str | None = None) -> Any:
+    """A project's popup: its facts, its marginal gain on each headline and its benefit-cost ratio, when known."""
     rows: list[tuple[str, Any]] = [
         ("project", pid),
         ("category", project.get("category")),
@@ -324,9 +345,6 @@ def project_layers(view: PortfolioView, *, label: str = "Projects") -> list[Laye
     source, its marginal gain on each headline and, when appraised, its
     benefit-cost ratio.
     """
-    import folium
-
-    features = view.features
     layers: list[Layer] = []
     kinds_seen: set[str] = set()
     categories = list(dict.fromkeys(str(c) for c in view.projects["category"]))
@@ -336,76 +354,108 @@ def project_layers(view: PortfolioView, *, label: str = "Projects") -> list[Laye
         group = feature_group(f"{label}: {category} ({len(in_category)})")
         for project_id, project in in_category.iterrows():
             pid = str(project_id)
-            dashed = str(project.get("status")) in PROPOSED_STATUSES
-            mine = features[features["project_id"] == pid]
+            mine = view.features[view.features["project_id"] == pid]
             kinds_seen.update(str(k) for k in mine["kind"])
-            name = str(project.get("name", pid))
-            for kind, style in (("new_link", "new"), ("upgraded_link", "upgrade"), ("closed_link", "closed")):
-                links = mine[mine["kind"] == kind]
-                if not len(links):
-                    continue
-                parts = [part for g in links.geometry for part in lines_of(g)]
-                for line in _project_lines(parts, colour, style, dashed=dashed):
-                    line.add_to(group)
-                # the popup sits on a wide transparent line above, so a click anywhere near the line opens it
-                on_pane(
-                    folium.PolyLine(
-                        parts,
-                        color=colour,
-                        weight=14,
-                        opacity=0.0,
-                        tooltip=safe_text(f"{name} ({kind.replace('_', ' ')})"),
-                        popup=_project_popup(pid, project, view),
-                    ),
-                    "projects",
-                ).add_to(group)
-            for _, st in mine[mine["kind"] == "station"].iterrows():
-                on_pane(
-                    folium.CircleMarker(
-                        (st.geometry.y, st.geometry.x),
-                        radius=4.5,
-                        color=OUTLINE,
-                        weight=2,
-                        fill=True,
-                        fill_color="white",
-                        fill_opacity=1,
-                        tooltip=safe_text(f"{st['name']} station ({name})"),
-                        popup=popup(f"{st['name']} station", [("project", name), ("line", st.get("detail"))]),
-                    ),
-                    "projects",
-                ).add_to(group)
-            for _, pt in mine[mine["kind"].isin(["new_gateway", "gateway_upgrade", "investment"])].iterrows():
-                point_icon = {"seaport": "ship", "airport": "plane", "dry_port": "truck"}.get(
-                    str(pt.get("gateway_type")), icon
-                )
-                if pt["kind"] == "gateway_upgrade":
-                    point_icon = "arrow-up"
-                folium.Marker(
-                    (pt.geometry.y, pt.geometry.x),
-                    icon=folium.Icon(icon=point_icon, prefix="fa", color=marker_colour),
-                    tooltip=safe_text(f"{name}: {str(pt['kind']).replace('_', ' ')} at {pt['name']}"),
-                    popup=_project_popup(pid, project, view, detail=pt.get("detail") or None),
-                ).add_to(group)
-        legend = [(line_symbol(colour, 4), f"{label}: {category}")]
-        layers.append(Layer(group, legend))
-    keys: list[tuple[str, str]] = []
-    if kinds_seen & {"new_link"}:
-        keys.append((line_symbol("#555555", 3), "new link (dashed: planned or proposed)"))
-    if "station" in kinds_seen:
-        keys.append((dot_symbol("white"), "new station"))
-    if "upgraded_link" in kinds_seen:
-        keys.append((line_symbol("#555555", 3, double=True), "upgraded link"))
-    if "closed_link" in kinds_seen:
-        keys.append((line_symbol("#7f0000", 3, dashed=True), "closed link"))
-    if "new_gateway" in kinds_seen:
-        keys.append(("<i class='fa fa-ship'></i>", "new port or airport"))
-    if "gateway_upgrade" in kinds_seen:
-        keys.append(("<i class='fa fa-arrow-up'></i>", "port or airport upgraded"))
-    if "investment" in kinds_seen:
-        keys.append(("<i class='fa fa-industry'></i>", "investment (jobs or residents)"))
+            drawn = _Drawn(pid, project, view, mine, group)
+            _draw_links(drawn, colour, dashed=str(project.get("status")) in PROPOSED_STATUSES)
+            _draw_stations(drawn)
+            _draw_points(drawn, marker_colour, icon)
+        layers.append(Layer(group, [(line_symbol(colour, 4), f"{label}: {category}")]))
+    keys = [(symbol, text) for kind, symbol, text in _KIND_KEYS if kind in kinds_seen]
     if keys:
         layers.append(Layer(None, keys))
     return layers
+
+
+#: the legend's key to what a project draws, by kind of feature: (kind, symbol, what it is)
+_KIND_KEYS = (
+    ("new_link", line_symbol("#555555", 3), "new link (dashed: planned or proposed)"),
+    ("station", dot_symbol("white"), "new station"),
+    ("upgraded_link", line_symbol("#555555", 3, double=True), "upgraded link"),
+    ("closed_link", line_symbol("#7f0000", 3, dashed=True), "closed link"),
+    ("new_gateway", "<i class='fa fa-ship'></i>", "new port or airport"),
+    ("gateway_upgrade", "<i class='fa fa-arrow-up'></i>", "port or airport upgraded"),
+    ("investment", "<i class='fa fa-industry'></i>", "investment (jobs or residents)"),
+)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """One project being drawn: its id, its row of the view's projects, its features and the group they go in."""
+
+    pid: str
+    project: pd.Series
+    view: PortfolioView
+    features: gpd.GeoDataFrame
+    group: Any
+
+    @property
+    def name(self) -> str:
+        """The project's name (its id when it has none)."""
+        return str(self.project.get("name", self.pid))
+
+
+def _draw_links(drawn: _Drawn, colour: str, *, dashed: bool) -> None:
+    """A project's new, upgraded and closed links, each kind with a popup on a wide transparent line above."""
+    import folium
+
+    for kind, style in (("new_link", "new"), ("upgraded_link", "upgrade"), ("closed_link", "closed")):
+        links = drawn.features[drawn.features["kind"] == kind]
+        if not len(links):
+            continue
+        parts = [part for g in links.geometry for part in lines_of(g)]
+        for line in _project_lines(parts, colour, style, dashed=dashed):
+            line.add_to(drawn.group)
+        # the popup sits on a wide transparent line above, so a click anywhere near the line opens it
+        on_pane(
+            folium.PolyLine(
+                parts,
+                color=colour,
+                weight=14,
+                opacity=0.0,
+                tooltip=safe_text(f"{drawn.name} ({kind.replace('_', ' ')})"),
+                popup=_project_popup(drawn.pid, drawn.project, drawn.view),
+            ),
+            "projects",
+        ).add_to(drawn.group)
+
+
+def _draw_stations(drawn: _Drawn) -> None:
+    """A project's new stations: white dots with a dark outline."""
+    import folium
+
+    for _, st in drawn.features[drawn.features["kind"] == "station"].iterrows():
+        on_pane(
+            folium.CircleMarker(
+                (st.geometry.y, st.geometry.x),
+                radius=4.5,
+                color=OUTLINE,
+                weight=2,
+                fill=True,
+                fill_color="white",
+                fill_opacity=1,
+                tooltip=safe_text(f"{st['name']} station ({drawn.name})"),
+                popup=popup(f"{st['name']} station", [("project", drawn.name), ("line", st.get("detail"))]),
+            ),
+            "projects",
+        ).add_to(drawn.group)
+
+
+def _draw_points(drawn: _Drawn, marker_colour: str, icon: str) -> None:
+    """A project's new gateways, gateway upgrades and investments: markers with the kind's icon."""
+    import folium
+
+    points = drawn.features[drawn.features["kind"].isin(["new_gateway", "gateway_upgrade", "investment"])]
+    for _, pt in points.iterrows():
+        point_icon = {"seaport": "ship", "airport": "plane", "dry_port": "truck"}.get(str(pt.get("gateway_type")), icon)
+        if pt["kind"] == "gateway_upgrade":
+            point_icon = "arrow-up"
+        folium.Marker(
+            (pt.geometry.y, pt.geometry.x),
+            icon=folium.Icon(icon=point_icon, prefix="fa", color=marker_colour),
+            tooltip=safe_text(f"{drawn.name}: {str(pt['kind']).replace('_', ' ')} at {pt['name']}"),
+            popup=_project_popup(drawn.pid, drawn.project, drawn.view, detail=pt.get("detail") or None),
+        ).add_to(drawn.group)
 
 
 def _project_lines(parts: list[list[list[float]]], colour: str, style: str, *, dashed: bool) -> list[Any]:
