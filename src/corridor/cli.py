@@ -30,6 +30,7 @@ _CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.
 
 
 def _console(stderr: bool = False) -> Console:
+    """A console on stdout or stderr, 200 characters wide when not a terminal."""
     stream = sys.stderr if stderr else sys.stdout
     # wide tables stay readable when output goes to a file or a CI log
     return Console(file=stream, width=None if stream.isatty() else 200, highlight=False, soft_wrap=False)
@@ -41,6 +42,7 @@ def _say(*parts: str | Text, stderr: bool = False) -> None:
 
 
 def _error_line(message: str) -> None:
+    """Print ``error: <message>`` on stderr, as plain text."""
     _console(stderr=True).print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -866,6 +868,7 @@ def assign_cmd(
 
 
 def _ids(text: str | None) -> list[str]:
+    """Ids of a comma-separated option; none when not given."""
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 

@@ -64,6 +64,7 @@ TOLERANCE_PCT = {"travel_time": 25.0, "distance": 10.0}
 def _row(
     kind: str, item: str, published: float, modelled: float, unit: str, tolerance: float, role: str, source: str
 ) -> dict[str, Any]:
+    """One row of the table: a published figure beside the model's, its error, tolerance and whether it passes."""
     error = (modelled - published) / published * 100 if published and math.isfinite(modelled) else math.nan
     return {
         "kind": kind,
@@ -191,6 +192,7 @@ def _congestion_rows(run: ModelRun, settings: Settings) -> list[dict[str, Any]]:
 
 
 def _minutes(G: nx.MultiDiGraph, places: PlaceIndex, origin: str, destination: str, mode: str) -> float:
+    """The minutes of a trip on a network; NaN when it cannot be routed."""
     try:
         return route(G, origin, destination, mode=mode, places=places).minutes  # type: ignore[arg-type]
     except CorridorError:
@@ -270,6 +272,7 @@ def validation_payload(table: pd.DataFrame, run: ModelRun) -> dict[str, Any]:
 
 
 def _number(value: Any) -> str:
+    """A figure for the Markdown table: thousands whole, small values with three significant digits."""
     if not isinstance(value, int | float) or not math.isfinite(value):
         return "n/a"
     if abs(value) >= 1000:

@@ -608,6 +608,7 @@ def scored_briefs(
 
 
 def _checked_volumes(volumes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Link volumes with the columns a map draws; a :class:`~corridor.errors.DataError` names those missing."""
     if volumes is None:
         return None
     missing = {"link_id", "volume_veh_day", "volume_capacity"} - set(volumes.columns)

@@ -190,6 +190,7 @@ def _simplified_road_layers(
     faded: bool,
     max_links: int,
 ) -> list[Layer]:
+    """The major road classes, each merged into one line and simplified; a legend row names the classes left out."""
     import folium
 
     kept: list[str] = []

@@ -111,6 +111,7 @@ def _prepare(fmap: Any) -> None:
 
 
 def _fit(fmap: Any, G: nx.MultiDiGraph) -> None:
+    """Frame a map on the network's nodes, below the title."""
     xs = [d["x"] for _, d in G.nodes(data=True) if "x" in d]
     ys = [d["y"] for _, d in G.nodes(data=True) if "y" in d]
     if xs:

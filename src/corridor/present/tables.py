@@ -428,10 +428,12 @@ def _money(x: float) -> str:
 
 
 def _ratio(x: float) -> str:
+    """A ratio with two decimals, ``n/a`` when missing."""
     return "n/a" if x != x else f"{x:.2f}"
 
 
 def _pct(x: float) -> str:
+    """A rate in percent with one decimal, ``none`` when missing."""
     return "none" if x != x else f"{x:.1%}"
 
 
