@@ -108,15 +108,16 @@ def _synthetic_roads(n: int) -> Any:
 
 
 def _road_links(G: Any) -> int:
-    from corridor.present.maps import _forward_edges
+    from corridor.present.layers import forward_edges
 
-    return len(_forward_edges(G, "road"))
+    return len(forward_edges(G, "road"))
 
 
 def run_case(case: str, folder: Path) -> dict[str, Any]:
     from corridor import build_network, load_region
     from corridor.inputs.project_files import load_portfolio
-    from corridor.present.maps import MAX_LINKS_IN_FULL, base_map, comparison_map, portfolio_map, save_map
+    from corridor.present.layers import MAX_LINKS_IN_FULL
+    from corridor.present.maps import base_map, comparison_map, portfolio_map, save_map
 
     t0 = time.perf_counter()
     region = None

@@ -313,7 +313,7 @@ def test_compare_writes_its_files_as_one_unit(capsys, tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real_dumps(obj, *args, **kwargs)
 
-    monkeypatch.setattr("corridor.present.report.json.dumps", failing_dumps)
+    monkeypatch.setattr("corridor.present.outputs.json.dumps", failing_dumps)
     code, _, err = run(capsys, "compare", *files, "--out", str(tmp_path))
     assert "No space left on device" in one_line(code, err)
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {

@@ -51,7 +51,22 @@ MODULES = {
         "appraise",
     ],
     "search": ["objectives", "optimiser", "sensitivity"],
-    "present": ["charts", "maps", "briefing", "report"],
+    "present": [
+        "charts",
+        "briefing",
+        "elements",
+        "layers",
+        "portfolio_layers",
+        "maps",
+        "formats",
+        "payloads",
+        "tables",
+        "outputs",
+        "report_content",
+        "report_html",
+        "report_markdown",
+        "report",
+    ],
 }
 #: modules that start the program, above everything
 ENTRY = {"__main__"}

@@ -19,18 +19,9 @@ from shapely.geometry import LineString
 from corridor import build_network, load_region
 from corridor.inputs.project_files import load_portfolio
 from corridor.present.briefing import brief, briefs, zone_difference
-from corridor.present.maps import (
-    MAX_LINKS_IN_FULL,
-    base_map,
-    comparison_map,
-    finish_map,
-    new_map,
-    portfolio_map,
-    road_layers,
-    save_map,
-    volume_layer,
-    zone_change_layers,
-)
+from corridor.present.layers import MAX_LINKS_IN_FULL, road_layers
+from corridor.present.maps import base_map, comparison_map, finish_map, new_map, portfolio_map, save_map
+from corridor.present.portfolio_layers import volume_layer, zone_change_layers
 
 from .conftest import ROOT, write_tiny_region
 from .test_region import TINY_LINKS_HEADER

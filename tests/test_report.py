@@ -12,7 +12,7 @@ import pytest
 
 from corridor.access.metrics import HEADLINES
 from corridor.access.scores import SHAPLEY_COLUMN
-from corridor.present.report import TITLES, csv_safe, format_value, markdown_cell, markdown_table
+from corridor.present.formats import TITLES, csv_safe, format_value, markdown_cell, markdown_table
 
 from .conftest import ROOT
 from .test_maps import browser  # noqa: F401 - the browser fixture

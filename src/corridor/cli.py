@@ -8,30 +8,29 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
 from corridor._version import __version__
-from corridor.errors import CorridorError, PortfolioError
+from corridor.errors import CorridorError, PortfolioError, UsageError
 
 #: click's base error, reached through typer's public BadParameter (typer may vendor click)
 _CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _console(stderr: bool = False) -> Console:
+    """A console on stdout or stderr, 200 characters wide when not a terminal."""
     stream = sys.stderr if stderr else sys.stdout
     # wide tables stay readable when output goes to a file or a CI log
     return Console(file=stream, width=None if stream.isatty() else 200, highlight=False, soft_wrap=False)
@@ -43,6 +42,7 @@ def _say(*parts: str | Text, stderr: bool = False) -> None:
 
 
 def _error_line(message: str) -> None:
+    """Print ``error: <message>`` on stderr, as plain text."""
     _console(stderr=True).print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -168,23 +168,46 @@ def _echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-def _assignment_stats(run: Any) -> dict[str, Any]:
-    """A model run's assignment figures without its per-iteration lists, for JSON."""
-    return {k: v for k, v in run.assignment.items() if not isinstance(v, list)}
-
-
 def _status(message: str, *, quiet: bool = False) -> AbstractContextManager[Any]:
+    """A spinner on stderr that shows ``message`` while a step runs (none when ``quiet``)."""
     return nullcontext() if quiet else _console(stderr=True).status(Text(message), spinner="dots")
+
+
+@contextmanager
+def _progress(message: str, *, quiet: bool = False, prefix: str = "") -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr that shows ``message``, and a function that replaces it (``prefix`` put before)."""
+    with _status(message, quiet=quiet) as status:
+
+        def say(text: str) -> None:
+            if status is not None:
+                status.update(Text(prefix + text))
+
+        yield say
+
+
+def _show(printout: Iterable[Any]) -> None:
+    """Print what a command shows: rich tables, and lines of plain text (never parsed as markup)."""
+    for item in printout:
+        if isinstance(item, str | Text):
+            _say(item)
+        else:
+            _console().print(item)
+
+
+def _region_and_settings(region: str, settings_path: Path | None) -> tuple[Any, Any]:
+    """The region a command works on, and the settings (checked against the region's congestion areas)."""
+    from corridor.inputs.region import load_region
+    from corridor.settings import load_settings
+
+    reg = load_region(region)
+    return reg, load_settings(settings_path, areas=reg.congestion_areas.index)
 
 
 def _load(region: str, settings_path: Path | None, roads: Path | None = None) -> tuple[Any, Any, Any]:
     """The region, the settings and the base network a command works on."""
-    from corridor.inputs.region import load_region
     from corridor.network.build import build_network
-    from corridor.settings import load_settings
 
-    reg = load_region(region)
-    settings = load_settings(settings_path, areas=reg.congestion_areas.index)
+    reg, settings = _region_and_settings(region, settings_path)
     road_graph = None
     if roads is not None:
         from corridor.paths.road_arrays import load_roads
@@ -202,13 +225,10 @@ def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | Non
     """
     if roads is None or not roads.name.lower().endswith((".npz", ".pbf")):
         return _load(region, settings_path, roads)
-    from corridor.inputs.region import load_region
     from corridor.paths.array_network import network_from_arrays
     from corridor.paths.road_arrays import load_road_arrays, road_arrays_from_pbf
-    from corridor.settings import load_settings
 
-    reg = load_region(region)
-    settings = load_settings(settings_path, areas=reg.congestion_areas.index)
+    reg, settings = _region_and_settings(region, settings_path)
     with _status(f"reading {roads}"):
         if roads.name.lower().endswith(".npz"):
             arrays = load_road_arrays(roads)
@@ -226,13 +246,29 @@ def _portfolio(reg: Any, portfolio: Path | None, projects: str | None) -> Any:
     from corridor.inputs.project_files import load_catalog, load_portfolio, portfolio_from_ids
 
     if portfolio is not None and projects is not None:
-        raise PortfolioError("give --portfolio or --projects, not both")
+        raise UsageError("give --portfolio or --projects, not both")
     if portfolio is not None:
         return load_portfolio(portfolio, catalog_path=reg.path / "projects.yaml")
     if projects is not None:
         ids = [p.strip() for p in projects.split(",") if p.strip()]
         return portfolio_from_ids(ids, load_catalog(reg.path))
     return None
+
+
+def _portfolios(reg: Any, paths: list[Path]) -> list[Any]:
+    """The portfolio files a command compares, each with a name of its own (the names label the rows)."""
+    chosen = [_portfolio(reg, p, None) for p in paths]
+    names = [p.name for p in chosen]
+    if len(set(names)) != len(names):
+        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+    return chosen
+
+
+def _scorer(G: Any, reg: Any, cfg: Any, *, cache_dir: Path | None) -> Any:
+    """The scorer of a network, its compiled arrays kept in ``cache_dir`` (None: no cache on disk)."""
+    from corridor.access.scorer import PortfolioScorer
+
+    return PortfolioScorer(G, settings=cfg, region=reg, cache=cache_dir)
 
 
 @app.command()
@@ -274,50 +310,46 @@ def route(
     """Print the fastest trip between two places: minutes, kilometres and legs."""
     from corridor.network.places import PlaceIndex
     from corridor.paths.routes import route as find_route
-    from corridor.settings import load_settings
+    from corridor.present.tables import route_printout
 
     if network is not None:
-        from corridor.paths.road_arrays import load_roads
-
-        cfg = load_settings(settings)
-        with _status(f"reading {network}", quiet=as_json):
-            G = load_roads(network, cfg)
+        G, cfg = _network_graph(network, settings, quiet=as_json)
         if times is TimesChoice.assigned:
-            raise PortfolioError("assigned times need the region's model; --network takes accessibility times")
+            raise UsageError("assigned times need the region's model; --network takes accessibility times")
     else:
         reg, cfg, G = _load(region, settings, roads)
-        chosen = _portfolio(reg, portfolio, projects)
-        if times is TimesChoice.assigned:
-            from corridor.model.results import assigned_graph
-
-            _, run, H = _model_runs(G, reg, cfg, chosen, quiet=as_json)
-            G = assigned_graph(H, run)
-        elif chosen is not None:
-            from corridor.network.scenario import apply_portfolio
-
-            G = apply_portfolio(G, chosen, settings=cfg, region=reg).G
+        G = _route_graph(G, reg, cfg, _portfolio(reg, portfolio, projects), times=times, quiet=as_json)
     trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
     if as_json:
         _echo_json({**trip.to_dict(), "times": times.value})
         return
-    scenario = G.graph.get("scenario")
-    header = Text()
-    header.append(trip.origin.name, style="bold")
-    header.append(" → ")
-    header.append(trip.destination.name, style="bold")
-    header.append(f" by {trip.mode}" + (f" with {scenario}" if scenario else ""))
-    _say(header)
-    for place in (trip.origin, trip.destination):
-        if place.alternatives:
-            _say(f"  {place.id!r} taken as the {place.kind}; it also names {', '.join(place.alternatives)}")
-    _say(f"{trip.minutes:.0f} min, {trip.km:.1f} km ({times.value} times)")
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column, justify in (("mode", "left"), ("via", "left"), ("min", "right"), ("km", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for leg in trip.legs:
-        wait = f" (wait {leg.wait_minutes:.0f})" if leg.wait_minutes >= 0.5 else ""
-        table.add_row(Text(leg.mode), Text(leg.name), Text(f"{leg.minutes:.1f}{wait}"), Text(f"{leg.km:.1f}"))
-    _console().print(table)
+    _show(route_printout(trip, times=times.value, scenario=G.graph.get("scenario")))
+
+
+def _network_graph(network: Path, settings: Path | None, *, quiet: bool) -> tuple[Any, Any]:
+    """The roads of an OpenStreetMap file, and the settings they were read with."""
+    from corridor.paths.road_arrays import load_roads
+    from corridor.settings import load_settings
+
+    cfg = load_settings(settings)
+    with _status(f"reading {network}", quiet=quiet):
+        return load_roads(network, cfg), cfg
+
+
+def _route_graph(G: Any, reg: Any, cfg: Any, chosen: Any, *, times: TimesChoice, quiet: bool) -> Any:
+    """The network a route is found on: with the portfolio built, and with the model's assigned times."""
+    if times is TimesChoice.assigned:
+        from corridor.access.modelled import model_runs
+        from corridor.model.results import assigned_graph
+
+        with _progress("running the base-year model", quiet=quiet) as say:
+            _, run, H = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
+        return assigned_graph(H, run)
+    if chosen is not None:
+        from corridor.network.scenario import apply_portfolio
+
+        return apply_portfolio(G, chosen, settings=cfg, region=reg).G
+    return G
 
 
 MetricOpt = Annotated[
@@ -328,13 +360,6 @@ MetricOpt = Annotated[
         "d_market_access_pop_pct or d_market_access_jobs_pct.",
     ),
 ]
-
-
-def _file_stem(name: str) -> str:
-    """A file name made of a portfolio's name: letters, digits, '-' and '_' only."""
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "portfolio"
 
 
 @app.command("map")
@@ -357,44 +382,47 @@ def map_cmd(
     ] = True,
 ) -> None:
     """Write an interactive map: the base network, or what a portfolio changes (projects, zones, reach, traffic)."""
-    from corridor.present.maps import base_map, portfolio_map, save_map
+    from corridor.present.formats import file_stem
+    from corridor.present.maps import base_map, save_map
 
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolio(reg, portfolio, projects)
     if chosen is None:
         if metric is not None:
-            raise PortfolioError("a metric is shaded on the map of a portfolio: give one", value=metric)
+            raise UsageError("a metric is shaded on the map of a portfolio: give one", value=metric)
         path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
     else:
-        from corridor.present.briefing import brief, map_metrics
-        from corridor.present.maps import check_metric
-
-        check_metric(metric, map_metrics())  # before the model's seconds
-        volumes = None
-        if traffic and roads is None:
-            from corridor.model.results import link_volumes
-
-            _, run, _ = _model_runs(G, reg, cfg, chosen)
-            volumes = link_volumes(run)
-        with _status(f"scoring {chosen.name}"):
-            view = brief(G, chosen, region=reg, settings=cfg, volumes=volumes).view
-        fmap = portfolio_map(G, view, reg, metric=metric)
-        path = save_map(fmap, out or Path(f"maps/{_file_stem(chosen.name)}.html"))
+        fmap = _portfolio_map(G, reg, cfg, chosen, metric=metric, traffic=traffic and roads is None)
+        path = save_map(fmap, out or Path(f"maps/{file_stem(chosen.name)}.html"))
     _say(f"wrote {path}")
+
+
+def _portfolio_map(G: Any, reg: Any, cfg: Any, chosen: Any, *, metric: str | None, traffic: bool) -> Any:
+    """The map of what a portfolio changes; with ``traffic``, the model's link volumes on it."""
+    from corridor.present.briefing import brief, map_metrics
+    from corridor.present.maps import check_metric, portfolio_map
+
+    check_metric(metric, map_metrics())  # before the model's seconds
+    volumes = None
+    if traffic:
+        from corridor.access.modelled import model_runs
+        from corridor.model.results import link_volumes
+
+        with _progress("running the base-year model") as say:
+            _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
+        volumes = link_volumes(run)
+    with _status(f"scoring {chosen.name}"):
+        view = brief(G, chosen, region=reg, settings=cfg, volumes=volumes).view
+    return portfolio_map(G, view, reg, metric=metric)
 
 
 @app.command()
 def info(region: RegionOpt = "luzon", settings: SettingsOpt = None, roads: RoadsOpt = None) -> None:
     """Summarise a region and its base network."""
+    from corridor.present.tables import region_table
+
     reg, _, G = _load(region, settings, roads)
-    frame = reg.describe()
-    table = Table(title=Text(f"{reg.title} ({reg.name} {reg.version}, base year {reg.base_year})"))
-    for column, justify in (("layer", "left"), ("count", "right"), ("detail", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in frame.itertuples():
-        table.add_row(Text(str(row.layer)), Text(f"{row.count:,}"), Text(str(row.detail)))
-    table.add_row(Text("graph"), Text(f"{G.number_of_nodes()} nodes"), Text(f"{G.number_of_edges()} edges"))
-    _console().print(table)
+    _show([region_table(reg, G)])
 
 
 @app.command()
@@ -407,16 +435,12 @@ def places(
 ) -> None:
     """List the places that route accepts, with their ids."""
     from corridor.network.places import KIND_ORDER, PlaceIndex
+    from corridor.present.tables import places_table
 
     if kind is not None and kind not in KIND_ORDER:
         raise CorridorError("--kind: unknown kind of place", value=kind, allowed=KIND_ORDER)
     _, _, G = _load(region, None)
-    table = Table(show_header=True, header_style="bold", box=None)
-    for column in ("id", "kind", "name"):
-        table.add_column(column)
-    for place in PlaceIndex(G).listing(kind):
-        table.add_row(Text(place.id), Text(place.kind), Text(place.name))
-    _console().print(table)
+    _show([places_table(PlaceIndex(G).listing(kind))])
 
 
 @app.command()
@@ -479,99 +503,33 @@ def score(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Print a portfolio's cost and its gains over the base network (accessibility times; --model adds the model's)."""
-    import pandas as pd
-
-    from corridor.access.scorer import PortfolioScorer
     from corridor.access.scores import score as score_portfolio
     from corridor.access.sweeps import scorer_pool
-    from corridor.present.report import count_text, headline_table, usd_text
+    from corridor.present.tables import score_printout
 
     if model and roads is not None:
-        raise PortfolioError(f"--model needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
+        raise UsageError(f"--model needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     chosen = _portfolio(reg, portfolio, None)
-    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+    scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
     with scorer_pool(scorer, chosen.projects, workers=workers, scheduler=scheduler) as summaries:
-        result = score_portfolio(
-            G,
-            chosen,
-            settings=cfg,
-            region=reg,
-            marginal=marginal,
-            scorer=scorer,
-            shapley_values=shapley,
-            summaries=summaries,
-        )
-    if model:
-        from corridor.access.modelled import compare_model
-
-        with _status(f"running the transport model with and without {chosen.name}", quiet=as_json):
-            result.model = compare_model(G, chosen, region=reg, settings=cfg, marginal=marginal)
-        for pid, why in result.model.explanations.items():
-            if pid in result.unchanged:
-                result.unchanged[pid] += f"; in the transport model: {why}"
+        message = f"running the transport model with and without {chosen.name}"
+        with _status(message, quiet=as_json or not model):
+            result = score_portfolio(
+                G,
+                chosen,
+                settings=cfg,
+                region=reg,
+                marginal=marginal,
+                scorer=scorer,
+                shapley_values=shapley,
+                summaries=summaries,
+                model=model,
+            )
     if as_json:
         _echo_json(result.to_dict())
         return
-    line = Text()
-    line.append(chosen.name, style="bold")
-    line.append(f": {count_text(len(chosen.projects), 'project')}, {usd_text(chosen.cost_usd)}")
-    if chosen.budget_usd:
-        line.append(f", budget {usd_text(chosen.budget_usd)}")
-        if chosen.cost_usd > chosen.budget_usd:
-            line.append(" (over budget)", style="bold red")
-    _say(line)
-    head = pd.DataFrame([result.headline()], index=pd.Index([chosen.name], name="portfolio"))
-    out = _console()
-    out.print(headline_table(head, "gains over the base network (negative minutes are faster)"))
-    if result.marginal is not None:
-        out.print(
-            headline_table(
-                result.marginal.drop(columns="name"), "marginal contribution: the gain lost without each project"
-            )
-        )
-    _say_shapley(result)
-    for pid, why in result.unchanged.items():
-        _say(f"{pid} changes no headline: {why}")
-    if len(result.scenario.unreachable):
-        _say(f"{len(result.scenario.unreachable)} unreachable pairs (see --json)")
-    _say(
-        "times: accessibility (class speeds with fixed congestion factors)"
-        + ("; the model's: assigned" if model else "")
-    )
-    if result.model is not None:
-        _say_model(result.model)
-
-
-def _say_model(comparison: Any) -> None:
-    """The transport model's headlines before and after, and each project's share in words."""
-    from corridor.model.results import MODEL_LABELS
-
-    t = Table(title=Text("the transport model (busy-hour assignment; base year)"), header_style="bold", box=None)
-    for column in ("headline", "unit", "base", "with", "change"):
-        t.add_column(column, justify="left" if column in {"headline", "unit"} else "right")
-    for key, (label, unit, better) in MODEL_LABELS.items():
-        before, after = comparison.base.summary.get(key), comparison.scenario.summary.get(key)
-        change = comparison.gains.get(key)
-        if before is None or after is None or change is None or before != before:
-            continue
-        style = "green" if change * better > 0 else ("red" if change * better < 0 else "")
-        t.add_row(
-            Text(label),
-            Text(unit),
-            Text(f"{before:,.4g}"),
-            Text(f"{after:,.4g}"),
-            Text(f"{change:+,.3g}", style=style),
-        )
-    _console().print(t)
-    for pid, why in comparison.explanations.items():
-        _say(f"{pid} in the model: {why}")
-
-
-def _unique_names(chosen: list[Any]) -> None:
-    names = [p.name for p in chosen]
-    if len(set(names)) != len(names):
-        raise PortfolioError("two portfolios have the same name; names label the rows", value=names)
+    _show(score_printout(result))
 
 
 @app.command()
@@ -598,18 +556,17 @@ def compare(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Compare portfolios: one row each, gains and cost as columns, the best per column marked."""
-    from corridor.access.scorer import PortfolioScorer
     from corridor.access.scores import best_marks
     from corridor.access.scores import compare as compare_portfolios
     from corridor.access.sweeps import scorer_pool
-    from corridor.present.report import headline_table, write_comparison
+    from corridor.present.outputs import write_comparison
+    from corridor.present.tables import comparison_printout
 
     reg, cfg, G = _load_for_scoring(region, settings, roads)
-    chosen = [_portfolio(reg, p, None) for p in portfolios]
-    _unique_names(chosen)
+    chosen = _portfolios(reg, portfolios)
     if map_out is not None and len(chosen) < 2:
-        raise PortfolioError("a comparison map needs two portfolios or more", value=len(chosen))
-    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+        raise UsageError("a comparison map needs two portfolios or more", value=len(chosen))
+    scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
     everything = list({p.id: p for pf in chosen for p in pf.projects}.values())
     with scorer_pool(scorer, everything, workers=workers, scheduler=scheduler) as summaries:
         table, results = compare_portfolios(
@@ -623,20 +580,7 @@ def compare(
             summaries=summaries,
         )
     marks = best_marks(table)
-    console = _console()
-    console.print(headline_table(table, f"portfolios against the {reg.base_year} base (★ best per column)", marks))
-    if marginal:
-        for result in results:
-            if result.marginal is not None:
-                console.print(
-                    headline_table(
-                        result.marginal.drop(columns="name"),
-                        f"{result.portfolio.name}: marginal contribution of each project",
-                    )
-                )
-            _say_shapley(result)
-            for pid, why in result.unchanged.items():
-                _say(f"{result.portfolio.name}: {pid} changes no headline: {why}")
+    _show(comparison_printout(table, marks, results, base_year=reg.base_year, marginal=marginal))
     if out is not None:
         written = write_comparison(table, marks, results, out)
         _say("wrote " + ", ".join(str(p) for p in written))
@@ -646,20 +590,16 @@ def compare(
 
         if isinstance(G, ArrayNetwork):  # a map draws the roads: their graph is built for it
             _, _, G = _load(region, settings, roads)
-        fmap = _comparison_map(G, reg, cfg, results, metric=metric)
-        _say(f"wrote {save_map(fmap, map_out)}")
+        _say(f"wrote {save_map(_comparison_map(G, reg, cfg, results, metric=metric), map_out)}")
 
 
 def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: str | None) -> Any:
     """The map of the first portfolio beside the others, from their scores."""
-    from corridor.access.scorer import PortfolioScorer
-    from corridor.present.briefing import brief, zone_difference
+    from corridor.present.briefing import scored_briefs, zone_differences
     from corridor.present.maps import comparison_map
 
-    scorer = PortfolioScorer(G, settings=cfg, region=reg)
-    views = [brief(G, r.portfolio, region=reg, settings=cfg, scorer=scorer, result=r).view for r in results]
-    differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
-    return comparison_map(G, views, differences, reg, metric=metric)
+    views = [b.view for b in scored_briefs(G, results, region=reg, settings=cfg)]
+    return comparison_map(G, views, zone_differences(views), reg, metric=metric)
 
 
 @app.command()
@@ -696,57 +636,29 @@ def report(
     its table and on the maps) and every assumption; with --optimum, the
     optimiser's Pareto frontier.
     """
-    from corridor.access.scorer import PortfolioScorer
-    from corridor.access.scores import best_marks
-    from corridor.present.briefing import brief, zone_difference
-    from corridor.present.maps import comparison_map, portfolio_map
-    from corridor.present.report import read_optimum, write_report
+    from corridor.present.outputs import read_optimum
+    from corridor.present.report import build_report
 
     if appraise and roads is not None:
-        raise PortfolioError(
-            "the appraisal runs the transport model on the region's strategic roads: leave out --roads"
-        )
+        raise UsageError("the appraisal runs the transport model on the region's strategic roads: leave out --roads")
     pareto, pareto_value = read_optimum(optimum) if optimum is not None else (None, "value")
     reg, cfg, G = _load(region, settings, roads)
-    chosen = [_portfolio(reg, p, None) for p in portfolios]
-    _unique_names(chosen)
+    chosen = _portfolios(reg, portfolios)
     appraisals, rows = _appraisals(G, reg, cfg, chosen, projects=True, workers=workers) if appraise else (None, [])
-    bcr = {a.name: {str(pid): float(r["bcr"]) for pid, r in a.projects.iterrows()} for a in appraisals or ()}
-    with _status(f"scoring {len(chosen)} portfolios"):
-        scorer = PortfolioScorer(G, settings=cfg, region=reg)
-        done = [brief(G, p, region=reg, settings=cfg, scorer=scorer, bcr=bcr.get(p.name)) for p in chosen]
-    table = _headline_frame([b.result.headline() for b in done], [b.result.portfolio.name for b in done])
-    maps: dict[str, tuple[Any, str]] = {}
-    stems: set[str] = set()
-    for b in done:
-        stem = _file_stem(b.result.portfolio.name)
-        while stem.lower() in stems:
-            stem += "_"
-        stems.add(stem.lower())
-        maps[f"maps/{stem}.html"] = (
-            portfolio_map(G, b.view, reg, metric=metric),
-            f"{b.result.portfolio.name}: its projects, the change per zone, the reach of each port and airport",
+    with _progress(f"scoring {len(chosen)} portfolios") as say:
+        written = build_report(
+            G,
+            chosen,
+            out,
+            region=reg,
+            settings=cfg,
+            metric=metric,
+            appraisals=appraisals,
+            assumptions=rows,
+            pareto=pareto,
+            pareto_value=pareto_value,
+            progress=say,
         )
-    if len(done) > 1:
-        views = [b.view for b in done]
-        differences = [zone_difference(views[0].zones, v.zones) for v in views[1:]]
-        maps["maps/compare.html"] = (
-            comparison_map(G, views, differences, reg, metric=metric),
-            f"{views[0].name} beside each other portfolio, and their difference",
-        )
-    written = write_report(
-        done,
-        table,
-        best_marks(table),
-        out,
-        settings=cfg,
-        region=reg,
-        maps=maps,
-        pareto=pareto,
-        pareto_value=pareto_value,
-        appraisals=appraisals,
-        assumptions=rows,
-    )
     _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
 
 
@@ -755,64 +667,12 @@ def _appraisals(
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     """The portfolios' appraisals, with a spinner that tells the model runs, and the assumptions they used."""
     from corridor.appraisal.appraise import appraise, assumptions
-    from corridor.present.report import count_text
+    from corridor.present.formats import count_text
 
-    with _status(f"appraising {count_text(len(chosen), 'portfolio')}", quiet=quiet) as status:
-
-        def say(message: str) -> None:
-            if status is not None:
-                status.update(Text(f"appraising: {message}"))
-
+    message = f"appraising {count_text(len(chosen), 'portfolio')}"
+    with _progress(message, quiet=quiet, prefix="appraising: ") as say:
         done = appraise(G, chosen, region=reg, settings=cfg, projects=projects, workers=workers, progress=say)
     return done, assumptions(cfg)
-
-
-def _headline_frame(rows: list[dict[str, float]], names: list[str]) -> Any:
-    """The comparison table: one row per portfolio, indexed by name."""
-    import pandas as pd
-
-    return pd.DataFrame(rows, index=pd.Index(names, name="portfolio"))
-
-
-def _model_runs(G: Any, reg: Any, cfg: Any, chosen: Any, *, quiet: bool = False) -> tuple[Any, Any, Any]:
-    """The base year's model run and, with a portfolio, the scenario's (calibrated on the base year)."""
-    from corridor.model.loop import run_model
-
-    with _status("running the base-year model", quiet=quiet):
-        base = run_model(G, reg, cfg)
-    if chosen is None:
-        return base, base, G
-    from corridor.network.scenario import apply_portfolio
-
-    H = apply_portfolio(G, chosen, settings=cfg, region=reg).G
-    with _status(f"running the model with {chosen.name}", quiet=quiet):
-        run = run_model(H, reg, cfg, calibration=base.calibration, warm=base)
-    return base, run, H
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    """A frame's rows as JSON-ready dicts: NaN and infinity as null, numpy numbers as Python's."""
-    import math
-
-    out = []
-    for row in frame.to_dict("records"):
-        clean = {}
-        for key, value in row.items():
-            if hasattr(value, "item"):
-                value = value.item()
-            clean[str(key)] = None if isinstance(value, float) and not math.isfinite(value) else value
-        out.append(clean)
-    return out
-
-
-def _assignment_line(run: Any) -> str:
-    a = run.assignment
-    return (
-        f"peak-hour assignment: relative gap {a['relative_gap']:.1e} after {a['iterations']} iterations "
-        f"({a['engine']}, {a['assignment_s'][-1]:.2f} s); after {len(a['feedback_change'])} feedback loops the "
-        f"assigned link times are within {a['feedback_change'][-1]:.2%} of the times the demand saw; "
-        f"the whole model run {a['seconds']:.1f} s"
-    )
 
 
 @app.command()
@@ -833,52 +693,30 @@ def validate(
     boardings and Metro Manila's speeds: each with its tolerance, a pass mark
     and its source. Rows marked 'check' are shown for information.
     """
-    from corridor.validate import KIND_TITLES, MUST_MEET, failed_targets, validation_table, write_validation
+    from corridor.validate import (
+        failed_targets,
+        validation_payload,
+        validation_printout,
+        validation_table,
+        write_validation,
+    )
 
     reg, cfg, G = _load(region, settings)
-    base, _, _ = _model_runs(G, reg, cfg, None, quiet=as_json)
+    from corridor.access.modelled import model_runs
+
+    with _progress("running the base-year model", quiet=as_json) as say:
+        base, _, _ = model_runs(G, None, region=reg, settings=cfg, progress=say)
     table = validation_table(G, reg, cfg, base)
-    failed = failed_targets(table)
-    targets = int(table["role"].isin(MUST_MEET).sum())
     if as_json:
-        _echo_json(
-            {
-                "rows": _records(table),
-                "targets": targets,
-                "failed": failed["item"].tolist(),
-                "assignment": _assignment_stats(base),
-                "provenance": base.provenance,
-            }
-        )
+        _echo_json(validation_payload(table, base))
     else:
-        console = _console()
-        for kind, title in {**KIND_TITLES, **{k: k for k in table["kind"].unique() if k not in KIND_TITLES}}.items():
-            rows = table[table["kind"] == kind]
-            if rows.empty:
-                continue
-            t = Table(title=Text(title), header_style="bold", box=None, pad_edge=False, title_justify="left")
-            for column in ("item", "published", "model", "unit", "error", "tolerance", "", "role"):
-                right = column in {"published", "model", "error", "tolerance"}
-                t.add_column(column, justify="right" if right else "left")
-            for r in rows.to_dict("records"):
-                error = f"{r['error_pct']:+.1f}%" if r["error_pct"] == r["error_pct"] else "n/a"
-                t.add_row(
-                    Text(str(r["item"])),
-                    Text(f"{r['published']:,.4g}"),
-                    Text(f"{r['modelled']:,.4g}"),
-                    Text(str(r["unit"])),
-                    Text(error),
-                    Text(f"±{r['tolerance_pct']:.0f}%"),
-                    Text("✓", style="green") if r["passed"] else Text("✗", style="bold red"),
-                    Text(str(r["role"])),
-                )
-            console.print(t)
-        _say(_assignment_line(base))
-        _say(f"{targets - len(failed)} of {targets} targets within tolerance")
+        _show(validation_printout(table, base))
     if out is not None:
-        notes = [_assignment_line(base) + "."]
-        written = write_validation(table, out, notes=notes, provenance=base.provenance)
+        from corridor.present.tables import assignment_line
+
+        written = write_validation(table, out, notes=[assignment_line(base) + "."], provenance=base.provenance)
         _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
+    failed = failed_targets(table)
     if len(failed):
         _say("outside tolerance: " + ", ".join(failed["item"]), stderr=True)
         raise typer.Exit(1)
@@ -901,66 +739,26 @@ def volumes(
     included); trucks are container trucks.
     """
     from corridor.model.results import gateway_volumes, link_volumes
+    from corridor.present.payloads import volumes_payload
+    from corridor.present.tables import volume_printout
 
     reg, cfg, G = _load(region, settings)
     chosen = _portfolio(reg, portfolio, projects)
-    _, run, _ = _model_runs(G, reg, cfg, chosen, quiet=as_json)
+    from corridor.access.modelled import model_runs
+
+    with _progress("running the base-year model", quiet=as_json) as say:
+        _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
     links = link_volumes(run)
     gateways = gateway_volumes(run)
     if out is not None:
-        from corridor.files import atomic_path, output_path
-        from corridor.present.report import csv_safe
+        from corridor.present.outputs import write_link_volumes
 
-        frame = links.copy()
-        for column in ("link_id", "name", "link_class", "from", "to"):
-            frame[column] = frame[column].map(csv_safe)
-        with atomic_path(output_path(out)) as tmp:
-            frame.to_csv(tmp, index=False, float_format="%.6g")
+        write_link_volumes(links, out)
     if as_json:
-        _echo_json(
-            {
-                "scenario": None if chosen is None else chosen.name,
-                "times": "assigned",
-                "links": _records(links),
-                "gateways": _records(gateways),
-                "summary": {k: (v if v == v else None) for k, v in run.summary.items()},
-                "assignment": _assignment_stats(run),
-                "provenance": run.provenance,
-            }
-        )
+        _echo_json(volumes_payload(links, gateways, run, scenario=None if chosen is None else chosen.name))
     else:
-        console = _console()
         scope = "the base year" if chosen is None else chosen.name
-        t = Table(title=Text(f"busiest road links, {scope} (vehicles a day, both directions)"), header_style="bold")
-        t.box = None
-        for column in ("link", "name", "class", "cars (PCU)", "trucks", "vehicles", "V/C peak", "km/h peak"):
-            t.add_column(column, justify="left" if column in {"link", "name", "class"} else "right")
-        for r in links.sort_values("vehicles_day", ascending=False).head(top).to_dict("records"):
-            t.add_row(
-                Text(str(r["link_id"])),
-                Text(str(r["name"])),
-                Text(str(r["link_class"])),
-                Text(f"{r['cars_day']:,.0f}"),
-                Text(f"{r['trucks_day']:,.0f}"),
-                Text(f"{r['vehicles_day']:,.0f}"),
-                Text(f"{r['volume_capacity']:.2f}"),
-                Text(f"{r['congested_speed_kph']:.0f}"),
-            )
-        console.print(t)
-        g = Table(title=Text(f"gateways, {scope}"), header_style="bold", box=None)
-        for column in ("gateway", "volume", "unit", "capacity", "utilisation", "delay h"):
-            g.add_column(column, justify="left" if column in {"gateway", "unit"} else "right")
-        for r in gateways.to_dict("records"):
-            g.add_row(
-                Text(str(r["gateway_id"])),
-                Text(f"{r['volume']:,.0f}"),
-                Text(str(r["unit"])),
-                Text(f"{r['capacity']:,.0f}" if r["capacity"] == r["capacity"] else "n/a"),
-                Text(f"{r['utilisation']:.0%}" if r["utilisation"] == r["utilisation"] else "n/a"),
-                Text(f"{r['delay_h']:.2f}"),
-            )
-        console.print(g)
-        _say(_assignment_line(run))
+        _show(volume_printout(links, gateways, run, scope=scope, top=top))
     if out is not None:
         _say(f"wrote {out}", stderr=as_json)
 
@@ -989,85 +787,21 @@ def appraise(
     prices, spread over construction, with operation, maintenance and residual
     value; discounted at the settings' rate over their horizon.
     """
+    from corridor.present.payloads import appraisal_payload
+    from corridor.present.tables import appraisal_printout
+
     reg, cfg, G = _load(region, settings)
-    chosen = [_portfolio(reg, p, None) for p in portfolios]
-    _unique_names(chosen)
+    chosen = _portfolios(reg, portfolios)
     done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, quiet=as_json)
     if out is not None:
-        from corridor.present.report import write_appraisal
+        from corridor.present.outputs import write_appraisal
 
         written = write_appraisal(done, rows, out)
         _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
     if as_json:
-        _echo_json(
-            {
-                "portfolios": [a.to_dict() for a in done],
-                "assumptions": {
-                    r["parameter"]: {"value": r["value"], "unit": r["unit"], "source": r["source"]} for r in rows
-                },
-                "provenance": done[0].provenance if done else {},
-            }
-        )
+        _echo_json(appraisal_payload(done, rows))
         return
-    console = _console()
-
-    def money(x: float) -> str:
-        return "n/a" if x != x else f"{x / 1e6:,.0f}"
-
-    def ratio(x: float) -> str:
-        return "n/a" if x != x else f"{x:.2f}"
-
-    def pct(x: float) -> str:
-        return "none" if x != x else f"{x:.1%}"
-
-    t = Table(title=Text("appraisal (USD million, economic prices)"), header_style="bold", box=None)
-    for column in ("portfolio", "cost", "PV benefits", "PV costs", "NPV", "BCR", "EIRR"):
-        t.add_column(column, justify="left" if column == "portfolio" else "right")
-    for a in done:
-        t.add_row(
-            Text(a.name),
-            Text(money(a.cost_usd)),
-            Text(money(a.pv_benefits_usd)),
-            Text(money(a.pv_costs_usd)),
-            Text(money(a.npv_usd)),
-            Text(ratio(a.bcr)),
-            Text(pct(a.eirr)),
-        )
-    console.print(t)
-    for a in done:
-        b = Table(title=Text(f"{a.name}: present value of benefits by class (USD million)"), header_style="bold")
-        b.box = None
-        b.add_column("class")
-        b.add_column("PV", justify="right")
-        for k, v in a.pv_by_class_usd.items():
-            b.add_row(Text(k), Text(money(v)))
-        console.print(b)
-        if len(a.projects):
-            p = Table(title=Text(f"{a.name}: each project's marginal worth (USD million)"), header_style="bold")
-            p.box = None
-            for column in ("project", "opens", "cost", "benefit/yr first", "benefit/yr forecast", "NPV", "BCR", "EIRR"):
-                p.add_column(column, justify="left" if column == "project" else "right")
-            for pid, r in a.projects.iterrows():
-                label = str(pid) + (f" (with {r['with']})" if r["with"] else "")
-                p.add_row(
-                    Text(label),
-                    Text(str(r["opening_year"])),
-                    Text(money(r["cost_usd"])),
-                    Text(money(r["benefit_first_modelled_year_usd"])),
-                    Text(money(r["benefit_forecast_year_usd"])),
-                    Text(money(r["npv_usd"])),
-                    Text(ratio(r["bcr"])),
-                    Text(pct(r["eirr"])),
-                )
-            console.print(p)
-        for note in a.notes:
-            _say(f"{a.name}: {note}")
-    a_table = Table(title=Text("assumptions"), header_style="bold", box=None)
-    for column in ("parameter", "value", "unit", "source"):
-        a_table.add_column(column, overflow="fold")
-    for row in rows:
-        a_table.add_row(Text(row["parameter"]), Text(str(row["value"])), Text(row["unit"]), Text(row["source"]))
-    console.print(a_table)
+    _show(appraisal_printout(done, rows))
 
 
 class EngineChoice(StrEnum):
@@ -1097,6 +831,7 @@ def assign_cmd(
 ) -> None:
     """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
     from corridor.model.tntp import assign_tntp
+    from corridor.present.tables import tntp_lines
 
     with _status(f"assigning {tntp_trips.name}", quiet=as_json):
         result = assign_tntp(
@@ -1111,36 +846,14 @@ def assign_cmd(
     if as_json:
         _echo_json(result)
         return
-    flows = [link["flow"] for link in result["links"]]
-    _say(
-        f"{tntp_net.name}: {result['n_links']} links, {result['n_zones']} zones; "
-        f"relative gap {result['relative_gap']:.2e} after {result['iterations']} iterations "
-        f"({result['engine']}, {result['seconds']:.2f} s); Beckmann objective {result['objective']:,.6g}"
-    )
-    _say(f"flow: total {sum(flows):,.0f}, busiest link {max(flows):,.0f} (--json for every link)")
+    _show(tntp_lines(result, tntp_net.name))
     if not result["converged"]:
         _say(f"the gap {gap:g} was not reached in {max_iter} iterations", stderr=True)
         raise typer.Exit(1)
 
 
-def _say_shapley(result: Any) -> None:
-    shares = result.shapley
-    if shares is None:
-        if result.marginal is not None and len(result.portfolio.projects) > 1:
-            count = len(result.portfolio.projects)
-            _say(f"{result.portfolio.name}: Shapley values left out for {count} projects (--shapley)")
-        return
-    if shares.method == "exact":
-        _say(f"{result.portfolio.name}: Shapley values exact ({shares.coalitions} sets of projects scored)")
-    else:
-        se = float(shares.std_error["d_market_access_jobs_pct"].max())
-        _say(
-            f"{result.portfolio.name}: Shapley values sampled from {shares.permutations} build orders "
-            f"(seed {shares.seed}); standard error at most {se:.3f} points of market access"
-        )
-
-
 def _ids(text: str | None) -> list[str]:
+    """Ids of a comma-separated option; none when not given."""
     return [t.strip() for t in (text or "").split(",") if t.strip()]
 
 
@@ -1187,15 +900,15 @@ def optimize(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
-    from corridor.access.scorer import PortfolioScorer
-    from corridor.present.report import count_text, objective_value, optimisation_tables, usd_text, write_optimisation
+    from corridor.present.outputs import write_optimisation
+    from corridor.present.tables import optimisation_printout
     from corridor.search.optimiser import optimise
 
     if roads is not None and objective in ("npv", "freight_cost"):
-        raise PortfolioError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
+        raise UsageError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     pool, _ = _candidates(reg, candidates)
-    scorer = PortfolioScorer(G, settings=cfg, region=reg, cache=None if no_cache else cache_dir)
+    scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
     with _status("searching", quiet=as_json):
         result = optimise(
             scorer,
@@ -1214,31 +927,7 @@ def optimize(
     if as_json:
         _echo_json(result.to_dict())
         return
-    o = result.objective
-    line = Text()
-    line.append(f"best for {o.label}", style="bold")
-    line.append(
-        f": {objective_value(result.value, o.unit)} {o.unit} (base {objective_value(result.base_value, o.unit)}, "
-        f"change {'+' if result.change > 0 else ''}{objective_value(result.change, o.unit)}), "
-        f"{count_text(len(result.projects), 'project')}, {usd_text(result.cost_usd)}"
-    )
-    _say(line)
-    how = (
-        "proven optimal"
-        if result.exact
-        else f"not proven optimal; none does better than {objective_value(result.upper_bound or math.nan, o.unit)}"
-    )
-    _say(
-        f"{how}: {result.method}, {count_text(result.candidates, 'candidate')}"
-        f"{f' ({len(result.not_candidates)} of them could not be chosen, below)' if result.not_candidates else ''}, "
-        f"{result.scored:,} portfolios scored "
-        f"in {result.seconds:.1f} s ({result.runner})"
-    )
-    console = _console()
-    for table in optimisation_tables(result):
-        console.print(table)
-    for pid, why in result.not_candidates.items():
-        _say(f"{pid} could not be chosen: {why}")
+    _show(optimisation_printout(result))
     if written:
         _say("wrote " + ", ".join(str(p) for p in written))
 
@@ -1268,13 +957,11 @@ def sensitivity(
     scheduler: SchedulerOpt = None,
 ) -> None:
     """Rank portfolios and their projects under draws of speeds, decay, port handling, costs and delays."""
-    from corridor.inputs.region import load_region
-    from corridor.present.report import sensitivity_tables, write_sensitivity
+    from corridor.present.outputs import write_sensitivity
+    from corridor.present.tables import sensitivity_printout
     from corridor.search.sensitivity import sensitivity as run_sensitivity
-    from corridor.settings import load_settings
 
-    reg = load_region(region)
-    cfg = load_settings(settings, areas=reg.congestion_areas.index)
+    reg, cfg = _region_and_settings(region, settings)
     chosen = [_portfolio(reg, p, None) for p in portfolios]
     result = run_sensitivity(
         reg,
@@ -1294,12 +981,7 @@ def sensitivity(
     if as_json:
         _echo_json(result.to_dict())
         return
-    console = _console()
-    for table in sensitivity_tables(result):
-        console.print(table)
-    inputs = ", ".join(f"{name} {row['low']:g}–{row['high']:g}" for name, row in result.inputs.iterrows())
-    _say(f"inputs drawn ({result.method}, seed {result.seed}): {inputs}")
-    _say(f"{result.draws} draws in {result.seconds:.1f} s ({result.runner})")
+    _show(sensitivity_printout(result))
     if written:
         _say("wrote " + ", ".join(str(p) for p in written))
 
@@ -1325,21 +1007,9 @@ def projects_cmd(region: RegionOpt = "luzon") -> None:
     """List the catalog's projects: id, category, status, opening year, cost."""
     from corridor.inputs.project_files import load_catalog
     from corridor.inputs.region import region_path
+    from corridor.present.tables import catalog_table
 
-    catalog = load_catalog(region_path(region))
-    table = Table(header_style="bold", box=None, pad_edge=False)
-    for column in ("id", "category", "status", "opens", "USD bn", "name"):
-        table.add_column(column, justify="right" if column in {"opens", "USD bn"} else "left")
-    for p in catalog.values():
-        table.add_row(
-            Text(p.id),
-            Text(p.category),
-            Text(p.status),
-            Text(str(p.opening_year)),
-            Text(f"{p.cost_usd / 1e9:,.2f}"),
-            Text(p.name),
-        )
-    _console().print(table)
+    _show([catalog_table(load_catalog(region_path(region)).values())])
 
 
 class _Terminated(BaseException):

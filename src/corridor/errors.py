@@ -35,6 +35,7 @@ __all__ = [
     "ProjectError",
     "ScenarioError",
     "SettingsError",
+    "UsageError",
     "WorkerError",
 ]
 
@@ -218,3 +219,7 @@ class ScenarioError(ProjectError):
 
 class OutputError(CorridorError, OSError):
     """An output file or folder cannot be written."""
+
+
+class UsageError(CorridorError, ValueError):
+    """The command line's options clash or miss what a command needs."""

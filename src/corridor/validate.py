@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from rich.table import Table
+from rich.text import Text
 
 from corridor.errors import CorridorError
 from corridor.files import atomic_paths, output_folder
@@ -29,7 +31,9 @@ from corridor.inputs.region import Region
 from corridor.model.results import ModelRun, assigned_graph
 from corridor.network.places import PlaceIndex
 from corridor.paths.routes import route
-from corridor.present.report import csv_safe, markdown_cell
+from corridor.present.formats import csv_safe, markdown_cell
+from corridor.present.payloads import assignment_stats, records
+from corridor.present.tables import Printout, assignment_line
 from corridor.settings import Settings
 
 __all__ = [
@@ -40,7 +44,10 @@ __all__ = [
     "TOLERANCE_PCT",
     "congestion_factors",
     "failed_targets",
+    "target_count",
     "validation_markdown",
+    "validation_payload",
+    "validation_printout",
     "validation_table",
     "write_validation",
 ]
@@ -57,6 +64,7 @@ TOLERANCE_PCT = {"travel_time": 25.0, "distance": 10.0}
 def _row(
     kind: str, item: str, published: float, modelled: float, unit: str, tolerance: float, role: str, source: str
 ) -> dict[str, Any]:
+    """One row of the table: a published figure beside the model's, its error, tolerance and whether it passes."""
     error = (modelled - published) / published * 100 if published and math.isfinite(modelled) else math.nan
     return {
         "kind": kind,
@@ -112,6 +120,15 @@ def validation_table(G: nx.MultiDiGraph, region: Region, settings: Settings, run
     run
         The base year's model run.
     """
+    rows = _trip_rows(G, region, settings, run)
+    rows += [_observation_row(obs, run) for obs in region.observations.to_dict("records")]
+    rows += _congestion_rows(run, settings)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _trip_rows(G: nx.MultiDiGraph, region: Region, settings: Settings, run: ModelRun) -> list[dict[str, Any]]:
+    """The published trips of ``calibration.csv``: their minutes on the assigned network, their kilometres on
+    the base network."""
     rows: list[dict[str, Any]] = []
     assigned = assigned_graph(G, run)
     places = PlaceIndex(G, snap_max_km=settings.snap_max_km)
@@ -128,43 +145,54 @@ def validation_table(G: nx.MultiDiGraph, region: Region, settings: Settings, run
         if isinstance(r.get("km"), float) and math.isfinite(r["km"]):
             km = route(G, r["origin"], r["destination"], mode=r["mode"], places=places).km
             rows.append(_row("distance", trip, r["km"], km, "km", TOLERANCE_PCT["distance"], role, source))
-    gateways = run.gateways
-    for obs in region.observations.to_dict("records"):
-        kind, item = obs["kind"], obs["item"]
-        if kind in {"port_teu", "airport_pax"}:
-            modelled = float(gateways.loc[item, "volume"]) if item in gateways.index else math.nan
-        elif kind == "area_speed":
-            in_area = run.links[(run.links["area"] == item) & (run.links["link_class"] != "expressway")]
-            modelled = (
-                float(np.average(in_area["congested_speed_kph"], weights=in_area["length_m"]))
-                if len(in_area)
-                else math.nan
-            )
-        elif kind == "road_count":
-            on_road = run.links[run.links["name"].astype(str).str.startswith(item)]
-            two_way = on_road.groupby("link_id")["vehicles_day"].sum()
-            modelled = float(two_way.max()) if len(two_way) else math.nan
-        else:
-            modelled = float(run.summary.get("rail_boardings_per_day", math.nan))
-        role = "calibrated" if kind in CALIBRATED_KINDS else "target"
-        rows.append(_row(kind, item, obs["value"], modelled, obs["unit"], obs["tolerance_pct"], role, obs["source"]))
-    for factor in congestion_factors(run, settings).to_dict("records"):
-        rows.append(
-            _row(
-                "congestion_factor",
-                f"{factor['area']} {factor['class']}",
-                factor["assigned"],
-                factor["fixed"],
-                "speed factor",
-                25.0,
-                "check",
-                "the fixed factor of the fast accessibility times, against the speeds of the base year's assignment",
-            )
+    return rows
+
+
+def _observation_row(obs: Mapping[Any, Any], run: ModelRun) -> dict[str, Any]:
+    """One row of ``observations.csv`` beside the model's figure of the same kind."""
+    kind = obs["kind"]
+    role = "calibrated" if kind in CALIBRATED_KINDS else "target"
+    modelled = _modelled(kind, obs["item"], run)
+    return _row(kind, obs["item"], obs["value"], modelled, obs["unit"], obs["tolerance_pct"], role, obs["source"])
+
+
+def _modelled(kind: str, item: Any, run: ModelRun) -> float:
+    """The model's figure of an observation: a gateway's volume, an area's speed, a road's busiest count, or the
+    rail boardings a day."""
+    if kind in {"port_teu", "airport_pax"}:
+        gateways = run.gateways
+        return float(gateways.loc[item, "volume"]) if item in gateways.index else math.nan
+    if kind == "area_speed":
+        in_area = run.links[(run.links["area"] == item) & (run.links["link_class"] != "expressway")]
+        if not len(in_area):
+            return math.nan
+        return float(np.average(in_area["congested_speed_kph"], weights=in_area["length_m"]))
+    if kind == "road_count":
+        on_road = run.links[run.links["name"].astype(str).str.startswith(item)]
+        two_way = on_road.groupby("link_id")["vehicles_day"].sum()
+        return float(two_way.max()) if len(two_way) else math.nan
+    return float(run.summary.get("rail_boardings_per_day", math.nan))
+
+
+def _congestion_rows(run: ModelRun, settings: Settings) -> list[dict[str, Any]]:
+    """The fixed congestion factors beside the ones the assignment gives: checks, for information."""
+    return [
+        _row(
+            "congestion_factor",
+            f"{factor['area']} {factor['class']}",
+            factor["assigned"],
+            factor["fixed"],
+            "speed factor",
+            25.0,
+            "check",
+            "the fixed factor of the fast accessibility times, against the speeds of the base year's assignment",
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+        for factor in congestion_factors(run, settings).to_dict("records")
+    ]
 
 
 def _minutes(G: nx.MultiDiGraph, places: PlaceIndex, origin: str, destination: str, mode: str) -> float:
+    """The minutes of a trip on a network; NaN when it cannot be routed."""
     try:
         return route(G, origin, destination, mode=mode, places=places).minutes  # type: ignore[arg-type]
     except CorridorError:
@@ -189,7 +217,62 @@ KIND_TITLES = {
 }
 
 
+def target_count(table: pd.DataFrame) -> int:
+    """How many rows of a validation table are targets the model must meet."""
+    return int(table["role"].isin(MUST_MEET).sum())
+
+
+def _kinds(table: pd.DataFrame) -> dict[str, str]:
+    """The kinds of figure of a table and their titles: those of :data:`KIND_TITLES` first, in its order."""
+    return {**KIND_TITLES, **{k: k for k in table["kind"].unique() if k not in KIND_TITLES}}
+
+
+def validation_printout(table: pd.DataFrame, run: ModelRun) -> Printout:
+    """The validation table for the terminal: a table per kind of figure, how the run converged, and how many
+    targets are within tolerance."""
+    out: Printout = []
+    for kind, title in _kinds(table).items():
+        rows = table[table["kind"] == kind]
+        if not rows.empty:
+            out.append(_kind_table(title, rows))
+    targets = target_count(table)
+    return [*out, assignment_line(run), f"{targets - len(failed_targets(table))} of {targets} targets within tolerance"]
+
+
+def _kind_table(title: str, rows: pd.DataFrame) -> Table:
+    """The rows of one kind of figure: published, modelled, error, tolerance, a tick or a cross, role."""
+    t = Table(title=Text(title), header_style="bold", box=None, pad_edge=False, title_justify="left")
+    for column in ("item", "published", "model", "unit", "error", "tolerance", "", "role"):
+        right = column in {"published", "model", "error", "tolerance"}
+        t.add_column(column, justify="right" if right else "left")
+    for r in rows.to_dict("records"):
+        error = f"{r['error_pct']:+.1f}%" if r["error_pct"] == r["error_pct"] else "n/a"
+        t.add_row(
+            Text(str(r["item"])),
+            Text(f"{r['published']:,.4g}"),
+            Text(f"{r['modelled']:,.4g}"),
+            Text(str(r["unit"])),
+            Text(error),
+            Text(f"±{r['tolerance_pct']:.0f}%"),
+            Text("✓", style="green") if r["passed"] else Text("✗", style="bold red"),
+            Text(str(r["role"])),
+        )
+    return t
+
+
+def validation_payload(table: pd.DataFrame, run: ModelRun) -> dict[str, Any]:
+    """The validation as one JSON object: its rows, the count of targets, those that failed, the run's figures."""
+    return {
+        "rows": records(table),
+        "targets": target_count(table),
+        "failed": failed_targets(table)["item"].tolist(),
+        "assignment": assignment_stats(run),
+        "provenance": run.provenance,
+    }
+
+
 def _number(value: Any) -> str:
+    """A figure for the Markdown table: thousands whole, small values with three significant digits."""
     if not isinstance(value, int | float) or not math.isfinite(value):
         return "n/a"
     if abs(value) >= 1000:

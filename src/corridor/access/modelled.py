@@ -4,7 +4,7 @@
 model (:func:`corridor.model.loop.run_model`) with the base year's
 calibration, and again without each project (and what requires it), so
 that each project's share of the change is the model's own; it says in
-words what moved (:func:`corridor.model.loop.explain`) and why more capacity
+words what moved (:func:`corridor.model.results.explain`) and why more capacity
 at a gateway does little (:func:`capacity_note`). :func:`model_runs` gives
 the base year's run and a portfolio's, and the portfolio's graph.
 """

@@ -16,7 +16,7 @@ travel-time matrices:
 - :func:`province_times`: the population-weighted time to the nearest
   seaport by province, before and after;
 - :func:`brief` and :func:`briefs`: all of it for one portfolio (or several
-  on one scorer), with the :class:`corridor.present.maps.PortfolioView` the maps draw.
+  on one scorer), with the :class:`PortfolioView` the maps draw.
 """
 
 from __future__ import annotations
@@ -40,12 +40,13 @@ from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
 from corridor.network.changes import EdgeAdded, EdgeChanged, EdgeRemoved, NodeAdded, NodeChanged
 from corridor.network.scenario import Scenario, apply_portfolio
-from corridor.present.maps import MapMetric, PortfolioView
 from corridor.settings import Settings
 
 __all__ = [
     "ZONE_HEADLINES",
     "Brief",
+    "MapMetric",
+    "PortfolioView",
     "brief",
     "briefs",
     "map_metrics",
@@ -53,8 +54,10 @@ __all__ = [
     "project_table",
     "province_times",
     "reach_change",
+    "scored_briefs",
     "zone_changes",
     "zone_difference",
+    "zone_differences",
 ]
 
 
@@ -89,6 +92,73 @@ ZONE_HEADLINES: tuple[ZoneHeadline, ...] = (
     ZoneHeadline("d_market_access_pop_pct", "market_access_pop", True, "people"),
     ZoneHeadline("d_market_access_jobs_pct", "market_access_jobs", True, "jobs"),
 )
+
+
+@dataclass(frozen=True)
+class MapMetric:
+    """A per-zone value a map shades zones by.
+
+    Attributes
+    ----------
+    column
+        The column of the zone frame holding the change (in the title's unit).
+    title
+        Its heading, e.g. ``Δ to seaport (min)``.
+    better
+        -1 when lower is better, +1 when higher is.
+    before, after
+        Columns of the zone frame with the values before and after, if any.
+    unit
+        The unit of the values before and after.
+    """
+
+    column: str
+    title: str
+    better: int
+    before: str | None = None
+    after: str | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioView:
+    """What the map of one portfolio draws; worked out by :func:`corridor.present.briefing.brief`.
+
+    Attributes
+    ----------
+    name
+        The portfolio's name.
+    projects
+        Indexed by project id: ``name``, ``category``, ``status``,
+        ``cost_usd``, ``opening_year``, ``source``, ``bcr`` (NaN when not
+        appraised) and the marginal gains named in :attr:`gains`.
+    gains
+        Columns of :attr:`projects` a project's popup shows, with their titles.
+    features
+        What each project draws (see :func:`corridor.present.briefing.project_features`), EPSG:4326.
+    zones
+        Indexed by zone id: ``name``, ``population`` and the columns of :attr:`metrics`.
+    metrics
+        The per-zone values, one layer each.
+    reach
+        Indexed by (``gateway_id``, ``threshold_min``): ``name``,
+        ``gateway_type``, ``zones_base``, ``zones_scenario``,
+        ``population_base``, ``population_scenario``; None to leave out.
+    volumes
+        ``link_id``, ``volume_veh_day``, ``volume_capacity`` of the scenario's
+        links, when a demand model assigned them.
+    """
+
+    name: str
+    projects: pd.DataFrame
+    gains: dict[str, str]
+    features: gpd.GeoDataFrame
+    zones: pd.DataFrame
+    metrics: tuple[MapMetric, ...]
+    reach: pd.DataFrame | None = None
+    volumes: pd.DataFrame | None = None
+
+
 #: edge modes a project draws (connectors and transfers are left out)
 _DRAWN_MODES = frozenset({"road", "rail", "sea", "ferry", "air", "bridge"})
 _CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
@@ -155,6 +225,12 @@ def zone_difference(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def zone_differences(views: Sequence[PortfolioView]) -> list[pd.DataFrame]:
+    """Per zone, each portfolio's change minus the first's (:func:`zone_difference`), for every view after the
+    first: what a comparison map shades beside the first."""
+    return [zone_difference(views[0].zones, v.zones) for v in views[1:]]
+
+
 def reach_change(
     scorer: PortfolioScorer,
     portfolio: Portfolio,
@@ -196,6 +272,7 @@ def _detail(before: dict[str, Any], after: dict[str, Any]) -> str:
 
 
 def _shown(value: Any) -> str:
+    """A value of a node's attribute in a few characters."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -221,52 +298,80 @@ def project_features(scenario: Scenario) -> gpd.GeoDataFrame:
     rows: list[dict[str, Any]] = []
     for pid, (start, end) in scenario.spans.items():
         for change in scenario.log[start:end]:
-            if isinstance(change, NodeAdded):
-                d = G.nodes[change.node]
-                if d.get("kind") == "station":
-                    rows.append(_node_row(pid, "station", d, mode="rail", name=d.get("name")))
-                elif d.get("kind") == "gateway":
-                    rows.append(_node_row(pid, "new_gateway", d, name=d.get("name")))
-            elif isinstance(change, EdgeAdded):
-                d = G.edges[change.u, change.v, change.key]
-                if d.get("mode") in _DRAWN_MODES and not d.get("reversed"):
-                    rows.append(_edge_row(pid, "new_link", d))
-            elif isinstance(change, EdgeRemoved):
-                if change.attrs.get("mode") in _DRAWN_MODES and not change.attrs.get("reversed"):
-                    rows.append(_edge_row(pid, "closed_link", change.attrs))
-            elif isinstance(change, EdgeChanged):
-                d = G.edges[change.u, change.v, change.key]
-                if d.get("mode") in _DRAWN_MODES and not d.get("reversed"):
-                    row = _edge_row(pid, "upgraded_link", d)
-                    before = change.before.get("speed_kph")
-                    row["speed_before_kph"] = float(before) if isinstance(before, int | float) else np.nan
-                    rows.append(row)
-            elif isinstance(change, NodeChanged):
-                d = G.nodes[change.node]
-                if d.get("kind") not in _CENTROID_KINDS:
-                    continue
-                kind = "gateway_upgrade" if d.get("kind") == "gateway" and "jobs" not in change.before else "investment"
-                row = _node_row(pid, kind, d, name=d.get("name"))
-                row["detail"] = _detail(change.before, d)
+            row = _feature_row(G, pid, change)
+            if row is not None:
                 rows.append(row)
-    columns = [
-        "project_id",
-        "kind",
-        "mode",
-        "name",
-        "link_class",
-        "speed_kph",
-        "speed_before_kph",
-        "detail",
-        "gateway_type",
-        "link_id",
-        "geometry",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=_FEATURE_COLUMNS)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=G.graph.get("crs", "EPSG:4326"))
 
 
+#: the columns of :func:`project_features`
+_FEATURE_COLUMNS = [
+    "project_id",
+    "kind",
+    "mode",
+    "name",
+    "link_class",
+    "speed_kph",
+    "speed_before_kph",
+    "detail",
+    "gateway_type",
+    "link_id",
+    "geometry",
+]
+
+
+def _feature_row(G: nx.MultiDiGraph, pid: str, change: Any) -> dict[str, Any] | None:
+    """What one change of a project draws; None for a change that draws nothing."""
+    if isinstance(change, NodeAdded):
+        return _added_node_row(pid, G.nodes[change.node])
+    if isinstance(change, EdgeAdded):
+        d = G.edges[change.u, change.v, change.key]
+        return _edge_row(pid, "new_link", d) if _drawn(d) else None
+    if isinstance(change, EdgeRemoved):
+        return _edge_row(pid, "closed_link", change.attrs) if _drawn(change.attrs) else None
+    if isinstance(change, EdgeChanged):
+        d = G.edges[change.u, change.v, change.key]
+        return _upgraded_row(pid, d, change.before) if _drawn(d) else None
+    if isinstance(change, NodeChanged):
+        return _changed_node_row(pid, G.nodes[change.node], change.before)
+    return None
+
+
+def _drawn(d: dict[str, Any]) -> bool:
+    """Whether a link is drawn: of a drawn mode, and not the return direction of a two-way link."""
+    return d.get("mode") in _DRAWN_MODES and not d.get("reversed")
+
+
+def _added_node_row(pid: str, d: dict[str, Any]) -> dict[str, Any] | None:
+    """A new station or gateway; None for other new nodes."""
+    if d.get("kind") == "station":
+        return _node_row(pid, "station", d, mode="rail", name=d.get("name"))
+    if d.get("kind") == "gateway":
+        return _node_row(pid, "new_gateway", d, name=d.get("name"))
+    return None
+
+
+def _upgraded_row(pid: str, d: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """An upgraded link, with its speed before."""
+    row = _edge_row(pid, "upgraded_link", d)
+    speed = before.get("speed_kph")
+    row["speed_before_kph"] = float(speed) if isinstance(speed, int | float) else np.nan
+    return row
+
+
+def _changed_node_row(pid: str, d: dict[str, Any], before: dict[str, Any]) -> dict[str, Any] | None:
+    """A gateway's upgrade or an investment in a zone or economic zone, with what it changed; None for others."""
+    if d.get("kind") not in _CENTROID_KINDS:
+        return None
+    kind = "gateway_upgrade" if d.get("kind") == "gateway" and "jobs" not in before else "investment"
+    row = _node_row(pid, kind, d, name=d.get("name"))
+    row["detail"] = _detail(before, d)
+    return row
+
+
 def _node_row(pid: str, kind: str, d: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A feature drawn at a node."""
     return {
         "project_id": pid,
         "kind": kind,
@@ -283,6 +388,7 @@ def _node_row(pid: str, kind: str, d: dict[str, Any], **extra: Any) -> dict[str,
 
 
 def _edge_row(pid: str, kind: str, d: dict[str, Any]) -> dict[str, Any]:
+    """A feature drawn along a link."""
     return {
         "project_id": pid,
         "kind": kind,
@@ -383,7 +489,7 @@ class Brief:
     result
         Its score.
     view
-        What its map draws (:class:`corridor.present.maps.PortfolioView`).
+        What its map draws (:class:`corridor.present.briefing.PortfolioView`).
     projects
         :func:`project_table`.
     provinces
@@ -487,7 +593,22 @@ def briefs(
     ]
 
 
+def scored_briefs(
+    G: nx.MultiDiGraph,
+    results: Sequence[ScoreResult],
+    *,
+    region: Region | None = None,
+    settings: Settings | None = None,
+) -> list[Brief]:
+    """:func:`brief` of portfolios already scored (their results, e.g. of :func:`corridor.access.scores.compare`),
+    on one scorer of ``G``."""
+    settings = settings or Settings()
+    scorer = PortfolioScorer(G, settings=settings, region=region)
+    return [brief(G, r.portfolio, region=region, settings=settings, scorer=scorer, result=r) for r in results]
+
+
 def _checked_volumes(volumes: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Link volumes with the columns a map draws; a :class:`~corridor.errors.DataError` names those missing."""
     if volumes is None:
         return None
     missing = {"link_id", "volume_veh_day", "volume_capacity"} - set(volumes.columns)
