@@ -346,6 +346,15 @@ def whole_ms(seconds: Any) -> Any:
     return np.maximum(np.round(np.asarray(seconds, dtype=float), 3), 1e-3)
 
 
+def _fastest(t: np.ndarray, h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Positions of the arcs to keep, sorted by (tail, head): the fastest of each pair of indices."""
+    order = np.lexsort((w, h, t))
+    keep = np.ones(len(order), dtype=bool)
+    if len(order):
+        keep[1:] = (t[order][1:] != t[order][:-1]) | (h[order][1:] != h[order][:-1])
+    return order[keep]
+
+
 def compile_arrays(
     n: int,
     tail: Sequence[int] | np.ndarray,
@@ -364,17 +373,14 @@ def compile_arrays(
     t = np.asarray(tail, dtype=np.int64)
     h = np.asarray(head, dtype=np.int64)
     w = finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
-    order = np.lexsort((w, h, t))
-    t, h, w = t[order], h[order], w[order]
-    keep = np.ones(len(t), dtype=bool)
-    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    sel = _fastest(t, h, w)
     ident = list(range(n))
     return CompiledNetwork(
         mode,
         n,
-        t[keep],
-        h[keep],
-        w[keep],
+        t[sel],
+        h[sel],
+        w[sel],
         dict(zip(ident, ident, strict=True)),
         dict(zip(ident, ident, strict=True)),
         ident,
@@ -382,6 +388,111 @@ def compile_arrays(
         lon,
         lat,
     )
+
+
+@dataclass
+class _NodeIndices:
+    """A graph's nodes as indices: every node, a second index per centroid, a public transport copy per junction."""
+
+    #: index -> graph node
+    nodes: list[Any]
+    out_index: dict[Any, int]
+    in_index: dict[Any, int]
+    #: layered modes: road junction -> its public transport copy; None otherwise
+    pt_index: dict[Any, int] | None
+
+    def tail(self, u: Any, pt: bool) -> int:
+        """The index an arc leaves ``u`` from (its public transport copy when ``pt`` and it has one)."""
+        return self.pt_index[u] if pt and self.pt_index is not None and u in self.pt_index else self.out_index[u]
+
+    def head(self, v: Any, pt: bool) -> int:
+        """The index an arc enters ``v`` at (its public transport copy when ``pt`` and it has one)."""
+        return self.pt_index[v] if pt and self.pt_index is not None and v in self.pt_index else self.in_index[v]
+
+
+def _node_indices(G: nx.MultiDiGraph, layered: bool) -> _NodeIndices:
+    """A graph's nodes as indices: each node, then each centroid's entry, then (``layered``) each junction's copy."""
+    nodes: list[Any] = list(G.nodes)
+    out_index = {n: i for i, n in enumerate(nodes)}
+    in_index = dict(out_index)
+    for n, d in G.nodes(data=True):
+        if d.get("kind") in CENTROID_KINDS:
+            in_index[n] = len(nodes)
+            nodes.append(n)
+    pt_index: dict[Any, int] | None = None
+    if layered:
+        pt_index = {}
+        for n, d in G.nodes(data=True):
+            if d.get("kind", "junction") == "junction":
+                pt_index[n] = len(nodes)
+                nodes.append(n)
+    return _NodeIndices(nodes, out_index, in_index, pt_index)
+
+
+def _edge_weight(
+    u: Any, v: Any, k: Any, d: dict[str, Any], weight: str | Callable[[Any, Any, Any, dict[str, Any]], float]
+) -> float:
+    """An edge's weight: its attribute ``weight``, or the function's value.
+
+    Raises
+    ------
+    EngineError
+        When the weight is missing, not a number, not finite or negative.
+    """
+    value_of = weight if callable(weight) else None
+    w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
+    if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
+        raise EngineError(
+            f"edge {u!r}->{v!r} has no valid {weight if value_of is None else 'weight'}",
+            subject="link",
+            id=d.get("link_id"),
+            field=str(weight) if value_of is None else None,
+            value=w,
+            allowed="finite seconds >= 0",
+        )
+    return w
+
+
+def _layers(d: dict[str, Any], mode: str, layered: bool) -> tuple[tuple[bool, bool, float], ...]:
+    """The arcs an edge becomes: (tail on public transport, head on public transport, extra seconds) each."""
+    layers = any_layers(d) if layered else ((False, False, 0.0),)
+    if mode == "transit" and len(layers) == 2:
+        layers = layers[1:]  # a road or road connector: its public transport copy only
+    return layers
+
+
+@dataclass
+class _Arcs:
+    """Arcs being compiled, in the graph's edge order: indices, weights, edges and whether on public transport."""
+
+    tails: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    keys: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    on_pt: list[bool] = field(default_factory=list)
+
+
+def _graph_arcs(
+    G: nx.MultiDiGraph,
+    mode: str,
+    index: _NodeIndices,
+    *,
+    weight: str | Callable[[Any, Any, Any, dict[str, Any]], float],
+    include: Callable[[dict[str, Any]], bool] | None,
+) -> _Arcs:
+    """The arcs of the graph's edges usable by ``mode`` (and kept by ``include``), on every layer they run on."""
+    arcs = _Arcs()
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if not edge_in_mode(d, mode) or (include is not None and not include(d)):
+            continue
+        w = _edge_weight(u, v, k, d, weight)
+        for tail_pt, head_pt, extra in _layers(d, mode, index.pt_index is not None):
+            arcs.tails.append(index.tail(u, tail_pt))
+            arcs.heads.append(index.head(v, head_pt))
+            arcs.weights.append(float(w) + extra)
+            arcs.keys.append((u, v, k))
+            arcs.on_pt.append(tail_pt or head_pt)
+    return arcs
 
 
 def compile_network(
@@ -418,55 +529,13 @@ def compile_network(
     """
     if mode not in COMPILED_MODES:
         raise EngineError("unknown travel mode", field="mode", value=mode, allowed=COMPILED_MODES)
-    layered = mode in {"any", "transit"}
-    nodes: list[Any] = list(G.nodes)
-    out_index = {n: i for i, n in enumerate(nodes)}
-    in_index = dict(out_index)
-    for n, d in G.nodes(data=True):
-        if d.get("kind") in CENTROID_KINDS:
-            in_index[n] = len(nodes)
-            nodes.append(n)
-    pt_index: dict[Any, int] | None = None
-    if layered:
-        pt_index = {}
-        for n, d in G.nodes(data=True):
-            if d.get("kind", "junction") == "junction":
-                pt_index[n] = len(nodes)
-                nodes.append(n)
-    value_of = weight if callable(weight) else None
-    tails, heads, weights, keys, on_pt = [], [], [], [], []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if not edge_in_mode(d, mode) or (include is not None and not include(d)):
-            continue
-        w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
-        if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
-            raise EngineError(
-                f"edge {u!r}->{v!r} has no valid {weight if value_of is None else 'weight'}",
-                subject="link",
-                id=d.get("link_id"),
-                field=str(weight) if value_of is None else None,
-                value=w,
-                allowed="finite seconds >= 0",
-            )
-        layers = any_layers(d) if pt_index is not None else ((False, False, 0.0),)
-        if mode == "transit" and len(layers) == 2:
-            layers = layers[1:]  # a road or road connector: its public transport copy only
-        for tail_pt, head_pt, extra in layers:
-            tail = pt_index[u] if tail_pt and pt_index is not None and u in pt_index else out_index[u]
-            head = pt_index[v] if head_pt and pt_index is not None and v in pt_index else in_index[v]
-            tails.append(tail)
-            heads.append(head)
-            weights.append(float(w) + extra)
-            keys.append((u, v, k))
-            on_pt.append(tail_pt or head_pt)
-    t = np.array(tails, dtype=np.int64)
-    h = np.array(heads, dtype=np.int64)
-    w = finite_weights(np.array(weights, dtype=float), "compile_network")
-    order = np.lexsort((w, h, t))
-    keep = np.ones(len(order), dtype=bool)
-    if len(order):
-        keep[1:] = (t[order][1:] != t[order][:-1]) | (h[order][1:] != h[order][:-1])
-    sel = order[keep]
+    index = _node_indices(G, layered=mode in {"any", "transit"})
+    arcs = _graph_arcs(G, mode, index, weight=weight, include=include)
+    t = np.array(arcs.tails, dtype=np.int64)
+    h = np.array(arcs.heads, dtype=np.int64)
+    w = finite_weights(np.array(arcs.weights, dtype=float), "compile_network")
+    sel = _fastest(t, h, w)
+    nodes = index.nodes
     lon = np.array([float(G.nodes[n].get("x", np.nan)) for n in nodes])
     lat = np.array([float(G.nodes[n].get("y", np.nan)) for n in nodes])
     return CompiledNetwork(
@@ -475,14 +544,14 @@ def compile_network(
         t[sel],
         h[sel],
         w[sel],
-        out_index,
-        in_index,
+        index.out_index,
+        index.in_index,
         nodes,
-        [keys[i] for i in sel],
+        [arcs.keys[i] for i in sel],
         lon,
         lat,
-        pt_index,
-        np.array(on_pt, dtype=bool)[sel] if pt_index is not None else None,
+        index.pt_index,
+        np.array(arcs.on_pt, dtype=bool)[sel] if index.pt_index is not None else None,
     )
 
 
