@@ -46,7 +46,16 @@ from corridor.network.build import (
 )
 from corridor.network.changes import ChangeLog
 from corridor.paths.cache import DiskCache
-from corridor.paths.engine import COMPILED_MODES, CompiledNetwork, compile_network, shortest_trees, whole_ms
+from corridor.paths.engine import (
+    COMPILED_MODES,
+    CompiledNetwork,
+    arc_matrix,
+    compile_network,
+    fastest_first,
+    shortest_trees,
+    tree_path,
+    whole_ms,
+)
 from corridor.paths.road_arrays import RoadArrays
 from corridor.settings import Settings
 
@@ -224,22 +233,11 @@ class ArrayNetwork:
         """
         if mode not in COMPILED_MODES:
             raise EngineError("unknown travel mode", field="mode", value=mode, allowed=COMPILED_MODES)
-        R = self.n_junctions
         with_roads = mode != "rail"
         small = compile_network(self.G, mode)
-        others: dict[Any, int] = {}
-        start = R if with_roads else 0
-        for n, d in self.G.nodes(data=True):
-            if d.get("kind", "junction") != "junction" or self.junctions.position(n) is None:
-                others[n] = start + len(others)
-        in_others = dict(others)
-        nxt = start + len(others)
-        for n in others:
-            if self.G.nodes[n].get("kind") in CENTROID_KINDS:
-                in_others[n] = nxt
-                nxt += 1
+        others, in_others, nxt = self._other_indices(start=self.n_junctions if with_roads else 0)
         pt_start = nxt if mode == "any" else 0
-        n_total = nxt + (R if mode == "any" else 0)
+        n_total = nxt + (self.n_junctions if mode == "any" else 0)
         junctions = self.junctions if with_roads else None
         out_index = NodeIndex(junctions, 0, others)
         in_index = NodeIndex(junctions, 0, in_others)
@@ -249,21 +247,7 @@ class ArrayNetwork:
             return self._arcs(mode, small, out_index, in_index, pt_index, pt_start)
 
         found = cache.arrays(f"compiled-arrays-{mode}-{self.digest()}", arcs) if cache is not None else arcs()
-
-        lon = np.empty(n_total)
-        lat = np.empty(n_total)
-        node_of: dict[int, Any] = {}
-        blocks = []
-        if with_roads:
-            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
-            blocks.append(0)
-        if mode == "any":
-            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
-            blocks.append(pt_start)
-        for index in (others, in_others):
-            for n, i in index.items():
-                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
-                node_of[i] = n
+        lon, lat, nodes = self._positions(mode, n_total, pt_start, (others, in_others))
         return CompiledNetwork(
             mode,
             n_total,
@@ -272,7 +256,7 @@ class ArrayNetwork:
             found["weight"],
             out_index,
             in_index,
-            NodeList(n_total, self.junctions, blocks, node_of),
+            nodes,
             None,
             lon,
             lat,
@@ -281,17 +265,56 @@ class ArrayNetwork:
             parallel=(found["parallel_tail"], found["parallel_head"], found["parallel_weight"]),
         )
 
-    def _arcs(
-        self,
-        mode: str,
-        small: CompiledNetwork,
-        out_index: NodeIndex,
-        in_index: NodeIndex,
-        pt_index: NodeIndex | None,
-        pt_start: int,
-    ) -> dict[str, np.ndarray]:
-        """A mode's arcs sorted by (tail, head), the fastest of parallel ones kept and the others beside."""
-        # the small graph's arcs, renumbered
+    def _other_indices(self, *, start: int) -> tuple[dict[Any, int], dict[Any, int], int]:
+        """The indices of the small graph's nodes that are not road junctions of the arrays, from ``start`` on.
+
+        Returns the index each is left from, the index each is entered at (a
+        second one for a centroid), and the next free index.
+        """
+        others: dict[Any, int] = {}
+        for n, d in self.G.nodes(data=True):
+            if d.get("kind", "junction") != "junction" or self.junctions.position(n) is None:
+                others[n] = start + len(others)
+        in_others = dict(others)
+        nxt = start + len(others)
+        for n in others:
+            if self.G.nodes[n].get("kind") in CENTROID_KINDS:
+                in_others[n] = nxt
+                nxt += 1
+        return others, in_others, nxt
+
+    def _positions(
+        self, mode: str, n_total: int, pt_start: int, indices: tuple[dict[Any, int], dict[Any, int]]
+    ) -> tuple[np.ndarray, np.ndarray, NodeList]:
+        """Every index's longitude and latitude, and the node of each index."""
+        R = self.n_junctions
+        lon = np.empty(n_total)
+        lat = np.empty(n_total)
+        node_of: dict[int, Any] = {}
+        blocks = []
+        if mode != "rail":
+            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
+            blocks.append(0)
+        if mode == "any":
+            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
+            blocks.append(pt_start)
+        for index in indices:
+            for n, i in index.items():
+                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
+                node_of[i] = n
+        return lon, lat, NodeList(n_total, self.junctions, blocks, node_of)
+
+    @staticmethod
+    def _small_arcs(
+        mode: str, small: CompiledNetwork, out_index: NodeIndex, in_index: NodeIndex, pt_index: NodeIndex | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The small graph's arcs (tails, heads) renumbered into the indices of the arrays.
+
+        Raises
+        ------
+        EngineError
+            When an arc reaches a node the arrays do not number.
+        """
         remap = np.full(small.n, -1, dtype=np.int64)
         for n, k in small.out_index.items():
             if n in out_index:
@@ -306,39 +329,49 @@ class ArrayNetwork:
         s_tail, s_head = remap[small.tail], remap[small.head]
         if (s_tail < 0).any() or (s_head < 0).any():
             raise EngineError(f"an arc of mode {mode} reaches a node the arrays do not number")
+        return s_tail, s_head
 
-        tails, heads, weights = [s_tail], [s_head], [small.weight]
-        if mode != "rail":
-            t, h, w = self.roads.tail.astype(np.int64), self.roads.head.astype(np.int64), self.time_s
-            pt_w = w + w * (1 / self.settings.pt_road_speed_factor - 1)
-            if mode in {"road", "any", "freight"}:
-                tails.append(t)
-                heads.append(h)
-                weights.append(w)
-            if mode == "any":
-                tails.append(t + pt_start)
-                heads.append(h + pt_start)
-                weights.append(pt_w)
-            if mode == "transit":
-                tails.append(t)
-                heads.append(h)
-                weights.append(pt_w)
-        tail = np.concatenate(tails)
-        head = np.concatenate(heads)
-        weight = whole_ms(np.concatenate(weights))
+    def _road_layers(self, mode: str, pt_start: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """A mode's road arcs (tails, heads, seconds): by car, by public transport (slower), or both in mode any."""
+        if mode == "rail":
+            return []
+        t, h, w = self.roads.tail.astype(np.int64), self.roads.head.astype(np.int64), self.time_s
+        pt_w = w + w * (1 / self.settings.pt_road_speed_factor - 1)
+        layers = []
+        if mode in {"road", "any", "freight"}:
+            layers.append((t, h, w))
+        if mode == "any":
+            layers.append((t + pt_start, h + pt_start, pt_w))
+        if mode == "transit":
+            layers.append((t, h, pt_w))
+        return layers
+
+    def _arcs(
+        self,
+        mode: str,
+        small: CompiledNetwork,
+        out_index: NodeIndex,
+        in_index: NodeIndex,
+        pt_index: NodeIndex | None,
+        pt_start: int,
+    ) -> dict[str, np.ndarray]:
+        """A mode's arcs sorted by (tail, head), the fastest of parallel ones kept and the others beside."""
+        s_tail, s_head = self._small_arcs(mode, small, out_index, in_index, pt_index)
+        layers = [(s_tail, s_head, small.weight), *self._road_layers(mode, pt_start)]
+        tail = np.concatenate([t for t, _, _ in layers])
+        head = np.concatenate([h for _, h, _ in layers])
+        weight = whole_ms(np.concatenate([w for _, _, w in layers]))
         if not np.isfinite(weight).all():
             raise EngineError("some road arcs have no valid travel time", field="travel_time_s")
-        order = np.lexsort((weight, head, tail))
+        order, first = fastest_first(tail, head, weight)
         tail, head, weight = tail[order], head[order], weight[order]
-        keep = np.ones(len(tail), dtype=bool)
-        keep[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
         return {
-            "tail": tail[keep],
-            "head": head[keep],
-            "weight": weight[keep],
-            "parallel_tail": tail[~keep],
-            "parallel_head": head[~keep],
-            "parallel_weight": weight[~keep],
+            "tail": tail[first],
+            "head": head[first],
+            "weight": weight[first],
+            "parallel_tail": tail[~first],
+            "parallel_head": head[~first],
+            "parallel_weight": weight[~first],
         }
 
     # ------------------------------------------------------------ the road source of scenarios
@@ -436,55 +469,75 @@ class ArrayNetwork:
         in as they are now, and the links projects added).
         """
         G = scenario.G
-        R = self.n_junctions
-        extra = [n for n in G if self.junctions.position(n) is None]
-        index = {n: R + i for i, n in enumerate(extra)}
+        index = _ScenarioIndex(self.junctions, [n for n in G if self.junctions.position(n) is None])
+        matrix = self._road_matrix(scenario, index, (a, b))
+        dist, pred = (row[0] for row in shortest_trees(matrix, [index.at(a)]))
+        target = index.at(b)
+        if not np.isfinite(dist[target]):
+            return None
+        ids = []
+        for x, y in itertools.pairwise(tree_path(pred, target)):
+            lid = self._fastest_link(scenario, index, x, y)
+            if lid is not None:
+                ids.append(lid)
+        return ids
 
-        def at(n: Any) -> int:
-            return index[n] if n in index else int(self.junctions.position(n))  # type: ignore[arg-type]
+    def _road_matrix(self, scenario: ChangeLog, index: _ScenarioIndex, ends: tuple[Any, Any]) -> csr_matrix:
+        """The scenario's road arcs as a matrix: the base arcs not brought into its graph, and its graph's road edges.
+
+        No edge of the graph passes through a centroid other than ``ends``.
+        """
+        G = scenario.G
 
         def usable(n: Any) -> bool:
-            return n in (a, b) or G.nodes[n].get("kind") not in CENTROID_KINDS
+            return n in ends or G.nodes[n].get("kind") not in CENTROID_KINDS
 
         keep = np.ones(self.roads.n_arcs, dtype=bool)
         keep[list(scenario.road_arcs)] = False
         g_edges = [(u, v, d) for u, v, d in G.edges(data=True) if edge_in_mode(d, "road") and usable(u) and usable(v)]
-        t = np.concatenate([self.roads.tail[keep], np.array([at(u) for u, _, _ in g_edges], dtype=np.int64)])
-        h = np.concatenate([self.roads.head[keep], np.array([at(v) for _, v, _ in g_edges], dtype=np.int64)])
+        t = np.concatenate([self.roads.tail[keep], np.array([index.at(u) for u, _, _ in g_edges], dtype=np.int64)])
+        h = np.concatenate([self.roads.head[keep], np.array([index.at(v) for _, v, _ in g_edges], dtype=np.int64)])
         w = np.concatenate([self.time_s[keep], np.array([float(d["travel_time"]) for _, _, d in g_edges])])
         w = np.where(w > 0, w, 1e-12)  # csgraph reads an explicit zero as no arc
-        n = R + len(extra)
-        order = np.lexsort((w, h, t))
-        t, h, w = t[order], h[order], w[order]
-        first = np.ones(len(t), dtype=bool)
-        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-        matrix = csr_matrix((w[first], (t[first], h[first])), shape=(n, n))
-        dist, pred = (row[0] for row in shortest_trees(matrix, [at(a)]))
-        target = at(b)
-        if not np.isfinite(dist[target]):
-            return None
-        path = [target]
-        while pred[path[-1]] >= 0:
-            path.append(int(pred[path[-1]]))
-        path.reverse()
-        node = {i: nd for nd, i in index.items()}
-        ids = []
-        for x, y in itertools.pairwise(path):
-            candidates: list[tuple[float, str | None, str]] = []
-            if x < R and y < R:
-                for arc in self.arcs_between(x, y).tolist():
-                    if arc not in scenario.road_arcs:
-                        candidates.append((float(self.time_s[arc]), "road", self.link_id(arc)))
-            u = node[x] if x >= R else self.junctions[x]
-            v = node[y] if y >= R else self.junctions[y]
-            if u in G and v in G and G.has_edge(u, v):
-                for d in G[u][v].values():
-                    if edge_in_mode(d, "road"):
-                        candidates.append((float(d["travel_time"]), d.get("mode"), str(d.get("link_id"))))
-            _, mode, lid = min(candidates, key=lambda c: c[0])
-            if mode == "road" and lid != "None":
-                ids.append(lid)
-        return ids
+        return arc_matrix(index.n, t, h, w)
+
+    def _fastest_link(self, scenario: ChangeLog, index: _ScenarioIndex, x: int, y: int) -> str | None:
+        """The link id of the fastest road from index x to y: a base arc, or an edge of the scenario's graph.
+
+        None when the fastest is not a road link with an id (a connector).
+        """
+        G = scenario.G
+        R = self.n_junctions
+        candidates: list[tuple[float, str | None, str]] = []
+        if x < R and y < R:
+            for arc in self.arcs_between(x, y).tolist():
+                if arc not in scenario.road_arcs:
+                    candidates.append((float(self.time_s[arc]), "road", self.link_id(arc)))
+        u, v = index.node(x), index.node(y)
+        if u in G and v in G and G.has_edge(u, v):
+            for d in G[u][v].values():
+                if edge_in_mode(d, "road"):
+                    candidates.append((float(d["travel_time"]), d.get("mode"), str(d.get("link_id"))))
+        _, mode, lid = min(candidates, key=lambda c: c[0])
+        return lid if mode == "road" and lid != "None" else None
+
+
+class _ScenarioIndex:
+    """The indices of a road search in a scenario: the arrays' junctions, then the other nodes of its graph."""
+
+    def __init__(self, junctions: Junctions, extra: list[Any]) -> None:
+        self.junctions = junctions
+        self.index = {n: len(junctions) + i for i, n in enumerate(extra)}
+        self.node_of = {i: n for n, i in self.index.items()}
+        self.n = len(junctions) + len(extra)
+
+    def at(self, node: Any) -> int:
+        """The index of a node."""
+        return self.index[node] if node in self.index else int(self.junctions.position(node))  # type: ignore[arg-type]
+
+    def node(self, i: int) -> Any:
+        """The node of an index."""
+        return self.node_of[i] if i >= len(self.junctions) else self.junctions[i]
 
 
 def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | None = None) -> ArrayNetwork:

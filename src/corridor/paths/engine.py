@@ -40,17 +40,20 @@ __all__ = [
     "CompiledNetwork",
     "Delta",
     "Indices",
+    "arc_matrix",
     "available_backends",
     "compile_arrays",
     "compile_network",
     "compute_cch_order",
     "finite_weights",
     "distances",
+    "fastest_first",
     "min_plus",
     "path_sums",
     "shortest_trees",
     "resolve_backend",
     "travel_times",
+    "tree_path",
     "whole_ms",
 ]
 
@@ -346,13 +349,34 @@ def whole_ms(seconds: Any) -> Any:
     return np.maximum(np.round(np.asarray(seconds, dtype=float), 3), 1e-3)
 
 
-def _fastest(t: np.ndarray, h: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Positions of the arcs to keep, sorted by (tail, head): the fastest of each pair of indices."""
-    order = np.lexsort((w, h, t))
-    keep = np.ones(len(order), dtype=bool)
+def fastest_first(tail: np.ndarray, head: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arcs sorted by (tail, head), the fastest of each pair first.
+
+    Returns the order of the arcs, and, in that order, whether each is the
+    first (the fastest) of its (tail, head) pair; the others are the
+    parallel arcs it hides.
+    """
+    order = np.lexsort((weight, head, tail))
+    first = np.ones(len(order), dtype=bool)
     if len(order):
-        keep[1:] = (t[order][1:] != t[order][:-1]) | (h[order][1:] != h[order][:-1])
-    return order[keep]
+        first[1:] = (tail[order][1:] != tail[order][:-1]) | (head[order][1:] != head[order][:-1])
+    return order, first
+
+
+def arc_matrix(n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray) -> csr_matrix:
+    """The n x n CSR matrix of arcs, the fastest of parallel ones kept."""
+    order, first = fastest_first(tail, head, weight)
+    sel = order[first]
+    return csr_matrix((weight[sel], (tail[sel], head[sel])), shape=(n, n))
+
+
+def tree_path(pred: np.ndarray, target: int) -> list[int]:
+    """The indices from a shortest-path tree's source to ``target``, by the tree's predecessors (-9999: none)."""
+    path = [int(target)]
+    while pred[path[-1]] >= 0:  # sources have no predecessor (-9999)
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    return path
 
 
 def compile_arrays(
@@ -373,7 +397,8 @@ def compile_arrays(
     t = np.asarray(tail, dtype=np.int64)
     h = np.asarray(head, dtype=np.int64)
     w = finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
-    sel = _fastest(t, h, w)
+    order, first = fastest_first(t, h, w)
+    sel = order[first]
     ident = list(range(n))
     return CompiledNetwork(
         mode,
@@ -534,7 +559,8 @@ def compile_network(
     t = np.array(arcs.tails, dtype=np.int64)
     h = np.array(arcs.heads, dtype=np.int64)
     w = finite_weights(np.array(arcs.weights, dtype=float), "compile_network")
-    sel = _fastest(t, h, w)
+    order, first = fastest_first(t, h, w)
+    sel = order[first]
     nodes = index.nodes
     lon = np.array([float(G.nodes[n].get("x", np.nan)) for n in nodes])
     lat = np.array([float(G.nodes[n].get("y", np.nan)) for n in nodes])
