@@ -76,6 +76,23 @@ def _storable(node: Any) -> bool:
     return isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool))
 
 
+def _compiled_meta(c: CompiledNetwork) -> dict[str, Any] | None:
+    """What JSON keeps of a compiled network beside its arrays; None when a node id or edge key cannot be stored."""
+    if not all(_storable(n) for n in c.nodes):
+        return None  # node ids JSON cannot carry back as they were
+    if c.edge_keys is not None and not all(_storable(k) for e in c.edge_keys for k in e):
+        return None
+    return {
+        "mode": c.mode,
+        "n": c.n,
+        "nodes": c.nodes,
+        "out_index": [[n, i] for n, i in c.out_index.items()],
+        "in_index": [[n, i] for n, i in c.in_index.items()],
+        "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
+        "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
+    }
+
+
 class DiskCache:
     """Compiled networks, CCH orders and base matrices kept in a folder, keyed by the hashes of their inputs.
 
@@ -117,18 +134,9 @@ class DiskCache:
         return known[1]
 
     def _write_compiled(self, key: str, c: CompiledNetwork) -> None:
-        if not all(_storable(n) for n in c.nodes):
-            return  # node ids JSON cannot carry back as they were
-        meta = {
-            "mode": c.mode,
-            "n": c.n,
-            "nodes": c.nodes,
-            "out_index": [[n, i] for n, i in c.out_index.items()],
-            "in_index": [[n, i] for n, i in c.in_index.items()],
-            "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
-            "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
-        }
-        if meta["edge_keys"] is not None and not all(_storable(k) for e in c.edge_keys or () for k in e):
+        """Keep a compiled network under ``key``, unless its node ids or edge keys would not come back as they were."""
+        meta = _compiled_meta(c)
+        if meta is None:
             return
         arrays = {"tail": c.tail, "head": c.head, "weight": c.weight}
         for name in ("lon", "lat", "pt_arc"):
