@@ -44,6 +44,7 @@ __all__ = [
     "build_network",
     "centroids",
     "congestion_area",
+    "congestion_areas",
     "connect_interchange",
     "connect_place",
     "connect_station",
@@ -163,7 +164,7 @@ def congestion_area(G: nx.MultiDiGraph, geometry: LineString) -> str | None:
     return None
 
 
-def _congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """The congestion area of many points at once (None outside every area)."""
     out = np.full(len(lon), None, dtype=object)
     areas = G.graph.get("congestion_areas") or {}
@@ -229,6 +230,22 @@ def _segment(G: nx.MultiDiGraph, u: Any, v: Any) -> LineString:
     return LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
 
 
+def _add_legs(
+    G: nx.MultiDiGraph,
+    legs: Iterable[tuple[Any, Any, float, float]],
+    make: Callable[..., dict[str, Any]],
+    common: dict[str, Any],
+) -> list[tuple[Any, Any, Any]]:
+    """Add an edge per leg (u, v, wait in s, wait for a jeepney or bus in s) made by ``make``; return the keys."""
+    keys = []
+    for u, v, wait, pt_wait in legs:
+        attrs = make(_segment(G, u, v), wait_s=wait, **common)
+        if pt_wait:
+            attrs["pt_wait_s"] = pt_wait
+        keys.append((u, v, G.add_edge(u, v, **attrs)))
+    return keys
+
+
 def connect_place(
     G: nx.MultiDiGraph,
     place: Any,
@@ -261,13 +278,8 @@ def connect_place(
         source="corridor: straight-line connector",
         **extra,
     )
-    keys = []
-    for u, v, wait, pt_wait in ((place, target, wait_in_s, pt_wait_s), (target, place, 0.0, 0.0)):
-        attrs = edges.access_edge(_segment(G, u, v), wait_s=wait, **common)
-        if pt_wait:
-            attrs["pt_wait_s"] = pt_wait
-        keys.append((u, v, G.add_edge(u, v, **attrs)))
-    return keys
+    legs = ((place, target, wait_in_s, pt_wait_s), (target, place, 0.0, 0.0))
+    return _add_legs(G, legs, edges.access_edge, common)
 
 
 def connect_station(
@@ -291,13 +303,8 @@ def connect_station(
         source="corridor: station access",
         **extra,
     )
-    keys = []
-    for u, v, w, pt_wait in ((junction, station, wait, 0.0), (station, junction, 0.0, settings.pt_wait_min * 60)):
-        attrs = edges.transfer_edge(_segment(G, u, v), wait_s=w, **common)
-        if pt_wait:
-            attrs["pt_wait_s"] = pt_wait
-        keys.append((u, v, G.add_edge(u, v, **attrs)))
-    return keys
+    legs = ((junction, station, wait, 0.0), (station, junction, 0.0, settings.pt_wait_min * 60))
+    return _add_legs(G, legs, edges.transfer_edge, common)
 
 
 def connect_interchange(
@@ -408,6 +415,117 @@ def network_frame(region: Region, settings: Settings) -> nx.MultiDiGraph:
     return G
 
 
+def _place_layers(region: Region) -> list[tuple[str, Any, list[str]]]:
+    """The region's places to join, by kind: the layer and the columns its nodes keep."""
+    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
+    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
+    return [
+        ("zone", region.zones, zone_extra),
+        ("gateway", region.gateways, [*gateway_extra, "code"]),
+        ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
+    ]
+
+
+def _add_place(G: nx.MultiDiGraph, kind: str, pid: Any, row: Any, extra: list[str]) -> str:
+    """Add a place of the region (a row of its layer) as a node; return the node id."""
+    nid = node_id(kind, str(pid))
+    attrs = {k: _attribute(row[k]) for k in extra}
+    if kind == "gateway":
+        attrs["gateway_type"] = attrs.pop("type")
+    G.add_node(nid, x=row.lon, y=row.lat, kind=kind, name=row["name"], place_id=pid, source=row.source, **attrs)
+    return nid
+
+
+class _Joins:
+    """Joining places to a graph: the road junctions and their KD-tree, and the stations and theirs."""
+
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        region: Region,
+        settings: Settings,
+        tree: cKDTree,
+        junctions: Sequence[Any],
+        add_junction: Callable[[nx.MultiDiGraph, Any], None] | None,
+    ) -> None:
+        self.G = G
+        self.region_path = region.path
+        self.settings = settings
+        self.tree = tree
+        self.junctions = junctions
+        self.add_junction = add_junction
+        self.stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
+        self.station_xy = np.array([node_xy(G.nodes[n]) for n in self.stations]).reshape(-1, 2)
+        self.station_tree = cKDTree(self.station_xy) if self.stations else None
+
+    def junction(self, idx: Any) -> Any:
+        """The junction at a position of the tree, put into G first when G does not hold the roads."""
+        j = self.junctions[int(idx)]
+        if self.add_junction is not None:
+            self.add_junction(self.G, j)
+        return j
+
+    def join_stations(self) -> None:
+        """Join each station to its nearest junction."""
+        for sid, xy in zip(self.stations, self.station_xy, strict=True):
+            dist, idx = self.tree.query(xy)
+            connect_station(self.G, sid, self.junction(idx), float(dist), self.settings)
+
+    def nearest_junctions(self, kind: str, pid: Any, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distances (m) and tree positions of the junctions nearest a place: its connectors' count of them.
+
+        Raises
+        ------
+        DataError
+            When the nearest is beyond ``settings.connector_max_km``.
+        """
+        k = self.settings.zone_connectors if kind != "gateway" else 1
+        dists, idxs = self.tree.query(xy, k=min(k, len(self.junctions)))
+        dists, idxs = np.atleast_1d(dists), np.atleast_1d(idxs)
+        if dists[0] > self.settings.connector_max_km * 1000:
+            raise DataError(
+                f"{kind.replace('_', ' ')} is {dists[0] / 1000:.1f} km from the nearest road junction; "
+                f"connectors reach {self.settings.connector_max_km} km",
+                path=self.region_path,
+                id=str(pid),
+                allowed="a junction nearby, or a larger settings.connector_max_km",
+            )
+        return dists, idxs
+
+    def join_place(self, kind: str, nid: str, pid: Any, xy: np.ndarray) -> None:
+        """Join a place to its nearest junctions within reach, and on foot to the stations near it."""
+        settings = self.settings
+        dists, idxs = self.nearest_junctions(kind, pid, xy)
+        speed = settings.gateway_access_speed_kph if kind == "gateway" else settings.access_speed_kph
+        link_class = "gateway_access" if kind == "gateway" else "zone_connector"
+        for dist, idx in zip(dists, idxs, strict=True):
+            if dist <= settings.connector_max_km * 1000:
+                connect_place(
+                    self.G,
+                    nid,
+                    self.junction(idx),
+                    float(dist),
+                    speed,
+                    link_class,
+                    attaches="road",
+                    wait_in_s=0.0,
+                    pt_wait_s=settings.pt_wait_min * 60,
+                )
+        if self.station_tree is not None:
+            for idx in self.station_tree.query_ball_point(xy, settings.station_access_max_km * 1000):
+                sid = self.stations[idx]
+                connect_place(
+                    self.G,
+                    nid,
+                    sid,
+                    float(np.hypot(*(self.station_xy[idx] - xy))),
+                    settings.walk_speed_kph,
+                    link_class,
+                    attaches="rail",
+                    wait_in_s=edges.boarding_wait_s(self.G.nodes[sid]["headway_min"]),
+                )
+
+
 def join_places(
     G: nx.MultiDiGraph,
     region: Region,
@@ -436,76 +554,12 @@ def join_places(
     """
     if not len(junctions):
         raise DataError("the road network has no junctions", path=region.path)
-
-    def junction(idx: Any) -> Any:
-        j = junctions[int(idx)]
-        if add_junction is not None:
-            add_junction(G, j)
-        return j
-
-    stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
-    station_xy = np.array([node_xy(G.nodes[n]) for n in stations]).reshape(-1, 2)
-    station_tree = cKDTree(station_xy) if stations else None
-
-    for sid, xy in zip(stations, station_xy, strict=True):
-        dist, idx = tree.query(xy)
-        connect_station(G, sid, junction(idx), float(dist), settings)
-
-    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
-    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
-    layers: list[tuple[str, Any, list[str]]] = [
-        ("zone", region.zones, zone_extra),
-        ("gateway", region.gateways, [*gateway_extra, "code"]),
-        ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
-    ]
-    reach_m = settings.connector_max_km * 1000
-    for kind, gdf, extra in layers:
+    joins = _Joins(G, region, settings, tree, junctions, add_junction)
+    joins.join_stations()
+    for kind, gdf, extra in _place_layers(region):
         for pid, row in gdf.iterrows():
-            nid = node_id(kind, str(pid))
-            attrs = {k: _attribute(row[k]) for k in extra}
-            if kind == "gateway":
-                attrs["gateway_type"] = attrs.pop("type")
-            G.add_node(nid, x=row.lon, y=row.lat, kind=kind, name=row["name"], place_id=pid, source=row.source, **attrs)
-            xy = np.array([row.geometry.x, row.geometry.y])
-            k = settings.zone_connectors if kind != "gateway" else 1
-            dists, idxs = tree.query(xy, k=min(k, len(junctions)))
-            dists, idxs = np.atleast_1d(dists), np.atleast_1d(idxs)
-            if dists[0] > reach_m:
-                raise DataError(
-                    f"{kind.replace('_', ' ')} is {dists[0] / 1000:.1f} km from the nearest road junction; "
-                    f"connectors reach {settings.connector_max_km} km",
-                    path=region.path,
-                    id=str(pid),
-                    allowed="a junction nearby, or a larger settings.connector_max_km",
-                )
-            speed = settings.gateway_access_speed_kph if kind == "gateway" else settings.access_speed_kph
-            link_class = "gateway_access" if kind == "gateway" else "zone_connector"
-            for dist, idx in zip(dists, idxs, strict=True):
-                if dist <= reach_m:
-                    connect_place(
-                        G,
-                        nid,
-                        junction(idx),
-                        float(dist),
-                        speed,
-                        link_class,
-                        attaches="road",
-                        wait_in_s=0.0,
-                        pt_wait_s=settings.pt_wait_min * 60,
-                    )
-            if station_tree is not None:
-                for idx in station_tree.query_ball_point(xy, settings.station_access_max_km * 1000):
-                    sid = stations[idx]
-                    connect_place(
-                        G,
-                        nid,
-                        sid,
-                        float(np.hypot(*(station_xy[idx] - xy))),
-                        settings.walk_speed_kph,
-                        link_class,
-                        attaches="rail",
-                        wait_in_s=edges.boarding_wait_s(G.nodes[sid]["headway_min"]),
-                    )
+            nid = _add_place(G, kind, pid, row, extra)
+            joins.join_place(kind, nid, pid, np.array([row.geometry.x, row.geometry.y]))
 
 
 def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settings) -> None:
@@ -515,7 +569,7 @@ def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settin
     links = list(roads.edges(keys=True, data=True))
     mid_lon = np.array([(roads.nodes[u]["x"] + roads.nodes[v]["x"]) / 2 for u, v, _, _ in links])
     mid_lat = np.array([(roads.nodes[u]["y"] + roads.nodes[v]["y"]) / 2 for u, v, _, _ in links])
-    areas = _congestion_areas(G, mid_lon, mid_lat)
+    areas = congestion_areas(G, mid_lon, mid_lat)
     for (u, v, k, d), area in zip(links, areas, strict=True):
         attrs = {key: value for key, value in d.items() if key not in _DERIVED}
         attrs = edges.road_edge(
@@ -540,6 +594,7 @@ _DERIVED = frozenset(
         "free_flow_speed_kph",
         "congestion_factor",
         "congestion_area",
+        "congestion_areas",
         "speed_kph",
         "length",
         "travel_time",

@@ -38,8 +38,8 @@ from corridor.inputs.region import Region
 from corridor.network import edges
 from corridor.network.build import (
     CENTROID_KINDS,
-    _congestion_areas,
     add_rail,
+    congestion_areas,
     edge_in_mode,
     join_places,
     network_frame,
@@ -571,7 +571,7 @@ def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | 
     G.graph["provenance"]["roads"] = {"source": roads.source, "nodes": roads.n_nodes, "arcs": roads.n_arcs}
     # the road arcs' times, as corridor.network.build._add_real_roads works them out edge by edge
     lon, lat = roads.lon, roads.lat
-    area = _congestion_areas(G, (lon[roads.tail] + lon[roads.head]) / 2, (lat[roads.tail] + lat[roads.head]) / 2)
+    area = congestion_areas(G, (lon[roads.tail] + lon[roads.head]) / 2, (lat[roads.tail] + lat[roads.head]) / 2)
     own = np.asarray(roads.speed_kph, dtype=float)
     class_speed = np.array([settings.speeds_kph.get(c, math.nan) for c in roads.classes])
     free_flow = np.where(own != 0, own, class_speed[roads.link_class])
