@@ -207,6 +207,30 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _osm_road_edge(
+    H: nx.MultiDiGraph, u: Any, v: Any, k: Any, d: dict[str, Any], settings: Settings, source: str
+) -> dict[str, Any]:
+    """An osmnx edge's attributes as a corridor road edge (a straight line where it has no geometry)."""
+    du, dv = H.nodes[u], H.nodes[v]
+    geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
+    kept = {key: value for key, value in d.items() if key not in _DERIVED}
+    return edges.road_edge(
+        geometry,
+        link_class=kept.pop("link_class"),
+        settings=settings,
+        speed_kph=float(kept.pop("speed_kph")),
+        length_m=float(kept.pop("length")),
+        **{
+            **kept,
+            "name": _text(kept.get("name")) or _text(kept.get("ref")) or f"unnamed {kept['highway']}",
+            "link_id": f"osm:{u}-{v}-{k}",
+            "osmid": _text(kept.get("osmid")),
+            "status": "operating",
+            "source": source,
+        },
+    )
+
+
 def to_corridor_schema(
     G: nx.MultiDiGraph, settings: Settings | None = None, *, source: str = OSM_SOURCE
 ) -> nx.MultiDiGraph:
@@ -227,27 +251,9 @@ def to_corridor_schema(
     # osmnx reads the tagged maxspeeds; untagged ways take the class speed
     H = ox.add_edge_speeds(H, hwy_speeds=speeds, fallback=fallback)
     for u, v, k, d in H.edges(keys=True, data=True):
-        du, dv = H.nodes[u], H.nodes[v]
-        geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
-        kept = {key: value for key, value in d.items() if key not in _DERIVED}
+        attrs = _osm_road_edge(H, u, v, k, d, settings, source)
         d.clear()
-        d.update(
-            edges.road_edge(
-                geometry,
-                link_class=kept.pop("link_class"),
-                settings=settings,
-                speed_kph=float(kept.pop("speed_kph")),
-                length_m=float(kept.pop("length")),
-                **{
-                    **kept,
-                    "name": _text(kept.get("name")) or _text(kept.get("ref")) or f"unnamed {kept['highway']}",
-                    "link_id": f"osm:{u}-{v}-{k}",
-                    "osmid": _text(kept.get("osmid")),
-                    "status": "operating",
-                    "source": source,
-                },
-            )
-        )
+        d.update(attrs)
     for _, d in H.nodes(data=True):
         d.setdefault("kind", "junction")
     xs = [d["x"] for _, d in H.nodes(data=True)]
