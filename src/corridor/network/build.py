@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
@@ -32,6 +33,7 @@ from corridor.errors import DataError
 from corridor.geo import DISPLAY_CRS, metric_xy, to_metric
 from corridor.inputs.region import Region
 from corridor.network import edges
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -66,7 +68,7 @@ CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
 _PREFIX = {"junction": "j", "zone": "z", "gateway": "g", "economic_zone": "e", "station": "s"}
 
 
-def centroids(G: nx.MultiDiGraph) -> list[Any]:
+def centroids(G: nx.MultiDiGraph) -> list[Node]:
     """The zones, gateways and economic zones of a network, in graph order."""
     return [n for n, d in G.nodes(data=True) if d.get("kind") in CENTROID_KINDS]
 
@@ -76,7 +78,7 @@ def node_id(kind: str, place_id: str) -> str:
     return f"{_PREFIX[kind]}:{place_id}"
 
 
-def edge_in_mode(data: dict[str, Any], mode: str) -> bool:
+def edge_in_mode(data: Attrs, mode: str) -> bool:
     """Whether an edge may be used by a trip of ``mode`` (road, rail, any or freight).
 
     Road trips use road links and the connectors that attach places to
@@ -108,7 +110,7 @@ Layer = tuple[bool, bool, float]
 _CAR: tuple[Layer, ...] = ((False, False, 0.0),)
 
 
-def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
+def any_layers(data: Attrs) -> tuple[Layer, ...]:
     """The copies of an edge in mode ``any``, which keeps cars and public transport apart.
 
     A trip of mode ``any`` goes by road alone (a car), or by public transport:
@@ -135,13 +137,13 @@ def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
     return _CAR
 
 
-def node_xy(data: dict[str, Any]) -> tuple[float, float]:
+def node_xy(data: Attrs) -> tuple[float, float]:
     """A node's position in EPSG:32651 metres."""
     x, y = metric_xy(data["x"], data["y"])
     return float(x), float(y)
 
 
-def junction_tree(G: nx.MultiDiGraph) -> tuple[cKDTree, list[Any]]:
+def junction_tree(G: nx.MultiDiGraph) -> tuple[cKDTree, list[Node]]:
     """A KD-tree (EPSG:32651) of the graph's road junctions, and the junctions in its order."""
     nodes = [n for n, d in G.nodes(data=True) if d.get("kind", "junction") == "junction"]
     if not nodes:
@@ -177,9 +179,7 @@ def congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np
     return out
 
 
-def add_two_way(
-    G: nx.MultiDiGraph, u: Any, v: Any, attrs: dict[str, Any], *, oneway: bool = False
-) -> list[tuple[Any, Any, Any]]:
+def add_two_way(G: nx.MultiDiGraph, u: Node, v: Node, attrs: Attrs, *, oneway: bool = False) -> list[EdgeKey]:
     """Add an edge u->v and, unless one-way, v->u with the reversed geometry; return their keys."""
     keys = [(u, v, G.add_edge(u, v, **{**attrs, "oneway": oneway, "reversed": False}))]
     if not oneway:
@@ -200,7 +200,7 @@ def _attribute(value: Any) -> Any:
 
 def add_region_roads(
     G: nx.MultiDiGraph, region: Region, link_ids: Iterable[str], settings: Settings, **extra: Any
-) -> list[tuple[Any, Any, Any]]:
+) -> list[EdgeKey]:
     """Add the region's road links of these ids to G (both directions unless one-way); return the edge keys."""
     rows = region.road_links.loc[list(link_ids)]
     lonlat = rows.geometry.to_crs(DISPLAY_CRS)
@@ -225,17 +225,17 @@ def add_region_roads(
     return added
 
 
-def _segment(G: nx.MultiDiGraph, u: Any, v: Any) -> LineString:
+def _segment(G: nx.MultiDiGraph, u: Node, v: Node) -> LineString:
     du, dv = G.nodes[u], G.nodes[v]
     return LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
 
 
 def _add_legs(
     G: nx.MultiDiGraph,
-    legs: Iterable[tuple[Any, Any, float, float]],
-    make: Callable[..., dict[str, Any]],
-    common: dict[str, Any],
-) -> list[tuple[Any, Any, Any]]:
+    legs: Iterable[tuple[Node, Node, float, float]],
+    make: Callable[..., Attrs],
+    common: Attrs,
+) -> list[EdgeKey]:
     """Add an edge per leg (u, v, wait in s, wait for a jeepney or bus in s) made by ``make``; return the keys."""
     keys = []
     for u, v, wait, pt_wait in legs:
@@ -248,8 +248,8 @@ def _add_legs(
 
 def connect_place(
     G: nx.MultiDiGraph,
-    place: Any,
-    target: Any,
+    place: Node,
+    target: Node,
     dist_m: float,
     speed_kph: float,
     link_class: str,
@@ -258,7 +258,7 @@ def connect_place(
     wait_in_s: float,
     pt_wait_s: float = 0.0,
     **extra: Any,
-) -> list[tuple[Any, Any, Any]]:
+) -> list[EdgeKey]:
     """Join a zone, gateway or economic zone to a junction or station, both ways; return the edge keys.
 
     Going in waits ``wait_in_s`` for the service boarded at ``target``; a
@@ -267,7 +267,7 @@ def connect_place(
     """
     dp, dt = G.nodes[place], G.nodes[target]
     label = "access" if link_class == "gateway_access" else "connector"
-    common: dict[str, Any] = dict(
+    common: Attrs = dict(
         link_class=link_class,
         attaches=attaches,
         speed_kph=speed_kph,
@@ -283,8 +283,8 @@ def connect_place(
 
 
 def connect_station(
-    G: nx.MultiDiGraph, station: Any, junction: Any, dist_m: float, settings: Settings, **extra: Any
-) -> list[tuple[Any, Any, Any]]:
+    G: nx.MultiDiGraph, station: Node, junction: Node, dist_m: float, settings: Settings, **extra: Any
+) -> list[EdgeKey]:
     """Join a station to the road network both ways; return the edge keys.
 
     Boarding waits half the line's headway; leaving by road waits for a jeepney
@@ -292,7 +292,7 @@ def connect_station(
     """
     data = G.nodes[station]
     wait = edges.boarding_wait_s(data["headway_min"])
-    common: dict[str, Any] = dict(
+    common: Attrs = dict(
         link_class="station_access",
         speed_kph=settings.access_speed_kph,
         length_m=dist_m,
@@ -308,8 +308,8 @@ def connect_station(
 
 
 def connect_interchange(
-    G: nx.MultiDiGraph, a: Any, b: Any, walk_min: float, settings: Settings, *, source: str
-) -> list[tuple[Any, Any, Any]]:
+    G: nx.MultiDiGraph, a: Node, b: Node, walk_min: float, settings: Settings, *, source: str
+) -> list[EdgeKey]:
     """Join two stations of different lines both ways: the walk, then half the boarded line's headway."""
     keys = []
     for u, v in ((a, b), (b, a)):
@@ -415,7 +415,7 @@ def network_frame(region: Region, settings: Settings) -> nx.MultiDiGraph:
     return G
 
 
-def _place_layers(region: Region) -> list[tuple[str, Any, list[str]]]:
+def _place_layers(region: Region) -> list[tuple[str, pd.DataFrame, list[str]]]:
     """The region's places to join, by kind: the layer and the columns its nodes keep."""
     zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
     gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
@@ -426,7 +426,7 @@ def _place_layers(region: Region) -> list[tuple[str, Any, list[str]]]:
     ]
 
 
-def _add_place(G: nx.MultiDiGraph, kind: str, pid: Any, row: Any, extra: list[str]) -> str:
+def _add_place(G: nx.MultiDiGraph, kind: str, pid: Hashable, row: pd.Series, extra: list[str]) -> str:
     """Add a place of the region (a row of its layer) as a node; return the node id."""
     nid = node_id(kind, str(pid))
     attrs = {k: _attribute(row[k]) for k in extra}
@@ -445,8 +445,8 @@ class _Joins:
         region: Region,
         settings: Settings,
         tree: cKDTree,
-        junctions: Sequence[Any],
-        add_junction: Callable[[nx.MultiDiGraph, Any], None] | None,
+        junctions: Sequence[Node],
+        add_junction: Callable[[nx.MultiDiGraph, Node], None] | None,
     ) -> None:
         self.G = G
         self.region_path = region.path
@@ -458,7 +458,7 @@ class _Joins:
         self.station_xy = np.array([node_xy(G.nodes[n]) for n in self.stations]).reshape(-1, 2)
         self.station_tree = cKDTree(self.station_xy) if self.stations else None
 
-    def junction(self, idx: Any) -> Any:
+    def junction(self, idx: int) -> Node:
         """The junction at a position of the tree, put into G first when G does not hold the roads."""
         j = self.junctions[int(idx)]
         if self.add_junction is not None:
@@ -471,7 +471,7 @@ class _Joins:
             dist, idx = self.tree.query(xy)
             connect_station(self.G, sid, self.junction(idx), float(dist), self.settings)
 
-    def nearest_junctions(self, kind: str, pid: Any, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_junctions(self, kind: str, pid: Hashable, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The distances (m) and tree positions of the junctions nearest a place: its connectors' count of them.
 
         Raises
@@ -492,7 +492,7 @@ class _Joins:
             )
         return dists, idxs
 
-    def join_place(self, kind: str, nid: str, pid: Any, xy: np.ndarray) -> None:
+    def join_place(self, kind: str, nid: str, pid: Hashable, xy: np.ndarray) -> None:
         """Join a place to its nearest junctions within reach, and on foot to the stations near it."""
         settings = self.settings
         dists, idxs = self.nearest_junctions(kind, pid, xy)
@@ -531,9 +531,9 @@ def join_places(
     region: Region,
     settings: Settings,
     tree: cKDTree,
-    junctions: Sequence[Any],
+    junctions: Sequence[Node],
     *,
-    add_junction: Callable[[nx.MultiDiGraph, Any], None] | None = None,
+    add_junction: Callable[[nx.MultiDiGraph, Node], None] | None = None,
 ) -> None:
     """Join the stations of G and the region's zones, gateways and economic zones to the road junctions.
 

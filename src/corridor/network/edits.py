@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 from shapely.geometry import LineString
@@ -48,6 +48,7 @@ from corridor.network.build import (
     node_xy,
 )
 from corridor.network.changes import ChangeLog
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -113,7 +114,7 @@ class _Context:
         if not in_bbox(lon, lat, bbox):
             raise self.error(f"coordinate {lat},{lon} is outside the region", allowed=bbox_text(bbox))
 
-    def resolve(self, ref: str) -> Any:
+    def resolve(self, ref: str) -> Node:
         """A place id -> its graph node (junction, station, zone, gateway, economic zone)."""
         for kind in ("junction", "station", "zone", "gateway", "economic_zone"):
             n = node_id(kind, ref)
@@ -132,7 +133,7 @@ class _Context:
         known = [str(d["place_id"]) for _, d in self.G.nodes(data=True) if d.get("place_id") is not None]
         raise self.error(f"unknown place {ref!r}{closest_hint(ref, known)}")
 
-    def nearest_junction(self, xy: tuple[float, float]) -> tuple[Any, float]:
+    def nearest_junction(self, xy: tuple[float, float]) -> tuple[Node, float]:
         """The nearest junction of the base network: what one project adds never rewires another."""
         tree, nodes = self.scenario.junction_index()
         if not len(nodes):
@@ -140,7 +141,7 @@ class _Context:
         dist, i = tree.query(xy)
         return self.scenario.base_junction(nodes[int(i)]), float(dist)
 
-    def links(self, selection: LinkSelection) -> list[tuple[Any, Any, Any]]:
+    def links(self, selection: LinkSelection) -> list[EdgeKey]:
         """The edges of the selected link ids (every direction), or of the fastest base road route."""
         ids = self.selected_ids(selection)
         by_id = self.edges_by_link_id()
@@ -167,15 +168,15 @@ class _Context:
             raise self.error(f"the route along {list(selection.along)} uses no road link")
         return ids
 
-    def edges_by_link_id(self) -> dict[str, list[tuple[Any, Any, Any]]]:
+    def edges_by_link_id(self) -> dict[str, list[EdgeKey]]:
         """The edges of G by their link id (both directions of a two-way link)."""
-        by_id: dict[str, list[tuple[Any, Any, Any]]] = {}
+        by_id: dict[str, list[EdgeKey]] = {}
         for u, v, k, d in self.G.edges(keys=True, data=True):
             if d.get("link_id") is not None:
                 by_id.setdefault(str(d["link_id"]), []).append((u, v, k))
         return by_id
 
-    def place_node(self, ref: str | Coordinate) -> Any:
+    def place_node(self, ref: str | Coordinate) -> Node:
         if isinstance(ref, Coordinate):
             self.check_in_region(ref.lat, ref.lon)
             n, dist = self.nearest_junction(metric_xy(ref.lon, ref.lat))
@@ -185,13 +186,13 @@ class _Context:
         return self.resolve(ref)
 
 
-def _road_route_links(G: nx.MultiDiGraph, a: Any, b: Any) -> list[str] | None:
+def _road_route_links(G: nx.MultiDiGraph, a: Node, b: Node) -> list[str] | None:
     """The road link ids of the fastest road route from a to b (never through a centroid), or None."""
 
-    def usable_node(n: Any) -> bool:
+    def usable_node(n: Node) -> bool:
         return n in (a, b) or G.nodes[n].get("kind") not in CENTROID_KINDS
 
-    def usable_edge(u: Any, v: Any, k: Any) -> bool:
+    def usable_edge(u: Node, v: Node, k: int) -> bool:
         return edge_in_mode(G.edges[u, v, k], "road")
 
     view = nx.subgraph_view(G, filter_node=usable_node, filter_edge=usable_edge)
@@ -231,7 +232,7 @@ def _stops_with_waypoints(edit: NewLine) -> list[tuple[str | Coordinate, list[tu
     return out
 
 
-def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> dict[str, Any]:
+def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> Attrs:
     return edges.road_edge(
         geometry,
         link_class=ctx.road_class(link_class),
@@ -267,7 +268,7 @@ def _new_road(ctx: _Context, edit: NewLine) -> None:
         ctx.scenario.add_edges(add_two_way(G, a, b, attrs))
 
 
-def _road_stop(ctx: _Context, edit: NewLine, stop: str | Coordinate, k: int) -> Any:
+def _road_stop(ctx: _Context, edit: NewLine, stop: str | Coordinate, k: int) -> Node:
     """The junction of the k-th stop of a new road.
 
     A place's junction (a centroid's or station's: the one it is
@@ -301,7 +302,7 @@ def _road_stop(ctx: _Context, edit: NewLine, stop: str | Coordinate, k: int) -> 
 
 
 def _add_new_junction(
-    ctx: _Context, n: str, *, place_id: str, lon: float, lat: float, junction_name: str, near: Any, **link: Any
+    ctx: _Context, n: str, *, place_id: str, lon: float, lat: float, junction_name: str, near: Node, **link: Any
 ) -> None:
     """Add a new junction, and its access road (both ways, of ``link``'s attributes) to the junction ``near``."""
     G = ctx.G
@@ -319,7 +320,7 @@ def _add_new_junction(
     ctx.scenario.add_edges(add_two_way(G, n, near, _new_road_edge(ctx, geom, **link)))
 
 
-def _attached_junction(ctx: _Context, n: Any) -> Any:
+def _attached_junction(ctx: _Context, n: Node) -> Node:
     """The road junction a zone, gateway, economic zone or station is connected to (the nearest)."""
     G = ctx.G
     best, best_len = None, math.inf
@@ -336,7 +337,7 @@ def _new_service(ctx: _Context, edit: NewLine) -> None:
     line_id = edit.line_id or ctx.project.id
     link_class = edit.link_class or DEFAULT_CLASS[edit.mode]
     assert edit.headway_min is not None and edit.speed_kph is not None
-    stations: list[Any] = []
+    stations: list[Node] = []
     stops = _stops_with_waypoints(edit)
     for stop, _ in stops:
         stations.append(_service_stop(ctx, edit, stop, line_id, len(stations), freight=link_class == "freight_rail"))
@@ -346,7 +347,7 @@ def _new_service(ctx: _Context, edit: NewLine) -> None:
 
 def _service_stop(
     ctx: _Context, edit: NewLine, stop: str | Coordinate, line_id: str, count: int, *, freight: bool
-) -> Any:
+) -> Node:
     """The station of a stop of a new service: the line's own station where it stands, else a new one, connected.
 
     ``count`` is how many stations the line has before this one.
@@ -384,8 +385,8 @@ def _service_stop(
 def _add_service_link(
     ctx: _Context,
     edit: NewLine,
-    a: Any,
-    b: Any,
+    a: Node,
+    b: Node,
     waypoints: list[tuple[float, float]],
     *,
     line_id: str,
@@ -412,7 +413,7 @@ def _add_service_link(
     ctx.scenario.add_edges(add_two_way(G, a, b, attrs))
 
 
-def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool) -> list[tuple[Any, Any, Any]]:
+def _connect_new_station(ctx: _Context, n: Node, ref_node: Node | None, *, freight: bool) -> list[EdgeKey]:
     """Join a new station to the place it is built at, the road network and nearby zones; return the edges."""
     added, joined_road = _connect_to_place(ctx, n, ref_node)
     if not joined_road:
@@ -428,7 +429,7 @@ def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool)
     return added + _walks_from_zones(ctx, n, ref_node)
 
 
-def _connect_to_place(ctx: _Context, n: Any, ref_node: Any) -> tuple[list[tuple[Any, Any, Any]], bool]:
+def _connect_to_place(ctx: _Context, n: Node, ref_node: Node | None) -> tuple[list[EdgeKey], bool]:
     """Join a new station to the place it is built at (a station, zone, gateway, economic zone or junction).
 
     Returns the edges, and whether they join it to the road network (at a junction).
@@ -458,13 +459,13 @@ def _connect_to_place(ctx: _Context, n: Any, ref_node: Any) -> tuple[list[tuple[
     return [], False
 
 
-def _walks_from_zones(ctx: _Context, n: Any, ref_node: Any) -> list[tuple[Any, Any, Any]]:
+def _walks_from_zones(ctx: _Context, n: Node, ref_node: Node | None) -> list[EdgeKey]:
     """Join a new station on foot to every zone in walking reach (but the one it is built at); return the edges."""
     G, settings = ctx.G, ctx.settings
     d = G.nodes[n]
     xy = node_xy(d)
     wait = edges.boarding_wait_s(d["headway_min"])
-    added: list[tuple[Any, Any, Any]] = []
+    added: list[EdgeKey] = []
     for z, zd in G.nodes(data=True):
         if zd.get("kind") == "zone" and z != ref_node:
             dist = math.dist(xy, node_xy(zd))
@@ -475,7 +476,7 @@ def _walks_from_zones(ctx: _Context, n: Any, ref_node: Any) -> list[tuple[Any, A
     return added
 
 
-def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]:
+def _upgraded(ctx: _Context, d: Attrs, edit: Upgrade) -> Attrs:
     """The new attributes of an upgraded link, built like a new link of its (new) class."""
     if d.get("mode") == "rail":
         speed = edit.speed_kph or (d["speed_kph"] * edit.speed_factor if edit.speed_factor else d["speed_kph"])
@@ -486,7 +487,7 @@ def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]
     if d.get("mode") != "road":
         raise ctx.error(f"link {d.get('link_id')!r} is a {d.get('mode')} link; only road and rail links upgrade")
     link_class = ctx.road_class(edit.link_class) if edit.link_class else d["link_class"]
-    free = d.get("free_flow_speed_kph", d["speed_kph"])
+    free = cast(float, d.get("free_flow_speed_kph", d["speed_kph"]))
     if edit.speed_kph is not None:
         own: float | None = edit.speed_kph
     elif edit.speed_factor is not None:
@@ -621,7 +622,7 @@ def _apply_investment(ctx: _Context, edit: Investment) -> None:
     d = ctx.G.nodes[n]
     if d.get("kind") not in CENTROID_KINDS:
         raise ctx.error(f"{edit.place!r} is a {d.get('kind')}; investments go to a zone, gateway or economic zone")
-    changes: dict[str, Any] = {}
+    changes: Attrs = {}
     if edit.jobs:
         changes["jobs"] = (d.get("jobs") or 0) + edit.jobs
     if edit.population:

@@ -26,6 +26,7 @@ from corridor._version import __version__
 from corridor.errors import DataFileNotFound, OSMError
 from corridor.files import atomic_path
 from corridor.network import edges
+from corridor.network.edges import Attrs, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -191,15 +192,17 @@ def _keep_classes(G: nx.MultiDiGraph, classes: frozenset[str]) -> nx.MultiDiGrap
     return G
 
 
-def _link_class(highway: Any) -> str:
-    values = highway if isinstance(highway, list) else [highway]
-    values = [str(h) for h in values if h is not None]
+def _link_class(highway: object) -> str:
+    """The class of an OSM way's ``highway`` tag: the highest ranked where osmnx merged several."""
+    tags = highway if isinstance(highway, list) else [highway]
+    values = [str(h) for h in tags if h is not None]
     if not values:
         return "road"
     return min(values, key=lambda h: _RANK.index(h) if h in _RANK else len(_RANK))
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
+    """An OSM tag as text: the values osmnx merged joined by `` / ``; None when absent."""
     if value is None:
         return None
     if isinstance(value, list):
@@ -207,9 +210,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _osm_road_edge(
-    H: nx.MultiDiGraph, u: Any, v: Any, k: Any, d: dict[str, Any], settings: Settings, source: str
-) -> dict[str, Any]:
+def _osm_road_edge(H: nx.MultiDiGraph, u: Node, v: Node, k: int, d: Attrs, settings: Settings, source: str) -> Attrs:
     """An osmnx edge's attributes as a corridor road edge (a straight line where it has no geometry)."""
     du, dv = H.nodes[u], H.nodes[v]
     geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])

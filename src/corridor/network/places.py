@@ -27,6 +27,7 @@ from corridor.checks import bbox_text, closest, in_bbox, normalise_name
 from corridor.errors import OutsideRegionError, PlaceNotFound
 from corridor.geo import metric_xy
 from corridor.network.build import Mode
+from corridor.network.edges import Node
 
 __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 
@@ -49,7 +50,7 @@ class Place:
     id: str
     name: str
     kind: str
-    nodes: tuple[Any, ...]
+    nodes: tuple[Node, ...]
     lat: float
     lon: float
     snapped_m: float | None = None
@@ -86,7 +87,7 @@ class PlaceIndex:
         self.snap_max_km = snap_max_km
         self._by_id: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
-        self._trees: dict[str, tuple[cKDTree, list[Any]]] = {}
+        self._trees: dict[str, tuple[cKDTree, list[Node]]] = {}
         named = self._index_ids()
         self._index_gateway_groups()
         self._index_names(named)
@@ -94,9 +95,9 @@ class PlaceIndex:
             for places in table.values():
                 places.sort(key=lambda p: _rank(p.kind))
 
-    def _index_ids(self) -> dict[tuple[str, str], list[Any]]:
+    def _index_ids(self) -> dict[tuple[str, str], list[Node]]:
         """Each node with an id under its id; return the nodes of each (kind, normalised name)."""
-        named: dict[tuple[str, str], list[Any]] = {}
+        named: dict[tuple[str, str], list[Node]] = {}
         for n, d in self.G.nodes(data=True):
             kind, pid = d.get("kind"), d.get("place_id")
             if kind is None or pid is None:
@@ -106,7 +107,7 @@ class PlaceIndex:
                 named.setdefault((kind, normalise_name(str(d["name"]))), []).append(n)
         return named
 
-    def _index_names(self, named: dict[tuple[str, str], list[Any]]) -> None:
+    def _index_names(self, named: dict[tuple[str, str], list[Node]]) -> None:
         """Under each name, the nodes of one kind that share it, as one place (ids joined by ``+``)."""
         G = self.G
         for (kind, key), nodes in named.items():
@@ -117,7 +118,7 @@ class PlaceIndex:
     def _index_gateway_groups(self) -> None:
         """Each gateway group (its terminals, one place) under its id and its name."""
         G = self.G
-        groups: dict[str, list[Any]] = {}
+        groups: dict[str, list[Node]] = {}
         for n, d in G.nodes(data=True):
             if d.get("kind") == "gateway" and d.get("group"):
                 groups.setdefault(d["group"], []).append(n)
@@ -127,7 +128,7 @@ class PlaceIndex:
             self._by_id.setdefault(gid, []).append(place)
             self._by_name.setdefault(normalise_name(info["name"]), []).append(place)
 
-    def _place(self, pid: str, name: str, kind: str, nodes: tuple[Any, ...]) -> Place:
+    def _place(self, pid: str, name: str, kind: str, nodes: tuple[Node, ...]) -> Place:
         xs = [self.G.nodes[n]["x"] for n in nodes]
         ys = [self.G.nodes[n]["y"] for n in nodes]
         return Place(pid, str(name), kind, nodes, lat=float(np.mean(ys)), lon=float(np.mean(xs)))
@@ -204,7 +205,7 @@ class PlaceIndex:
             + (f"; closest: {', '.join(repr(s) for s in suggestions)}" if suggestions else ""),
         )
 
-    def _tree(self, mode: Mode) -> tuple[cKDTree, list[Any]]:
+    def _tree(self, mode: Mode) -> tuple[cKDTree, list[Node]]:
         if mode not in self._trees:
             wanted = {"road": {"junction"}, "rail": {"station"}, "any": {"junction", "station"}}.get(mode, {"junction"})
             nodes = [

@@ -13,7 +13,6 @@ never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import networkx as nx
 
@@ -40,6 +39,7 @@ from corridor.network.changes import (
     RoadSource,
     restore,
 )
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.network.edits import apply_edit
 from corridor.settings import Settings
 
@@ -80,7 +80,7 @@ class Scenario(ChangeLog):
     portfolio: Portfolio = field(kw_only=True)
     applied: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _base_graph_attrs: dict[str, Any] = field(default_factory=dict, repr=False)
+    _base_graph_attrs: Attrs = field(default_factory=dict, repr=False)
 
     def revert(self) -> nx.MultiDiGraph:
         """Undo every logged change, newest first; return the graph, now equal to the base."""
@@ -105,7 +105,7 @@ class Scenario(ChangeLog):
         """What one applied project changed, per mode, in graph node ids."""
         start, end = self.spans[project_id]
         G = self.G
-        nodes: list[tuple[Any, dict[str, Any]]] = []
+        nodes: list[tuple[Node, Attrs]] = []
         arcs = _ModeArcs()
         ops: list[NodeOp] = []
         for change in self.log[start:end]:
@@ -137,9 +137,9 @@ class Scenario(ChangeLog):
         return arcs.effect(self.portfolio.name, nodes, ops)
 
 
-def _first_states(G: nx.MultiDiGraph, log: list[Change]) -> dict[tuple[Any, Any, Any], dict[str, Any] | None]:
+def _first_states(G: nx.MultiDiGraph, log: list[Change]) -> dict[EdgeKey, Attrs | None]:
     """Each changed edge as it was before its first change (None: an edge the changes added), in change order."""
-    first: dict[tuple[Any, Any, Any], dict[str, Any] | None] = {}
+    first: dict[EdgeKey, Attrs | None] = {}
     for change in log:
         if not isinstance(change, EdgeAdded | EdgeRemoved | EdgeChanged):
             continue
@@ -165,14 +165,14 @@ class _ModeArcs:
         self.worse: dict[str, list[Arc]] = {m: [] for m in MODES}
         self.slower: dict[str, list[Arc]] = {m: [] for m in MODES}
 
-    def add(self, kind: str, u: Any, v: Any, data: dict[str, Any]) -> None:
+    def add(self, kind: str, u: Node, v: Node, data: Attrs) -> None:
         """Count an added or removed edge as ``better`` or ``worse`` at its travel time, in each mode that uses it."""
         found = self.better if kind == "better" else self.worse
         for m in MODES:
             if edge_in_mode(data, m):
                 found[m] += _arcs(u, v, data, float(data["travel_time"]), m)
 
-    def add_changed(self, change: EdgeChanged, data: dict[str, Any]) -> None:
+    def add_changed(self, change: EdgeChanged, data: Attrs) -> None:
         """Count an edge whose travel time a change made faster or slower (now ``data``); no other change counts."""
         before, after = change.before.get("travel_time", MISSING), data.get("travel_time")
         if before is MISSING or after is None or before == after:
@@ -186,7 +186,7 @@ class _ModeArcs:
                 self.worse[m] += _arcs(change.u, change.v, data, float(before), m)
                 self.slower[m] += _arcs(change.u, change.v, data, float(after), m)
 
-    def add_compared(self, u: Any, v: Any, before: dict[str, Any] | None, now: dict[str, Any] | None) -> None:
+    def add_compared(self, u: Node, v: Node, before: Attrs | None, now: Attrs | None) -> None:
         """Count an edge as it was (None: absent) against as it is (None: gone), in each mode."""
         for m in MODES:
             old, new = _time_in_mode(before, m), _time_in_mode(now, m)
@@ -197,7 +197,7 @@ class _ModeArcs:
                 if now is not None and new is not None:
                     self.slower[m] += _arcs(u, v, now, new, m)
 
-    def effect(self, project_id: str, nodes: list[tuple[Any, dict[str, Any]]], ops: list[NodeOp]) -> Effect:
+    def effect(self, project_id: str, nodes: list[tuple[Node, Attrs]], ops: list[NodeOp]) -> Effect:
         """The :class:`Effect` of these arcs, new nodes and node changes."""
         return Effect(
             project_id,
@@ -209,7 +209,7 @@ class _ModeArcs:
         )
 
 
-def _time_in_mode(data: dict[str, Any] | None, mode: str) -> float | None:
+def _time_in_mode(data: Attrs | None, mode: str) -> float | None:
     """An edge's travel time (s) when it exists and ``mode`` uses it, else None."""
     return float(data["travel_time"]) if data is not None and edge_in_mode(data, mode) else None
 
@@ -225,7 +225,7 @@ def _node_ops(G: nx.MultiDiGraph, change: NodeChanged) -> list[NodeOp]:
     return ops
 
 
-def _arcs(u: Any, v: Any, data: dict[str, Any], time_s: float, mode: str) -> list[Arc]:
+def _arcs(u: Node, v: Node, data: Attrs, time_s: float, mode: str) -> list[Arc]:
     """The arcs an edge makes in a mode: one, or one per layer in mode ``any``."""
     if mode not in {"any", "transit"}:
         return [Arc(u, v, time_s)]

@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 import networkx as nx
 import numpy as np
@@ -45,6 +45,7 @@ from corridor.network.build import (
     network_frame,
 )
 from corridor.network.changes import ChangeLog
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.paths.cache import DiskCache
 from corridor.paths.engine import (
     COMPILED_MODES,
@@ -75,7 +76,13 @@ class Junctions(Sequence[int]):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: SupportsIndex | slice) -> int | list[int]:
         if isinstance(i, slice):
             return [int(x) for x in self.ids[i]]
         return int(self.ids[i])
@@ -83,7 +90,7 @@ class Junctions(Sequence[int]):
     def __iter__(self) -> Iterator[int]:
         return iter(self.ids.tolist())
 
-    def position(self, node: Any) -> int | None:
+    def position(self, node: object) -> int | None:
         """The position of a junction in the arrays, or None when ``node`` is not one."""
         if isinstance(node, bool) or not isinstance(node, int | np.integer):
             return None
@@ -100,15 +107,15 @@ class Junctions(Sequence[int]):
         return self.position(node) is not None
 
 
-class NodeIndex(Mapping[Any, int]):
+class NodeIndex(Mapping[Node, int]):
     """Graph node -> index of a compiled network: road junctions by arrays (``offset`` + position), others by a dict."""
 
-    def __init__(self, junctions: Junctions | None, offset: int, others: dict[Any, int]) -> None:
+    def __init__(self, junctions: Junctions | None, offset: int, others: dict[Node, int]) -> None:
         self.junctions = junctions
         self.offset = offset
         self.others = others
 
-    def __getitem__(self, node: Any) -> int:
+    def __getitem__(self, node: Node) -> int:
         i = self.others.get(node)
         if i is not None:
             return i
@@ -125,7 +132,7 @@ class NodeIndex(Mapping[Any, int]):
             return False
         return True
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Node]:
         yield from self.others
         if self.junctions is not None:
             yield from self.junctions
@@ -134,10 +141,10 @@ class NodeIndex(Mapping[Any, int]):
         return len(self.others) + (len(self.junctions) if self.junctions is not None else 0)
 
 
-class NodeList(Sequence[Any]):
+class NodeList(Sequence[Node]):
     """Index -> graph node of a compiled network: blocks of road junctions, and the other nodes by a dict."""
 
-    def __init__(self, n: int, junctions: Junctions, blocks: Sequence[int], others: dict[int, Any]) -> None:
+    def __init__(self, n: int, junctions: Junctions, blocks: Sequence[int], others: dict[int, Node]) -> None:
         self.n = n
         self.junctions = junctions
         self.blocks = tuple(blocks)
@@ -146,7 +153,13 @@ class NodeList(Sequence[Any]):
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> Node: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Node]: ...
+
+    def __getitem__(self, i: SupportsIndex | slice) -> Node | list[Node]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self.n))]
         i = int(i)
@@ -265,13 +278,13 @@ class ArrayNetwork:
             parallel=(found["parallel_tail"], found["parallel_head"], found["parallel_weight"]),
         )
 
-    def _other_indices(self, *, start: int) -> tuple[dict[Any, int], dict[Any, int], int]:
+    def _other_indices(self, *, start: int) -> tuple[dict[Node, int], dict[Node, int], int]:
         """The indices of the small graph's nodes that are not road junctions of the arrays, from ``start`` on.
 
         Returns the index each is left from, the index each is entered at (a
         second one for a centroid), and the next free index.
         """
-        others: dict[Any, int] = {}
+        others: dict[Node, int] = {}
         for n, d in self.G.nodes(data=True):
             if d.get("kind", "junction") != "junction" or self.junctions.position(n) is None:
                 others[n] = start + len(others)
@@ -284,13 +297,13 @@ class ArrayNetwork:
         return others, in_others, nxt
 
     def _positions(
-        self, mode: str, n_total: int, pt_start: int, indices: tuple[dict[Any, int], dict[Any, int]]
+        self, mode: str, n_total: int, pt_start: int, indices: tuple[dict[Node, int], dict[Node, int]]
     ) -> tuple[np.ndarray, np.ndarray, NodeList]:
         """Every index's longitude and latitude, and the node of each index."""
         R = self.n_junctions
         lon = np.empty(n_total)
         lat = np.empty(n_total)
-        node_of: dict[int, Any] = {}
+        node_of: dict[int, Node] = {}
         blocks = []
         if mode != "rail":
             lon[:R], lat[:R] = self.roads.lon, self.roads.lat
@@ -375,17 +388,17 @@ class ArrayNetwork:
         }
 
     # ------------------------------------------------------------ the road source of scenarios
-    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
+    def junction_index(self) -> tuple[cKDTree, Sequence[Node]]:
         """A KD-tree (EPSG:32651) of every road junction, and the junctions in its order."""
         if self._tree is None:
             x, y = metric_xy(self.roads.lon, self.roads.lat)
             self._tree = cKDTree(np.column_stack([x, y]))
         return self._tree, self.junctions
 
-    def is_junction(self, node: Any) -> bool:
+    def is_junction(self, node: Node) -> bool:
         return self.junctions.position(node) is not None
 
-    def add_junction(self, G: nx.MultiDiGraph, node: Any) -> None:
+    def add_junction(self, G: nx.MultiDiGraph, node: Node) -> None:
         """Put a road junction into G, with the attributes it has in the whole graph."""
         if node in G:
             return
@@ -399,7 +412,7 @@ class ArrayNetwork:
         r = self.roads
         return f"osm:{int(r.osm_way[arc])}:{int(r.osm_node[r.tail[arc]])}-{int(r.osm_node[r.head[arc]])}"
 
-    def edge_attrs(self, arc: int) -> dict[str, Any]:
+    def edge_attrs(self, arc: int) -> Attrs:
         """The attributes of a road arc as an edge of the whole graph (see :func:`corridor.network.edges.road_edge`)."""
         r = self.roads
         t, h = int(r.tail[arc]), int(r.head[arc])
@@ -432,12 +445,12 @@ class ArrayNetwork:
         cand = order[lo:hi]
         return np.sort(cand[self.roads.head[cand] == head])
 
-    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[EdgeKey]]:
         """Put the base road links of these ids into the scenario's graph; their edge keys by link id found.
 
         A link already brought in (and maybe closed since) is not brought in again.
         """
-        found: dict[str, list[tuple[Any, Any, Any]]] = {}
+        found: dict[str, list[EdgeKey]] = {}
         for lid in link_ids:
             m = _LINK_ID.match(lid)
             if m is None:
@@ -452,7 +465,7 @@ class ArrayNetwork:
                 found.setdefault(lid, []).append(self._bring(scenario, arc))
         return found
 
-    def _bring(self, scenario: ChangeLog, arc: int) -> tuple[Any, Any, Any]:
+    def _bring(self, scenario: ChangeLog, arc: int) -> EdgeKey:
         G = scenario.G
         u, v = self.junctions[int(self.roads.tail[arc])], self.junctions[int(self.roads.head[arc])]
         self.add_junction(G, u)
@@ -461,7 +474,7 @@ class ArrayNetwork:
         scenario.road_arcs[arc] = key
         return key
 
-    def road_route(self, scenario: ChangeLog, a: Any, b: Any) -> list[str] | None:
+    def road_route(self, scenario: ChangeLog, a: Node, b: Node) -> list[str] | None:
         """The road link ids of the fastest road route from a to b (never through another centroid), or None.
 
         The scenario as it stands: the base arrays less the arcs brought
@@ -482,14 +495,14 @@ class ArrayNetwork:
                 ids.append(lid)
         return ids
 
-    def _road_matrix(self, scenario: ChangeLog, index: _ScenarioIndex, ends: tuple[Any, Any]) -> csr_matrix:
+    def _road_matrix(self, scenario: ChangeLog, index: _ScenarioIndex, ends: tuple[Node, Node]) -> csr_matrix:
         """The scenario's road arcs as a matrix: the base arcs not brought into its graph, and its graph's road edges.
 
         No edge of the graph passes through a centroid other than ``ends``.
         """
         G = scenario.G
 
-        def usable(n: Any) -> bool:
+        def usable(n: Node) -> bool:
             return n in ends or G.nodes[n].get("kind") not in CENTROID_KINDS
 
         keep = np.ones(self.roads.n_arcs, dtype=bool)
@@ -525,17 +538,17 @@ class ArrayNetwork:
 class _ScenarioIndex:
     """The indices of a road search in a scenario: the arrays' junctions, then the other nodes of its graph."""
 
-    def __init__(self, junctions: Junctions, extra: list[Any]) -> None:
+    def __init__(self, junctions: Junctions, extra: list[Node]) -> None:
         self.junctions = junctions
         self.index = {n: len(junctions) + i for i, n in enumerate(extra)}
         self.node_of = {i: n for n, i in self.index.items()}
         self.n = len(junctions) + len(extra)
 
-    def at(self, node: Any) -> int:
+    def at(self, node: Node) -> int:
         """The index of a node."""
         return self.index[node] if node in self.index else int(self.junctions.position(node))  # type: ignore[arg-type]
 
-    def node(self, i: int) -> Any:
+    def node(self, i: int) -> Node:
         """The node of an index."""
         return self.node_of[i] if i >= len(self.junctions) else self.junctions[i]
 

@@ -35,6 +35,7 @@ import numpy as np
 from corridor._version import __version__
 from corridor.errors import CorridorError
 from corridor.files import atomic_paths
+from corridor.network.edges import Attrs, Node
 from corridor.paths.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
 
 __all__ = ["CACHE_FORMAT", "DEFAULT_CACHE_DIR", "DiskCache", "arrays_digest", "graph_digest"]
@@ -48,7 +49,7 @@ DEFAULT_CACHE_DIR = ".cache/corridor"
 _SKIP = frozenset({"geometry"})
 
 
-def _attrs(d: dict[str, Any]) -> str:
+def _attrs(d: Attrs) -> str:
     return repr(sorted((k, v) for k, v in d.items() if k not in _SKIP))
 
 
@@ -71,7 +72,7 @@ def arrays_digest(compiled: CompiledNetwork) -> str:
     return h.hexdigest()[:32]
 
 
-def _storable(node: Any) -> bool:
+def _storable(node: object) -> bool:
     """Whether a node or key can be stored in the cache's arrays as it is (text, or a whole number)."""
     return isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool))
 
@@ -186,8 +187,8 @@ class DiskCache:
     def travel_times(
         self,
         compiled: CompiledNetwork,
-        origins: Sequence[Any],
-        destinations: Sequence[Any],
+        origins: Sequence[Node],
+        destinations: Sequence[Node],
         *,
         backend: str,
         workers: int = 1,

@@ -33,6 +33,7 @@ from scipy.sparse.csgraph import dijkstra
 from corridor.errors import EngineError, PlaceNotFound, SettingsError
 from corridor.network.build import CENTROID_KINDS, any_layers, edge_in_mode
 from corridor.network.changes import Effect
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.parallel import Processes, can_fork, local_workers
 
 __all__ = [
@@ -144,13 +145,13 @@ class CompiledNetwork:
     tail: np.ndarray
     head: np.ndarray
     weight: np.ndarray
-    out_index: Mapping[Any, int]
-    in_index: Mapping[Any, int]
-    nodes: Sequence[Any]
-    edge_keys: list[tuple[Any, Any, Any]] | None = field(default=None, repr=False)
+    out_index: Mapping[Node, int]
+    in_index: Mapping[Node, int]
+    nodes: Sequence[Node]
+    edge_keys: list[EdgeKey] | None = field(default=None, repr=False)
     lon: np.ndarray | None = field(default=None, repr=False)
     lat: np.ndarray | None = field(default=None, repr=False)
-    pt_index: Mapping[Any, int] | None = field(default=None, repr=False)
+    pt_index: Mapping[Node, int] | None = field(default=None, repr=False)
     pt_arc: np.ndarray | None = field(default=None, repr=False)
     cch_order: np.ndarray | None = field(default=None, repr=False)
     parallel: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
@@ -191,16 +192,16 @@ class CompiledNetwork:
             state["cch_order"] = self._cch_topology.cch_order  # a copy builds its own hierarchy, in the same order
         return state
 
-    def indices(self, new_nodes: Sequence[tuple[Any, dict[str, Any]]] = ()) -> Indices:
+    def indices(self, new_nodes: Sequence[tuple[Node, Attrs]] = ()) -> Indices:
         """The index of every node, with ``new_nodes`` (of a scenario) numbered after the base ones.
 
         A new centroid gets two indices, like a base one: one that edges
         leave, one that edges enter; in mode ``any`` a new road junction gets
         a public transport copy.
         """
-        new_out: dict[Any, int] = {}
-        new_in: dict[Any, int] = {}
-        new_pt: dict[Any, int] = {}
+        new_out: dict[Node, int] = {}
+        new_in: dict[Node, int] = {}
+        new_pt: dict[Node, int] = {}
         nxt = self.n
         for node, attrs in new_nodes:
             new_out[node] = new_in[node] = nxt
@@ -298,24 +299,24 @@ class Indices:
     """
 
     compiled: CompiledNetwork
-    new_out: dict[Any, int]
-    new_in: dict[Any, int]
+    new_out: dict[Node, int]
+    new_in: dict[Node, int]
     added: int
-    new_pt: dict[Any, int] = field(default_factory=dict)
+    new_pt: dict[Node, int] = field(default_factory=dict)
 
-    def _pt(self, node: Any) -> int | None:
+    def _pt(self, node: Node) -> int | None:
         if node in self.new_pt:
             return self.new_pt[node]
         pt_index = self.compiled.pt_index
         return pt_index.get(node) if pt_index is not None else None
 
-    def out(self, node: Any, *, pt: bool = False) -> int:
+    def out(self, node: Node, *, pt: bool = False) -> int:
         """The index that paths leave ``node`` from (its public transport copy when ``pt`` and a junction)."""
         if pt and (copy := self._pt(node)) is not None:
             return copy
         return self.new_out[node] if node in self.new_out else self.compiled.out_index[node]
 
-    def into(self, node: Any, *, pt: bool = False) -> int:
+    def into(self, node: Node, *, pt: bool = False) -> int:
         """The index that paths enter ``node`` at (its public transport copy when ``pt`` and a junction)."""
         if pt and (copy := self._pt(node)) is not None:
             return copy
@@ -420,31 +421,31 @@ class _NodeIndices:
     """A graph's nodes as indices: every node, a second index per centroid, a public transport copy per junction."""
 
     #: index -> graph node
-    nodes: list[Any]
-    out_index: dict[Any, int]
-    in_index: dict[Any, int]
+    nodes: list[Node]
+    out_index: dict[Node, int]
+    in_index: dict[Node, int]
     #: layered modes: road junction -> its public transport copy; None otherwise
-    pt_index: dict[Any, int] | None
+    pt_index: dict[Node, int] | None
 
-    def tail(self, u: Any, pt: bool) -> int:
+    def tail(self, u: Node, pt: bool) -> int:
         """The index an arc leaves ``u`` from (its public transport copy when ``pt`` and it has one)."""
         return self.pt_index[u] if pt and self.pt_index is not None and u in self.pt_index else self.out_index[u]
 
-    def head(self, v: Any, pt: bool) -> int:
+    def head(self, v: Node, pt: bool) -> int:
         """The index an arc enters ``v`` at (its public transport copy when ``pt`` and it has one)."""
         return self.pt_index[v] if pt and self.pt_index is not None and v in self.pt_index else self.in_index[v]
 
 
 def _node_indices(G: nx.MultiDiGraph, layered: bool) -> _NodeIndices:
     """A graph's nodes as indices: each node, then each centroid's entry, then (``layered``) each junction's copy."""
-    nodes: list[Any] = list(G.nodes)
+    nodes: list[Node] = list(G.nodes)
     out_index = {n: i for i, n in enumerate(nodes)}
     in_index = dict(out_index)
     for n, d in G.nodes(data=True):
         if d.get("kind") in CENTROID_KINDS:
             in_index[n] = len(nodes)
             nodes.append(n)
-    pt_index: dict[Any, int] | None = None
+    pt_index: dict[Node, int] | None = None
     if layered:
         pt_index = {}
         for n, d in G.nodes(data=True):
@@ -454,9 +455,7 @@ def _node_indices(G: nx.MultiDiGraph, layered: bool) -> _NodeIndices:
     return _NodeIndices(nodes, out_index, in_index, pt_index)
 
 
-def _edge_weight(
-    u: Any, v: Any, k: Any, d: dict[str, Any], weight: str | Callable[[Any, Any, Any, dict[str, Any]], float]
-) -> float:
+def _edge_weight(u: Node, v: Node, k: int, d: Attrs, weight: str | Callable[[Node, Node, int, Attrs], float]) -> float:
     """An edge's weight: its attribute ``weight``, or the function's value.
 
     Raises
@@ -478,7 +477,7 @@ def _edge_weight(
     return w
 
 
-def _layers(d: dict[str, Any], mode: str, layered: bool) -> tuple[tuple[bool, bool, float], ...]:
+def _layers(d: Attrs, mode: str, layered: bool) -> tuple[tuple[bool, bool, float], ...]:
     """The arcs an edge becomes: (tail on public transport, head on public transport, extra seconds) each."""
     layers = any_layers(d) if layered else ((False, False, 0.0),)
     if mode == "transit" and len(layers) == 2:
@@ -493,7 +492,7 @@ class _Arcs:
     tails: list[int] = field(default_factory=list)
     heads: list[int] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
-    keys: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    keys: list[EdgeKey] = field(default_factory=list)
     on_pt: list[bool] = field(default_factory=list)
 
 
@@ -502,8 +501,8 @@ def _graph_arcs(
     mode: str,
     index: _NodeIndices,
     *,
-    weight: str | Callable[[Any, Any, Any, dict[str, Any]], float],
-    include: Callable[[dict[str, Any]], bool] | None,
+    weight: str | Callable[[Node, Node, int, Attrs], float],
+    include: Callable[[Attrs], bool] | None,
 ) -> _Arcs:
     """The arcs of the graph's edges usable by ``mode`` (and kept by ``include``), on every layer they run on."""
     arcs = _Arcs()
@@ -524,8 +523,8 @@ def compile_network(
     G: nx.MultiDiGraph,
     mode: str = "any",
     *,
-    weight: str | Callable[[Any, Any, Any, dict[str, Any]], float] = "travel_time",
-    include: Callable[[dict[str, Any]], bool] | None = None,
+    weight: str | Callable[[Node, Node, int, Attrs], float] = "travel_time",
+    include: Callable[[Attrs], bool] | None = None,
 ) -> CompiledNetwork:
     """Compile a graph's edges usable by ``mode`` into arrays.
 
@@ -676,8 +675,8 @@ def distances(
 
 def travel_times(
     compiled: CompiledNetwork,
-    origins: list[Any],
-    destinations: list[Any],
+    origins: Sequence[Node],
+    destinations: Sequence[Node],
     *,
     backend: str = "scipy",
     workers: int = 1,

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -33,6 +33,10 @@ from corridor.files import atomic_path
 from corridor.network import edges
 from corridor.network.osm import DRIVE_CLASSES, OSM_SOURCE
 from corridor.settings import Settings
+
+if TYPE_CHECKING:
+    from corridor.inputs.region import Region
+    from corridor.paths.engine import CompiledNetwork
 
 __all__ = ["RoadArrays", "road_arrays_from_pbf", "load_road_arrays"]
 
@@ -101,7 +105,7 @@ class RoadArrays:
     def n_arcs(self) -> int:
         return len(self.tail)
 
-    def compile(self) -> Any:
+    def compile(self) -> CompiledNetwork:
         """The engine's compiled network of these roads (see :func:`corridor.paths.engine.compile_arrays`)."""
         from corridor.paths.engine import compile_arrays
 
@@ -545,7 +549,7 @@ def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
 
 
 def fetch_region_roads(
-    region: Any,
+    region: Region,
     out: str | Path,
     *,
     url: str = PHILIPPINES_PBF_URL,
@@ -583,7 +587,7 @@ def fetch_region_roads(
         if not pbf.is_file():
             (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
     if not progress:
-        arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
+        arrays = road_arrays_from_pbf(pbf, settings, bbox=region.bbox)
     else:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -593,12 +597,14 @@ def fetch_region_roads(
             def report(stage: str, ways: int) -> None:
                 bar.update(task, description=f"{pbf.name} ({stage})", completed=ways)
 
-            arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox), progress=report)
+            arrays = road_arrays_from_pbf(pbf, settings, bbox=region.bbox, progress=report)
     arrays.save(out)
     return arrays
 
 
-def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any = None) -> nx.MultiDiGraph:
+def load_roads(
+    path: str | Path, settings: Settings | None = None, *, bbox: tuple[float, float, float, float] | None = None
+) -> nx.MultiDiGraph:
     """A road network file as a graph in corridor's schema: ``.npz`` arrays, ``.osm.pbf``, or what osm reads."""
     from corridor.network.osm import OSM_SUFFIXES, graph_from_file
 

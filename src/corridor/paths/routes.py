@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError, NoRouteError
 from corridor.network.build import Mode
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.network.places import Place, PlaceIndex
 from corridor.paths.engine import CompiledNetwork, compile_network, tree_path
 
@@ -55,8 +56,8 @@ class Route:
     mode: str
     time_s: float
     length_m: float
-    nodes: tuple[Any, ...]
-    edges: tuple[tuple[Any, Any, Any], ...]
+    nodes: tuple[Node, ...]
+    edges: tuple[EdgeKey, ...]
     legs: tuple[Leg, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
 
@@ -180,7 +181,7 @@ def _fastest_path(compiled: CompiledNetwork, src: Place, dst: Place, mode: str) 
 PT_ROAD_MODE = "jeepney/bus"
 
 
-def _edge_leg(d: dict[str, Any], pt: bool) -> Leg:
+def _edge_leg(d: Attrs, pt: bool) -> Leg:
     """The leg of one edge: by car, or (``pt``) by public transport, slower on roads and with its wait."""
     mode = d.get("mode", "road")
     pt_wait = float(d.get("pt_wait_s") or 0.0) if pt else 0.0
@@ -198,7 +199,7 @@ def _edge_leg(d: dict[str, Any], pt: bool) -> Leg:
     return Leg(mode, name, link_class, minutes, km, wait)
 
 
-def _legs(G: nx.MultiDiGraph, edges: tuple[tuple[Any, Any, Any], ...], on_pt: Sequence[bool]) -> tuple[Leg, ...]:
+def _legs(G: nx.MultiDiGraph, edges: tuple[EdgeKey, ...], on_pt: Sequence[bool]) -> tuple[Leg, ...]:
     """A path's edges as legs: edges in a row on the same mode and named link or line make one leg."""
     legs: list[Leg] = []
     for e, pt in zip(edges, on_pt, strict=True):
