@@ -37,6 +37,7 @@ __all__ = [
     "to_corridor_schema",
     "DRIVE_CLASSES",
     "OSM_SOURCE",
+    "OSM_SUFFIXES",
 ]
 
 log = logging.getLogger(__name__)

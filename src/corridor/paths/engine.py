@@ -38,6 +38,7 @@ from corridor.parallel import Processes, can_fork, local_workers
 
 __all__ = [
     "BACKENDS",
+    "COMPILED_MODES",
     "CompiledNetwork",
     "Delta",
     "Indices",

@@ -38,7 +38,15 @@ if TYPE_CHECKING:
     from corridor.inputs.region import Region
     from corridor.paths.engine import CompiledNetwork
 
-__all__ = ["RoadArrays", "road_arrays_from_pbf", "load_road_arrays"]
+__all__ = [
+    "PHILIPPINES_PBF_URL",
+    "RoadArrays",
+    "download",
+    "fetch_region_roads",
+    "load_road_arrays",
+    "load_roads",
+    "road_arrays_from_pbf",
+]
 
 log = logging.getLogger(__name__)
 _EARTH_M = 6_371_008.8
