@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -500,8 +500,21 @@ def _check_calibration_places(
                 )
 
 
-def _unknown_ref(value: str, known: Iterable[str], what: str) -> str:
-    return f"{value!r} is not a {what}{closest_hint(value, known)}"
+def _check_ref(
+    value: str,
+    known: Collection[str] | pd.Index,
+    what: str,
+    *,
+    path: Path | None,
+    line: int,
+    field: str,
+    id: str | None = None,
+) -> None:
+    """A row's reference to something of the pack (``what``): an error, with the closest names, when unknown."""
+    if value not in known:
+        raise DataError(
+            f"{value!r} is not a {what}{closest_hint(value, known)}", path=path, line=line, field=field, id=id
+        )
 
 
 def _read_region_file(meta_path: Path) -> _RegionFile:
@@ -598,9 +611,11 @@ def _load_gateways(pack: _Pack) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     path, rows = pack.required_rows("gateways", GatewayRow, "gateway_id")
     _check_in_bbox(rows, path, "gateway_id", pack.bbox)
     for line, row in rows:
-        if row.group is not None and row.group not in groups:
-            raise DataError(
-                _unknown_ref(row.group, groups, "gateway group of region.yaml"),
+        if row.group is not None:
+            _check_ref(
+                row.group,
+                groups,
+                "gateway group of region.yaml",
                 path=path,
                 line=line,
                 field="group",
@@ -667,14 +682,15 @@ def _check_station_order(rows: list[tuple[int, RailStationRow]], path: Path, rai
     """Each station is on a line of rail_lines.csv, and no two stations of a line share a sequence number."""
     seqs: set[tuple[str, int]] = set()
     for line, row in rows:
-        if row.line_id not in rail_lines.index:
-            raise DataError(
-                _unknown_ref(row.line_id, rail_lines.index, "line of rail_lines.csv"),
-                path=path,
-                line=line,
-                field="line_id",
-                id=row.station_id,
-            )
+        _check_ref(
+            row.line_id,
+            rail_lines.index,
+            "line of rail_lines.csv",
+            path=path,
+            line=line,
+            field="line_id",
+            id=row.station_id,
+        )
         if (row.line_id, row.seq) in seqs:
             raise DataError(
                 f"sequence number {row.seq} is used twice on line {row.line_id!r}",
@@ -691,14 +707,14 @@ def _load_rail_interchanges(pack: _Pack, rail_stations: gpd.GeoDataFrame) -> pd.
     path, rows = pack.rows("rail_interchanges", RailInterchangeRow, None)
     for line, row in rows:
         for column in ("from_station", "to_station"):
-            value = getattr(row, column)
-            if value not in rail_stations.index:
-                raise DataError(
-                    _unknown_ref(value, rail_stations.index, "station of rail_stations.csv"),
-                    path=path,
-                    line=line,
-                    field=column,
-                )
+            _check_ref(
+                getattr(row, column),
+                rail_stations.index,
+                "station of rail_stations.csv",
+                path=path,
+                line=line,
+                field=column,
+            )
     return _table(rows, RailInterchangeRow)
 
 
@@ -968,15 +984,15 @@ def _road_links(
     geometries = []
     for line, row in rows:
         for column in ("from_node", "to_node"):
-            node = getattr(row, column)
-            if node not in nodes.index:
-                raise DataError(
-                    _unknown_ref(node, nodes.index, "node of road_nodes.csv"),
-                    path=path,
-                    line=line,
-                    field=column,
-                    id=row.link_id,
-                )
+            _check_ref(
+                getattr(row, column),
+                nodes.index,
+                "node of road_nodes.csv",
+                path=path,
+                line=line,
+                field=column,
+                id=row.link_id,
+            )
         if row.from_node == row.to_node:
             raise DataError(
                 "from_node and to_node are the same node; a link joins two nodes",
