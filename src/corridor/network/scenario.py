@@ -13,6 +13,7 @@ never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import networkx as nx
 
@@ -165,7 +166,7 @@ class _ModeArcs:
         self.worse: dict[str, list[Arc]] = {m: [] for m in MODES}
         self.slower: dict[str, list[Arc]] = {m: [] for m in MODES}
 
-    def add(self, kind: str, u: Node, v: Node, data: Attrs) -> None:
+    def add(self, kind: Literal["better", "worse"], u: Node, v: Node, data: Attrs) -> None:
         """Count an added or removed edge as ``better`` or ``worse`` at its travel time, in each mode that uses it."""
         found = self.better if kind == "better" else self.worse
         for m in MODES:
