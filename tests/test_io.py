@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corridor.errors import DataError
-from corridor.files import LineLoader, atomic_path, load_yaml, plain
+from corridor.files import LineLoader, atomic_path, load_yaml, strip_lines
 
 
 def test_atomic_path_replaces_on_success(tmp_path):
@@ -47,5 +47,5 @@ def test_the_line_loader_keeps_the_line_of_every_key_and_item():
     data = load_yaml("name: x\n\nlist:\n  - a\n  - {b: 1,\n     c: 2}\n", path=None, loader=LineLoader)
     assert data.key_lines == {"name": 1, "list": 3}
     assert data["list"].lines == [4, 5] and data["list"][1].key_lines == {"b": 5, "c": 6}
-    assert plain(data) == {"name": "x", "list": ["a", {"b": 1, "c": 2}]}
-    assert type(plain(data)) is dict and type(plain(data)["list"]) is list
+    assert strip_lines(data) == {"name": "x", "list": ["a", {"b": 1, "c": 2}]}
+    assert type(strip_lines(data)) is dict and type(strip_lines(data)["list"]) is list

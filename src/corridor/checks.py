@@ -151,6 +151,26 @@ def _is_tag(model: type[BaseModel], part: str) -> bool:
     return typing.get_origin(annotation) is typing.Literal and part in typing.get_args(annotation)
 
 
+def _inside(tp: Any, part: Any) -> list[Any]:
+    """The types found at ``part`` of a value of type ``tp``.
+
+    A model's field (or the model itself, at its union tag), a sequence's
+    items (at an index), a dict's values.
+    """
+    if _is_model(tp):
+        if isinstance(part, str) and part in tp.model_fields:
+            return [tp.model_fields[part].annotation]
+        if isinstance(part, str) and _is_tag(tp, part):
+            return [tp]
+        return []
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if isinstance(part, int) and origin in {list, tuple, set, frozenset, Sequence}:
+        return [a for a in args if a is not Ellipsis]
+    if origin in {dict, Mapping} and len(args) == 2:
+        return [args[1]]
+    return []
+
+
 def accepted_fields(model: type[BaseModel], loc: Iterable[Any]) -> list[str] | None:
     """The fields of the model found at ``loc`` of ``model``'s input, in their order; None when not one model.
 
@@ -159,20 +179,7 @@ def accepted_fields(model: type[BaseModel], loc: Iterable[Any]) -> list[str] | N
     """
     current: list[Any] = [model]
     for part in loc:
-        following: list[Any] = []
-        for tp in (m for c in current for m in _members(c)):
-            if _is_model(tp):
-                if isinstance(part, str) and part in tp.model_fields:
-                    following.append(tp.model_fields[part].annotation)
-                elif isinstance(part, str) and _is_tag(tp, part):
-                    following.append(tp)
-                continue
-            origin, args = typing.get_origin(tp), typing.get_args(tp)
-            if isinstance(part, int) and origin in {list, tuple, set, frozenset, Sequence}:
-                following.extend(a for a in args if a is not Ellipsis)
-            elif origin in {dict, Mapping} and len(args) == 2:
-                following.append(args[1])
-        current = following
+        current = [found for c in current for tp in _members(c) for found in _inside(tp, part)]
     models = list(dict.fromkeys(m for c in current for m in _members(c) if _is_model(m)))
     return list(models[0].model_fields) if len(models) == 1 else None
 
@@ -215,39 +222,58 @@ def pydantic_problem(
         fields accepted there, and the closest of them.
     """
     err = exc.errors()[0]
-    skip = set(drop) | {"function-after", "function-before", "function-wrap"}
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and (p in skip or p.startswith("function-")))]
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    if kind == "key_error":
-        loc += list(ctx.get("keys", []))
-    line = line_at(data, loc)
-    field = ".".join(str(p) for p in loc) or None
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    loc = _location(err, drop)
     value = err.get("input")
     has_value = not isinstance(value, dict | list) and kind not in {"missing", "extra_forbidden"}
-    allowed: str | None = None
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    message, value, has_value, allowed = _explained(kind, msg, ctx, loc, model, value, has_value)
+    field = ".".join(str(p) for p in loc) or None
+    return Problem(field, message, value, has_value, allowed, line_at(data, loc), tuple(loc))
+
+
+def _location(err: Any, drop: Iterable[str]) -> list[Any]:
+    """Where an error is: its path of keys and indexes without validator names, and a key error's key."""
+    skip = set(drop) | {"function-after", "function-before", "function-wrap"}
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and (p in skip or p.startswith("function-")))]
+    if err["type"] == "key_error":
+        loc += list((err.get("ctx") or {}).get("keys", []))
+    return loc
+
+
+def _explained(
+    kind: str,
+    msg: str,
+    ctx: dict[str, Any],
+    loc: list[Any],
+    model: type[BaseModel] | None,
+    value: Any,
+    has_value: bool,
+) -> tuple[str, Any, bool, str | None]:
+    """An error of one kind in a user's terms: the message, the value (and whether to show it), what is accepted."""
     if kind == "key_error":
-        message, value, allowed = msg, ctx.get("value"), ctx.get("allowed")
-        has_value = value is not None
-    elif kind == "missing":
-        message = "is missing; a value is required"
-    elif kind == "extra_forbidden":
-        message = "is not a known field"
-        fields = accepted_fields(model, loc[:-1]) if model is not None and loc else None
-        if fields:
-            message += closest_hint(str(loc[-1]), fields)
-            allowed = ", ".join(fields)
-    elif kind in {"literal_error", "enum"}:
-        expected = ctx.get("expected", "")
-        message, allowed = "is not one of the accepted values", str(expected).replace("'", "") or None
-    elif kind == "union_tag_invalid":
+        return msg, ctx.get("value"), ctx.get("value") is not None, ctx.get("allowed")
+    if kind == "missing":
+        return "is missing; a value is required", value, has_value, None
+    if kind == "extra_forbidden":
+        message, allowed = _unknown_field(loc, model)
+        return message, value, has_value, allowed
+    if kind in {"literal_error", "enum"}:
+        expected = str(ctx.get("expected", "")).replace("'", "") or None
+        return "is not one of the accepted values", value, has_value, expected
+    if kind == "union_tag_invalid":
         message = f"unknown {ctx.get('discriminator', 'type')}".replace("'", "")
-        value, has_value = ctx.get("tag", value), True
-        allowed = str(ctx.get("expected_tags", "")).replace("'", "") or None
-    elif kind == "string_pattern_mismatch":
+        return message, ctx.get("tag", value), True, str(ctx.get("expected_tags", "")).replace("'", "") or None
+    if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
-        message, allowed = "is not a valid id", _PATTERN_TEXT.get(pattern, f"text matching {pattern}")
-    else:
-        message = msg[0].lower() + msg[1:] if msg else "is not valid"
-    return Problem(field, message, value, has_value, allowed, line, tuple(loc))
+        return "is not a valid id", value, has_value, _PATTERN_TEXT.get(pattern, f"text matching {pattern}")
+    return (msg[0].lower() + msg[1:] if msg else "is not valid"), value, has_value, None
+
+
+def _unknown_field(loc: list[Any], model: type[BaseModel] | None) -> tuple[str, str | None]:
+    """The message for a field the model does not have, with the closest it has, and the fields it accepts there."""
+    fields = accepted_fields(model, loc[:-1]) if model is not None and loc else None
+    if not fields:
+        return "is not a known field", None
+    return "is not a known field" + closest_hint(str(loc[-1]), fields), ", ".join(fields)

@@ -762,23 +762,36 @@ def _toml_lines(text: str) -> dict[tuple[str, ...], int]:
         if not line or line.startswith("#"):
             continue
         if line.startswith("["):
-            header = line.startswith("[[")
-            parts, end = _toml_key(line, 2 if header else 1)
-            if parts and line[end:].startswith("]"):
-                table = parts
-                for k in range(1, len(parts) + 1):
-                    found.setdefault(tuple(parts[:k]), number)
+            header = _toml_header(line)
+            if header is not None:
+                table = header
+                _record_keys(found, [], header, number)
             continue
         parts, end = _toml_key(line, 0)
-        if not parts or not line[end:].startswith("="):
-            continue
-        for k in range(1, len(parts) + 1):
-            found.setdefault((*table, *parts[:k]), number)
-        for quote in ('"""', "'''"):
-            if line[end:].count(quote) % 2 == 1:
-                in_string = quote
-                break
+        if parts and line[end:].startswith("="):
+            _record_keys(found, table, parts, number)
+            in_string = _opened_string(line[end:])
     return found
+
+
+def _toml_header(line: str) -> list[str] | None:
+    """The keys of a table header line (``[a.b]``, ``[[a]]``); None when it is not one."""
+    parts, end = _toml_key(line, 2 if line.startswith("[[") else 1)
+    return parts if parts and line[end:].startswith("]") else None
+
+
+def _record_keys(found: dict[tuple[str, ...], int], table: list[str], parts: list[str], number: int) -> None:
+    """Record line ``number`` for a dotted key in a table and for each shorter key of it, where none is yet."""
+    for k in range(1, len(parts) + 1):
+        found.setdefault((*table, *parts[:k]), number)
+
+
+def _opened_string(value: str) -> str | None:
+    """The quotes of a multi-line string that a key's value opens and leaves open, or None."""
+    for quote in ('"""', "'''"):
+        if value.count(quote) % 2 == 1:
+            return quote
+    return None
 
 
 def _line_finder(text: str, data: Any, toml: bool) -> _Lines:

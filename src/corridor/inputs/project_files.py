@@ -110,6 +110,180 @@ class _PortfolioFile(StrictModel):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+#: where a portfolio's project is defined: a file and line (None for a list of ids)
+Place = tuple[str | None, int | None]
+
+
+def _read_portfolio_file(path: Path) -> tuple[dict[str, Any], _PortfolioFile, str]:
+    """A portfolio file read with its lines, checked, and its hash.
+
+    Raises
+    ------
+    PortfolioError
+        When the file is not a mapping or breaks the portfolio schema.
+    """
+    data, digest = _read_yaml(path, PortfolioError)
+    if not isinstance(data, dict):
+        raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
+    try:
+        spec = _PortfolioFile.model_validate(strip_lines(data))
+    except ValidationError as exc:
+        problem = pydantic_problem(exc, data, model=_PortfolioFile)
+        raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
+    return data, spec, digest
+
+
+def _catalog_path(path: Path, data: dict[str, Any], spec: _PortfolioFile, catalog_path: str | Path | None) -> Path:
+    """The catalog a portfolio's ids refer to: the one it names, else ``catalog_path``, else Luzon's."""
+    if spec.catalog is not None:
+        return _named_file(path, data, "catalog", spec.catalog)
+    if catalog_path is not None:
+        return Path(catalog_path)
+    from corridor.inputs.region import region_path
+
+    return region_path("luzon") / "projects.yaml"
+
+
+def _listed_project(
+    item: str | dict[str, Any],
+    raw: Any,
+    index: int,
+    *,
+    path: Path,
+    data: dict[str, Any],
+    catalog: dict[str, Project],
+    catalog_file: Path,
+) -> tuple[Project, Place]:
+    """The index-th project of a portfolio's list (a catalog id, or a project written inline) and where it stands.
+
+    Raises
+    ------
+    PortfolioError
+        On an id the catalog does not have, or an inline project that breaks the schema.
+    """
+    if not isinstance(item, str):
+        project = _project_from(raw, path, index, PortfolioError)
+        return project, (project.origin_path, project.origin_line)
+    line = _item_line(data, "projects", index)
+    if item not in catalog:
+        raise PortfolioError(
+            f"project {item!r} is not in the catalog {catalog_file.name}{closest_hint(item, catalog, cutoff=0.5)}",
+            path=path,
+            line=line,
+            field="projects",
+        )
+    return catalog[item], (str(path), line)
+
+
+def _listed_projects(
+    path: Path, data: dict[str, Any], spec: _PortfolioFile, catalog: dict[str, Project], catalog_file: Path
+) -> tuple[list[Project], dict[str, Place]]:
+    """The projects a portfolio lists, in order, with where each stands; none twice.
+
+    Raises
+    ------
+    PortfolioError
+        On an unknown id, a bad inline project, or a project listed twice.
+    """
+    chosen: list[Project] = []
+    where: dict[str, Place] = {}
+    raw_items = data.get("projects") or []
+    for index, (item, raw) in enumerate(zip(spec.projects, raw_items, strict=True)):
+        project, at = _listed_project(
+            item, raw, index, path=path, data=data, catalog=catalog, catalog_file=catalog_file
+        )
+        if project.id in where:
+            raise PortfolioError(
+                f"project {project.id!r} is listed twice (first at {_at(where[project.id])})",
+                path=at[0],
+                line=at[1],
+                field="projects",
+            )
+        where[project.id] = at
+        chosen.append(project)
+    return chosen, where
+
+
+def _include_projects(
+    path: Path,
+    data: dict[str, Any],
+    spec: _PortfolioFile,
+    chosen: list[Project],
+    where: dict[str, Place],
+    files: dict[str, str],
+) -> None:
+    """Add the projects of the files a portfolio includes to ``chosen`` and ``where``, and their hashes to ``files``.
+
+    Raises
+    ------
+    PortfolioError
+        On a missing or bad file, or a project already in the portfolio.
+    """
+    for index, include in enumerate(spec.include):
+        inc_path = _named_file(path, data, "include", include, index)
+        projects, inc_digest = _projects_from_file(inc_path, PortfolioError)
+        files[str(inc_path)] = inc_digest
+        for project in projects:
+            if project.id in where:
+                raise PortfolioError(
+                    f"project {project.id!r} is already in the portfolio (at {_at(where[project.id])})",
+                    path=project.origin_path,
+                    line=project.origin_line,
+                )
+            where[project.id] = (project.origin_path, project.origin_line)
+            chosen.append(project)
+
+
+def _overridden(project: Project, pid: str, changes: dict[str, Any], raw: Any, *, path: Path, line: int) -> Project:
+    """A project with a portfolio's override of some of its fields, checked again; defined at the override.
+
+    Raises
+    ------
+    PortfolioError
+        When the override changes the id or breaks the schema.
+    """
+    if "id" in changes and changes["id"] != pid:
+        raise PortfolioError(
+            f"an override cannot change a project's id ({pid!r} to {changes['id']!r})",
+            path=path,
+            line=line,
+            field=f"overrides.{pid}.id",
+        )
+    merged = {**project.model_dump(exclude_none=True), **changes}
+    if "cost_usd" in changes and "cost_local" not in changes:
+        merged.pop("cost_local", None)
+    try:
+        return Project.model_validate(merged).with_origin(path, line)
+    except ValidationError as exc:
+        problem = pydantic_problem(exc, raw if raw is not None else changes, model=Project)
+        field = f"overrides.{pid}" + (f".{problem.field}" if problem.field else "")
+        raise PortfolioError(
+            problem.message, path=path, line=problem.line or line, **{**problem.error_fields(), "field": field}
+        ) from None
+
+
+def _apply_overrides(
+    path: Path, data: dict[str, Any], spec: _PortfolioFile, chosen: list[Project], where: dict[str, Place]
+) -> None:
+    """Replace the projects of ``chosen`` that a portfolio overrides with their overridden selves.
+
+    Raises
+    ------
+    PortfolioError
+        On an override of a project not in the portfolio, or a bad override.
+    """
+    raw_overrides = data.get("overrides") or {}
+    for pid, changes in spec.overrides.items():
+        raw = raw_overrides.get(pid)
+        line = _line_of(raw) or _line_of(raw_overrides) or 1
+        if pid not in where:
+            raise PortfolioError(
+                f"override of project {pid!r}, which is not in the portfolio", path=path, line=line, field="overrides"
+            )
+        i = next(k for k, p in enumerate(chosen) if p.id == pid)
+        chosen[i] = _overridden(chosen[i], pid, changes, raw, path=path, line=line)
+
+
 def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) -> Portfolio:
     """Read and check a portfolio file.
 
@@ -130,97 +304,15 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
         the file, line and id.
     """
     path = Path(path)
-    data, digest = _read_yaml(path, PortfolioError)
-    if not isinstance(data, dict):
-        raise PortfolioError("a portfolio is a mapping with name and projects", path=path, value=type(data).__name__)
-    try:
-        spec = _PortfolioFile.model_validate(strip_lines(data))
-    except ValidationError as exc:
-        problem = pydantic_problem(exc, data, model=_PortfolioFile)
-        raise PortfolioError(problem.message, path=path, line=problem.line or 1, **problem.error_fields()) from None
+    data, spec, digest = _read_portfolio_file(path)
     files = {str(path): digest}
-
-    if spec.catalog is not None:
-        cat_path = _named_file(path, data, "catalog", spec.catalog)
-    elif catalog_path is not None:
-        cat_path = Path(catalog_path)
-    else:
-        from corridor.inputs.region import region_path
-
-        cat_path = region_path("luzon") / "projects.yaml"
+    cat_path = _catalog_path(path, data, spec, catalog_path)
     catalog_list, cat_digest = _projects_from_file(cat_path, PortfolioError)
     files[str(cat_path)] = cat_digest
     catalog = {p.id: p for p in catalog_list}
-
-    chosen: list[Project] = []
-    where: dict[str, tuple[str | None, int | None]] = {}
-    raw_items = data.get("projects") or []
-    for index, (item, raw) in enumerate(zip(spec.projects, raw_items, strict=True)):
-        if isinstance(item, str):
-            line = _item_line(data, "projects", index)
-            if item not in catalog:
-                raise PortfolioError(
-                    f"project {item!r} is not in the catalog {cat_path.name}{closest_hint(item, catalog, cutoff=0.5)}",
-                    path=path,
-                    line=line,
-                    field="projects",
-                )
-            project = catalog[item]
-            at: tuple[str | None, int | None] = (str(path), line)
-        else:
-            project = _project_from(raw, path, index, PortfolioError)
-            at = (project.origin_path, project.origin_line)
-        if project.id in where:
-            raise PortfolioError(
-                f"project {project.id!r} is listed twice (first at {_at(where[project.id])})",
-                path=at[0],
-                line=at[1],
-                field="projects",
-            )
-        where[project.id] = at
-        chosen.append(project)
-    for index, include in enumerate(spec.include):
-        inc_path = _named_file(path, data, "include", include, index)
-        projects, inc_digest = _projects_from_file(inc_path, PortfolioError)
-        files[str(inc_path)] = inc_digest
-        for project in projects:
-            if project.id in where:
-                raise PortfolioError(
-                    f"project {project.id!r} is already in the portfolio (at {_at(where[project.id])})",
-                    path=project.origin_path,
-                    line=project.origin_line,
-                )
-            where[project.id] = (project.origin_path, project.origin_line)
-            chosen.append(project)
-
-    raw_overrides = data.get("overrides") or {}
-    for pid, changes in spec.overrides.items():
-        raw = raw_overrides.get(pid)
-        line = _line_of(raw) or _line_of(raw_overrides) or 1
-        if pid not in where:
-            raise PortfolioError(
-                f"override of project {pid!r}, which is not in the portfolio", path=path, line=line, field="overrides"
-            )
-        if "id" in changes and changes["id"] != pid:
-            raise PortfolioError(
-                f"an override cannot change a project's id ({pid!r} to {changes['id']!r})",
-                path=path,
-                line=line,
-                field=f"overrides.{pid}.id",
-            )
-        i = next(k for k, p in enumerate(chosen) if p.id == pid)
-        merged = {**chosen[i].model_dump(exclude_none=True), **changes}
-        if "cost_usd" in changes and "cost_local" not in changes:
-            merged.pop("cost_local", None)
-        try:
-            chosen[i] = Project.model_validate(merged).with_origin(path, line)
-        except ValidationError as exc:
-            problem = pydantic_problem(exc, raw if raw is not None else changes, model=Project)
-            field = f"overrides.{pid}" + (f".{problem.field}" if problem.field else "")
-            raise PortfolioError(
-                problem.message, path=path, line=problem.line or line, **{**problem.error_fields(), "field": field}
-            ) from None
-
+    chosen, where = _listed_projects(path, data, spec, catalog, cat_path)
+    _include_projects(path, data, spec, chosen, where, files)
+    _apply_overrides(path, data, spec, chosen, where)
     _check_dependencies(chosen, where, PortfolioError)
     return Portfolio(
         name=spec.name,
@@ -231,7 +323,8 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     )
 
 
-def _at(where: tuple[str | None, int | None]) -> str:
+def _at(where: Place) -> str:
+    """Where a project stands, for a message: ``file:line``, the file, or the project list."""
     path, line = where
     if path is None:
         return "the project list"
@@ -265,30 +358,31 @@ def _named_file(path: Path, data: dict[str, Any], key: str, name: str, index: in
     return target
 
 
-def _check_dependencies(
-    projects: list[Project], where: dict[str, tuple[str | None, int | None]], error: type[ProjectError]
-) -> None:
+def _dependency_problem(project: Project, ids: set[str]) -> str | None:
+    """What is wrong with a project among ``ids``: a requirement missing, or a conflict present (None when neither)."""
+    missing = [r for r in project.requires if r not in ids]
+    if missing:
+        return f"requires {', '.join(repr(m) for m in missing)}, which the portfolio does not include"
+    clash = [c for c in project.conflicts if c in ids]
+    if clash:
+        return f"conflicts with {', '.join(repr(c) for c in clash)}; a portfolio can hold only one of them"
+    return None
+
+
+def _check_dependencies(projects: list[Project], where: dict[str, Place], error: type[ProjectError]) -> None:
+    """Every project's requirements are in the portfolio, and none of its conflicts.
+
+    Raises
+    ------
+    ProjectError
+        ``error``, at the first project with a requirement missing or a conflict present.
+    """
     ids = {p.id for p in projects}
     for p in projects:
-        path, line = where[p.id]
-        missing = [r for r in p.requires if r not in ids]
-        if missing:
-            raise error(
-                f"requires {', '.join(repr(m) for m in missing)}, which the portfolio does not include",
-                path=path,
-                line=line,
-                subject="project",
-                id=p.id,
-            )
-        clash = [c for c in p.conflicts if c in ids]
-        if clash:
-            raise error(
-                f"conflicts with {', '.join(repr(c) for c in clash)}; a portfolio can hold only one of them",
-                path=path,
-                line=line,
-                subject="project",
-                id=p.id,
-            )
+        problem = _dependency_problem(p, ids)
+        if problem is not None:
+            path, line = where[p.id]
+            raise error(problem, path=path, line=line, subject="project", id=p.id)
 
 
 def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name: str | None = None) -> Portfolio:
@@ -301,7 +395,7 @@ def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name:
         conflict.
     """
     chosen: list[Project] = []
-    where: dict[str, tuple[str | None, int | None]] = {}
+    where: dict[str, Place] = {}
     for pid in ids:
         if pid not in catalog:
             raise PortfolioError(

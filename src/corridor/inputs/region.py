@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -388,45 +388,59 @@ def _first_line(text: str) -> str:
     return str(text).strip().splitlines()[0] if str(text).strip() else str(text)
 
 
-def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[int, R]]:
-    """Read a CSV file into validated rows with their line numbers."""
+def _read_table(path: Path, model: type[R]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A CSV file as a table of text, with the columns the row model reads (by name or alias).
+
+    Raises
+    ------
+    DataError
+        When the file is not a CSV table or lacks a required column.
+    """
     text = read_text(path, missing=DataFileNotFound, what="data file")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"not a readable CSV table: {_first_line(str(exc))}", path=path) from None
-    columns = {f.alias or name: f for name, f in model.model_fields.items()}
+    columns: dict[str, Any] = {f.alias or name: f for name, f in model.model_fields.items()}
     required = [c for c, f in columns.items() if f.is_required()]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(
             f"missing column(s) {', '.join(missing)}", path=path, line=1, allowed=f"a header with {', '.join(columns)}"
         )
+    return frame, columns
+
+
+def _validated_row(model: type[R], data: dict[str, Any], path: Path, line: int, row_id: Any) -> R:
+    """One row of a CSV file checked by its model; an empty required cell and a bad value are told apart."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problem = pydantic_problem(exc, data)
+        column = problem.field.split(".")[0] if problem.field else None
+        if column is not None and data.get(column) is None:
+            raise DataError("is empty; a value is required", path=path, line=line, field=column, id=row_id) from None
+        value = data.get(column) if column is not None else problem.value
+        raise DataError(
+            f"bad value {value!r}: {problem.message}",
+            path=path,
+            line=line,
+            id=row_id,
+            field=column,
+            value=value,
+            allowed=problem.allowed,
+        ) from None
+
+
+def _read_rows(path: Path, model: type[R], id_field: str | None) -> list[tuple[int, R]]:
+    """Read a CSV file into validated rows with their line numbers; ids (``id_field``) must be unique."""
+    frame, columns = _read_table(path, model)
     rows: list[tuple[int, R]] = []
     seen: dict[str, int] = {}
     for index, record in enumerate(frame.to_dict("records")):
         line = index + 2
         data = {k: (None if v == "" else v) for k, v in record.items() if k in columns}
-        row_id = data.get(id_field) if id_field else None
-        try:
-            row = model.model_validate(data)
-        except ValidationError as exc:
-            problem = pydantic_problem(exc, data)
-            column = problem.field.split(".")[0] if problem.field else None
-            if column is not None and data.get(column) is None:
-                raise DataError(
-                    "is empty; a value is required", path=path, line=line, field=column, id=row_id
-                ) from None
-            value = data.get(column) if column is not None else problem.value
-            raise DataError(
-                f"bad value {value!r}: {problem.message}",
-                path=path,
-                line=line,
-                id=row_id,
-                field=column,
-                value=value,
-                allowed=problem.allowed,
-            ) from None
+        row = _validated_row(model, data, path, line, data.get(id_field) if id_field else None)
         if id_field:
             key = str(getattr(row, id_field))
             if key in seen:
@@ -486,8 +500,283 @@ def _check_calibration_places(
                 )
 
 
-def _unknown_ref(value: str, known: Iterable[str], what: str) -> str:
-    return f"{value!r} is not a {what}{closest_hint(value, known)}"
+def _check_ref(
+    value: str,
+    known: Collection[str] | pd.Index,
+    what: str,
+    *,
+    path: Path | None,
+    line: int,
+    field: str,
+    id: str | None = None,
+) -> None:
+    """A row's reference to something of the pack (``what``): an error, with the closest names, when unknown."""
+    if value not in known:
+        raise DataError(
+            f"{value!r} is not a {what}{closest_hint(value, known)}", path=path, line=line, field=field, id=id
+        )
+
+
+def _read_region_file(meta_path: Path) -> _RegionFile:
+    """``region.yaml`` read and checked: its fields, and the files that every region names.
+
+    Raises
+    ------
+    DataError
+        On a file that is not a mapping, a bad field, or a required file not named.
+    """
+    meta_raw = load_yaml(read_text(meta_path, what="region file"), path=meta_path, loader=LineLoader)
+    if not isinstance(meta_raw, dict):
+        raise DataError("expected a mapping (name, title, version, base_year, bbox, files)", path=meta_path)
+    try:
+        meta = _RegionFile.model_validate(meta_raw)
+    except ValidationError as exc:
+        problem = pydantic_problem(exc, meta_raw, model=_RegionFile)
+        raise DataError(problem.message, path=meta_path, line=problem.line, **problem.error_fields()) from None
+    for key in REQUIRED_FILES:
+        if key not in meta.files:
+            raise DataError(
+                "is missing",
+                path=meta_path,
+                field=f"files.{key}",
+                allowed=f"a region names {', '.join(REQUIRED_FILES)}",
+            )
+    return meta
+
+
+@dataclass
+class _Pack:
+    """A region pack being read: its folder, its checked ``region.yaml``, and the hashes of the files opened."""
+
+    folder: Path
+    meta: _RegionFile
+    digests: dict[str, str]
+
+    @classmethod
+    def open(cls, folder: Path) -> _Pack:
+        """Read a pack's ``region.yaml`` and hash it."""
+        meta_path = folder / "region.yaml"
+        meta = _read_region_file(meta_path)
+        return cls(folder, meta, {"region.yaml": _digest(meta_path)})
+
+    @property
+    def meta_path(self) -> Path:
+        """The pack's ``region.yaml``."""
+        return self.folder / "region.yaml"
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The region's box, ``(lon_min, lat_min, lon_max, lat_max)`` in degrees."""
+        return self.meta.bbox
+
+    def path(self, key: str) -> Path | None:
+        """The file ``region.yaml`` names for a layer (None when it names none); a file that exists is hashed."""
+        name = self.meta.files.get(key)  # type: ignore[call-overload]
+        if name is None:
+            return None
+        p = self.folder / name
+        if p.is_file():
+            self.digests[name] = _digest(p)
+        return p
+
+    def rows(self, key: str, model: type[R], id_field: str | None) -> tuple[Path | None, list[tuple[int, R]]]:
+        """A layer's file and its checked rows (none when ``region.yaml`` names no file for it)."""
+        path = self.path(key)
+        return path, (_read_rows(path, model, id_field) if path is not None else [])
+
+    def required_rows(self, key: str, model: type[R], id_field: str) -> tuple[Path, list[tuple[int, R]]]:
+        """A required layer's file (``region.yaml`` names it) and its checked rows."""
+        path, rows = self.rows(key, model, id_field)
+        assert path is not None
+        return path, rows
+
+
+def _table(rows: list[tuple[int, R]], model: type[R]) -> pd.DataFrame:
+    """Rows as a table, one column per field of their model."""
+    return pd.DataFrame([r.model_dump() for _, r in rows], columns=list(model.model_fields))
+
+
+def _load_zones(pack: _Pack) -> gpd.GeoDataFrame:
+    """The zones: at least one, each inside the region."""
+    path, rows = pack.required_rows("zones", ZoneRow, "zone_id")
+    if not rows:
+        raise DataError("no zones; a region needs at least one zone", path=path)
+    _check_in_bbox(rows, path, "zone_id", pack.bbox)
+    return _points(rows, "zone_id", ["name", "region", "province", "population_2020", "psgc_members", "jobs_weight"])
+
+
+def _load_gateways(pack: _Pack) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The gateways, each inside the region and of a group of ``region.yaml``, and the groups."""
+    groups = {g.id: g for g in pack.meta.gateway_groups}
+    path, rows = pack.required_rows("gateways", GatewayRow, "gateway_id")
+    _check_in_bbox(rows, path, "gateway_id", pack.bbox)
+    for line, row in rows:
+        if row.group is not None:
+            _check_ref(
+                row.group,
+                groups,
+                "gateway group of region.yaml",
+                path=path,
+                line=line,
+                field="group",
+                id=row.gateway_id,
+            )
+    gateways = _points(
+        rows,
+        "gateway_id",
+        [
+            "name",
+            "type",
+            "group",
+            "capacity",
+            "capacity_unit",
+            "handling_h",
+            "movements_per_h",
+            "pax_per_movement",
+            "code",
+        ],
+    )
+    gateway_groups = pd.DataFrame(
+        [g.model_dump() for g in pack.meta.gateway_groups], columns=["id", "name", "type", "source"]
+    ).set_index("id", drop=False)
+    return gateways, gateway_groups
+
+
+def _load_economic_zones(pack: _Pack) -> gpd.GeoDataFrame:
+    """The economic zones (a pack may have none), each inside the region."""
+    path, rows = pack.rows("economic_zones", EconomicZoneRow, "ez_id")
+    if path is not None:
+        _check_in_bbox(rows, path, "ez_id", pack.bbox)
+    return _points(rows, "ez_id", ["name", "area_ha", "jobs"])
+
+
+def _load_roads(pack: _Pack) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The road nodes, each inside the region, and the road links between them."""
+    nodes_path = pack.path("road_nodes")
+    links_path = pack.path("road_links")
+    assert nodes_path is not None and links_path is not None
+    node_rows = _read_rows(nodes_path, RoadNodeRow, "node_id")
+    _check_in_bbox(node_rows, nodes_path, "node_id", pack.bbox)
+    road_nodes = _points(node_rows, "node_id", ["name"])
+    link_rows = _read_rows(links_path, RoadLinkRow, "link_id")
+    return road_nodes, _road_links(link_rows, road_nodes, links_path, pack.bbox)
+
+
+def _load_rail_lines(pack: _Pack) -> pd.DataFrame:
+    """The rail lines (a pack may have none), indexed by id."""
+    _, rows = pack.rows("rail_lines", RailLineRow, "line_id")
+    return _table(rows, RailLineRow).set_index("line_id", drop=False)
+
+
+def _load_rail_stations(pack: _Pack, rail_lines: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The rail stations, each inside the region, on a known line and at its own place in the line's order."""
+    path, rows = pack.rows("rail_stations", RailStationRow, "station_id")
+    if path is not None:
+        _check_in_bbox(rows, path, "station_id", pack.bbox)
+        _check_station_order(rows, path, rail_lines)
+    stations = _points(rows, "station_id", ["line_id", "seq", "name", "status"])
+    return stations.sort_values(["line_id", "seq"])
+
+
+def _check_station_order(rows: list[tuple[int, RailStationRow]], path: Path, rail_lines: pd.DataFrame) -> None:
+    """Each station is on a line of rail_lines.csv, and no two stations of a line share a sequence number."""
+    seqs: set[tuple[str, int]] = set()
+    for line, row in rows:
+        _check_ref(
+            row.line_id,
+            rail_lines.index,
+            "line of rail_lines.csv",
+            path=path,
+            line=line,
+            field="line_id",
+            id=row.station_id,
+        )
+        if (row.line_id, row.seq) in seqs:
+            raise DataError(
+                f"sequence number {row.seq} is used twice on line {row.line_id!r}",
+                path=path,
+                line=line,
+                field="seq",
+                id=row.station_id,
+            )
+        seqs.add((row.line_id, row.seq))
+
+
+def _load_rail_interchanges(pack: _Pack, rail_stations: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The walks between rail stations, each between two stations of rail_stations.csv."""
+    path, rows = pack.rows("rail_interchanges", RailInterchangeRow, None)
+    for line, row in rows:
+        for column in ("from_station", "to_station"):
+            _check_ref(
+                getattr(row, column),
+                rail_stations.index,
+                "station of rail_stations.csv",
+                path=path,
+                line=line,
+                field=column,
+            )
+    return _table(rows, RailInterchangeRow)
+
+
+def _load_calibration(pack: _Pack, layers: list[gpd.GeoDataFrame], groups: pd.DataFrame) -> pd.DataFrame:
+    """The calibration trips, each between places of the pack's layers or gateway groups."""
+    path, rows = pack.rows("calibration", CalibrationRow, None)
+    if path is not None:
+        _check_calibration_places(rows, path, layers, groups)
+    return _table(rows, CalibrationRow)
+
+
+def _congestion_areas(pack: _Pack) -> gpd.GeoDataFrame:
+    """The congestion areas of ``region.yaml``, each a valid polygon, indexed by id."""
+    meta = pack.meta
+    areas = gpd.GeoDataFrame(
+        {
+            "area_id": [a.id for a in meta.congestion_areas],
+            "name": [a.name for a in meta.congestion_areas],
+            "source": [a.source for a in meta.congestion_areas],
+        },
+        geometry=[Polygon(a.polygon) for a in meta.congestion_areas],
+        crs=DISPLAY_CRS,
+    ).to_crs(METRIC_CRS)
+    for area in areas.itertuples():
+        if not area.geometry.is_valid:
+            raise DataError(
+                "congestion area polygon is not valid (it crosses itself); list lon lat pairs "
+                "around the outline in order",
+                path=pack.meta_path,
+                field=f"congestion_areas.{area.area_id}",
+            )
+    return areas.set_index("area_id", drop=False)
+
+
+def _load_zone_polygons(pack: _Pack, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The zones' polygons, when the pack has them."""
+    path = pack.path("zone_polygons")
+    return _zone_polygons(path, zones) if path is not None else None
+
+
+def _load_employment(
+    pack: _Pack,
+    zones: gpd.GeoDataFrame,
+    economic_zones: gpd.GeoDataFrame,
+    zone_polygons: gpd.GeoDataFrame | None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The employment of each region, and the zones with their jobs when the pack has it."""
+    path, rows = pack.rows("employment", EmploymentRow, "region")
+    employment = _table(rows, EmploymentRow).set_index("region", drop=False)
+    if path is not None:
+        zones = _zone_jobs(zones, economic_zones, employment, rows, path, zone_polygons)
+    return zones, employment
+
+
+def _load_observations(
+    pack: _Pack, gateways: gpd.GeoDataFrame, road_links: gpd.GeoDataFrame, areas: gpd.GeoDataFrame
+) -> pd.DataFrame:
+    """The published figures the model is checked against, each of a gateway, road or area of the pack."""
+    path, rows = pack.rows("observations", ObservationRow, None)
+    if path is not None:
+        _check_observations(rows, path, gateways, road_links, list(areas.index))
+    return _table(rows, ObservationRow)
 
 
 def load_region(region: str | Path = "luzon") -> Region:
@@ -515,195 +804,28 @@ def load_region(region: str | Path = "luzon") -> Region:
     True
     """
     folder = region_path(region)
-    meta_path = folder / "region.yaml"
-    meta_raw = load_yaml(read_text(meta_path, what="region file"), path=meta_path, loader=LineLoader)
-    if not isinstance(meta_raw, dict):
-        raise DataError("expected a mapping (name, title, version, base_year, bbox, files)", path=meta_path)
-    try:
-        meta = _RegionFile.model_validate(meta_raw)
-    except ValidationError as exc:
-        problem = pydantic_problem(exc, meta_raw, model=_RegionFile)
-        raise DataError(problem.message, path=meta_path, line=problem.line, **problem.error_fields()) from None
-    for key in REQUIRED_FILES:
-        if key not in meta.files:
-            raise DataError(
-                "is missing",
-                path=meta_path,
-                field=f"files.{key}",
-                allowed=f"a region names {', '.join(REQUIRED_FILES)}",
-            )
-    bbox = meta.bbox
-    digests = {"region.yaml": _digest(meta_path)}
-
-    def path_of(key: str) -> Path | None:
-        name = meta.files.get(key)  # type: ignore[call-overload]
-        if name is None:
-            return None
-        p = folder / name
-        if p.is_file():
-            digests[name] = _digest(p)
-        return p
-
-    # zones
-    zones_path = path_of("zones")
-    assert zones_path is not None
-    zone_rows = _read_rows(zones_path, ZoneRow, "zone_id")
-    if not zone_rows:
-        raise DataError("no zones; a region needs at least one zone", path=zones_path)
-    _check_in_bbox(zone_rows, zones_path, "zone_id", bbox)
-    zones = _points(
-        zone_rows, "zone_id", ["name", "region", "province", "population_2020", "psgc_members", "jobs_weight"]
-    )
-
-    # gateways and their groups
-    groups = {g.id: g for g in meta.gateway_groups}
-    gw_path = path_of("gateways")
-    assert gw_path is not None
-    gw_rows = _read_rows(gw_path, GatewayRow, "gateway_id")
-    _check_in_bbox(gw_rows, gw_path, "gateway_id", bbox)
-    for line, row in gw_rows:
-        if row.group is not None and row.group not in groups:
-            raise DataError(
-                _unknown_ref(row.group, groups, "gateway group of region.yaml"),
-                path=gw_path,
-                line=line,
-                field="group",
-                id=row.gateway_id,
-            )
-    gateways = _points(
-        gw_rows,
-        "gateway_id",
-        [
-            "name",
-            "type",
-            "group",
-            "capacity",
-            "capacity_unit",
-            "handling_h",
-            "movements_per_h",
-            "pax_per_movement",
-            "code",
-        ],
-    )
-    gateway_groups = pd.DataFrame(
-        [g.model_dump() for g in meta.gateway_groups], columns=["id", "name", "type", "source"]
-    ).set_index("id", drop=False)
-
-    # economic zones (optional)
-    ez_path = path_of("economic_zones")
-    ez_rows = _read_rows(ez_path, EconomicZoneRow, "ez_id") if ez_path else []
-    if ez_path:
-        _check_in_bbox(ez_rows, ez_path, "ez_id", bbox)
-    economic_zones = _points(ez_rows, "ez_id", ["name", "area_ha", "jobs"])
-
-    # road network
-    nodes_path = path_of("road_nodes")
-    links_path = path_of("road_links")
-    assert nodes_path is not None and links_path is not None
-    node_rows = _read_rows(nodes_path, RoadNodeRow, "node_id")
-    _check_in_bbox(node_rows, nodes_path, "node_id", bbox)
-    road_nodes = _points(node_rows, "node_id", ["name"])
-    link_rows = _read_rows(links_path, RoadLinkRow, "link_id")
-    road_links = _road_links(link_rows, road_nodes, links_path, bbox)
-
-    # rail (optional)
-    lines_path = path_of("rail_lines")
-    line_rows = _read_rows(lines_path, RailLineRow, "line_id") if lines_path else []
-    rail_lines = pd.DataFrame(
-        [r.model_dump() for _, r in line_rows],
-        columns=list(RailLineRow.model_fields),
-    ).set_index("line_id", drop=False)
-    stations_path = path_of("rail_stations")
-    station_rows = _read_rows(stations_path, RailStationRow, "station_id") if stations_path else []
-    if stations_path:
-        _check_in_bbox(station_rows, stations_path, "station_id", bbox)
-        seqs: set[tuple[str, int]] = set()
-        for line, srow in station_rows:
-            if srow.line_id not in rail_lines.index:
-                raise DataError(
-                    _unknown_ref(srow.line_id, rail_lines.index, "line of rail_lines.csv"),
-                    path=stations_path,
-                    line=line,
-                    field="line_id",
-                    id=srow.station_id,
-                )
-            if (srow.line_id, srow.seq) in seqs:
-                raise DataError(
-                    f"sequence number {srow.seq} is used twice on line {srow.line_id!r}",
-                    path=stations_path,
-                    line=line,
-                    field="seq",
-                    id=srow.station_id,
-                )
-            seqs.add((srow.line_id, srow.seq))
-    rail_stations = _points(station_rows, "station_id", ["line_id", "seq", "name", "status"])
-    rail_stations = rail_stations.sort_values(["line_id", "seq"])
-    ic_path = path_of("rail_interchanges")
-    ic_rows = _read_rows(ic_path, RailInterchangeRow, None) if ic_path else []
-    for line, irow in ic_rows:
-        for column in ("from_station", "to_station"):
-            value = getattr(irow, column)
-            if value not in rail_stations.index:
-                assert ic_path is not None
-                raise DataError(
-                    _unknown_ref(value, rail_stations.index, "station of rail_stations.csv"),
-                    path=ic_path,
-                    line=line,
-                    field=column,
-                )
-    rail_interchanges = pd.DataFrame(
-        [r.model_dump() for _, r in ic_rows], columns=list(RailInterchangeRow.model_fields)
-    )
-
-    cal_path = path_of("calibration")
-    cal_rows = _read_rows(cal_path, CalibrationRow, None) if cal_path else []
-    if cal_path is not None:
-        _check_calibration_places(
-            cal_rows, cal_path, [zones, gateways, economic_zones, road_nodes, rail_stations], gateway_groups
-        )
-    calibration = pd.DataFrame([r.model_dump() for _, r in cal_rows], columns=list(CalibrationRow.model_fields))
-
-    areas = gpd.GeoDataFrame(
-        {
-            "area_id": [a.id for a in meta.congestion_areas],
-            "name": [a.name for a in meta.congestion_areas],
-            "source": [a.source for a in meta.congestion_areas],
-        },
-        geometry=[Polygon(a.polygon) for a in meta.congestion_areas],
-        crs=DISPLAY_CRS,
-    ).to_crs(METRIC_CRS)
-    for area in areas.itertuples():
-        if not area.geometry.is_valid:
-            raise DataError(
-                "congestion area polygon is not valid (it crosses itself); list lon lat pairs "
-                "around the outline in order",
-                path=meta_path,
-                field=f"congestion_areas.{area.area_id}",
-            )
-    areas = areas.set_index("area_id", drop=False)
-    polygons_path = path_of("zone_polygons")
-    zone_polygons = _zone_polygons(polygons_path, zones) if polygons_path is not None else None
-
-    emp_path = path_of("employment")
-    emp_rows = _read_rows(emp_path, EmploymentRow, "region") if emp_path else []
-    employment = pd.DataFrame(
-        [r.model_dump() for _, r in emp_rows], columns=list(EmploymentRow.model_fields)
-    ).set_index("region", drop=False)
-    if emp_path is not None:
-        zones = _zone_jobs(zones, economic_zones, employment, emp_rows, emp_path, zone_polygons)
-    obs_path = path_of("observations")
-    obs_rows = _read_rows(obs_path, ObservationRow, None) if obs_path else []
-    if obs_path is not None:
-        _check_observations(obs_rows, obs_path, gateways, road_links, list(areas.index))
-    observations = pd.DataFrame([r.model_dump() for _, r in obs_rows], columns=list(ObservationRow.model_fields))
-
+    pack = _Pack.open(folder)
+    zones = _load_zones(pack)
+    gateways, gateway_groups = _load_gateways(pack)
+    economic_zones = _load_economic_zones(pack)
+    road_nodes, road_links = _load_roads(pack)
+    rail_lines = _load_rail_lines(pack)
+    rail_stations = _load_rail_stations(pack, rail_lines)
+    rail_interchanges = _load_rail_interchanges(pack, rail_stations)
+    places = [zones, gateways, economic_zones, road_nodes, rail_stations]
+    calibration = _load_calibration(pack, places, gateway_groups)
+    areas = _congestion_areas(pack)
+    zone_polygons = _load_zone_polygons(pack, zones)
+    zones, employment = _load_employment(pack, zones, economic_zones, zone_polygons)
+    observations = _load_observations(pack, gateways, road_links, areas)
+    meta = pack.meta
     return Region(
         name=meta.name,
         title=meta.title,
         version=meta.version,
         base_year=meta.base_year,
         path=folder,
-        bbox=bbox,
+        bbox=meta.bbox,
         zones=zones,
         gateways=gateways,
         gateway_groups=gateway_groups,
@@ -719,7 +841,7 @@ def load_region(region: str | Path = "luzon") -> Region:
         employment=employment,
         observations=observations,
         attribution=tuple(meta.attribution),
-        file_digests=digests,
+        file_digests=pack.digests,
     )
 
 
@@ -862,15 +984,15 @@ def _road_links(
     geometries = []
     for line, row in rows:
         for column in ("from_node", "to_node"):
-            node = getattr(row, column)
-            if node not in nodes.index:
-                raise DataError(
-                    _unknown_ref(node, nodes.index, "node of road_nodes.csv"),
-                    path=path,
-                    line=line,
-                    field=column,
-                    id=row.link_id,
-                )
+            _check_ref(
+                getattr(row, column),
+                nodes.index,
+                "node of road_nodes.csv",
+                path=path,
+                line=line,
+                field=column,
+                id=row.link_id,
+            )
         if row.from_node == row.to_node:
             raise DataError(
                 "from_node and to_node are the same node; a link joins two nodes",

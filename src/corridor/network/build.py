@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
@@ -32,6 +33,7 @@ from corridor.errors import DataError
 from corridor.geo import DISPLAY_CRS, metric_xy, to_metric
 from corridor.inputs.region import Region
 from corridor.network import edges
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "build_network",
     "centroids",
     "congestion_area",
+    "congestion_areas",
     "connect_interchange",
     "connect_place",
     "connect_station",
@@ -65,7 +68,7 @@ CENTROID_KINDS = frozenset({"zone", "gateway", "economic_zone"})
 _PREFIX = {"junction": "j", "zone": "z", "gateway": "g", "economic_zone": "e", "station": "s"}
 
 
-def centroids(G: nx.MultiDiGraph) -> list[Any]:
+def centroids(G: nx.MultiDiGraph) -> list[Node]:
     """The zones, gateways and economic zones of a network, in graph order."""
     return [n for n, d in G.nodes(data=True) if d.get("kind") in CENTROID_KINDS]
 
@@ -75,7 +78,7 @@ def node_id(kind: str, place_id: str) -> str:
     return f"{_PREFIX[kind]}:{place_id}"
 
 
-def edge_in_mode(data: dict[str, Any], mode: str) -> bool:
+def edge_in_mode(data: Attrs, mode: str) -> bool:
     """Whether an edge may be used by a trip of ``mode`` (road, rail, any or freight).
 
     Road trips use road links and the connectors that attach places to
@@ -107,7 +110,7 @@ Layer = tuple[bool, bool, float]
 _CAR: tuple[Layer, ...] = ((False, False, 0.0),)
 
 
-def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
+def any_layers(data: Attrs) -> tuple[Layer, ...]:
     """The copies of an edge in mode ``any``, which keeps cars and public transport apart.
 
     A trip of mode ``any`` goes by road alone (a car), or by public transport:
@@ -134,13 +137,13 @@ def any_layers(data: dict[str, Any]) -> tuple[Layer, ...]:
     return _CAR
 
 
-def node_xy(data: dict[str, Any]) -> tuple[float, float]:
+def node_xy(data: Attrs) -> tuple[float, float]:
     """A node's position in EPSG:32651 metres."""
     x, y = metric_xy(data["x"], data["y"])
     return float(x), float(y)
 
 
-def junction_tree(G: nx.MultiDiGraph) -> tuple[cKDTree, list[Any]]:
+def junction_tree(G: nx.MultiDiGraph) -> tuple[cKDTree, list[Node]]:
     """A KD-tree (EPSG:32651) of the graph's road junctions, and the junctions in its order."""
     nodes = [n for n, d in G.nodes(data=True) if d.get("kind", "junction") == "junction"]
     if not nodes:
@@ -163,7 +166,7 @@ def congestion_area(G: nx.MultiDiGraph, geometry: LineString) -> str | None:
     return None
 
 
-def _congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """The congestion area of many points at once (None outside every area)."""
     out = np.full(len(lon), None, dtype=object)
     areas = G.graph.get("congestion_areas") or {}
@@ -176,9 +179,7 @@ def _congestion_areas(G: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> n
     return out
 
 
-def add_two_way(
-    G: nx.MultiDiGraph, u: Any, v: Any, attrs: dict[str, Any], *, oneway: bool = False
-) -> list[tuple[Any, Any, Any]]:
+def add_two_way(G: nx.MultiDiGraph, u: Node, v: Node, attrs: Attrs, *, oneway: bool = False) -> list[EdgeKey]:
     """Add an edge u->v and, unless one-way, v->u with the reversed geometry; return their keys."""
     keys = [(u, v, G.add_edge(u, v, **{**attrs, "oneway": oneway, "reversed": False}))]
     if not oneway:
@@ -199,7 +200,7 @@ def _attribute(value: Any) -> Any:
 
 def add_region_roads(
     G: nx.MultiDiGraph, region: Region, link_ids: Iterable[str], settings: Settings, **extra: Any
-) -> list[tuple[Any, Any, Any]]:
+) -> list[EdgeKey]:
     """Add the region's road links of these ids to G (both directions unless one-way); return the edge keys."""
     rows = region.road_links.loc[list(link_ids)]
     lonlat = rows.geometry.to_crs(DISPLAY_CRS)
@@ -224,15 +225,31 @@ def add_region_roads(
     return added
 
 
-def _segment(G: nx.MultiDiGraph, u: Any, v: Any) -> LineString:
+def _segment(G: nx.MultiDiGraph, u: Node, v: Node) -> LineString:
     du, dv = G.nodes[u], G.nodes[v]
     return LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
 
 
+def _add_legs(
+    G: nx.MultiDiGraph,
+    legs: Iterable[tuple[Node, Node, float, float]],
+    make: Callable[..., Attrs],
+    common: Attrs,
+) -> list[EdgeKey]:
+    """Add an edge per leg (u, v, wait in s, wait for a jeepney or bus in s) made by ``make``; return the keys."""
+    keys = []
+    for u, v, wait, pt_wait in legs:
+        attrs = make(_segment(G, u, v), wait_s=wait, **common)
+        if pt_wait:
+            attrs["pt_wait_s"] = pt_wait
+        keys.append((u, v, G.add_edge(u, v, **attrs)))
+    return keys
+
+
 def connect_place(
     G: nx.MultiDiGraph,
-    place: Any,
-    target: Any,
+    place: Node,
+    target: Node,
     dist_m: float,
     speed_kph: float,
     link_class: str,
@@ -241,7 +258,7 @@ def connect_place(
     wait_in_s: float,
     pt_wait_s: float = 0.0,
     **extra: Any,
-) -> list[tuple[Any, Any, Any]]:
+) -> list[EdgeKey]:
     """Join a zone, gateway or economic zone to a junction or station, both ways; return the edge keys.
 
     Going in waits ``wait_in_s`` for the service boarded at ``target``; a
@@ -250,7 +267,7 @@ def connect_place(
     """
     dp, dt = G.nodes[place], G.nodes[target]
     label = "access" if link_class == "gateway_access" else "connector"
-    common: dict[str, Any] = dict(
+    common: Attrs = dict(
         link_class=link_class,
         attaches=attaches,
         speed_kph=speed_kph,
@@ -261,18 +278,13 @@ def connect_place(
         source="corridor: straight-line connector",
         **extra,
     )
-    keys = []
-    for u, v, wait, pt_wait in ((place, target, wait_in_s, pt_wait_s), (target, place, 0.0, 0.0)):
-        attrs = edges.access_edge(_segment(G, u, v), wait_s=wait, **common)
-        if pt_wait:
-            attrs["pt_wait_s"] = pt_wait
-        keys.append((u, v, G.add_edge(u, v, **attrs)))
-    return keys
+    legs = ((place, target, wait_in_s, pt_wait_s), (target, place, 0.0, 0.0))
+    return _add_legs(G, legs, edges.access_edge, common)
 
 
 def connect_station(
-    G: nx.MultiDiGraph, station: Any, junction: Any, dist_m: float, settings: Settings, **extra: Any
-) -> list[tuple[Any, Any, Any]]:
+    G: nx.MultiDiGraph, station: Node, junction: Node, dist_m: float, settings: Settings, **extra: Any
+) -> list[EdgeKey]:
     """Join a station to the road network both ways; return the edge keys.
 
     Boarding waits half the line's headway; leaving by road waits for a jeepney
@@ -280,7 +292,7 @@ def connect_station(
     """
     data = G.nodes[station]
     wait = edges.boarding_wait_s(data["headway_min"])
-    common: dict[str, Any] = dict(
+    common: Attrs = dict(
         link_class="station_access",
         speed_kph=settings.access_speed_kph,
         length_m=dist_m,
@@ -291,18 +303,13 @@ def connect_station(
         source="corridor: station access",
         **extra,
     )
-    keys = []
-    for u, v, w, pt_wait in ((junction, station, wait, 0.0), (station, junction, 0.0, settings.pt_wait_min * 60)):
-        attrs = edges.transfer_edge(_segment(G, u, v), wait_s=w, **common)
-        if pt_wait:
-            attrs["pt_wait_s"] = pt_wait
-        keys.append((u, v, G.add_edge(u, v, **attrs)))
-    return keys
+    legs = ((junction, station, wait, 0.0), (station, junction, 0.0, settings.pt_wait_min * 60))
+    return _add_legs(G, legs, edges.transfer_edge, common)
 
 
 def connect_interchange(
-    G: nx.MultiDiGraph, a: Any, b: Any, walk_min: float, settings: Settings, *, source: str
-) -> list[tuple[Any, Any, Any]]:
+    G: nx.MultiDiGraph, a: Node, b: Node, walk_min: float, settings: Settings, *, source: str
+) -> list[EdgeKey]:
     """Join two stations of different lines both ways: the walk, then half the boarded line's headway."""
     keys = []
     for u, v in ((a, b), (b, a)):
@@ -408,14 +415,125 @@ def network_frame(region: Region, settings: Settings) -> nx.MultiDiGraph:
     return G
 
 
+def _place_layers(region: Region) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """The region's places to join, by kind: the layer and the columns its nodes keep."""
+    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
+    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
+    return [
+        ("zone", region.zones, zone_extra),
+        ("gateway", region.gateways, [*gateway_extra, "code"]),
+        ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
+    ]
+
+
+def _add_place(G: nx.MultiDiGraph, kind: str, pid: Hashable, row: pd.Series, extra: list[str]) -> str:
+    """Add a place of the region (a row of its layer) as a node; return the node id."""
+    nid = node_id(kind, str(pid))
+    attrs = {k: _attribute(row[k]) for k in extra}
+    if kind == "gateway":
+        attrs["gateway_type"] = attrs.pop("type")
+    G.add_node(nid, x=row.lon, y=row.lat, kind=kind, name=row["name"], place_id=pid, source=row.source, **attrs)
+    return nid
+
+
+class _Joins:
+    """Joining places to a graph: the road junctions and their KD-tree, and the stations and theirs."""
+
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        region: Region,
+        settings: Settings,
+        tree: cKDTree,
+        junctions: Sequence[Node],
+        add_junction: Callable[[nx.MultiDiGraph, Node], None] | None,
+    ) -> None:
+        self.G = G
+        self.region_path = region.path
+        self.settings = settings
+        self.tree = tree
+        self.junctions = junctions
+        self.add_junction = add_junction
+        self.stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
+        self.station_xy = np.array([node_xy(G.nodes[n]) for n in self.stations]).reshape(-1, 2)
+        self.station_tree = cKDTree(self.station_xy) if self.stations else None
+
+    def junction(self, idx: int) -> Node:
+        """The junction at a position of the tree, put into G first when G does not hold the roads."""
+        j = self.junctions[int(idx)]
+        if self.add_junction is not None:
+            self.add_junction(self.G, j)
+        return j
+
+    def join_stations(self) -> None:
+        """Join each station to its nearest junction."""
+        for sid, xy in zip(self.stations, self.station_xy, strict=True):
+            dist, idx = self.tree.query(xy)
+            connect_station(self.G, sid, self.junction(idx), float(dist), self.settings)
+
+    def nearest_junctions(self, kind: str, pid: Hashable, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distances (m) and tree positions of the junctions nearest a place: its connectors' count of them.
+
+        Raises
+        ------
+        DataError
+            When the nearest is beyond ``settings.connector_max_km``.
+        """
+        k = self.settings.zone_connectors if kind != "gateway" else 1
+        dists, idxs = self.tree.query(xy, k=min(k, len(self.junctions)))
+        dists, idxs = np.atleast_1d(dists), np.atleast_1d(idxs)
+        if dists[0] > self.settings.connector_max_km * 1000:
+            raise DataError(
+                f"{kind.replace('_', ' ')} is {dists[0] / 1000:.1f} km from the nearest road junction; "
+                f"connectors reach {self.settings.connector_max_km} km",
+                path=self.region_path,
+                id=str(pid),
+                allowed="a junction nearby, or a larger settings.connector_max_km",
+            )
+        return dists, idxs
+
+    def join_place(self, kind: str, nid: str, pid: Hashable, xy: np.ndarray) -> None:
+        """Join a place to its nearest junctions within reach, and on foot to the stations near it."""
+        settings = self.settings
+        dists, idxs = self.nearest_junctions(kind, pid, xy)
+        speed = settings.gateway_access_speed_kph if kind == "gateway" else settings.access_speed_kph
+        link_class = "gateway_access" if kind == "gateway" else "zone_connector"
+        for dist, idx in zip(dists, idxs, strict=True):
+            if dist <= settings.connector_max_km * 1000:
+                connect_place(
+                    self.G,
+                    nid,
+                    self.junction(idx),
+                    float(dist),
+                    speed,
+                    link_class,
+                    attaches="road",
+                    wait_in_s=0.0,
+                    pt_wait_s=settings.pt_wait_min * 60,
+                )
+        if self.station_tree is not None:
+            for idx in self.station_tree.query_ball_point(xy, settings.station_access_max_km * 1000):
+                sid = self.stations[idx]
+                connect_place(
+                    self.G,
+                    nid,
+                    sid,
+                    float(np.hypot(*(self.station_xy[idx] - xy))),
+                    settings.walk_speed_kph,
+                    link_class,
+                    attaches="rail",
+                    wait_in_s=edges.boarding_wait_s(self.G.nodes[sid]["headway_min"]),
+                )
+
+
 def join_places(
     G: nx.MultiDiGraph,
     region: Region,
     settings: Settings,
     tree: cKDTree,
-    junctions: Sequence[Any],
+    junctions: Sequence[Node],
     *,
-    add_junction: Callable[[nx.MultiDiGraph, Any], None] | None = None,
+    add_junction: Callable[[nx.MultiDiGraph, Node], None] | None = None,
 ) -> None:
     """Join the stations of G and the region's zones, gateways and economic zones to the road junctions.
 
@@ -436,76 +554,12 @@ def join_places(
     """
     if not len(junctions):
         raise DataError("the road network has no junctions", path=region.path)
-
-    def junction(idx: Any) -> Any:
-        j = junctions[int(idx)]
-        if add_junction is not None:
-            add_junction(G, j)
-        return j
-
-    stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
-    station_xy = np.array([node_xy(G.nodes[n]) for n in stations]).reshape(-1, 2)
-    station_tree = cKDTree(station_xy) if stations else None
-
-    for sid, xy in zip(stations, station_xy, strict=True):
-        dist, idx = tree.query(xy)
-        connect_station(G, sid, junction(idx), float(dist), settings)
-
-    zone_extra = ["population_2020", "region", "province"] + (["jobs"] if "jobs" in region.zones else [])
-    gateway_extra = ["type", "group", "capacity", "capacity_unit", "handling_h", "movements_per_h", "pax_per_movement"]
-    layers: list[tuple[str, Any, list[str]]] = [
-        ("zone", region.zones, zone_extra),
-        ("gateway", region.gateways, [*gateway_extra, "code"]),
-        ("economic_zone", region.economic_zones, ["jobs", "area_ha"]),
-    ]
-    reach_m = settings.connector_max_km * 1000
-    for kind, gdf, extra in layers:
+    joins = _Joins(G, region, settings, tree, junctions, add_junction)
+    joins.join_stations()
+    for kind, gdf, extra in _place_layers(region):
         for pid, row in gdf.iterrows():
-            nid = node_id(kind, str(pid))
-            attrs = {k: _attribute(row[k]) for k in extra}
-            if kind == "gateway":
-                attrs["gateway_type"] = attrs.pop("type")
-            G.add_node(nid, x=row.lon, y=row.lat, kind=kind, name=row["name"], place_id=pid, source=row.source, **attrs)
-            xy = np.array([row.geometry.x, row.geometry.y])
-            k = settings.zone_connectors if kind != "gateway" else 1
-            dists, idxs = tree.query(xy, k=min(k, len(junctions)))
-            dists, idxs = np.atleast_1d(dists), np.atleast_1d(idxs)
-            if dists[0] > reach_m:
-                raise DataError(
-                    f"{kind.replace('_', ' ')} is {dists[0] / 1000:.1f} km from the nearest road junction; "
-                    f"connectors reach {settings.connector_max_km} km",
-                    path=region.path,
-                    id=str(pid),
-                    allowed="a junction nearby, or a larger settings.connector_max_km",
-                )
-            speed = settings.gateway_access_speed_kph if kind == "gateway" else settings.access_speed_kph
-            link_class = "gateway_access" if kind == "gateway" else "zone_connector"
-            for dist, idx in zip(dists, idxs, strict=True):
-                if dist <= reach_m:
-                    connect_place(
-                        G,
-                        nid,
-                        junction(idx),
-                        float(dist),
-                        speed,
-                        link_class,
-                        attaches="road",
-                        wait_in_s=0.0,
-                        pt_wait_s=settings.pt_wait_min * 60,
-                    )
-            if station_tree is not None:
-                for idx in station_tree.query_ball_point(xy, settings.station_access_max_km * 1000):
-                    sid = stations[idx]
-                    connect_place(
-                        G,
-                        nid,
-                        sid,
-                        float(np.hypot(*(station_xy[idx] - xy))),
-                        settings.walk_speed_kph,
-                        link_class,
-                        attaches="rail",
-                        wait_in_s=edges.boarding_wait_s(G.nodes[sid]["headway_min"]),
-                    )
+            nid = _add_place(G, kind, pid, row, extra)
+            joins.join_place(kind, nid, pid, np.array([row.geometry.x, row.geometry.y]))
 
 
 def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settings) -> None:
@@ -515,7 +569,7 @@ def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settin
     links = list(roads.edges(keys=True, data=True))
     mid_lon = np.array([(roads.nodes[u]["x"] + roads.nodes[v]["x"]) / 2 for u, v, _, _ in links])
     mid_lat = np.array([(roads.nodes[u]["y"] + roads.nodes[v]["y"]) / 2 for u, v, _, _ in links])
-    areas = _congestion_areas(G, mid_lon, mid_lat)
+    areas = congestion_areas(G, mid_lon, mid_lat)
     for (u, v, k, d), area in zip(links, areas, strict=True):
         attrs = {key: value for key, value in d.items() if key not in _DERIVED}
         attrs = edges.road_edge(
@@ -540,6 +594,7 @@ _DERIVED = frozenset(
         "free_flow_speed_kph",
         "congestion_factor",
         "congestion_area",
+        "congestion_areas",
         "speed_kph",
         "length",
         "travel_time",

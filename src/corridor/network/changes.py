@@ -18,6 +18,7 @@ import networkx as nx
 from scipy.spatial import cKDTree
 
 from corridor.network.build import junction_tree
+from corridor.network.edges import Attrs, EdgeKey, Node
 
 __all__ = [
     "MISSING",
@@ -49,7 +50,7 @@ class _Missing:
 MISSING = _Missing()
 
 
-def restore(data: dict[str, Any], before: dict[str, Any]) -> None:
+def restore(data: Attrs, before: Attrs) -> None:
     for k, v in before.items():
         if v is MISSING:
             data.pop(k, None)
@@ -61,7 +62,7 @@ def restore(data: dict[str, Any], before: dict[str, Any]) -> None:
 class NodeAdded:
     """A node a project added."""
 
-    node: Any
+    node: Node
 
     def undo(self, G: nx.MultiDiGraph) -> None:
         G.remove_node(self.node)
@@ -71,9 +72,9 @@ class NodeAdded:
 class EdgeAdded:
     """An edge a project added."""
 
-    u: Any
-    v: Any
-    key: Any
+    u: Node
+    v: Node
+    key: int
 
     def undo(self, G: nx.MultiDiGraph) -> None:
         G.remove_edge(self.u, self.v, self.key)
@@ -83,10 +84,10 @@ class EdgeAdded:
 class EdgeRemoved:
     """An edge a project removed, with its attributes."""
 
-    u: Any
-    v: Any
-    key: Any
-    attrs: dict[str, Any]
+    u: Node
+    v: Node
+    key: int
+    attrs: Attrs
 
     def undo(self, G: nx.MultiDiGraph) -> None:
         G.add_edge(self.u, self.v, key=self.key, **self.attrs)
@@ -96,10 +97,10 @@ class EdgeRemoved:
 class EdgeChanged:
     """An edge whose attributes a project changed; ``before`` holds their old values (or MISSING)."""
 
-    u: Any
-    v: Any
-    key: Any
-    before: dict[str, Any]
+    u: Node
+    v: Node
+    key: int
+    before: Attrs
 
     def undo(self, G: nx.MultiDiGraph) -> None:
         restore(G.edges[self.u, self.v, self.key], self.before)
@@ -109,8 +110,8 @@ class EdgeChanged:
 class NodeChanged:
     """A node whose attributes a project changed; ``before`` holds their old values (or MISSING)."""
 
-    node: Any
-    before: dict[str, Any]
+    node: Node
+    before: Attrs
 
     def undo(self, G: nx.MultiDiGraph) -> None:
         restore(G.nodes[self.node], self.before)
@@ -128,8 +129,8 @@ class Arc:
     :func:`corridor.network.build.any_layers`).
     """
 
-    u: Any
-    v: Any
+    u: Node
+    v: Node
     time_s: float
     tail_pt: bool = False
     head_pt: bool = False
@@ -139,7 +140,7 @@ class Arc:
 class NodeOp:
     """A change of a node attribute: ``value`` is added to it when ``additive``, else it replaces it."""
 
-    node: Any
+    node: Node
     attr: str
     value: Any
     additive: bool
@@ -167,7 +168,7 @@ class Effect:
     """
 
     project_id: str
-    nodes: tuple[tuple[Any, dict[str, Any]], ...]
+    nodes: tuple[tuple[Node, Attrs], ...]
     better: dict[str, tuple[Arc, ...]]
     worse: dict[str, tuple[Arc, ...]]
     node_ops: tuple[NodeOp, ...]
@@ -188,23 +189,23 @@ class RoadSource(Protocol):
     base network (not logged), so a revert keeps them.
     """
 
-    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
+    def junction_index(self) -> tuple[cKDTree, Sequence[Node]]:
         """A KD-tree (EPSG:32651) of every road junction, and the junctions in its order."""
         ...
 
-    def is_junction(self, node: Any) -> bool:
+    def is_junction(self, node: Node) -> bool:
         """Whether ``node`` is a road junction of the base network."""
         ...
 
-    def add_junction(self, G: nx.MultiDiGraph, node: Any) -> None:
+    def add_junction(self, G: nx.MultiDiGraph, node: Node) -> None:
         """Put a road junction into G (with its ``x``, ``y`` and ``kind``) when it is not there yet."""
         ...
 
-    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[EdgeKey]]:
         """Put the base road links of these ids into the scenario's graph; their edge keys by link id found."""
         ...
 
-    def road_route(self, scenario: ChangeLog, a: Any, b: Any) -> list[str] | None:
+    def road_route(self, scenario: ChangeLog, a: Node, b: Node) -> list[str] | None:
         """The road link ids of the fastest road route from a to b in the scenario as it stands, or None."""
         ...
 
@@ -230,14 +231,14 @@ class ChangeLog:
     G: nx.MultiDiGraph
     log: list[Change] = field(default_factory=list)
     roads: RoadSource | None = field(default=None, repr=False)
-    road_arcs: dict[int, tuple[Any, Any, Any]] = field(default_factory=dict, repr=False)
-    _junctions: tuple[cKDTree, Sequence[Any]] | None = field(default=None, repr=False)
-    _junction_set: frozenset[Any] | None = field(default=None, repr=False)
+    road_arcs: dict[int, EdgeKey] = field(default_factory=dict, repr=False)
+    _junctions: tuple[cKDTree, Sequence[Node]] | None = field(default=None, repr=False)
+    _junction_set: frozenset[Node] | None = field(default=None, repr=False)
 
     @property
-    def changed_edges(self) -> list[tuple[Any, Any, Any]]:
+    def changed_edges(self) -> list[EdgeKey]:
         """Edges added, or whose travel time changed, as (u, v, key)."""
-        out: list[tuple[Any, Any, Any]] = []
+        out: list[EdgeKey] = []
         for change in self.log:
             if isinstance(change, EdgeAdded):
                 out.append((change.u, change.v, change.key))
@@ -260,13 +261,13 @@ class ChangeLog:
                     return False
         return True
 
-    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
+    def junction_index(self) -> tuple[cKDTree, Sequence[Node]]:
         """A KD-tree of the base network's junctions (EPSG:32651), built once."""
         if self._junctions is None:
             self._junctions = self.roads.junction_index() if self.roads is not None else junction_tree(self.G)
         return self._junctions
 
-    def is_base_junction(self, node: Any) -> bool:
+    def is_base_junction(self, node: Node) -> bool:
         """Whether ``node`` is a road junction of the base network (not one a project added)."""
         if self.roads is not None:
             return self.roads.is_junction(node)
@@ -274,32 +275,32 @@ class ChangeLog:
             self._junction_set = frozenset(self.junction_index()[1])
         return node in self._junction_set
 
-    def base_junction(self, node: Any) -> Any:
+    def base_junction(self, node: Node) -> Node:
         """A junction of the base network, in G (brought in from :attr:`roads` when it lives there)."""
         if self.roads is not None:
             self.roads.add_junction(self.G, node)
         return node
 
     # ------------------------------------------------------------ logged changes
-    def add_node(self, n: Any, **attrs: Any) -> None:
+    def add_node(self, n: Node, **attrs: Any) -> None:
         self.G.add_node(n, **attrs)
         self.log.append(NodeAdded(n))
 
-    def add_edges(self, keys: list[tuple[Any, Any, Any]]) -> None:
+    def add_edges(self, keys: list[EdgeKey]) -> None:
         self.log.extend(EdgeAdded(u, v, k) for u, v, k in keys)
 
-    def set_edge(self, key: tuple[Any, Any, Any], changes: dict[str, Any]) -> None:
+    def set_edge(self, key: EdgeKey, changes: Attrs) -> None:
         data = self.G.edges[key]
         before = {k: data.get(k, MISSING) for k in changes}
         data.update(changes)
         self.log.append(EdgeChanged(*key, before=before))
 
-    def remove_edge(self, key: tuple[Any, Any, Any]) -> None:
+    def remove_edge(self, key: EdgeKey) -> None:
         data = dict(self.G.edges[key])
         self.G.remove_edge(*key)
         self.log.append(EdgeRemoved(*key, attrs=data))
 
-    def set_node(self, n: Any, changes: dict[str, Any]) -> None:
+    def set_node(self, n: Node, changes: Attrs) -> None:
         data = self.G.nodes[n]
         before = {k: data.get(k, MISSING) for k in changes}
         data.update(changes)

@@ -23,7 +23,8 @@ direction.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, TypeAlias
 
 from shapely.geometry import LineString
 
@@ -31,6 +32,9 @@ from corridor.geo import to_metric
 from corridor.settings import Settings
 
 __all__ = [
+    "Attrs",
+    "EdgeKey",
+    "Node",
     "access_edge",
     "boarding_wait_s",
     "reverse",
@@ -40,6 +44,14 @@ __all__ = [
     "transfer_edge",
     "travel_time_s",
 ]
+
+
+#: a node of a network: a place's node id (``"z:manila"``) or a road junction's (an OpenStreetMap node id)
+Node: TypeAlias = Hashable
+#: an edge of a network (a MultiDiGraph): tail, head and key
+EdgeKey: TypeAlias = tuple[Node, Node, int]
+#: the attributes of a node or an edge, by name: numbers, text, a geometry, as networkx keeps them
+Attrs: TypeAlias = dict[str, Any]
 
 
 def travel_time_s(length_m: Any, speed_kph: Any, *, dwell_s: Any = 0.0, wait_s: Any = 0.0) -> Any:
@@ -79,7 +91,7 @@ def road_edge(
     speed_kph: float | None = None,
     length_m: float | None = None,
     **attrs: Any,
-) -> dict[str, Any]:
+) -> Attrs:
     """The attributes of a road edge.
 
     Parameters
@@ -129,7 +141,7 @@ def service_edge(
     headway_min: float,
     length_m: float | None = None,
     **attrs: Any,
-) -> dict[str, Any]:
+) -> Attrs:
     """The attributes of a rail or ferry link between two stops: running time plus the dwell."""
     length = _length(geometry, length_m)
     return {
@@ -155,7 +167,7 @@ def access_edge(
     wait_s: float = 0.0,
     length_m: float | None = None,
     **attrs: Any,
-) -> dict[str, Any]:
+) -> Attrs:
     """The attributes of a connector between a place and the road (or rail) network.
 
     ``wait_s`` is the wait for the service boarded at the far end (0 by road).
@@ -183,7 +195,7 @@ def transfer_edge(
     walk_s: float | None = None,
     length_m: float | None = None,
     **attrs: Any,
-) -> dict[str, Any]:
+) -> Attrs:
     """The attributes of a change between a station and the roads or another line.
 
     The time is the walk (``walk_s`` when published, else the length at
@@ -203,7 +215,7 @@ def transfer_edge(
     }
 
 
-def reverse(attrs: dict[str, Any]) -> dict[str, Any]:
+def reverse(attrs: Attrs) -> Attrs:
     """The attributes of the same link in the opposite direction (geometry reversed)."""
     geometry = attrs["geometry"]
     return {**attrs, "geometry": LineString(list(geometry.coords)[::-1]), "reversed": True}

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 from shapely.geometry import LineString
@@ -48,6 +48,7 @@ from corridor.network.build import (
     node_xy,
 )
 from corridor.network.changes import ChangeLog
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -93,6 +94,13 @@ class _Context:
             **fields,
         )
 
+    def new_node_id(self, kind: str, place_id: str, *, hint: str = "") -> str:
+        """The node id of a place the edit adds; the edit's error when G has it (``hint``: what to do then)."""
+        n = node_id(kind, place_id)
+        if n in self.G:
+            raise self.error(f"{kind.replace('_', ' ')} {place_id!r} already exists{hint}")
+        return n
+
     def road_class(self, link_class: str) -> str:
         """A road class the settings know (they give its speed and congestion), or the edit's error."""
         if link_class not in self.settings.speeds_kph:
@@ -106,7 +114,7 @@ class _Context:
         if not in_bbox(lon, lat, bbox):
             raise self.error(f"coordinate {lat},{lon} is outside the region", allowed=bbox_text(bbox))
 
-    def resolve(self, ref: str) -> Any:
+    def resolve(self, ref: str) -> Node:
         """A place id -> its graph node (junction, station, zone, gateway, economic zone)."""
         for kind in ("junction", "station", "zone", "gateway", "economic_zone"):
             n = node_id(kind, ref)
@@ -125,7 +133,7 @@ class _Context:
         known = [str(d["place_id"]) for _, d in self.G.nodes(data=True) if d.get("place_id") is not None]
         raise self.error(f"unknown place {ref!r}{closest_hint(ref, known)}")
 
-    def nearest_junction(self, xy: tuple[float, float]) -> tuple[Any, float]:
+    def nearest_junction(self, xy: tuple[float, float]) -> tuple[Node, float]:
         """The nearest junction of the base network: what one project adds never rewires another."""
         tree, nodes = self.scenario.junction_index()
         if not len(nodes):
@@ -133,22 +141,10 @@ class _Context:
         dist, i = tree.query(xy)
         return self.scenario.base_junction(nodes[int(i)]), float(dist)
 
-    def links(self, selection: LinkSelection) -> list[tuple[Any, Any, Any]]:
+    def links(self, selection: LinkSelection) -> list[EdgeKey]:
         """The edges of the selected link ids (every direction), or of the fastest base road route."""
-        if selection.along is not None:
-            a, b = (self.place_node(p) for p in selection.along)
-            roads = self.scenario.roads
-            ids = roads.road_route(self.scenario, a, b) if roads is not None else _road_route_links(self.G, a, b)
-            if ids is None:
-                raise self.error(f"no road route along {list(selection.along)}")
-            if not ids:
-                raise self.error(f"the route along {list(selection.along)} uses no road link")
-        else:
-            ids = list(selection.links or [])
-        by_id: dict[str, list[tuple[Any, Any, Any]]] = {}
-        for u, v, k, d in self.G.edges(keys=True, data=True):
-            if d.get("link_id") is not None:
-                by_id.setdefault(str(d["link_id"]), []).append((u, v, k))
+        ids = self.selected_ids(selection)
+        by_id = self.edges_by_link_id()
         missing = [lid for lid in dict.fromkeys(ids) if lid not in by_id]
         if missing and self.scenario.roads is not None:
             by_id.update(self.scenario.roads.add_links(self.scenario, missing))
@@ -159,7 +155,28 @@ class _Context:
             found += by_id[lid]
         return found
 
-    def place_node(self, ref: str | Coordinate) -> Any:
+    def selected_ids(self, selection: LinkSelection) -> list[str]:
+        """The link ids a selection names, or those of the fastest road route along its two places."""
+        if selection.along is None:
+            return list(selection.links or [])
+        a, b = (self.place_node(p) for p in selection.along)
+        roads = self.scenario.roads
+        ids = roads.road_route(self.scenario, a, b) if roads is not None else _road_route_links(self.G, a, b)
+        if ids is None:
+            raise self.error(f"no road route along {list(selection.along)}")
+        if not ids:
+            raise self.error(f"the route along {list(selection.along)} uses no road link")
+        return ids
+
+    def edges_by_link_id(self) -> dict[str, list[EdgeKey]]:
+        """The edges of G by their link id (both directions of a two-way link)."""
+        by_id: dict[str, list[EdgeKey]] = {}
+        for u, v, k, d in self.G.edges(keys=True, data=True):
+            if d.get("link_id") is not None:
+                by_id.setdefault(str(d["link_id"]), []).append((u, v, k))
+        return by_id
+
+    def place_node(self, ref: str | Coordinate) -> Node:
         if isinstance(ref, Coordinate):
             self.check_in_region(ref.lat, ref.lon)
             n, dist = self.nearest_junction(metric_xy(ref.lon, ref.lat))
@@ -169,13 +186,13 @@ class _Context:
         return self.resolve(ref)
 
 
-def _road_route_links(G: nx.MultiDiGraph, a: Any, b: Any) -> list[str] | None:
+def _road_route_links(G: nx.MultiDiGraph, a: Node, b: Node) -> list[str] | None:
     """The road link ids of the fastest road route from a to b (never through a centroid), or None."""
 
-    def usable_node(n: Any) -> bool:
+    def usable_node(n: Node) -> bool:
         return n in (a, b) or G.nodes[n].get("kind") not in CENTROID_KINDS
 
-    def usable_edge(u: Any, v: Any, k: Any) -> bool:
+    def usable_edge(u: Node, v: Node, k: int) -> bool:
         return edge_in_mode(G.edges[u, v, k], "road")
 
     view = nx.subgraph_view(G, filter_node=usable_node, filter_edge=usable_edge)
@@ -215,7 +232,7 @@ def _stops_with_waypoints(edit: NewLine) -> list[tuple[str | Coordinate, list[tu
     return out
 
 
-def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> dict[str, Any]:
+def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **attrs: Any) -> Attrs:
     return edges.road_edge(
         geometry,
         link_class=ctx.road_class(link_class),
@@ -229,47 +246,10 @@ def _new_road_edge(ctx: _Context, geometry: LineString, *, link_class: str, **at
 
 
 def _new_road(ctx: _Context, edit: NewLine) -> None:
-    G, s = ctx.G, ctx.scenario
-    pid = ctx.project.id
-    nodes: list[Any] = []
+    """A road or bridge: its stops' junctions (existing, or new with an access road), links both ways."""
+    G = ctx.G
     stops = _stops_with_waypoints(edit)
-    for k, (stop, _) in enumerate(stops):
-        if isinstance(stop, Coordinate):
-            ctx.check_in_region(stop.lat, stop.lon)
-            near, dist = ctx.nearest_junction(metric_xy(stop.lon, stop.lat))
-            if dist <= SNAP_TO_JUNCTION_M:
-                nodes.append(near)
-                continue
-            jid = f"{pid}_{ctx.index + 1}_{k}"
-            n = node_id("junction", jid)
-            if n in G:
-                raise ctx.error(f"junction {jid!r} already exists")
-            s.add_node(
-                n,
-                x=stop.lon,
-                y=stop.lat,
-                kind="junction",
-                name=stop.name or f"{edit.name} node {k + 1}",
-                place_id=jid,
-                source=ctx.project.source,
-                project=pid,
-            )
-            geom = LineString([(stop.lon, stop.lat), (G.nodes[near]["x"], G.nodes[near]["y"])])
-            attrs = _new_road_edge(
-                ctx,
-                geom,
-                link_class="primary",
-                link_id=f"{pid}:{ctx.index + 1}:access{k}",
-                name=f"{edit.name} access road",
-                lanes=2,
-            )
-            s.add_edges(add_two_way(G, n, near, attrs))
-            nodes.append(n)
-        else:
-            n = ctx.resolve(stop)
-            if G.nodes[n].get("kind") != "junction":
-                n = _attached_junction(ctx, n)
-            nodes.append(n)
+    nodes = [_road_stop(ctx, edit, stop, k) for k, (stop, _) in enumerate(stops)]
     link_class = edit.link_class or DEFAULT_CLASS[edit.mode]
     for seg, (a, b) in enumerate(itertools.pairwise(nodes)):
         if a == b:
@@ -281,14 +261,66 @@ def _new_road(ctx: _Context, edit: NewLine) -> None:
             geom,
             link_class=link_class,
             speed_kph=edit.speed_kph,
-            link_id=f"{pid}:{ctx.index + 1}:{seg + 1}",
+            link_id=f"{ctx.project.id}:{ctx.index + 1}:{seg + 1}",
             name=edit.name,
             lanes=edit.lanes,
         )
-        s.add_edges(add_two_way(G, a, b, attrs))
+        ctx.scenario.add_edges(add_two_way(G, a, b, attrs))
 
 
-def _attached_junction(ctx: _Context, n: Any) -> Any:
+def _road_stop(ctx: _Context, edit: NewLine, stop: str | Coordinate, k: int) -> Node:
+    """The junction of the k-th stop of a new road.
+
+    A place's junction (a centroid's or station's: the one it is
+    connected to); for a coordinate, the nearest junction within
+    :data:`SNAP_TO_JUNCTION_M`, else a new junction with an access road to it.
+    """
+    if not isinstance(stop, Coordinate):
+        n = ctx.resolve(stop)
+        return n if ctx.G.nodes[n].get("kind") == "junction" else _attached_junction(ctx, n)
+    ctx.check_in_region(stop.lat, stop.lon)
+    near, dist = ctx.nearest_junction(metric_xy(stop.lon, stop.lat))
+    if dist <= SNAP_TO_JUNCTION_M:
+        return near
+    pid = ctx.project.id
+    jid = f"{pid}_{ctx.index + 1}_{k}"
+    n = ctx.new_node_id("junction", jid)
+    _add_new_junction(
+        ctx,
+        n,
+        place_id=jid,
+        lon=stop.lon,
+        lat=stop.lat,
+        junction_name=stop.name or f"{edit.name} node {k + 1}",
+        near=near,
+        link_class="primary",
+        link_id=f"{pid}:{ctx.index + 1}:access{k}",
+        name=f"{edit.name} access road",
+        lanes=2,
+    )
+    return n
+
+
+def _add_new_junction(
+    ctx: _Context, n: str, *, place_id: str, lon: float, lat: float, junction_name: str, near: Node, **link: Any
+) -> None:
+    """Add a new junction, and its access road (both ways, of ``link``'s attributes) to the junction ``near``."""
+    G = ctx.G
+    ctx.scenario.add_node(
+        n,
+        x=lon,
+        y=lat,
+        kind="junction",
+        name=junction_name,
+        place_id=place_id,
+        source=ctx.project.source,
+        project=ctx.project.id,
+    )
+    geom = LineString([(lon, lat), (G.nodes[near]["x"], G.nodes[near]["y"])])
+    ctx.scenario.add_edges(add_two_way(G, n, near, _new_road_edge(ctx, geom, **link)))
+
+
+def _attached_junction(ctx: _Context, n: Node) -> Node:
     """The road junction a zone, gateway, economic zone or station is connected to (the nearest)."""
     G = ctx.G
     best, best_len = None, math.inf
@@ -302,105 +334,138 @@ def _attached_junction(ctx: _Context, n: Any) -> Any:
 
 def _new_service(ctx: _Context, edit: NewLine) -> None:
     """A rail line or ferry: new stations (or an existing line's), links both ways, connections."""
-    G, s = ctx.G, ctx.scenario
-    pid = ctx.project.id
-    line_id = edit.line_id or pid
+    line_id = edit.line_id or ctx.project.id
     link_class = edit.link_class or DEFAULT_CLASS[edit.mode]
-    mode = "rail" if edit.mode == "rail" else "sea"
-    freight = link_class == "freight_rail"
     assert edit.headway_min is not None and edit.speed_kph is not None
-    stations: list[Any] = []
+    stations: list[Node] = []
     stops = _stops_with_waypoints(edit)
     for stop, _ in stops:
-        ref_node = None
-        if isinstance(stop, Coordinate):
-            ctx.check_in_region(stop.lat, stop.lon)
-            lon, lat, name = stop.lon, stop.lat, stop.name or f"{edit.name} stop {len(stations) + 1}"
-        else:
-            ref_node = ctx.resolve(stop)
-            rd = G.nodes[ref_node]
-            if rd.get("kind") == "station" and rd.get("line_id") == line_id:
-                stations.append(ref_node)  # the same line continues from its existing station
-                continue
-            lon, lat, name = rd["x"], rd["y"], str(rd.get("name", stop))
-        sid = f"{line_id}_{_slug(name)}"
-        n = node_id("station", sid)
-        if n in G:
-            raise ctx.error(f"station {sid!r} already exists; give the stop another name")
-        s.add_node(
-            n,
-            x=lon,
-            y=lat,
-            kind="station",
-            name=name,
-            place_id=sid,
-            line_id=line_id,
-            line_name=edit.name,
-            headway_min=edit.headway_min,
-            source=ctx.project.source,
-            project=pid,
-        )
-        s.add_edges(_connect_new_station(ctx, n, ref_node, freight=freight))
-        stations.append(n)
+        stations.append(_service_stop(ctx, edit, stop, line_id, len(stations), freight=link_class == "freight_rail"))
     for seg, (a, b) in enumerate(itertools.pairwise(stations)):
-        da, db = G.nodes[a], G.nodes[b]
-        attrs = edges.service_edge(
-            LineString([(da["x"], da["y"]), *stops[seg + 1][1], (db["x"], db["y"])]),
-            mode=mode,
-            link_class=link_class,
-            line_id=line_id,
-            speed_kph=edit.speed_kph,
-            dwell_s=edit.dwell_s,
-            headway_min=edit.headway_min,
-            link_id=f"{line_id}:{da['place_id']}-{db['place_id']}",
-            name=edit.name,
-            status=ctx.project.status,
-            source=ctx.project.source,
-            project=pid,
-        )
-        s.add_edges(add_two_way(G, a, b, attrs))
+        _add_service_link(ctx, edit, a, b, stops[seg + 1][1], line_id=line_id, link_class=link_class)
 
 
-def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool) -> list[tuple[Any, Any, Any]]:
+def _service_stop(
+    ctx: _Context, edit: NewLine, stop: str | Coordinate, line_id: str, count: int, *, freight: bool
+) -> Node:
+    """The station of a stop of a new service: the line's own station where it stands, else a new one, connected.
+
+    ``count`` is how many stations the line has before this one.
+    """
+    G = ctx.G
+    ref_node = None
+    if isinstance(stop, Coordinate):
+        ctx.check_in_region(stop.lat, stop.lon)
+        lon, lat, name = stop.lon, stop.lat, stop.name or f"{edit.name} stop {count + 1}"
+    else:
+        ref_node = ctx.resolve(stop)
+        rd = G.nodes[ref_node]
+        if rd.get("kind") == "station" and rd.get("line_id") == line_id:
+            return ref_node  # the same line continues from its existing station
+        lon, lat, name = rd["x"], rd["y"], str(rd.get("name", stop))
+    sid = f"{line_id}_{_slug(name)}"
+    n = ctx.new_node_id("station", sid, hint="; give the stop another name")
+    ctx.scenario.add_node(
+        n,
+        x=lon,
+        y=lat,
+        kind="station",
+        name=name,
+        place_id=sid,
+        line_id=line_id,
+        line_name=edit.name,
+        headway_min=edit.headway_min,
+        source=ctx.project.source,
+        project=ctx.project.id,
+    )
+    ctx.scenario.add_edges(_connect_new_station(ctx, n, ref_node, freight=freight))
+    return n
+
+
+def _add_service_link(
+    ctx: _Context,
+    edit: NewLine,
+    a: Node,
+    b: Node,
+    waypoints: list[tuple[float, float]],
+    *,
+    line_id: str,
+    link_class: str,
+) -> None:
+    """Link two stations of a new service both ways, through the waypoints (lon, lat) between them."""
+    G = ctx.G
+    assert edit.headway_min is not None and edit.speed_kph is not None
+    da, db = G.nodes[a], G.nodes[b]
+    attrs = edges.service_edge(
+        LineString([(da["x"], da["y"]), *waypoints, (db["x"], db["y"])]),
+        mode="rail" if edit.mode == "rail" else "sea",
+        link_class=link_class,
+        line_id=line_id,
+        speed_kph=edit.speed_kph,
+        dwell_s=edit.dwell_s,
+        headway_min=edit.headway_min,
+        link_id=f"{line_id}:{da['place_id']}-{db['place_id']}",
+        name=edit.name,
+        status=ctx.project.status,
+        source=ctx.project.source,
+        project=ctx.project.id,
+    )
+    ctx.scenario.add_edges(add_two_way(G, a, b, attrs))
+
+
+def _connect_new_station(ctx: _Context, n: Node, ref_node: Node | None, *, freight: bool) -> list[EdgeKey]:
     """Join a new station to the place it is built at, the road network and nearby zones; return the edges."""
+    added, joined_road = _connect_to_place(ctx, n, ref_node)
+    if not joined_road:
+        # every station is reached by road: a freight station is a road-rail terminal, trucks come to it
+        j, dist = ctx.nearest_junction(node_xy(ctx.G.nodes[n]))
+        added += connect_station(ctx.G, n, j, dist, ctx.settings)
+    if freight:
+        # a road-rail terminal carries freight only, and no one walks to it
+        for key in added:
+            ctx.G.edges[key]["freight"] = True
+        ctx.G.nodes[n]["freight"] = True
+        return added
+    return added + _walks_from_zones(ctx, n, ref_node)
+
+
+def _connect_to_place(ctx: _Context, n: Node, ref_node: Node | None) -> tuple[list[EdgeKey], bool]:
+    """Join a new station to the place it is built at (a station, zone, gateway, economic zone or junction).
+
+    Returns the edges, and whether they join it to the road network (at a junction).
+    """
+    if ref_node is None:
+        return [], False
+    G, settings = ctx.G, ctx.settings
+    d, rd = G.nodes[n], G.nodes[ref_node]
+    kind = rd.get("kind")
+    dist = math.dist(node_xy(d), node_xy(rd))
+    if kind == "station":
+        return connect_interchange(G, ref_node, n, INTERCHANGE_WALK_MIN, settings, source=ctx.project.source), False
+    if kind in CENTROID_KINDS:
+        added = connect_place(
+            G,
+            ref_node,
+            n,
+            max(dist, 50.0),
+            settings.walk_speed_kph,
+            "zone_connector" if kind != "gateway" else "gateway_access",
+            attaches="rail",
+            wait_in_s=edges.boarding_wait_s(d["headway_min"]),
+        )
+        return added, False
+    if kind == "junction":
+        return connect_station(G, n, ref_node, dist, settings), True
+    return [], False
+
+
+def _walks_from_zones(ctx: _Context, n: Node, ref_node: Node | None) -> list[EdgeKey]:
+    """Join a new station on foot to every zone in walking reach (but the one it is built at); return the edges."""
     G, settings = ctx.G, ctx.settings
     d = G.nodes[n]
     xy = node_xy(d)
     wait = edges.boarding_wait_s(d["headway_min"])
-    added: list[tuple[Any, Any, Any]] = []
-    joined_road = False
-    if ref_node is not None:
-        rd = G.nodes[ref_node]
-        kind = rd.get("kind")
-        dist = math.dist(xy, node_xy(rd))
-        if kind == "station":
-            added += connect_interchange(G, ref_node, n, INTERCHANGE_WALK_MIN, settings, source=ctx.project.source)
-        elif kind in CENTROID_KINDS:
-            added += connect_place(
-                G,
-                ref_node,
-                n,
-                max(dist, 50.0),
-                settings.walk_speed_kph,
-                "zone_connector" if kind != "gateway" else "gateway_access",
-                attaches="rail",
-                wait_in_s=wait,
-            )
-        elif kind == "junction":
-            added += connect_station(G, n, ref_node, dist, settings)
-            joined_road = True
-    if freight:
-        # a road-rail terminal: trucks reach it from the nearest junction; it carries freight only
-        if not joined_road:
-            j, dist = ctx.nearest_junction(xy)
-            added += connect_station(G, n, j, dist, settings)
-        for key in added:
-            G.edges[key]["freight"] = True
-        G.nodes[n]["freight"] = True
-        return added
-    if not joined_road:
-        j, dist = ctx.nearest_junction(xy)
-        added += connect_station(G, n, j, dist, settings)
+    added: list[EdgeKey] = []
     for z, zd in G.nodes(data=True):
         if zd.get("kind") == "zone" and z != ref_node:
             dist = math.dist(xy, node_xy(zd))
@@ -411,7 +476,7 @@ def _connect_new_station(ctx: _Context, n: Any, ref_node: Any, *, freight: bool)
     return added
 
 
-def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]:
+def _upgraded(ctx: _Context, d: Attrs, edit: Upgrade) -> Attrs:
     """The new attributes of an upgraded link, built like a new link of its (new) class."""
     if d.get("mode") == "rail":
         speed = edit.speed_kph or (d["speed_kph"] * edit.speed_factor if edit.speed_factor else d["speed_kph"])
@@ -422,7 +487,7 @@ def _upgraded(ctx: _Context, d: dict[str, Any], edit: Upgrade) -> dict[str, Any]
     if d.get("mode") != "road":
         raise ctx.error(f"link {d.get('link_id')!r} is a {d.get('mode')} link; only road and rail links upgrade")
     link_class = ctx.road_class(edit.link_class) if edit.link_class else d["link_class"]
-    free = d.get("free_flow_speed_kph", d["speed_kph"])
+    free = cast(float, d.get("free_flow_speed_kph", d["speed_kph"]))
     if edit.speed_kph is not None:
         own: float | None = edit.speed_kph
     elif edit.speed_factor is not None:
@@ -501,9 +566,7 @@ def _apply_gateway_upgrade(ctx: _Context, edit: GatewayUpgrade) -> None:
 
 def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
     G = ctx.G
-    n = node_id("gateway", edit.id)
-    if n in G:
-        raise ctx.error(f"gateway {edit.id!r} already exists")
+    n = ctx.new_node_id("gateway", edit.id)
     ctx.check_in_region(edit.lat, edit.lon)
     ctx.scenario.add_node(
         n,
@@ -537,31 +600,21 @@ def _apply_new_gateway(ctx: _Context, edit: NewGateway) -> None:
 
 
 def _apply_new_node(ctx: _Context, edit: NewNode) -> None:
-    G = ctx.G
-    n = node_id("junction", edit.id)
-    if n in G:
-        raise ctx.error(f"junction {edit.id!r} already exists")
+    n = ctx.new_node_id("junction", edit.id)
     ctx.check_in_region(edit.lat, edit.lon)
     j, _ = ctx.nearest_junction(metric_xy(edit.lon, edit.lat))
-    ctx.scenario.add_node(
-        n,
-        x=edit.lon,
-        y=edit.lat,
-        kind="junction",
-        name=edit.name,
-        place_id=edit.id,
-        source=ctx.project.source,
-        project=ctx.project.id,
-    )
-    geom = LineString([(edit.lon, edit.lat), (G.nodes[j]["x"], G.nodes[j]["y"])])
-    attrs = _new_road_edge(
+    _add_new_junction(
         ctx,
-        geom,
+        n,
+        place_id=edit.id,
+        lon=edit.lon,
+        lat=edit.lat,
+        junction_name=edit.name,
+        near=j,
         link_class=edit.link_class,
         link_id=f"{ctx.project.id}:{ctx.index + 1}:access",
         name=f"{edit.name} access road",
     )
-    ctx.scenario.add_edges(add_two_way(G, n, j, attrs))
 
 
 def _apply_investment(ctx: _Context, edit: Investment) -> None:
@@ -569,7 +622,7 @@ def _apply_investment(ctx: _Context, edit: Investment) -> None:
     d = ctx.G.nodes[n]
     if d.get("kind") not in CENTROID_KINDS:
         raise ctx.error(f"{edit.place!r} is a {d.get('kind')}; investments go to a zone, gateway or economic zone")
-    changes: dict[str, Any] = {}
+    changes: Attrs = {}
     if edit.jobs:
         changes["jobs"] = (d.get("jobs") or 0) + edit.jobs
     if edit.population:

@@ -26,6 +26,7 @@ from corridor._version import __version__
 from corridor.errors import DataFileNotFound, OSMError
 from corridor.files import atomic_path
 from corridor.network import edges
+from corridor.network.edges import Attrs, Node
 from corridor.settings import Settings
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "to_corridor_schema",
     "DRIVE_CLASSES",
     "OSM_SOURCE",
+    "OSM_SUFFIXES",
 ]
 
 log = logging.getLogger(__name__)
@@ -191,20 +193,44 @@ def _keep_classes(G: nx.MultiDiGraph, classes: frozenset[str]) -> nx.MultiDiGrap
     return G
 
 
-def _link_class(highway: Any) -> str:
-    values = highway if isinstance(highway, list) else [highway]
-    values = [str(h) for h in values if h is not None]
+def _link_class(highway: object) -> str:
+    """The class of an OSM way's ``highway`` tag: the highest ranked where osmnx merged several."""
+    tags = highway if isinstance(highway, list) else [highway]
+    values = [str(h) for h in tags if h is not None]
     if not values:
         return "road"
     return min(values, key=lambda h: _RANK.index(h) if h in _RANK else len(_RANK))
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
+    """An OSM tag as text: the values osmnx merged joined by `` / ``; None when absent."""
     if value is None:
         return None
     if isinstance(value, list):
         return " / ".join(dict.fromkeys(str(v) for v in value if v is not None)) or None
     return str(value)
+
+
+def _osm_road_edge(H: nx.MultiDiGraph, u: Node, v: Node, k: int, d: Attrs, settings: Settings, source: str) -> Attrs:
+    """An osmnx edge's attributes as a corridor road edge (a straight line where it has no geometry)."""
+    du, dv = H.nodes[u], H.nodes[v]
+    geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
+    kept = {key: value for key, value in d.items() if key not in _DERIVED}
+    return edges.road_edge(
+        geometry,
+        link_class=kept.pop("link_class"),
+        settings=settings,
+        speed_kph=float(kept.pop("speed_kph")),
+        length_m=float(kept.pop("length")),
+        **{
+            **kept,
+            "name": _text(kept.get("name")) or _text(kept.get("ref")) or f"unnamed {kept['highway']}",
+            "link_id": f"osm:{u}-{v}-{k}",
+            "osmid": _text(kept.get("osmid")),
+            "status": "operating",
+            "source": source,
+        },
+    )
 
 
 def to_corridor_schema(
@@ -227,27 +253,9 @@ def to_corridor_schema(
     # osmnx reads the tagged maxspeeds; untagged ways take the class speed
     H = ox.add_edge_speeds(H, hwy_speeds=speeds, fallback=fallback)
     for u, v, k, d in H.edges(keys=True, data=True):
-        du, dv = H.nodes[u], H.nodes[v]
-        geometry = d.get("geometry") or LineString([(du["x"], du["y"]), (dv["x"], dv["y"])])
-        kept = {key: value for key, value in d.items() if key not in _DERIVED}
+        attrs = _osm_road_edge(H, u, v, k, d, settings, source)
         d.clear()
-        d.update(
-            edges.road_edge(
-                geometry,
-                link_class=kept.pop("link_class"),
-                settings=settings,
-                speed_kph=float(kept.pop("speed_kph")),
-                length_m=float(kept.pop("length")),
-                **{
-                    **kept,
-                    "name": _text(kept.get("name")) or _text(kept.get("ref")) or f"unnamed {kept['highway']}",
-                    "link_id": f"osm:{u}-{v}-{k}",
-                    "osmid": _text(kept.get("osmid")),
-                    "status": "operating",
-                    "source": source,
-                },
-            )
-        )
+        d.update(attrs)
     for _, d in H.nodes(data=True):
         d.setdefault("kind", "junction")
     xs = [d["x"] for _, d in H.nodes(data=True)]

@@ -27,6 +27,7 @@ from corridor.checks import bbox_text, closest, in_bbox, normalise_name
 from corridor.errors import OutsideRegionError, PlaceNotFound
 from corridor.geo import metric_xy
 from corridor.network.build import Mode
+from corridor.network.edges import Node
 
 __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 
@@ -49,7 +50,7 @@ class Place:
     id: str
     name: str
     kind: str
-    nodes: tuple[Any, ...]
+    nodes: tuple[Node, ...]
     lat: float
     lon: float
     snapped_m: float | None = None
@@ -86,16 +87,38 @@ class PlaceIndex:
         self.snap_max_km = snap_max_km
         self._by_id: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
-        self._trees: dict[str, tuple[cKDTree, list[Any]]] = {}
-        named: dict[tuple[str, str], list[Any]] = {}
-        for n, d in G.nodes(data=True):
+        self._trees: dict[str, tuple[cKDTree, list[Node]]] = {}
+        named = self._index_ids()
+        self._index_gateway_groups()
+        self._index_names(named)
+        for table in (self._by_id, self._by_name):
+            for places in table.values():
+                places.sort(key=lambda p: _rank(p.kind))
+
+    def _index_ids(self) -> dict[tuple[str, str], list[Node]]:
+        """Each node with an id under its id; return the nodes of each (kind, normalised name)."""
+        named: dict[tuple[str, str], list[Node]] = {}
+        for n, d in self.G.nodes(data=True):
             kind, pid = d.get("kind"), d.get("place_id")
             if kind is None or pid is None:
                 continue
             self._by_id.setdefault(str(pid), []).append(self._place(str(pid), d.get("name", str(pid)), kind, (n,)))
             if d.get("name"):
                 named.setdefault((kind, normalise_name(str(d["name"]))), []).append(n)
-        groups: dict[str, list[Any]] = {}
+        return named
+
+    def _index_names(self, named: dict[tuple[str, str], list[Node]]) -> None:
+        """Under each name, the nodes of one kind that share it, as one place (ids joined by ``+``)."""
+        G = self.G
+        for (kind, key), nodes in named.items():
+            first = G.nodes[nodes[0]]
+            pid = str(first["place_id"]) if len(nodes) == 1 else "+".join(str(G.nodes[n]["place_id"]) for n in nodes)
+            self._by_name.setdefault(key, []).append(self._place(pid, first["name"], kind, tuple(nodes)))
+
+    def _index_gateway_groups(self) -> None:
+        """Each gateway group (its terminals, one place) under its id and its name."""
+        G = self.G
+        groups: dict[str, list[Node]] = {}
         for n, d in G.nodes(data=True):
             if d.get("kind") == "gateway" and d.get("group"):
                 groups.setdefault(d["group"], []).append(n)
@@ -104,15 +127,8 @@ class PlaceIndex:
             place = self._place(gid, info["name"], "gateway_group", tuple(members))
             self._by_id.setdefault(gid, []).append(place)
             self._by_name.setdefault(normalise_name(info["name"]), []).append(place)
-        for (kind, key), nodes in named.items():
-            first = G.nodes[nodes[0]]
-            pid = str(first["place_id"]) if len(nodes) == 1 else "+".join(str(G.nodes[n]["place_id"]) for n in nodes)
-            self._by_name.setdefault(key, []).append(self._place(pid, first["name"], kind, tuple(nodes)))
-        for table in (self._by_id, self._by_name):
-            for places in table.values():
-                places.sort(key=lambda p: _rank(p.kind))
 
-    def _place(self, pid: str, name: str, kind: str, nodes: tuple[Any, ...]) -> Place:
+    def _place(self, pid: str, name: str, kind: str, nodes: tuple[Node, ...]) -> Place:
         xs = [self.G.nodes[n]["x"] for n in nodes]
         ys = [self.G.nodes[n]["y"] for n in nodes]
         return Place(pid, str(name), kind, nodes, lat=float(np.mean(ys)), lon=float(np.mean(xs)))
@@ -158,6 +174,13 @@ class PlaceIndex:
         match = _COORD.match(text)
         if match:
             return self.snap(float(match.group(1)), float(match.group(2)), mode=mode)
+        found = self._lookup(text)
+        if found is None:
+            raise self._not_found(query, normalise_name(text))
+        return found
+
+    def _lookup(self, text: str) -> Place | None:
+        """The place of an id (as typed, or in lower case), a node id or a name; None when nothing matches."""
         for candidate in (text, text.lower()):
             if candidate in self._by_id:
                 return self._first(self._by_id[candidate])
@@ -167,18 +190,22 @@ class PlaceIndex:
         key = normalise_name(text)
         if key and key in self._by_name:
             return self._first(self._by_name[key])
+        return None
+
+    def _not_found(self, query: str, key: str) -> PlaceNotFound:
+        """The error for a query (normalised: ``key``) that names no place, with the closest names."""
         choices = {normalise_name(n): n for n in self.names()}
         close = closest(key, choices, n=5, cutoff=0.5)
         contains = [choices[c] for c in choices if key and key in c and c not in close]
         suggestions = [choices[c] for c in close] + contains[: max(0, 5 - len(close))]
-        raise PlaceNotFound(
+        return PlaceNotFound(
             f"unknown place {query!r}",
             value=query,
             allowed="a place id, a place name or 'lat,lon'"
             + (f"; closest: {', '.join(repr(s) for s in suggestions)}" if suggestions else ""),
         )
 
-    def _tree(self, mode: Mode) -> tuple[cKDTree, list[Any]]:
+    def _tree(self, mode: Mode) -> tuple[cKDTree, list[Node]]:
         if mode not in self._trees:
             wanted = {"road": {"junction"}, "rail": {"station"}, "any": {"junction", "station"}}.get(mode, {"junction"})
             nodes = [

@@ -13,7 +13,7 @@ never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 import networkx as nx
 
@@ -28,6 +28,7 @@ from corridor.network.build import (
 from corridor.network.changes import (
     MISSING,
     Arc,
+    Change,
     ChangeLog,
     EdgeAdded,
     EdgeChanged,
@@ -39,6 +40,7 @@ from corridor.network.changes import (
     RoadSource,
     restore,
 )
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.network.edits import apply_edit
 from corridor.settings import Settings
 
@@ -50,12 +52,6 @@ __all__ = [
 
 #: node attributes that projects add to rather than set
 ADDITIVE = frozenset({"jobs", "population_added"})
-
-
-# ------------------------------------------------------------------ typed changes
-
-
-# ------------------------------------------------------------------ scenario
 
 
 @dataclass
@@ -85,7 +81,7 @@ class Scenario(ChangeLog):
     portfolio: Portfolio = field(kw_only=True)
     applied: list[str] = field(default_factory=list)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
-    _base_graph_attrs: dict[str, Any] = field(default_factory=dict, repr=False)
+    _base_graph_attrs: Attrs = field(default_factory=dict, repr=False)
 
     def revert(self) -> nx.MultiDiGraph:
         """Undo every logged change, newest first; return the graph, now equal to the base."""
@@ -110,45 +106,21 @@ class Scenario(ChangeLog):
         """What one applied project changed, per mode, in graph node ids."""
         start, end = self.spans[project_id]
         G = self.G
-        nodes: list[tuple[Any, dict[str, Any]]] = []
-        better: dict[str, list[Arc]] = {m: [] for m in MODES}
-        worse: dict[str, list[Arc]] = {m: [] for m in MODES}
-        slower: dict[str, list[Arc]] = {m: [] for m in MODES}
+        nodes: list[tuple[Node, Attrs]] = []
+        arcs = _ModeArcs()
         ops: list[NodeOp] = []
         for change in self.log[start:end]:
             if isinstance(change, NodeAdded):
                 nodes.append((change.node, dict(G.nodes[change.node])))
             elif isinstance(change, EdgeAdded):
-                d = G.edges[change.u, change.v, change.key]
-                for m in MODES:
-                    if edge_in_mode(d, m):
-                        better[m] += _arcs(change.u, change.v, d, float(d["travel_time"]), m)
+                arcs.add("better", change.u, change.v, G.edges[change.u, change.v, change.key])
             elif isinstance(change, EdgeRemoved):
-                for m in MODES:
-                    if edge_in_mode(change.attrs, m):
-                        worse[m] += _arcs(change.u, change.v, change.attrs, float(change.attrs["travel_time"]), m)
+                arcs.add("worse", change.u, change.v, change.attrs)
             elif isinstance(change, EdgeChanged):
-                d = G.edges[change.u, change.v, change.key]
-                before, after = change.before.get("travel_time", MISSING), d.get("travel_time")
-                if before is MISSING or after is None or before == after:
-                    continue
-                for m in MODES:
-                    if edge_in_mode(d, m):
-                        if after < before:
-                            better[m] += _arcs(change.u, change.v, d, float(after), m)
-                        else:
-                            worse[m] += _arcs(change.u, change.v, d, float(before), m)
-                            slower[m] += _arcs(change.u, change.v, d, float(after), m)
+                arcs.add_changed(change, G.edges[change.u, change.v, change.key])
             else:
                 ops += _node_ops(G, change)
-        return Effect(
-            project_id,
-            tuple(nodes),
-            {m: tuple(a) for m, a in better.items()},
-            {m: tuple(a) for m, a in worse.items()},
-            tuple(ops),
-            {m: tuple(a) for m, a in slower.items()},
-        )
+        return arcs.effect(project_id, nodes, ops)
 
     def net_effect(self) -> Effect:
         """What every applied project changed together: the scenario against the base, per mode.
@@ -158,44 +130,89 @@ class Scenario(ChangeLog):
         for nothing, and one upgraded twice counts once at its last speed.
         """
         G = self.G
-        first: dict[tuple[Any, Any, Any], dict[str, Any] | None] = {}  # before its first change (None: new)
-        for change in self.log:
-            if isinstance(change, EdgeAdded | EdgeRemoved | EdgeChanged):
-                key = (change.u, change.v, change.key)
-                if key in first:
-                    continue
-                if isinstance(change, EdgeAdded):
-                    first[key] = None
-                elif isinstance(change, EdgeRemoved):
-                    first[key] = dict(change.attrs)
-                else:
-                    was = dict(G.edges[key]) if G.has_edge(*key) else {}
-                    restore(was, change.before)
-                    first[key] = was
-        better: dict[str, list[Arc]] = {m: [] for m in MODES}
-        worse: dict[str, list[Arc]] = {m: [] for m in MODES}
-        slower: dict[str, list[Arc]] = {m: [] for m in MODES}
-        for (u, v, k), before in first.items():
-            now: dict[str, Any] | None = G.edges[u, v, k] if G.has_edge(u, v, k) else None
-            for m in MODES:
-                old = float(before["travel_time"]) if before is not None and edge_in_mode(before, m) else None
-                new = float(now["travel_time"]) if now is not None and edge_in_mode(now, m) else None
-                if now is not None and new is not None and (old is None or new < old):
-                    better[m] += _arcs(u, v, now, new, m)
-                elif before is not None and old is not None and (new is None or new > old):
-                    worse[m] += _arcs(u, v, before, old, m)
-                    if now is not None and new is not None:
-                        slower[m] += _arcs(u, v, now, new, m)
+        arcs = _ModeArcs()
+        for (u, v, k), before in _first_states(G, self.log).items():
+            arcs.add_compared(u, v, before, G.edges[u, v, k] if G.has_edge(u, v, k) else None)
         nodes = [(c.node, dict(G.nodes[c.node])) for c in self.log if isinstance(c, NodeAdded) and c.node in G]
         ops = [op for c in self.log if isinstance(c, NodeChanged) for op in _node_ops(G, c)]
+        return arcs.effect(self.portfolio.name, nodes, ops)
+
+
+def _first_states(G: nx.MultiDiGraph, log: list[Change]) -> dict[EdgeKey, Attrs | None]:
+    """Each changed edge as it was before its first change (None: an edge the changes added), in change order."""
+    first: dict[EdgeKey, Attrs | None] = {}
+    for change in log:
+        if not isinstance(change, EdgeAdded | EdgeRemoved | EdgeChanged):
+            continue
+        key = (change.u, change.v, change.key)
+        if key in first:
+            continue
+        if isinstance(change, EdgeAdded):
+            first[key] = None
+        elif isinstance(change, EdgeRemoved):
+            first[key] = dict(change.attrs)
+        else:
+            was = dict(G.edges[key]) if G.has_edge(*key) else {}
+            restore(was, change.before)
+            first[key] = was
+    return first
+
+
+class _ModeArcs:
+    """Arcs made faster (or added), slower (or removed), and the slower ones' new times, per mode."""
+
+    def __init__(self) -> None:
+        self.better: dict[str, list[Arc]] = {m: [] for m in MODES}
+        self.worse: dict[str, list[Arc]] = {m: [] for m in MODES}
+        self.slower: dict[str, list[Arc]] = {m: [] for m in MODES}
+
+    def add(self, kind: Literal["better", "worse"], u: Node, v: Node, data: Attrs) -> None:
+        """Count an added or removed edge as ``better`` or ``worse`` at its travel time, in each mode that uses it."""
+        found = self.better if kind == "better" else self.worse
+        for m in MODES:
+            if edge_in_mode(data, m):
+                found[m] += _arcs(u, v, data, float(data["travel_time"]), m)
+
+    def add_changed(self, change: EdgeChanged, data: Attrs) -> None:
+        """Count an edge whose travel time a change made faster or slower (now ``data``); no other change counts."""
+        before, after = change.before.get("travel_time", MISSING), data.get("travel_time")
+        if before is MISSING or after is None or before == after:
+            return
+        for m in MODES:
+            if not edge_in_mode(data, m):
+                continue
+            if after < before:
+                self.better[m] += _arcs(change.u, change.v, data, float(after), m)
+            else:
+                self.worse[m] += _arcs(change.u, change.v, data, float(before), m)
+                self.slower[m] += _arcs(change.u, change.v, data, float(after), m)
+
+    def add_compared(self, u: Node, v: Node, before: Attrs | None, now: Attrs | None) -> None:
+        """Count an edge as it was (None: absent) against as it is (None: gone), in each mode."""
+        for m in MODES:
+            old, new = _time_in_mode(before, m), _time_in_mode(now, m)
+            if now is not None and new is not None and (old is None or new < old):
+                self.better[m] += _arcs(u, v, now, new, m)
+            elif before is not None and old is not None and (new is None or new > old):
+                self.worse[m] += _arcs(u, v, before, old, m)
+                if now is not None and new is not None:
+                    self.slower[m] += _arcs(u, v, now, new, m)
+
+    def effect(self, project_id: str, nodes: list[tuple[Node, Attrs]], ops: list[NodeOp]) -> Effect:
+        """The :class:`Effect` of these arcs, new nodes and node changes."""
         return Effect(
-            self.portfolio.name,
+            project_id,
             tuple(nodes),
-            {m: tuple(a) for m, a in better.items()},
-            {m: tuple(a) for m, a in worse.items()},
+            {m: tuple(a) for m, a in self.better.items()},
+            {m: tuple(a) for m, a in self.worse.items()},
             tuple(ops),
-            {m: tuple(a) for m, a in slower.items()},
+            {m: tuple(a) for m, a in self.slower.items()},
         )
+
+
+def _time_in_mode(data: Attrs | None, mode: str) -> float | None:
+    """An edge's travel time (s) when it exists and ``mode`` uses it, else None."""
+    return float(data["travel_time"]) if data is not None and edge_in_mode(data, mode) else None
 
 
 def _node_ops(G: nx.MultiDiGraph, change: NodeChanged) -> list[NodeOp]:
@@ -209,7 +226,7 @@ def _node_ops(G: nx.MultiDiGraph, change: NodeChanged) -> list[NodeOp]:
     return ops
 
 
-def _arcs(u: Any, v: Any, data: dict[str, Any], time_s: float, mode: str) -> list[Arc]:
+def _arcs(u: Node, v: Node, data: Attrs, time_s: float, mode: str) -> list[Arc]:
     """The arcs an edge makes in a mode: one, or one per layer in mode ``any``."""
     if mode not in {"any", "transit"}:
         return [Arc(u, v, time_s)]
@@ -290,6 +307,3 @@ def apply_portfolio(
     for project in ordered_projects(portfolio):
         scenario.apply(project, settings=settings, region=region)
     return scenario
-
-
-# ------------------------------------------------------------------------ edits

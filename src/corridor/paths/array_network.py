@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 import networkx as nx
 import numpy as np
@@ -38,15 +38,25 @@ from corridor.inputs.region import Region
 from corridor.network import edges
 from corridor.network.build import (
     CENTROID_KINDS,
-    _congestion_areas,
     add_rail,
+    congestion_areas,
     edge_in_mode,
     join_places,
     network_frame,
 )
 from corridor.network.changes import ChangeLog
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.paths.cache import DiskCache
-from corridor.paths.engine import COMPILED_MODES, CompiledNetwork, compile_network, shortest_trees, whole_ms
+from corridor.paths.engine import (
+    COMPILED_MODES,
+    CompiledNetwork,
+    arc_matrix,
+    compile_network,
+    fastest_first,
+    shortest_trees,
+    tree_path,
+    whole_ms,
+)
 from corridor.paths.road_arrays import RoadArrays
 from corridor.settings import Settings
 
@@ -66,7 +76,13 @@ class Junctions(Sequence[int]):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: SupportsIndex | slice) -> int | list[int]:
         if isinstance(i, slice):
             return [int(x) for x in self.ids[i]]
         return int(self.ids[i])
@@ -74,7 +90,7 @@ class Junctions(Sequence[int]):
     def __iter__(self) -> Iterator[int]:
         return iter(self.ids.tolist())
 
-    def position(self, node: Any) -> int | None:
+    def position(self, node: object) -> int | None:
         """The position of a junction in the arrays, or None when ``node`` is not one."""
         if isinstance(node, bool) or not isinstance(node, int | np.integer):
             return None
@@ -91,15 +107,15 @@ class Junctions(Sequence[int]):
         return self.position(node) is not None
 
 
-class NodeIndex(Mapping[Any, int]):
+class NodeIndex(Mapping[Node, int]):
     """Graph node -> index of a compiled network: road junctions by arrays (``offset`` + position), others by a dict."""
 
-    def __init__(self, junctions: Junctions | None, offset: int, others: dict[Any, int]) -> None:
+    def __init__(self, junctions: Junctions | None, offset: int, others: dict[Node, int]) -> None:
         self.junctions = junctions
         self.offset = offset
         self.others = others
 
-    def __getitem__(self, node: Any) -> int:
+    def __getitem__(self, node: Node) -> int:
         i = self.others.get(node)
         if i is not None:
             return i
@@ -116,7 +132,7 @@ class NodeIndex(Mapping[Any, int]):
             return False
         return True
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Node]:
         yield from self.others
         if self.junctions is not None:
             yield from self.junctions
@@ -125,10 +141,10 @@ class NodeIndex(Mapping[Any, int]):
         return len(self.others) + (len(self.junctions) if self.junctions is not None else 0)
 
 
-class NodeList(Sequence[Any]):
+class NodeList(Sequence[Node]):
     """Index -> graph node of a compiled network: blocks of road junctions, and the other nodes by a dict."""
 
-    def __init__(self, n: int, junctions: Junctions, blocks: Sequence[int], others: dict[int, Any]) -> None:
+    def __init__(self, n: int, junctions: Junctions, blocks: Sequence[int], others: dict[int, Node]) -> None:
         self.n = n
         self.junctions = junctions
         self.blocks = tuple(blocks)
@@ -137,7 +153,13 @@ class NodeList(Sequence[Any]):
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: SupportsIndex) -> Node: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Node]: ...
+
+    def __getitem__(self, i: SupportsIndex | slice) -> Node | list[Node]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self.n))]
         i = int(i)
@@ -224,22 +246,11 @@ class ArrayNetwork:
         """
         if mode not in COMPILED_MODES:
             raise EngineError("unknown travel mode", field="mode", value=mode, allowed=COMPILED_MODES)
-        R = self.n_junctions
         with_roads = mode != "rail"
         small = compile_network(self.G, mode)
-        others: dict[Any, int] = {}
-        start = R if with_roads else 0
-        for n, d in self.G.nodes(data=True):
-            if d.get("kind", "junction") != "junction" or self.junctions.position(n) is None:
-                others[n] = start + len(others)
-        in_others = dict(others)
-        nxt = start + len(others)
-        for n in others:
-            if self.G.nodes[n].get("kind") in CENTROID_KINDS:
-                in_others[n] = nxt
-                nxt += 1
+        others, in_others, nxt = self._other_indices(start=self.n_junctions if with_roads else 0)
         pt_start = nxt if mode == "any" else 0
-        n_total = nxt + (R if mode == "any" else 0)
+        n_total = nxt + (self.n_junctions if mode == "any" else 0)
         junctions = self.junctions if with_roads else None
         out_index = NodeIndex(junctions, 0, others)
         in_index = NodeIndex(junctions, 0, in_others)
@@ -249,21 +260,7 @@ class ArrayNetwork:
             return self._arcs(mode, small, out_index, in_index, pt_index, pt_start)
 
         found = cache.arrays(f"compiled-arrays-{mode}-{self.digest()}", arcs) if cache is not None else arcs()
-
-        lon = np.empty(n_total)
-        lat = np.empty(n_total)
-        node_of: dict[int, Any] = {}
-        blocks = []
-        if with_roads:
-            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
-            blocks.append(0)
-        if mode == "any":
-            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
-            blocks.append(pt_start)
-        for index in (others, in_others):
-            for n, i in index.items():
-                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
-                node_of[i] = n
+        lon, lat, nodes = self._positions(mode, n_total, pt_start, (others, in_others))
         return CompiledNetwork(
             mode,
             n_total,
@@ -272,7 +269,7 @@ class ArrayNetwork:
             found["weight"],
             out_index,
             in_index,
-            NodeList(n_total, self.junctions, blocks, node_of),
+            nodes,
             None,
             lon,
             lat,
@@ -281,17 +278,56 @@ class ArrayNetwork:
             parallel=(found["parallel_tail"], found["parallel_head"], found["parallel_weight"]),
         )
 
-    def _arcs(
-        self,
-        mode: str,
-        small: CompiledNetwork,
-        out_index: NodeIndex,
-        in_index: NodeIndex,
-        pt_index: NodeIndex | None,
-        pt_start: int,
-    ) -> dict[str, np.ndarray]:
-        """A mode's arcs sorted by (tail, head), the fastest of parallel ones kept and the others beside."""
-        # the small graph's arcs, renumbered
+    def _other_indices(self, *, start: int) -> tuple[dict[Node, int], dict[Node, int], int]:
+        """The indices of the small graph's nodes that are not road junctions of the arrays, from ``start`` on.
+
+        Returns the index each is left from, the index each is entered at (a
+        second one for a centroid), and the next free index.
+        """
+        others: dict[Node, int] = {}
+        for n, d in self.G.nodes(data=True):
+            if d.get("kind", "junction") != "junction" or self.junctions.position(n) is None:
+                others[n] = start + len(others)
+        in_others = dict(others)
+        nxt = start + len(others)
+        for n in others:
+            if self.G.nodes[n].get("kind") in CENTROID_KINDS:
+                in_others[n] = nxt
+                nxt += 1
+        return others, in_others, nxt
+
+    def _positions(
+        self, mode: str, n_total: int, pt_start: int, indices: tuple[dict[Node, int], dict[Node, int]]
+    ) -> tuple[np.ndarray, np.ndarray, NodeList]:
+        """Every index's longitude and latitude, and the node of each index."""
+        R = self.n_junctions
+        lon = np.empty(n_total)
+        lat = np.empty(n_total)
+        node_of: dict[int, Node] = {}
+        blocks = []
+        if mode != "rail":
+            lon[:R], lat[:R] = self.roads.lon, self.roads.lat
+            blocks.append(0)
+        if mode == "any":
+            lon[pt_start:], lat[pt_start:] = self.roads.lon, self.roads.lat
+            blocks.append(pt_start)
+        for index in indices:
+            for n, i in index.items():
+                lon[i], lat[i] = float(self.G.nodes[n]["x"]), float(self.G.nodes[n]["y"])
+                node_of[i] = n
+        return lon, lat, NodeList(n_total, self.junctions, blocks, node_of)
+
+    @staticmethod
+    def _small_arcs(
+        mode: str, small: CompiledNetwork, out_index: NodeIndex, in_index: NodeIndex, pt_index: NodeIndex | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The small graph's arcs (tails, heads) renumbered into the indices of the arrays.
+
+        Raises
+        ------
+        EngineError
+            When an arc reaches a node the arrays do not number.
+        """
         remap = np.full(small.n, -1, dtype=np.int64)
         for n, k in small.out_index.items():
             if n in out_index:
@@ -306,53 +342,63 @@ class ArrayNetwork:
         s_tail, s_head = remap[small.tail], remap[small.head]
         if (s_tail < 0).any() or (s_head < 0).any():
             raise EngineError(f"an arc of mode {mode} reaches a node the arrays do not number")
+        return s_tail, s_head
 
-        tails, heads, weights = [s_tail], [s_head], [small.weight]
-        if mode != "rail":
-            t, h, w = self.roads.tail.astype(np.int64), self.roads.head.astype(np.int64), self.time_s
-            pt_w = w + w * (1 / self.settings.pt_road_speed_factor - 1)
-            if mode in {"road", "any", "freight"}:
-                tails.append(t)
-                heads.append(h)
-                weights.append(w)
-            if mode == "any":
-                tails.append(t + pt_start)
-                heads.append(h + pt_start)
-                weights.append(pt_w)
-            if mode == "transit":
-                tails.append(t)
-                heads.append(h)
-                weights.append(pt_w)
-        tail = np.concatenate(tails)
-        head = np.concatenate(heads)
-        weight = whole_ms(np.concatenate(weights))
+    def _road_layers(self, mode: str, pt_start: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """A mode's road arcs (tails, heads, seconds): by car, by public transport (slower), or both in mode any."""
+        if mode == "rail":
+            return []
+        t, h, w = self.roads.tail.astype(np.int64), self.roads.head.astype(np.int64), self.time_s
+        pt_w = w + w * (1 / self.settings.pt_road_speed_factor - 1)
+        layers = []
+        if mode in {"road", "any", "freight"}:
+            layers.append((t, h, w))
+        if mode == "any":
+            layers.append((t + pt_start, h + pt_start, pt_w))
+        if mode == "transit":
+            layers.append((t, h, pt_w))
+        return layers
+
+    def _arcs(
+        self,
+        mode: str,
+        small: CompiledNetwork,
+        out_index: NodeIndex,
+        in_index: NodeIndex,
+        pt_index: NodeIndex | None,
+        pt_start: int,
+    ) -> dict[str, np.ndarray]:
+        """A mode's arcs sorted by (tail, head), the fastest of parallel ones kept and the others beside."""
+        s_tail, s_head = self._small_arcs(mode, small, out_index, in_index, pt_index)
+        layers = [(s_tail, s_head, small.weight), *self._road_layers(mode, pt_start)]
+        tail = np.concatenate([t for t, _, _ in layers])
+        head = np.concatenate([h for _, h, _ in layers])
+        weight = whole_ms(np.concatenate([w for _, _, w in layers]))
         if not np.isfinite(weight).all():
             raise EngineError("some road arcs have no valid travel time", field="travel_time_s")
-        order = np.lexsort((weight, head, tail))
+        order, first = fastest_first(tail, head, weight)
         tail, head, weight = tail[order], head[order], weight[order]
-        keep = np.ones(len(tail), dtype=bool)
-        keep[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
         return {
-            "tail": tail[keep],
-            "head": head[keep],
-            "weight": weight[keep],
-            "parallel_tail": tail[~keep],
-            "parallel_head": head[~keep],
-            "parallel_weight": weight[~keep],
+            "tail": tail[first],
+            "head": head[first],
+            "weight": weight[first],
+            "parallel_tail": tail[~first],
+            "parallel_head": head[~first],
+            "parallel_weight": weight[~first],
         }
 
     # ------------------------------------------------------------ the road source of scenarios
-    def junction_index(self) -> tuple[cKDTree, Sequence[Any]]:
+    def junction_index(self) -> tuple[cKDTree, Sequence[Node]]:
         """A KD-tree (EPSG:32651) of every road junction, and the junctions in its order."""
         if self._tree is None:
             x, y = metric_xy(self.roads.lon, self.roads.lat)
             self._tree = cKDTree(np.column_stack([x, y]))
         return self._tree, self.junctions
 
-    def is_junction(self, node: Any) -> bool:
+    def is_junction(self, node: Node) -> bool:
         return self.junctions.position(node) is not None
 
-    def add_junction(self, G: nx.MultiDiGraph, node: Any) -> None:
+    def add_junction(self, G: nx.MultiDiGraph, node: Node) -> None:
         """Put a road junction into G, with the attributes it has in the whole graph."""
         if node in G:
             return
@@ -366,7 +412,7 @@ class ArrayNetwork:
         r = self.roads
         return f"osm:{int(r.osm_way[arc])}:{int(r.osm_node[r.tail[arc]])}-{int(r.osm_node[r.head[arc]])}"
 
-    def edge_attrs(self, arc: int) -> dict[str, Any]:
+    def edge_attrs(self, arc: int) -> Attrs:
         """The attributes of a road arc as an edge of the whole graph (see :func:`corridor.network.edges.road_edge`)."""
         r = self.roads
         t, h = int(r.tail[arc]), int(r.head[arc])
@@ -399,12 +445,12 @@ class ArrayNetwork:
         cand = order[lo:hi]
         return np.sort(cand[self.roads.head[cand] == head])
 
-    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[tuple[Any, Any, Any]]]:
+    def add_links(self, scenario: ChangeLog, link_ids: Sequence[str]) -> dict[str, list[EdgeKey]]:
         """Put the base road links of these ids into the scenario's graph; their edge keys by link id found.
 
         A link already brought in (and maybe closed since) is not brought in again.
         """
-        found: dict[str, list[tuple[Any, Any, Any]]] = {}
+        found: dict[str, list[EdgeKey]] = {}
         for lid in link_ids:
             m = _LINK_ID.match(lid)
             if m is None:
@@ -419,7 +465,7 @@ class ArrayNetwork:
                 found.setdefault(lid, []).append(self._bring(scenario, arc))
         return found
 
-    def _bring(self, scenario: ChangeLog, arc: int) -> tuple[Any, Any, Any]:
+    def _bring(self, scenario: ChangeLog, arc: int) -> EdgeKey:
         G = scenario.G
         u, v = self.junctions[int(self.roads.tail[arc])], self.junctions[int(self.roads.head[arc])]
         self.add_junction(G, u)
@@ -428,7 +474,7 @@ class ArrayNetwork:
         scenario.road_arcs[arc] = key
         return key
 
-    def road_route(self, scenario: ChangeLog, a: Any, b: Any) -> list[str] | None:
+    def road_route(self, scenario: ChangeLog, a: Node, b: Node) -> list[str] | None:
         """The road link ids of the fastest road route from a to b (never through another centroid), or None.
 
         The scenario as it stands: the base arrays less the arcs brought
@@ -436,55 +482,75 @@ class ArrayNetwork:
         in as they are now, and the links projects added).
         """
         G = scenario.G
-        R = self.n_junctions
-        extra = [n for n in G if self.junctions.position(n) is None]
-        index = {n: R + i for i, n in enumerate(extra)}
+        index = _ScenarioIndex(self.junctions, [n for n in G if self.junctions.position(n) is None])
+        matrix = self._road_matrix(scenario, index, (a, b))
+        dist, pred = (row[0] for row in shortest_trees(matrix, [index.at(a)]))
+        target = index.at(b)
+        if not np.isfinite(dist[target]):
+            return None
+        ids = []
+        for x, y in itertools.pairwise(tree_path(pred, target)):
+            lid = self._fastest_link(scenario, index, x, y)
+            if lid is not None:
+                ids.append(lid)
+        return ids
 
-        def at(n: Any) -> int:
-            return index[n] if n in index else int(self.junctions.position(n))  # type: ignore[arg-type]
+    def _road_matrix(self, scenario: ChangeLog, index: _ScenarioIndex, ends: tuple[Node, Node]) -> csr_matrix:
+        """The scenario's road arcs as a matrix: the base arcs not brought into its graph, and its graph's road edges.
 
-        def usable(n: Any) -> bool:
-            return n in (a, b) or G.nodes[n].get("kind") not in CENTROID_KINDS
+        No edge of the graph passes through a centroid other than ``ends``.
+        """
+        G = scenario.G
+
+        def usable(n: Node) -> bool:
+            return n in ends or G.nodes[n].get("kind") not in CENTROID_KINDS
 
         keep = np.ones(self.roads.n_arcs, dtype=bool)
         keep[list(scenario.road_arcs)] = False
         g_edges = [(u, v, d) for u, v, d in G.edges(data=True) if edge_in_mode(d, "road") and usable(u) and usable(v)]
-        t = np.concatenate([self.roads.tail[keep], np.array([at(u) for u, _, _ in g_edges], dtype=np.int64)])
-        h = np.concatenate([self.roads.head[keep], np.array([at(v) for _, v, _ in g_edges], dtype=np.int64)])
+        t = np.concatenate([self.roads.tail[keep], np.array([index.at(u) for u, _, _ in g_edges], dtype=np.int64)])
+        h = np.concatenate([self.roads.head[keep], np.array([index.at(v) for _, v, _ in g_edges], dtype=np.int64)])
         w = np.concatenate([self.time_s[keep], np.array([float(d["travel_time"]) for _, _, d in g_edges])])
         w = np.where(w > 0, w, 1e-12)  # csgraph reads an explicit zero as no arc
-        n = R + len(extra)
-        order = np.lexsort((w, h, t))
-        t, h, w = t[order], h[order], w[order]
-        first = np.ones(len(t), dtype=bool)
-        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-        matrix = csr_matrix((w[first], (t[first], h[first])), shape=(n, n))
-        dist, pred = (row[0] for row in shortest_trees(matrix, [at(a)]))
-        target = at(b)
-        if not np.isfinite(dist[target]):
-            return None
-        path = [target]
-        while pred[path[-1]] >= 0:
-            path.append(int(pred[path[-1]]))
-        path.reverse()
-        node = {i: nd for nd, i in index.items()}
-        ids = []
-        for x, y in itertools.pairwise(path):
-            candidates: list[tuple[float, str | None, str]] = []
-            if x < R and y < R:
-                for arc in self.arcs_between(x, y).tolist():
-                    if arc not in scenario.road_arcs:
-                        candidates.append((float(self.time_s[arc]), "road", self.link_id(arc)))
-            u = node[x] if x >= R else self.junctions[x]
-            v = node[y] if y >= R else self.junctions[y]
-            if u in G and v in G and G.has_edge(u, v):
-                for d in G[u][v].values():
-                    if edge_in_mode(d, "road"):
-                        candidates.append((float(d["travel_time"]), d.get("mode"), str(d.get("link_id"))))
-            _, mode, lid = min(candidates, key=lambda c: c[0])
-            if mode == "road" and lid != "None":
-                ids.append(lid)
-        return ids
+        return arc_matrix(index.n, t, h, w)
+
+    def _fastest_link(self, scenario: ChangeLog, index: _ScenarioIndex, x: int, y: int) -> str | None:
+        """The link id of the fastest road from index x to y: a base arc, or an edge of the scenario's graph.
+
+        None when the fastest is not a road link with an id (a connector).
+        """
+        G = scenario.G
+        R = self.n_junctions
+        candidates: list[tuple[float, str | None, str]] = []
+        if x < R and y < R:
+            for arc in self.arcs_between(x, y).tolist():
+                if arc not in scenario.road_arcs:
+                    candidates.append((float(self.time_s[arc]), "road", self.link_id(arc)))
+        u, v = index.node(x), index.node(y)
+        if u in G and v in G and G.has_edge(u, v):
+            for d in G[u][v].values():
+                if edge_in_mode(d, "road"):
+                    candidates.append((float(d["travel_time"]), d.get("mode"), str(d.get("link_id"))))
+        _, mode, lid = min(candidates, key=lambda c: c[0])
+        return lid if mode == "road" and lid != "None" else None
+
+
+class _ScenarioIndex:
+    """The indices of a road search in a scenario: the arrays' junctions, then the other nodes of its graph."""
+
+    def __init__(self, junctions: Junctions, extra: list[Node]) -> None:
+        self.junctions = junctions
+        self.index = {n: len(junctions) + i for i, n in enumerate(extra)}
+        self.node_of = {i: n for n, i in self.index.items()}
+        self.n = len(junctions) + len(extra)
+
+    def at(self, node: Node) -> int:
+        """The index of a node."""
+        return self.index[node] if node in self.index else int(self.junctions.position(node))  # type: ignore[arg-type]
+
+    def node(self, i: int) -> Node:
+        """The node of an index."""
+        return self.node_of[i] if i >= len(self.junctions) else self.junctions[i]
 
 
 def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | None = None) -> ArrayNetwork:
@@ -518,7 +584,7 @@ def network_from_arrays(region: Region, roads: RoadArrays, settings: Settings | 
     G.graph["provenance"]["roads"] = {"source": roads.source, "nodes": roads.n_nodes, "arcs": roads.n_arcs}
     # the road arcs' times, as corridor.network.build._add_real_roads works them out edge by edge
     lon, lat = roads.lon, roads.lat
-    area = _congestion_areas(G, (lon[roads.tail] + lon[roads.head]) / 2, (lat[roads.tail] + lat[roads.head]) / 2)
+    area = congestion_areas(G, (lon[roads.tail] + lon[roads.head]) / 2, (lat[roads.tail] + lat[roads.head]) / 2)
     own = np.asarray(roads.speed_kph, dtype=float)
     class_speed = np.array([settings.speeds_kph.get(c, math.nan) for c in roads.classes])
     free_flow = np.where(own != 0, own, class_speed[roads.link_class])

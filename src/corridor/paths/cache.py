@@ -35,6 +35,7 @@ import numpy as np
 from corridor._version import __version__
 from corridor.errors import CorridorError
 from corridor.files import atomic_paths
+from corridor.network.edges import Attrs, Node
 from corridor.paths.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
 
 __all__ = ["CACHE_FORMAT", "DEFAULT_CACHE_DIR", "DiskCache", "arrays_digest", "graph_digest"]
@@ -48,7 +49,7 @@ DEFAULT_CACHE_DIR = ".cache/corridor"
 _SKIP = frozenset({"geometry"})
 
 
-def _attrs(d: dict[str, Any]) -> str:
+def _attrs(d: Attrs) -> str:
     return repr(sorted((k, v) for k, v in d.items() if k not in _SKIP))
 
 
@@ -71,9 +72,26 @@ def arrays_digest(compiled: CompiledNetwork) -> str:
     return h.hexdigest()[:32]
 
 
-def _storable(node: Any) -> bool:
+def _storable(node: object) -> bool:
     """Whether a node or key can be stored in the cache's arrays as it is (text, or a whole number)."""
     return isinstance(node, str) or (isinstance(node, int) and not isinstance(node, bool))
+
+
+def _compiled_meta(c: CompiledNetwork) -> dict[str, Any] | None:
+    """What JSON keeps of a compiled network beside its arrays; None when a node id or edge key cannot be stored."""
+    if not all(_storable(n) for n in c.nodes):
+        return None  # node ids JSON cannot carry back as they were
+    if c.edge_keys is not None and not all(_storable(k) for e in c.edge_keys for k in e):
+        return None
+    return {
+        "mode": c.mode,
+        "n": c.n,
+        "nodes": c.nodes,
+        "out_index": [[n, i] for n, i in c.out_index.items()],
+        "in_index": [[n, i] for n, i in c.in_index.items()],
+        "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
+        "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
+    }
 
 
 class DiskCache:
@@ -117,18 +135,9 @@ class DiskCache:
         return known[1]
 
     def _write_compiled(self, key: str, c: CompiledNetwork) -> None:
-        if not all(_storable(n) for n in c.nodes):
-            return  # node ids JSON cannot carry back as they were
-        meta = {
-            "mode": c.mode,
-            "n": c.n,
-            "nodes": c.nodes,
-            "out_index": [[n, i] for n, i in c.out_index.items()],
-            "in_index": [[n, i] for n, i in c.in_index.items()],
-            "pt_index": None if c.pt_index is None else [[n, i] for n, i in c.pt_index.items()],
-            "edge_keys": None if c.edge_keys is None else [list(k) for k in c.edge_keys],
-        }
-        if meta["edge_keys"] is not None and not all(_storable(k) for e in c.edge_keys or () for k in e):
+        """Keep a compiled network under ``key``, unless its node ids or edge keys would not come back as they were."""
+        meta = _compiled_meta(c)
+        if meta is None:
             return
         arrays = {"tail": c.tail, "head": c.head, "weight": c.weight}
         for name in ("lon", "lat", "pt_arc"):
@@ -178,8 +187,8 @@ class DiskCache:
     def travel_times(
         self,
         compiled: CompiledNetwork,
-        origins: Sequence[Any],
-        destinations: Sequence[Any],
+        origins: Sequence[Node],
+        destinations: Sequence[Node],
         *,
         backend: str,
         workers: int = 1,

@@ -33,24 +33,29 @@ from scipy.sparse.csgraph import dijkstra
 from corridor.errors import EngineError, PlaceNotFound, SettingsError
 from corridor.network.build import CENTROID_KINDS, any_layers, edge_in_mode
 from corridor.network.changes import Effect
+from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.parallel import Processes, can_fork, local_workers
 
 __all__ = [
     "BACKENDS",
+    "COMPILED_MODES",
     "CompiledNetwork",
     "Delta",
     "Indices",
+    "arc_matrix",
     "available_backends",
     "compile_arrays",
     "compile_network",
     "compute_cch_order",
     "finite_weights",
     "distances",
+    "fastest_first",
     "min_plus",
     "path_sums",
     "shortest_trees",
     "resolve_backend",
     "travel_times",
+    "tree_path",
     "whole_ms",
 ]
 
@@ -141,13 +146,13 @@ class CompiledNetwork:
     tail: np.ndarray
     head: np.ndarray
     weight: np.ndarray
-    out_index: Mapping[Any, int]
-    in_index: Mapping[Any, int]
-    nodes: Sequence[Any]
-    edge_keys: list[tuple[Any, Any, Any]] | None = field(default=None, repr=False)
+    out_index: Mapping[Node, int]
+    in_index: Mapping[Node, int]
+    nodes: Sequence[Node]
+    edge_keys: list[EdgeKey] | None = field(default=None, repr=False)
     lon: np.ndarray | None = field(default=None, repr=False)
     lat: np.ndarray | None = field(default=None, repr=False)
-    pt_index: Mapping[Any, int] | None = field(default=None, repr=False)
+    pt_index: Mapping[Node, int] | None = field(default=None, repr=False)
     pt_arc: np.ndarray | None = field(default=None, repr=False)
     cch_order: np.ndarray | None = field(default=None, repr=False)
     parallel: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
@@ -188,16 +193,16 @@ class CompiledNetwork:
             state["cch_order"] = self._cch_topology.cch_order  # a copy builds its own hierarchy, in the same order
         return state
 
-    def indices(self, new_nodes: Sequence[tuple[Any, dict[str, Any]]] = ()) -> Indices:
+    def indices(self, new_nodes: Sequence[tuple[Node, Attrs]] = ()) -> Indices:
         """The index of every node, with ``new_nodes`` (of a scenario) numbered after the base ones.
 
         A new centroid gets two indices, like a base one: one that edges
         leave, one that edges enter; in mode ``any`` a new road junction gets
         a public transport copy.
         """
-        new_out: dict[Any, int] = {}
-        new_in: dict[Any, int] = {}
-        new_pt: dict[Any, int] = {}
+        new_out: dict[Node, int] = {}
+        new_in: dict[Node, int] = {}
+        new_pt: dict[Node, int] = {}
         nxt = self.n
         for node, attrs in new_nodes:
             new_out[node] = new_in[node] = nxt
@@ -295,24 +300,24 @@ class Indices:
     """
 
     compiled: CompiledNetwork
-    new_out: dict[Any, int]
-    new_in: dict[Any, int]
+    new_out: dict[Node, int]
+    new_in: dict[Node, int]
     added: int
-    new_pt: dict[Any, int] = field(default_factory=dict)
+    new_pt: dict[Node, int] = field(default_factory=dict)
 
-    def _pt(self, node: Any) -> int | None:
+    def _pt(self, node: Node) -> int | None:
         if node in self.new_pt:
             return self.new_pt[node]
         pt_index = self.compiled.pt_index
         return pt_index.get(node) if pt_index is not None else None
 
-    def out(self, node: Any, *, pt: bool = False) -> int:
+    def out(self, node: Node, *, pt: bool = False) -> int:
         """The index that paths leave ``node`` from (its public transport copy when ``pt`` and a junction)."""
         if pt and (copy := self._pt(node)) is not None:
             return copy
         return self.new_out[node] if node in self.new_out else self.compiled.out_index[node]
 
-    def into(self, node: Any, *, pt: bool = False) -> int:
+    def into(self, node: Node, *, pt: bool = False) -> int:
         """The index that paths enter ``node`` at (its public transport copy when ``pt`` and a junction)."""
         if pt and (copy := self._pt(node)) is not None:
             return copy
@@ -346,6 +351,36 @@ def whole_ms(seconds: Any) -> Any:
     return np.maximum(np.round(np.asarray(seconds, dtype=float), 3), 1e-3)
 
 
+def fastest_first(tail: np.ndarray, head: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arcs sorted by (tail, head), the fastest of each pair first.
+
+    Returns the order of the arcs, and, in that order, whether each is the
+    first (the fastest) of its (tail, head) pair; the others are the
+    parallel arcs it hides.
+    """
+    order = np.lexsort((weight, head, tail))
+    first = np.ones(len(order), dtype=bool)
+    if len(order):
+        first[1:] = (tail[order][1:] != tail[order][:-1]) | (head[order][1:] != head[order][:-1])
+    return order, first
+
+
+def arc_matrix(n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray) -> csr_matrix:
+    """The n x n CSR matrix of arcs, the fastest of parallel ones kept."""
+    order, first = fastest_first(tail, head, weight)
+    sel = order[first]
+    return csr_matrix((weight[sel], (tail[sel], head[sel])), shape=(n, n))
+
+
+def tree_path(pred: np.ndarray, target: int) -> list[int]:
+    """The indices from a shortest-path tree's source to ``target``, by the tree's predecessors (-9999: none)."""
+    path = [int(target)]
+    while pred[path[-1]] >= 0:  # sources have no predecessor (-9999)
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    return path
+
+
 def compile_arrays(
     n: int,
     tail: Sequence[int] | np.ndarray,
@@ -364,17 +399,15 @@ def compile_arrays(
     t = np.asarray(tail, dtype=np.int64)
     h = np.asarray(head, dtype=np.int64)
     w = finite_weights(np.asarray(weight, dtype=float), "compile_arrays")
-    order = np.lexsort((w, h, t))
-    t, h, w = t[order], h[order], w[order]
-    keep = np.ones(len(t), dtype=bool)
-    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    order, first = fastest_first(t, h, w)
+    sel = order[first]
     ident = list(range(n))
     return CompiledNetwork(
         mode,
         n,
-        t[keep],
-        h[keep],
-        w[keep],
+        t[sel],
+        h[sel],
+        w[sel],
         dict(zip(ident, ident, strict=True)),
         dict(zip(ident, ident, strict=True)),
         ident,
@@ -384,12 +417,115 @@ def compile_arrays(
     )
 
 
+@dataclass
+class _NodeIndices:
+    """A graph's nodes as indices: every node, a second index per centroid, a public transport copy per junction."""
+
+    #: index -> graph node
+    nodes: list[Node]
+    out_index: dict[Node, int]
+    in_index: dict[Node, int]
+    #: layered modes: road junction -> its public transport copy; None otherwise
+    pt_index: dict[Node, int] | None
+
+    def tail(self, u: Node, pt: bool) -> int:
+        """The index an arc leaves ``u`` from (its public transport copy when ``pt`` and it has one)."""
+        return self.pt_index[u] if pt and self.pt_index is not None and u in self.pt_index else self.out_index[u]
+
+    def head(self, v: Node, pt: bool) -> int:
+        """The index an arc enters ``v`` at (its public transport copy when ``pt`` and it has one)."""
+        return self.pt_index[v] if pt and self.pt_index is not None and v in self.pt_index else self.in_index[v]
+
+
+def _node_indices(G: nx.MultiDiGraph, layered: bool) -> _NodeIndices:
+    """A graph's nodes as indices: each node, then each centroid's entry, then (``layered``) each junction's copy."""
+    nodes: list[Node] = list(G.nodes)
+    out_index = {n: i for i, n in enumerate(nodes)}
+    in_index = dict(out_index)
+    for n, d in G.nodes(data=True):
+        if d.get("kind") in CENTROID_KINDS:
+            in_index[n] = len(nodes)
+            nodes.append(n)
+    pt_index: dict[Node, int] | None = None
+    if layered:
+        pt_index = {}
+        for n, d in G.nodes(data=True):
+            if d.get("kind", "junction") == "junction":
+                pt_index[n] = len(nodes)
+                nodes.append(n)
+    return _NodeIndices(nodes, out_index, in_index, pt_index)
+
+
+def _edge_weight(u: Node, v: Node, k: int, d: Attrs, weight: str | Callable[[Node, Node, int, Attrs], float]) -> float:
+    """An edge's weight: its attribute ``weight``, or the function's value.
+
+    Raises
+    ------
+    EngineError
+        When the weight is missing, not a number, not finite or negative.
+    """
+    value_of = weight if callable(weight) else None
+    w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
+    if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
+        raise EngineError(
+            f"edge {u!r}->{v!r} has no valid {weight if value_of is None else 'weight'}",
+            subject="link",
+            id=d.get("link_id"),
+            field=str(weight) if value_of is None else None,
+            value=w,
+            allowed="finite seconds >= 0",
+        )
+    return w
+
+
+def _layers(d: Attrs, mode: str, layered: bool) -> tuple[tuple[bool, bool, float], ...]:
+    """The arcs an edge becomes: (tail on public transport, head on public transport, extra seconds) each."""
+    layers = any_layers(d) if layered else ((False, False, 0.0),)
+    if mode == "transit" and len(layers) == 2:
+        layers = layers[1:]  # a road or road connector: its public transport copy only
+    return layers
+
+
+@dataclass
+class _Arcs:
+    """Arcs being compiled, in the graph's edge order: indices, weights, edges and whether on public transport."""
+
+    tails: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    keys: list[EdgeKey] = field(default_factory=list)
+    on_pt: list[bool] = field(default_factory=list)
+
+
+def _graph_arcs(
+    G: nx.MultiDiGraph,
+    mode: str,
+    index: _NodeIndices,
+    *,
+    weight: str | Callable[[Node, Node, int, Attrs], float],
+    include: Callable[[Attrs], bool] | None,
+) -> _Arcs:
+    """The arcs of the graph's edges usable by ``mode`` (and kept by ``include``), on every layer they run on."""
+    arcs = _Arcs()
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if not edge_in_mode(d, mode) or (include is not None and not include(d)):
+            continue
+        w = _edge_weight(u, v, k, d, weight)
+        for tail_pt, head_pt, extra in _layers(d, mode, index.pt_index is not None):
+            arcs.tails.append(index.tail(u, tail_pt))
+            arcs.heads.append(index.head(v, head_pt))
+            arcs.weights.append(float(w) + extra)
+            arcs.keys.append((u, v, k))
+            arcs.on_pt.append(tail_pt or head_pt)
+    return arcs
+
+
 def compile_network(
     G: nx.MultiDiGraph,
     mode: str = "any",
     *,
-    weight: str | Callable[[Any, Any, Any, dict[str, Any]], float] = "travel_time",
-    include: Callable[[dict[str, Any]], bool] | None = None,
+    weight: str | Callable[[Node, Node, int, Attrs], float] = "travel_time",
+    include: Callable[[Attrs], bool] | None = None,
 ) -> CompiledNetwork:
     """Compile a graph's edges usable by ``mode`` into arrays.
 
@@ -418,55 +554,14 @@ def compile_network(
     """
     if mode not in COMPILED_MODES:
         raise EngineError("unknown travel mode", field="mode", value=mode, allowed=COMPILED_MODES)
-    layered = mode in {"any", "transit"}
-    nodes: list[Any] = list(G.nodes)
-    out_index = {n: i for i, n in enumerate(nodes)}
-    in_index = dict(out_index)
-    for n, d in G.nodes(data=True):
-        if d.get("kind") in CENTROID_KINDS:
-            in_index[n] = len(nodes)
-            nodes.append(n)
-    pt_index: dict[Any, int] | None = None
-    if layered:
-        pt_index = {}
-        for n, d in G.nodes(data=True):
-            if d.get("kind", "junction") == "junction":
-                pt_index[n] = len(nodes)
-                nodes.append(n)
-    value_of = weight if callable(weight) else None
-    tails, heads, weights, keys, on_pt = [], [], [], [], []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        if not edge_in_mode(d, mode) or (include is not None and not include(d)):
-            continue
-        w = value_of(u, v, k, d) if value_of is not None else d.get(str(weight))
-        if w is None or not isinstance(w, int | float) or not np.isfinite(w) or w < 0:
-            raise EngineError(
-                f"edge {u!r}->{v!r} has no valid {weight if value_of is None else 'weight'}",
-                subject="link",
-                id=d.get("link_id"),
-                field=str(weight) if value_of is None else None,
-                value=w,
-                allowed="finite seconds >= 0",
-            )
-        layers = any_layers(d) if pt_index is not None else ((False, False, 0.0),)
-        if mode == "transit" and len(layers) == 2:
-            layers = layers[1:]  # a road or road connector: its public transport copy only
-        for tail_pt, head_pt, extra in layers:
-            tail = pt_index[u] if tail_pt and pt_index is not None and u in pt_index else out_index[u]
-            head = pt_index[v] if head_pt and pt_index is not None and v in pt_index else in_index[v]
-            tails.append(tail)
-            heads.append(head)
-            weights.append(float(w) + extra)
-            keys.append((u, v, k))
-            on_pt.append(tail_pt or head_pt)
-    t = np.array(tails, dtype=np.int64)
-    h = np.array(heads, dtype=np.int64)
-    w = finite_weights(np.array(weights, dtype=float), "compile_network")
-    order = np.lexsort((w, h, t))
-    keep = np.ones(len(order), dtype=bool)
-    if len(order):
-        keep[1:] = (t[order][1:] != t[order][:-1]) | (h[order][1:] != h[order][:-1])
-    sel = order[keep]
+    index = _node_indices(G, layered=mode in {"any", "transit"})
+    arcs = _graph_arcs(G, mode, index, weight=weight, include=include)
+    t = np.array(arcs.tails, dtype=np.int64)
+    h = np.array(arcs.heads, dtype=np.int64)
+    w = finite_weights(np.array(arcs.weights, dtype=float), "compile_network")
+    order, first = fastest_first(t, h, w)
+    sel = order[first]
+    nodes = index.nodes
     lon = np.array([float(G.nodes[n].get("x", np.nan)) for n in nodes])
     lat = np.array([float(G.nodes[n].get("y", np.nan)) for n in nodes])
     return CompiledNetwork(
@@ -475,14 +570,14 @@ def compile_network(
         t[sel],
         h[sel],
         w[sel],
-        out_index,
-        in_index,
+        index.out_index,
+        index.in_index,
         nodes,
-        [keys[i] for i in sel],
+        [arcs.keys[i] for i in sel],
         lon,
         lat,
-        pt_index,
-        np.array(on_pt, dtype=bool)[sel] if pt_index is not None else None,
+        index.pt_index,
+        np.array(arcs.on_pt, dtype=bool)[sel] if index.pt_index is not None else None,
     )
 
 
@@ -581,8 +676,8 @@ def distances(
 
 def travel_times(
     compiled: CompiledNetwork,
-    origins: list[Any],
-    destinations: list[Any],
+    origins: Sequence[Node],
+    destinations: Sequence[Node],
     *,
     backend: str = "scipy",
     workers: int = 1,

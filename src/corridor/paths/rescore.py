@@ -14,13 +14,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError
 from corridor.paths.engine import (
     CompiledNetwork,
     Delta,
+    arc_matrix,
     distances,
     finite_weights,
     min_plus,
@@ -154,6 +154,7 @@ def rescore(
     return out
 
 
+# one function of plain loops on purpose: Numba compiles it whole into a single pass without temporaries
 def _closure_through(
     W: np.ndarray, base: np.ndarray, to_base: np.ndarray, from_base: np.ndarray, out: np.ndarray
 ) -> None:
@@ -258,15 +259,6 @@ def _rescore_worse(
     return out
 
 
-def _dedupe(n: int, t: np.ndarray, h: np.ndarray, w: np.ndarray) -> csr_matrix:
-    """The CSR matrix of arcs, the fastest of parallel ones kept."""
-    order = np.lexsort((w, h, t))
-    t, h, w = t[order], h[order], w[order]
-    keep = np.ones(len(t), dtype=bool)
-    keep[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-    return csr_matrix((w[keep], (t[keep], h[keep])), shape=(n, n))
-
-
 class LeaveOut:
     """A base network with groups of added arcs (a portfolio's projects); exact times with any groups left out.
 
@@ -307,7 +299,7 @@ class LeaveOut:
         weight = np.array([e[2] for e in extra], dtype=float)
         self.weight = np.concatenate([compiled.weight, finite_weights(weight, "the added links")])
         self.group = np.concatenate([np.full(len(compiled.tail), -1), np.array([e[3] for e in extra], dtype=np.int64)])
-        self._matrix = _dedupe(self.n, self.tail, self.head, self.weight)
+        self._matrix = arc_matrix(self.n, self.tail, self.head, self.weight)
         self.d_from = np.atleast_2d(dijkstra(self._matrix, directed=True, indices=self.sources))
         self._d_to: np.ndarray | None = None
         self.full = self.d_from[:, self.targets]
@@ -333,7 +325,7 @@ class LeaveOut:
             affected |= (via <= self.full + tol).any(axis=1)
         if affected.any():
             keep = ~drop
-            matrix = _dedupe(self.n, self.tail[keep], self.head[keep], self.weight[keep])
+            matrix = arc_matrix(self.n, self.tail[keep], self.head[keep], self.weight[keep])
             rows = np.flatnonzero(affected)
             out[rows] = np.atleast_2d(dijkstra(matrix, directed=True, indices=self.sources[rows]))[:, self.targets]
         return out

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -34,7 +34,19 @@ from corridor.network import edges
 from corridor.network.osm import DRIVE_CLASSES, OSM_SOURCE
 from corridor.settings import Settings
 
-__all__ = ["RoadArrays", "road_arrays_from_pbf", "load_road_arrays"]
+if TYPE_CHECKING:
+    from corridor.inputs.region import Region
+    from corridor.paths.engine import CompiledNetwork
+
+__all__ = [
+    "PHILIPPINES_PBF_URL",
+    "RoadArrays",
+    "download",
+    "fetch_region_roads",
+    "load_road_arrays",
+    "load_roads",
+    "road_arrays_from_pbf",
+]
 
 log = logging.getLogger(__name__)
 _EARTH_M = 6_371_008.8
@@ -101,7 +113,7 @@ class RoadArrays:
     def n_arcs(self) -> int:
         return len(self.tail)
 
-    def compile(self) -> Any:
+    def compile(self) -> CompiledNetwork:
         """The engine's compiled network of these roads (see :func:`corridor.paths.engine.compile_arrays`)."""
         from corridor.paths.engine import compile_arrays
 
@@ -151,11 +163,14 @@ class RoadArrays:
         return G
 
 
-def load_road_arrays(path: str | Path) -> RoadArrays:
-    """Read arrays saved by :meth:`RoadArrays.save`."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileNotFound("road network file not found", path=path)
+def _read_npz(path: Path) -> RoadArrays:
+    """The arrays of a ``.npz`` file, every one of :class:`RoadArrays` present.
+
+    Raises
+    ------
+    OSMError
+        When the file is not a readable ``.npz`` or lacks an array.
+    """
     expected = {f.name for f in fields(RoadArrays)}
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -165,7 +180,7 @@ def load_road_arrays(path: str | Path) -> RoadArrays:
                     f"not a road network saved by corridor: missing arrays {', '.join(sorted(missing))}", path=path
                 )
             kwargs = {k: data[k] for k in data.files if k in expected and k not in {"classes", "names", "source"}}
-            arrays = RoadArrays(
+            return RoadArrays(
                 classes=[str(c) for c in data["classes"]],
                 names=[str(n) for n in data["names"]],
                 source=str(data["source"]),
@@ -177,6 +192,16 @@ def load_road_arrays(path: str | Path) -> RoadArrays:
         raise OSMError(
             f"not a readable .npz road network ({type(exc).__name__}: {exc})".splitlines()[0], path=path
         ) from None
+
+
+def _check_road_arrays(arrays: RoadArrays, path: Path) -> None:
+    """The arrays agree in length, arcs join nodes that exist, and every arc has a travel time.
+
+    Raises
+    ------
+    OSMError
+        On the first of these that fails.
+    """
     n, m = arrays.n_nodes, arrays.n_arcs
     if not (len(arrays.osm_node) == len(arrays.lat) == n) or any(
         len(getattr(arrays, f)) != m for f in ("head", "length_m", "speed_kph", "travel_time_s", "link_class", "name")
@@ -186,7 +211,273 @@ def load_road_arrays(path: str | Path) -> RoadArrays:
         raise OSMError("arcs refer to nodes that do not exist", path=path)
     if not np.isfinite(arrays.travel_time_s).all() or (arrays.travel_time_s < 0).any():
         raise OSMError("some arcs have no valid travel time", path=path, allowed="finite seconds >= 0")
+
+
+def load_road_arrays(path: str | Path) -> RoadArrays:
+    """Read arrays saved by :meth:`RoadArrays.save`.
+
+    Raises
+    ------
+    DataFileNotFound, OSMError
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileNotFound("road network file not found", path=path)
+    arrays = _read_npz(path)
+    _check_road_arrays(arrays, path)
     return arrays
+
+
+@dataclass
+class _Ways:
+    """The ways kept from a PBF file, in file order: their node references and what their tags say."""
+
+    #: per way, its OSM node ids in order
+    refs: list[np.ndarray]
+    #: per way: way id, class code, maxspeed (km/h, nan), lanes (nan), name code, one-way rule
+    meta: list[tuple[int, int, float, float, int, int]]
+    #: the code of each name (``""`` is 0)
+    names: dict[str, int]
+
+    def name_list(self) -> list[str]:
+        """The names by their code."""
+        out = [""] * len(self.names)
+        for text, code in self.names.items():
+            out[code] = text
+        return out
+
+
+def _lanes(value: str | None) -> float:
+    """OSM ``lanes`` as a number, or nan when absent or not a number."""
+    try:
+        return float(value) if value else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _kept(way: Any, class_code: dict[str, int]) -> bool:
+    """Whether a way is a road of a wanted class (with at least two nodes)."""
+    return way.tags.get("highway") in class_code and len(way.nodes) >= 2
+
+
+def _read_ways(path: Path, class_code: dict[str, int], progress: Callable[[str, int], None] | None) -> _Ways:
+    """The first pass over a PBF file: the ways of the wanted classes, their node references and tags.
+
+    Raises
+    ------
+    OSMError
+        When the file cannot be read, or holds no road of the wanted classes.
+    """
+    import osmium
+
+    ways = _Ways(refs=[], meta=[], names={"": 0})
+    try:
+        found: Iterable[Any] = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        )
+        for count, way in enumerate(found):
+            if not _kept(way, class_code):
+                continue
+            highway = way.tags.get("highway")
+            ways.refs.append(np.fromiter((n.ref for n in way.nodes), dtype=np.int64, count=len(way.nodes)))
+            name = way.tags.get("name") or way.tags.get("ref") or ""
+            ways.meta.append(
+                (
+                    way.id,
+                    class_code[highway],
+                    _maxspeed(way.tags.get("maxspeed")),
+                    _lanes(way.tags.get("lanes")),
+                    ways.names.setdefault(name, len(ways.names)),
+                    _oneway(way.tags, highway),
+                )
+            )
+            if progress and count % 100_000 == 0:
+                progress("ways", count)
+    except RuntimeError as exc:
+        raise OSMError(f"could not read as OSM PBF ({exc})", path=path) from exc
+    if not ways.refs:
+        raise OSMError("no roads of the wanted classes", path=path, allowed=sorted(class_code))
+    return ways
+
+
+def _junctions(refs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The OSM nodes the ways use (sorted), and which of them are junctions: shared by two ways, or a way's end."""
+    uniq, counts = np.unique(np.concatenate(refs), return_counts=True)
+    ends = np.unique(np.concatenate([[r[0], r[-1]] for r in refs]))
+    junction = np.zeros(len(uniq), dtype=bool)
+    junction[counts > 1] = True
+    junction[np.searchsorted(uniq, ends)] = True
+    return uniq, junction
+
+
+def _way_lon_lat(way: Any) -> np.ndarray:
+    """A located way's node positions (lon, lat); nan for a node outside the extract."""
+    import osmium
+
+    try:
+        return np.array([(n.lon, n.lat) for n in way.nodes])
+    except osmium.InvalidLocationError:  # a node outside the extract
+        return np.array(
+            [(n.location.lon, n.location.lat) if n.location.valid() else (np.nan, np.nan) for n in way.nodes]
+        )
+
+
+def _read_locations(
+    path: Path,
+    class_code: dict[str, int],
+    refs: list[np.ndarray],
+    uniq: np.ndarray,
+    progress: Callable[[str, int], None] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The second pass: the same ways with node locations (libosmium keeps them), in the same order.
+
+    Returns the longitude and latitude of each node of ``uniq`` (nan where the extract lacks it).
+
+    Raises
+    ------
+    OSMError
+        When the file cannot be read.
+    """
+    import osmium
+
+    lon_of = np.full(len(uniq), np.nan)
+    lat_of = np.full(len(uniq), np.nan)
+    try:
+        located: Iterable[Any] = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        i = 0
+        for count, way in enumerate(located):
+            if not _kept(way, class_code):
+                continue
+            xy = _way_lon_lat(way)
+            pos = np.searchsorted(uniq, refs[i])
+            lon_of[pos] = xy[:, 0]
+            lat_of[pos] = xy[:, 1]
+            i += 1
+            if progress and count % 100_000 == 0:
+                progress("locations", count)
+    except RuntimeError as exc:
+        raise OSMError(f"could not read the node locations ({exc})", path=path) from exc
+    return lon_of, lat_of
+
+
+@dataclass
+class _Nodes:
+    """The OSM nodes the kept ways use: ids (sorted), positions, and which are junctions."""
+
+    uniq: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    junction: np.ndarray
+
+
+def _ways_in_box(refs: list[np.ndarray], nodes: _Nodes, bbox: tuple[float, float, float, float] | None) -> np.ndarray:
+    """Per way, whether it has a node inside ``(lon_min, lat_min, lon_max, lat_max)`` (all, without a box)."""
+    keep_way = np.ones(len(refs), dtype=bool)
+    if bbox is not None:
+        lon_min, lat_min, lon_max, lat_max = bbox
+        for i, r in enumerate(refs):
+            p = np.searchsorted(nodes.uniq, r)
+            lon, lat = nodes.lon[p], nodes.lat[p]
+            inside = (lon >= lon_min) & (lon <= lon_max) & (lat >= lat_min) & (lat <= lat_max)
+            keep_way[i] = bool(inside.any())
+    return keep_way
+
+
+def _way_links(p: np.ndarray, nodes: _Nodes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """One way (positions ``p`` in the node table) cut at its junctions: the links' tails, heads and lengths (m).
+
+    None when a node of the way lies outside the extract.
+    """
+    lo, la = np.radians(nodes.lon[p]), np.radians(nodes.lat[p])
+    if np.isnan(lo).any():
+        return None  # a node outside the extract
+    dlat, dlon = np.diff(la), np.diff(lo)
+    a = np.sin(dlat / 2) ** 2 + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(dlon / 2) ** 2
+    seg = 2 * _EARTH_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    cut = np.flatnonzero(nodes.junction[p])
+    if cut[0] != 0:
+        cut = np.concatenate([[0], cut])
+    if cut[-1] != len(p) - 1:
+        cut = np.concatenate([cut, [len(p) - 1]])
+    return p[cut[:-1]], p[cut[1:]], cum[cut[1:]] - cum[cut[:-1]]
+
+
+def _cut_links(
+    refs: list[np.ndarray], keep_way: np.ndarray, nodes: _Nodes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The kept ways cut into links between junctions: tails, heads, lengths (m) and each link's way.
+
+    None when no way gives a link.
+    """
+    tails, heads, lengths, way_idx = [], [], [], []
+    for i, r in enumerate(refs):
+        if not keep_way[i]:
+            continue
+        links = _way_links(np.searchsorted(nodes.uniq, r), nodes)
+        if links is None:
+            continue
+        tails.append(links[0])
+        heads.append(links[1])
+        lengths.append(links[2])
+        way_idx.append(np.full(len(links[0]), i))
+    if not tails:
+        return None
+    return np.concatenate(tails), np.concatenate(heads), np.concatenate(lengths), np.concatenate(way_idx)
+
+
+def _road_arrays(
+    links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    ways: _Ways,
+    nodes: _Nodes,
+    class_list: list[str],
+    class_speed: np.ndarray,
+) -> RoadArrays:
+    """The links as arcs (both ways for two-way roads) with speeds and classes, on nodes renumbered 0..n-1.
+
+    A link's speed is its way's ``maxspeed``, else its class's speed.
+    """
+    t, h, length, w = links
+    m = np.array(ways.meta, dtype=float)
+    cls = m[w, 1].astype(np.int16)
+    speed = np.where(np.isnan(m[w, 2]), class_speed[cls], m[w, 2])
+    speed = np.where(speed > 0, speed, class_speed[cls])
+    oneway = m[w, 5].astype(np.int8)
+    forward = oneway >= 0
+    backward = oneway <= 0
+    tail = np.concatenate([t[forward], h[backward]])
+    head = np.concatenate([h[forward], t[backward]])
+
+    def both(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x[forward], x[backward]])
+
+    length_m = np.maximum(both(length), 0.1)
+    speed_kph = both(speed)
+    # keep only the nodes the arcs use, renumbered 0..n-1
+    used = np.unique(np.concatenate([tail, head]))
+    remap = np.full(len(nodes.uniq), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return RoadArrays(
+        osm_node=nodes.uniq[used],
+        lon=nodes.lon[used],
+        lat=nodes.lat[used],
+        tail=remap[tail],
+        head=remap[head],
+        length_m=length_m,
+        speed_kph=speed_kph,
+        travel_time_s=edges.travel_time_s(length_m, speed_kph),
+        link_class=both(cls),
+        lanes=both(m[w, 3]),
+        name=both(m[w, 4].astype(np.int32)),
+        osm_way=both(m[w, 0].astype(np.int64)),
+        classes=class_list,
+        names=ways.name_list(),
+    )
 
 
 def road_arrays_from_pbf(
@@ -216,160 +507,21 @@ def road_arrays_from_pbf(
     ------
     DataFileNotFound, OSMError
     """
-    import osmium
-
     settings = settings or Settings()
     path = Path(path)
     if not path.is_file():
         raise DataFileNotFound("OSM file not found", path=path)
     class_list = sorted(classes)
     class_code = {c: i for i, c in enumerate(class_list)}
-    names: dict[str, int] = {"": 0}
     class_speed = np.array([settings.speeds_kph.get(c, settings.speeds_kph.get("road", 25.0)) for c in class_list])
-
-    # pass 1: the ways we keep and how often each node is used
-    refs: list[np.ndarray] = []
-    meta: list[tuple[int, int, float, float, int, int]] = []  # way id, class, maxspeed, lanes, name, oneway
-    try:
-        ways: Iterable[Any] = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
-            osmium.filter.KeyFilter("highway")
-        )
-        for count, way in enumerate(ways):
-            highway = way.tags.get("highway")
-            if highway not in class_code or len(way.nodes) < 2:
-                continue
-            refs.append(np.fromiter((n.ref for n in way.nodes), dtype=np.int64, count=len(way.nodes)))
-            name = way.tags.get("name") or way.tags.get("ref") or ""
-            lanes = way.tags.get("lanes")
-            try:
-                lanes_f = float(lanes) if lanes else math.nan
-            except ValueError:
-                lanes_f = math.nan
-            meta.append(
-                (
-                    way.id,
-                    class_code[highway],
-                    _maxspeed(way.tags.get("maxspeed")),
-                    lanes_f,
-                    names.setdefault(name, len(names)),
-                    _oneway(way.tags, highway),
-                )
-            )
-            if progress and count % 100_000 == 0:
-                progress("ways", count)
-    except RuntimeError as exc:
-        raise OSMError(f"could not read as OSM PBF ({exc})", path=path) from exc
-    if not refs:
-        raise OSMError("no roads of the wanted classes", path=path, allowed=class_list)
-    all_refs = np.concatenate(refs)
-    uniq, counts = np.unique(all_refs, return_counts=True)
-    ends = np.unique(np.concatenate([[r[0], r[-1]] for r in refs]))
-    junction = np.zeros(len(uniq), dtype=bool)
-    junction[counts > 1] = True
-    junction[np.searchsorted(uniq, ends)] = True
-
-    # pass 2: the same ways with node locations (libosmium keeps them), in the same order
-    lon_of = np.full(len(uniq), np.nan)
-    lat_of = np.full(len(uniq), np.nan)
-    try:
-        located: Iterable[Any] = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        i = 0
-        for count, way in enumerate(located):
-            if way.tags.get("highway") not in class_code or len(way.nodes) < 2:
-                continue
-            try:
-                xy = np.array([(n.lon, n.lat) for n in way.nodes])
-            except osmium.InvalidLocationError:  # a node outside the extract
-                xy = np.array(
-                    [(n.location.lon, n.location.lat) if n.location.valid() else (np.nan, np.nan) for n in way.nodes]
-                )
-            pos = np.searchsorted(uniq, refs[i])
-            lon_of[pos] = xy[:, 0]
-            lat_of[pos] = xy[:, 1]
-            i += 1
-            if progress and count % 100_000 == 0:
-                progress("locations", count)
-    except RuntimeError as exc:
-        raise OSMError(f"could not read the node locations ({exc})", path=path) from exc
-
-    keep_way = np.ones(len(refs), dtype=bool)
-    if bbox is not None:
-        lon_min, lat_min, lon_max, lat_max = bbox
-        for i, r in enumerate(refs):
-            p = np.searchsorted(uniq, r)
-            inside = (lon_of[p] >= lon_min) & (lon_of[p] <= lon_max) & (lat_of[p] >= lat_min) & (lat_of[p] <= lat_max)
-            keep_way[i] = bool(inside.any())
-
-    tails, heads, lengths, way_idx = [], [], [], []
-    for i, r in enumerate(refs):
-        if not keep_way[i]:
-            continue
-        p = np.searchsorted(uniq, r)
-        lo, la = np.radians(lon_of[p]), np.radians(lat_of[p])
-        if np.isnan(lo).any():
-            continue  # a node outside the extract
-        dlat, dlon = np.diff(la), np.diff(lo)
-        a = np.sin(dlat / 2) ** 2 + np.cos(la[:-1]) * np.cos(la[1:]) * np.sin(dlon / 2) ** 2
-        seg = 2 * _EARTH_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-        cum = np.concatenate([[0.0], np.cumsum(seg)])
-        cut = np.flatnonzero(junction[p])
-        if cut[0] != 0:
-            cut = np.concatenate([[0], cut])
-        if cut[-1] != len(p) - 1:
-            cut = np.concatenate([cut, [len(p) - 1]])
-        tails.append(p[cut[:-1]])
-        heads.append(p[cut[1:]])
-        lengths.append(cum[cut[1:]] - cum[cut[:-1]])
-        way_idx.append(np.full(len(cut) - 1, i))
-    if not tails:
+    ways = _read_ways(path, class_code, progress)
+    uniq, junction = _junctions(ways.refs)
+    lon_of, lat_of = _read_locations(path, class_code, ways.refs, uniq, progress)
+    nodes = _Nodes(uniq, lon_of, lat_of, junction)
+    links = _cut_links(ways.refs, _ways_in_box(ways.refs, nodes, bbox), nodes)
+    if links is None:
         raise OSMError("no roads inside the region's box", path=path, value=bbox)
-    t = np.concatenate(tails)
-    h = np.concatenate(heads)
-    length = np.concatenate(lengths)
-    w = np.concatenate(way_idx)
-    m = np.array(meta, dtype=float)
-    cls = m[w, 1].astype(np.int16)
-    speed = np.where(np.isnan(m[w, 2]), class_speed[cls], m[w, 2])
-    speed = np.where(speed > 0, speed, class_speed[cls])
-    oneway = m[w, 5].astype(np.int8)
-    forward = oneway >= 0
-    backward = oneway <= 0
-    tail = np.concatenate([t[forward], h[backward]])
-    head = np.concatenate([h[forward], t[backward]])
-
-    def both(x: np.ndarray) -> np.ndarray:
-        return np.concatenate([x[forward], x[backward]])
-
-    length_m = np.maximum(both(length), 0.1)
-    speed_kph = both(speed)
-    # keep only the nodes the arcs use, renumbered 0..n-1
-    used = np.unique(np.concatenate([tail, head]))
-    remap = np.full(len(uniq), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    name_list = [""] * len(names)
-    for text, code in names.items():
-        name_list[code] = text
-    arrays = RoadArrays(
-        osm_node=uniq[used],
-        lon=lon_of[used],
-        lat=lat_of[used],
-        tail=remap[tail],
-        head=remap[head],
-        length_m=length_m,
-        speed_kph=speed_kph,
-        travel_time_s=edges.travel_time_s(length_m, speed_kph),
-        link_class=both(cls),
-        lanes=both(m[w, 3]),
-        name=both(m[w, 4].astype(np.int32)),
-        osm_way=both(m[w, 0].astype(np.int64)),
-        classes=class_list,
-        names=name_list,
-    )
+    arrays = _road_arrays(links, ways, nodes, class_list, class_speed)
     log.info("%s: %d nodes, %d arcs", path, arrays.n_nodes, arrays.n_arcs)
     return arrays
 
@@ -405,7 +557,7 @@ def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
 
 
 def fetch_region_roads(
-    region: Any,
+    region: Region,
     out: str | Path,
     *,
     url: str = PHILIPPINES_PBF_URL,
@@ -443,7 +595,7 @@ def fetch_region_roads(
         if not pbf.is_file():
             (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
     if not progress:
-        arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox))
+        arrays = road_arrays_from_pbf(pbf, settings, bbox=region.bbox)
     else:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -453,12 +605,14 @@ def fetch_region_roads(
             def report(stage: str, ways: int) -> None:
                 bar.update(task, description=f"{pbf.name} ({stage})", completed=ways)
 
-            arrays = road_arrays_from_pbf(pbf, settings, bbox=tuple(region.bbox), progress=report)
+            arrays = road_arrays_from_pbf(pbf, settings, bbox=region.bbox, progress=report)
     arrays.save(out)
     return arrays
 
 
-def load_roads(path: str | Path, settings: Settings | None = None, *, bbox: Any = None) -> nx.MultiDiGraph:
+def load_roads(
+    path: str | Path, settings: Settings | None = None, *, bbox: tuple[float, float, float, float] | None = None
+) -> nx.MultiDiGraph:
     """A road network file as a graph in corridor's schema: ``.npz`` arrays, ``.osm.pbf``, or what osm reads."""
     from corridor.network.osm import OSM_SUFFIXES, graph_from_file
 
