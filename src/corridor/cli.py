@@ -194,6 +194,18 @@ def _show(printout: Iterable[Any]) -> None:
             _console().print(item)
 
 
+def _print_result(
+    result: Any, printout: Callable[[Any], Iterable[Any]], *, as_json: bool, written: Sequence[Path]
+) -> None:
+    """A command's result: one JSON object (``--json``), or its tables and lines and the files it wrote."""
+    if as_json:
+        _echo_json(result.to_dict())
+        return
+    _show(printout(result))
+    if written:
+        _say("wrote " + ", ".join(str(p) for p in written))
+
+
 def _region_and_settings(region: str, settings_path: Path | None) -> tuple[Any, Any]:
     """The region a command works on, and the settings (checked against the region's congestion areas)."""
     from corridor.inputs.region import load_region
@@ -924,12 +936,7 @@ def optimize(
             progress=False if as_json else None,
         )
     written = write_optimisation(result, out) if out is not None else []
-    if as_json:
-        _echo_json(result.to_dict())
-        return
-    _show(optimisation_printout(result))
-    if written:
-        _say("wrote " + ", ".join(str(p) for p in written))
+    _print_result(result, optimisation_printout, as_json=as_json, written=written)
 
 
 @app.command()
@@ -978,12 +985,7 @@ def sensitivity(
         progress=False if as_json else None,
     )
     written = write_sensitivity(result, out) if out is not None else []
-    if as_json:
-        _echo_json(result.to_dict())
-        return
-    _show(sensitivity_printout(result))
-    if written:
-        _say("wrote " + ", ".join(str(p) for p in written))
+    _print_result(result, sensitivity_printout, as_json=as_json, written=written)
 
 
 @app.command()

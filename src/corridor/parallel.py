@@ -144,6 +144,17 @@ class Runner:
         ``done`` is called with the number of tasks finished after each one
         (beside the progress bar, for a caller's own status line).
         """
+        out: list[Any] = [None] * len(items)
+        with progress_bar(len(items), what, enabled=self.progress) as advance:
+            for count, (position, result) in enumerate(self._finished(task, items), 1):
+                out[position] = result
+                advance(count)
+                if done is not None:
+                    done(count)
+        return out
+
+    def _finished(self, task: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        """Each task's position among the items and its result, as the tasks finish."""
         raise NotImplementedError
 
     @property
@@ -173,26 +184,13 @@ class InProcess(Runner):
     def local(self) -> bool:
         return True
 
-    def map(
-        self,
-        task: Callable[[Any, T], R],
-        items: Sequence[T],
-        *,
-        what: str = "tasks",
-        done: Callable[[int], None] | None = None,
-    ) -> list[R]:
-        out: list[R] = []
-        with progress_bar(len(items), what, enabled=self.progress) as advance:
-            for item in items:
-                out.append(task(self.shared, item))
-                advance(len(out))
-                if done is not None:
-                    done(len(out))
-        return out
+    def _finished(self, task: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        for position, item in enumerate(items):
+            yield position, task(self.shared, item)
 
 
 # The shared object of a pool's worker process, set once per process by the pool's initializer
-# (as corridor.paths.engine does for its searches): a worker reads it, never changes it.
+# a worker reads it, never changes it.
 _worker_shared: Any = None
 
 
@@ -239,23 +237,10 @@ class Processes(Runner):
     def workers(self) -> int:
         return self._workers
 
-    def map(
-        self,
-        task: Callable[[Any, T], R],
-        items: Sequence[T],
-        *,
-        what: str = "tasks",
-        done: Callable[[int], None] | None = None,
-    ) -> list[R]:
+    def _finished(self, task: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
         futures = {self._pool.submit(_call_in_worker, task, item): i for i, item in enumerate(items)}
-        out: list[Any] = [None] * len(items)
-        with progress_bar(len(items), what, enabled=self.progress) as advance:
-            for count, future in enumerate(as_completed(futures), 1):
-                out[futures[future]] = future.result()
-                advance(count)
-                if done is not None:
-                    done(count)
-        return out
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -337,26 +322,13 @@ class DaskRunner(Runner):
         info = self._client.scheduler_info()
         return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
 
-    def map(
-        self,
-        task: Callable[[Any, T], R],
-        items: Sequence[T],
-        *,
-        what: str = "tasks",
-        done: Callable[[int], None] | None = None,
-    ) -> list[R]:
+    def _finished(self, task: Callable[[Any, T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
         from distributed import as_completed as dask_completed
 
         futures = [self._client.submit(_call_on_dask, task, self._shared_future, item, pure=False) for item in items]
         position = {f.key: i for i, f in enumerate(futures)}
-        out: list[Any] = [None] * len(items)
-        with progress_bar(len(items), what, enabled=self.progress) as advance:
-            for count, future in enumerate(dask_completed(futures), 1):
-                out[position[future.key]] = future.result()
-                advance(count)
-                if done is not None:
-                    done(count)
-        return out
+        for future in dask_completed(futures):
+            yield position[future.key], future.result()
 
     def close(self) -> None:
         self._client.cancel([self._shared_future])

@@ -1,2 +1,2 @@
-"""What a planner gives corridor: the region pack (:mod:`~corridor.inputs.region`) and the projects and
-portfolios (:mod:`~corridor.inputs.projects`)."""
+"""What a planner gives corridor: the region pack (:mod:`~corridor.inputs.region`), the schema of projects
+and portfolios (:mod:`~corridor.inputs.projects`) and their files (:mod:`~corridor.inputs.project_files`)."""
