@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
@@ -16,6 +17,7 @@ from corridor.inputs.region import Region
 from corridor.model.loop import run_model
 from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
+from corridor.paths.cache import DiskCache
 from corridor.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,6 +142,30 @@ def luzon() -> Region:
 @pytest.fixture(scope="session")
 def luzon_graph(luzon: Region) -> nx.MultiDiGraph:
     return build_network(luzon, Settings())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def corridor_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiskCache]:
+    """One on-disk cache for the session, shared by the test workers: a model run is made once.
+
+    The commands read it through ``CORRIDOR_CACHE_DIR`` (tests of the cache itself give their own
+    ``--cache-dir``); every entry is keyed by a hash of all its inputs, so a shared one is the same run.
+    """
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "corridor-cache"
+    previous = os.environ.get("CORRIDOR_CACHE_DIR")
+    os.environ["CORRIDOR_CACHE_DIR"] = str(folder)
+    yield DiskCache(folder)
+    if previous is None:
+        os.environ.pop("CORRIDOR_CACHE_DIR", None)
+    else:
+        os.environ["CORRIDOR_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def luzon_base(luzon: Region, luzon_graph: nx.MultiDiGraph, corridor_cache: DiskCache) -> ModelRun:
+    """The bundled region's base-year model run, made once for the session (and the commands it runs)."""
+    return run_model(luzon_graph, luzon, Settings(), cache=corridor_cache)
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ def test_the_command_keeps_its_cache(tmp_path, monkeypatch, capsys):
     from corridor.cli import main
 
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CORRIDOR_CACHE_DIR")  # the default folder, in the working folder
     portfolio = str(ROOT / "portfolios" / "lec_core.yaml")
     assert main(["score", portfolio, "--no-shapley"]) == 0
     first = capsys.readouterr().out
@@ -93,3 +94,27 @@ def test_the_command_keeps_its_cache(tmp_path, monkeypatch, capsys):
     assert sorted(p.name for p in (tmp_path / ".cache" / "corridor").iterdir()) == entries
     assert main(["score", portfolio, "--no-shapley", "--no-cache", "--cache-dir", "elsewhere"]) == 0
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_model_run_is_read_back_whole_and_its_scenario_too(tmp_path, luzon, luzon_graph):
+    """A cached run equals the run, to every cell; a scenario warmed by the read-back run has the same key."""
+    import numpy as np
+    import pandas as pd
+
+    from corridor.model.loop import run_key, run_model
+    from corridor.settings import Settings
+
+    cache = DiskCache(tmp_path)
+    settings = Settings().replace(assignment={**Settings().assignment.model_dump(), "feedback_iterations": 2})
+    made = run_model(luzon_graph, luzon, settings, cache=cache)
+    read = run_model(luzon_graph, luzon, settings, cache=cache)
+    assert (cache.misses, cache.hits) == (1, 1)
+    for name in ("links", "gateways", "zones"):
+        pd.testing.assert_frame_equal(getattr(read, name), getattr(made, name))
+    assert all(np.array_equal(read.matrices[k], made.matrices[k], equal_nan=True) for k in made.matrices)
+    assert (read.summary, read.calibration, read.assignment) == (made.summary, made.calibration, made.assignment)
+    assert run_key(luzon_graph, luzon, settings, calibration=made.calibration, warm=made) == run_key(
+        luzon_graph, luzon, settings, calibration=read.calibration, warm=read
+    )
+    other = settings.replace(value_of_time_php_per_h=settings.value_of_time_php_per_h * 1.1)
+    assert run_key(luzon_graph, luzon, other) != run_key(luzon_graph, luzon, settings)

@@ -260,10 +260,11 @@ def test_rescore_compiles_without_a_folder_to_cache_in(monkeypatch):
     """Where Numba finds no folder to keep compiled code in, re-scoring compiles it for the run and answers the same."""
     import numba.core.config
 
-    import corridor.paths.rescore
+    import corridor.paths.engine
+    from corridor.paths.rescore import _closure_through
 
     monkeypatch.setattr(numba.core.config, "CACHE_LOCATOR_CLASSES", "NoSuchLocator")
-    monkeypatch.setattr(corridor.paths.rescore, "_KERNEL", [])
+    monkeypatch.setattr(corridor.paths.engine, "_KERNELS", {})
     tail, head, weight, lon, lat = _random_arrays(7, 30, 90)
     base = compile_arrays(30, tail, head, weight, lon=lon, lat=lat)
     sources, targets = np.arange(0, 30, 2), np.arange(1, 30, 3)
@@ -272,7 +273,9 @@ def test_rescore_compiles_without_a_folder_to_cache_in(monkeypatch):
     t2 = np.concatenate([tail, [a for a, _, _ in arcs]])
     h2 = np.concatenate([head, [b for _, b, _ in arcs]])
     w2 = np.concatenate([weight, [w for _, _, w in arcs]])
-    assert type(corridor.paths.rescore._KERNEL[0]._cache).__name__ == "NullCache"  # compiled for this run only
+    assert (
+        type(corridor.paths.engine._KERNELS[_closure_through]._cache).__name__ == "NullCache"
+    )  # compiled for this run only
     np.testing.assert_allclose(fast, _full(31, t2, h2, w2, sources, targets), atol=1e-6)
 
 

@@ -8,7 +8,6 @@ import json
 import math
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -17,7 +16,7 @@ from corridor.access.modelled import compare_model
 from corridor.cli import app
 from corridor.errors import ModelError
 from corridor.inputs.project_files import load_catalog, portfolio_from_ids
-from corridor.inputs.region import Region, load_region
+from corridor.inputs.region import load_region
 from corridor.model.demand import fit_beta, gravity
 from corridor.model.loop import run_model
 from corridor.model.results import MODEL_LABELS, ModelRun, explain, link_volumes
@@ -142,11 +141,6 @@ def test_a_mean_trip_length_out_of_reach_is_a_model_error(model_graph, model_reg
 # ------------------------------------------------------------------ the bundled region
 
 
-@pytest.fixture(scope="module")
-def luzon_base(luzon: Region, luzon_graph: nx.MultiDiGraph) -> ModelRun:
-    return run_model(luzon_graph, luzon, Settings())
-
-
 def test_validation_meets_every_target(luzon, luzon_graph, luzon_base) -> None:
     table = validation_table(luzon_graph, luzon, Settings(), luzon_base)
     assert failed_targets(table).empty, failed_targets(table)[["item", "published", "modelled"]]
@@ -157,12 +151,12 @@ def test_validation_meets_every_target(luzon, luzon_graph, luzon_base) -> None:
 
 
 def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_explained(
-    luzon, luzon_graph, luzon_base
+    luzon, luzon_graph, luzon_base, corridor_cache
 ) -> None:
     catalog = load_catalog(luzon.path)
     ids = ["scmb_freight_rail", "clark_runway_2", "subic_port_expansion", "bauan_terminal"]
     portfolio = portfolio_from_ids(ids, catalog)
-    comparison = compare_model(luzon_graph, portfolio, region=luzon, base=luzon_base)
+    comparison = compare_model(luzon_graph, portfolio, region=luzon, base=luzon_base, cache=corridor_cache)
     marginal = comparison.marginal
     assert marginal is not None
     for pid in ids:

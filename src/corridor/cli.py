@@ -116,7 +116,9 @@ CacheDirOpt = Annotated[
     Path,
     typer.Option(
         "--cache-dir",
-        help="Folder of the on-disk cache of compiled networks, CCH orders and base matrices.",
+        envvar="CORRIDOR_CACHE_DIR",
+        help="Folder of the on-disk cache of compiled networks, CCH orders, base matrices and model runs "
+        "(or the environment's CORRIDOR_CACHE_DIR).",
     ),
 ]
 #: corridor.paths.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
@@ -276,6 +278,15 @@ def _portfolios(reg: Any, paths: list[Path]) -> list[Any]:
     return chosen
 
 
+def _disk(cache_dir: Path, no_cache: bool) -> Any:
+    """The on-disk cache of a command (None with ``--no-cache``)."""
+    if no_cache:
+        return None
+    from corridor.paths.cache import DiskCache
+
+    return DiskCache(cache_dir)
+
+
 def _scorer(G: Any, reg: Any, cfg: Any, *, cache_dir: Path | None) -> Any:
     """The scorer of a network, its compiled arrays kept in ``cache_dir`` (None: no cache on disk)."""
     from corridor.access.scorer import PortfolioScorer
@@ -318,6 +329,8 @@ def route(
             "(the peak hour of the calibrated model, seconds more).",
         ),
     ] = TimesChoice.accessibility,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Print the fastest trip between two places: minutes, kilometres and legs."""
     from corridor.network.places import PlaceIndex
@@ -330,7 +343,8 @@ def route(
             raise UsageError("assigned times need the region's model; --network takes accessibility times")
     else:
         reg, cfg, G = _load(region, settings, roads)
-        G = _route_graph(G, reg, cfg, _portfolio(reg, portfolio, projects), times=times, quiet=as_json)
+        chosen = _portfolio(reg, portfolio, projects)
+        G = _route_graph(G, reg, cfg, chosen, times=times, quiet=as_json, cache=_disk(cache_dir, no_cache))
     trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
     if as_json:
         _echo_json({**trip.to_dict(), "times": times.value})
@@ -348,14 +362,14 @@ def _network_graph(network: Path, settings: Path | None, *, quiet: bool) -> tupl
         return load_roads(network, cfg), cfg
 
 
-def _route_graph(G: Any, reg: Any, cfg: Any, chosen: Any, *, times: TimesChoice, quiet: bool) -> Any:
+def _route_graph(G: Any, reg: Any, cfg: Any, chosen: Any, *, times: TimesChoice, quiet: bool, cache: Any) -> Any:
     """The network a route is found on: with the portfolio built, and with the model's assigned times."""
     if times is TimesChoice.assigned:
         from corridor.access.modelled import model_runs
         from corridor.model.results import assigned_graph
 
         with _progress("running the base-year model", quiet=quiet) as say:
-            _, run, H = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
+            _, run, H = model_runs(G, chosen, region=reg, settings=cfg, progress=say, cache=cache)
         return assigned_graph(H, run)
     if chosen is not None:
         from corridor.network.scenario import apply_portfolio
@@ -392,6 +406,8 @@ def map_cmd(
         bool,
         typer.Option(help="With a portfolio, also run the transport model and draw its traffic (seconds more)."),
     ] = True,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Write an interactive map: the base network, or what a portfolio changes (projects, zones, reach, traffic)."""
     from corridor.present.formats import file_stem
@@ -404,12 +420,13 @@ def map_cmd(
             raise UsageError("a metric is shaded on the map of a portfolio: give one", value=metric)
         path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
     else:
-        fmap = _portfolio_map(G, reg, cfg, chosen, metric=metric, traffic=traffic and roads is None)
+        cache = _disk(cache_dir, no_cache)
+        fmap = _portfolio_map(G, reg, cfg, chosen, metric=metric, traffic=traffic and roads is None, cache=cache)
         path = save_map(fmap, out or Path(f"maps/{file_stem(chosen.name)}.html"))
     _say(f"wrote {path}")
 
 
-def _portfolio_map(G: Any, reg: Any, cfg: Any, chosen: Any, *, metric: str | None, traffic: bool) -> Any:
+def _portfolio_map(G: Any, reg: Any, cfg: Any, chosen: Any, *, metric: str | None, traffic: bool, cache: Any) -> Any:
     """The map of what a portfolio changes; with ``traffic``, the model's link volumes on it."""
     from corridor.present.briefing import brief, map_metrics
     from corridor.present.maps import check_metric, portfolio_map
@@ -421,7 +438,7 @@ def _portfolio_map(G: Any, reg: Any, cfg: Any, chosen: Any, *, metric: str | Non
         from corridor.model.results import link_volumes
 
         with _progress("running the base-year model") as say:
-            _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
+            _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say, cache=cache)
         volumes = link_volumes(run)
     with _status(f"scoring {chosen.name}"):
         view = brief(G, chosen, region=reg, settings=cfg, volumes=volumes).view
@@ -641,6 +658,8 @@ def report(
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Write a report of portfolios: report.html (opens without the internet), report.md, charts, maps, tables.
 
@@ -656,7 +675,10 @@ def report(
     pareto, pareto_value = read_optimum(optimum) if optimum is not None else (None, "value")
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolios(reg, portfolios)
-    appraisals, rows = _appraisals(G, reg, cfg, chosen, projects=True, workers=workers) if appraise else (None, [])
+    cache = _disk(cache_dir, no_cache)
+    appraisals, rows = (
+        _appraisals(G, reg, cfg, chosen, projects=True, workers=workers, cache=cache) if appraise else (None, [])
+    )
     with _progress(f"scoring {len(chosen)} portfolios") as say:
         written = build_report(
             G,
@@ -675,7 +697,7 @@ def report(
 
 
 def _appraisals(
-    G: Any, reg: Any, cfg: Any, chosen: list[Any], *, projects: bool, workers: int, quiet: bool = False
+    G: Any, reg: Any, cfg: Any, chosen: list[Any], *, projects: bool, workers: int, cache: Any, quiet: bool = False
 ) -> tuple[list[Any], list[dict[str, Any]]]:
     """The portfolios' appraisals, with a spinner that tells the model runs, and the assumptions they used."""
     from corridor.appraisal.appraise import appraise, assumptions
@@ -683,7 +705,9 @@ def _appraisals(
 
     message = f"appraising {count_text(len(chosen), 'portfolio')}"
     with _progress(message, quiet=quiet, prefix="appraising: ") as say:
-        done = appraise(G, chosen, region=reg, settings=cfg, projects=projects, workers=workers, progress=say)
+        done = appraise(
+            G, chosen, region=reg, settings=cfg, projects=projects, workers=workers, progress=say, cache=cache
+        )
     return done, assumptions(cfg)
 
 
@@ -698,6 +722,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Run the base-year model and set every published figure beside the model's; exit 1 when a target misses.
 
@@ -717,7 +743,7 @@ def validate(
     from corridor.access.modelled import model_runs
 
     with _progress("running the base-year model", quiet=as_json) as say:
-        base, _, _ = model_runs(G, None, region=reg, settings=cfg, progress=say)
+        base, _, _ = model_runs(G, None, region=reg, settings=cfg, progress=say, cache=_disk(cache_dir, no_cache))
     table = validation_table(G, reg, cfg, base)
     if as_json:
         _echo_json(validation_payload(table, base))
@@ -743,6 +769,8 @@ def volumes(
     top: Annotated[int, typer.Option("--top", min=1, help="How many of the busiest links to print.")] = 15,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Daily vehicles by class on every road link and each gateway's yearly volume, from the model's assignment.
 
@@ -759,7 +787,7 @@ def volumes(
     from corridor.access.modelled import model_runs
 
     with _progress("running the base-year model", quiet=as_json) as say:
-        _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say)
+        _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say, cache=_disk(cache_dir, no_cache))
     links = link_volumes(run)
     gateways = gateway_volumes(run)
     if out is not None:
@@ -791,6 +819,8 @@ def appraise(
     ] = None,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Appraise portfolios in money: NPV, BCR and EIRR from the transport model, with every assumption used.
 
@@ -804,7 +834,8 @@ def appraise(
 
     reg, cfg, G = _load(region, settings)
     chosen = _portfolios(reg, portfolios)
-    done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, quiet=as_json)
+    cache = _disk(cache_dir, no_cache)
+    done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, cache=cache, quiet=as_json)
     if out is not None:
         from corridor.present.outputs import write_appraisal
 
@@ -962,6 +993,8 @@ def sensitivity(
     settings: SettingsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
+    cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Rank portfolios and their projects under draws of speeds, decay, port handling, costs and delays."""
     from corridor.present.outputs import write_sensitivity
@@ -983,6 +1016,7 @@ def sensitivity(
         workers=workers,
         scheduler=scheduler,
         progress=False if as_json else None,
+        cache=_disk(cache_dir, no_cache),
     )
     written = write_sensitivity(result, out) if out is not None else []
     _print_result(result, sensitivity_printout, as_json=as_json, written=written)

@@ -25,6 +25,7 @@ from corridor.inputs.region import Region
 from corridor.model.loop import run_model
 from corridor.model.results import MODEL_LABELS, ModelRun, explain, model_gains
 from corridor.network.scenario import apply_portfolio
+from corridor.paths.cache import DiskCache
 from corridor.settings import Settings
 
 __all__ = ["ModelComparison", "capacity_note", "compare_model", "model_runs"]
@@ -86,6 +87,7 @@ def model_runs(
     settings: Settings | None,
     base: ModelRun | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: DiskCache | None = None,
 ) -> tuple[ModelRun, ModelRun, nx.MultiDiGraph]:
     """The base year's model run and the scenario's, calibrated on the base year, and the scenario's graph.
 
@@ -100,12 +102,14 @@ def model_runs(
         The base year's run, to reuse; calibrated here when None.
     progress
         Told what runs, in words.
+    cache
+        Where model runs are kept and read back (see :func:`~corridor.model.loop.run_model`).
     """
     settings = settings or Settings()
-    base = base or run_model(G, region, settings, progress=progress)
+    base = base or run_model(G, region, settings, progress=progress, cache=cache)
     if portfolio is None:
         return base, base, G
-    H, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress)
+    H, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress, cache=cache)
     return base, scenario, H
 
 
@@ -117,10 +121,12 @@ def _scenario_run(
     region: Region | None,
     settings: Settings,
     progress: Callable[[str], None] | None,
+    cache: DiskCache | None = None,
 ) -> tuple[nx.MultiDiGraph, ModelRun]:
     """The portfolio applied to ``G`` and the model run on it, calibrated on (and warmed by) the base year's run."""
     H = apply_portfolio(G, portfolio, settings=settings, region=region).G
-    return H, run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress)
+    run = run_model(H, region, settings, calibration=base.calibration, warm=base, progress=progress, cache=cache)
+    return H, run
 
 
 def compare_model(
@@ -132,6 +138,7 @@ def compare_model(
     base: ModelRun | None = None,
     marginal: bool = True,
     progress: Callable[[str], None] | None = None,
+    cache: DiskCache | None = None,
 ) -> ModelComparison:
     """Run the model with and without a portfolio (and without each of its projects); the changes explained.
 
@@ -145,18 +152,20 @@ def compare_model(
         The base year's run, to reuse; calibrated here when None.
     marginal
         Also run the portfolio without each project.
+    cache
+        Where model runs are kept and read back (see :func:`~corridor.model.loop.run_model`).
     """
     settings = settings or Settings()
     say = progress or (lambda message: log.info(message))
-    base = base or run_model(G, region, settings, progress=progress)
+    base = base or run_model(G, region, settings, progress=progress, cache=cache)
     say(f"the model with {portfolio.name}")
-    _, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress)
+    _, scenario = _scenario_run(G, portfolio, base, region=region, settings=settings, progress=progress, cache=cache)
     gains = model_gains(base, scenario)
     frame: pd.DataFrame | None = None
     explanations: dict[str, str] = {}
     if marginal and portfolio.projects:
         frame, explanations = _model_marginals(
-            G, portfolio, base, scenario, region=region, settings=settings, progress=progress, say=say
+            G, portfolio, base, scenario, region=region, settings=settings, progress=progress, say=say, cache=cache
         )
     return ModelComparison(base, scenario, gains, frame, explanations)
 
@@ -171,6 +180,7 @@ def _model_marginals(
     settings: Settings,
     progress: Callable[[str], None] | None,
     say: Callable[[str], None],
+    cache: DiskCache | None,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Per project, the model's headlines lost without it (and what requires it), and its effect in words."""
     rows: dict[str, dict[str, Any]] = {}
@@ -179,7 +189,9 @@ def _model_marginals(
         say(f"the model without {project.id}")
         smaller = portfolio.without(project.id)
         if smaller.projects:
-            _, without = _scenario_run(G, smaller, base, region=region, settings=settings, progress=progress)
+            _, without = _scenario_run(
+                G, smaller, base, region=region, settings=settings, progress=progress, cache=cache
+            )
         else:
             without = base
         lost = {k: scenario.summary[k] - without.summary[k] for k in MODEL_LABELS}

@@ -155,6 +155,8 @@ class PortfolioScorer:
         self.backend = resolve_backend(backend or self.settings.engine_backend)
         self.modes: tuple[str, ...] = tuple(dict.fromkeys((*OD_MODES, "any")))
         disk = cache if isinstance(cache, DiskCache) or cache is None else DiskCache(cache)
+        #: where compiled networks, base matrices and the screening's model run are kept (None: nowhere)
+        self.disk = disk
         self.compiled: dict[str, CompiledNetwork] = self._compile_modes(disk)
         self.centroids = centroids(G)
         self.base_nodes = [dict(G.nodes[n]) for n in self.centroids]

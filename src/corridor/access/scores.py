@@ -35,6 +35,7 @@ from corridor.model.results import ModelRun
 from corridor.network.changes import Effect
 from corridor.parallel import progress_bar
 from corridor.paths.array_network import ArrayNetwork
+from corridor.paths.cache import DiskCache
 from corridor.settings import Settings
 
 __all__ = [
@@ -268,7 +269,7 @@ def score(
     comparison = None
     if model:
         comparison = _model_comparison(
-            G, portfolio, settings=settings, region=region, base=model_base, marginal=marginal
+            G, portfolio, settings=settings, region=region, base=model_base, marginal=marginal, cache=scorer.disk
         )
         _explain_in_the_model(unchanged, comparison)
     return ScoreResult(
@@ -369,6 +370,7 @@ def _model_comparison(
     region: Region | None,
     base: ModelRun | None,
     marginal: bool,
+    cache: DiskCache | None = None,
 ) -> ModelComparison:
     """The transport model with and without the portfolio, and each project's share with ``marginal``.
 
@@ -379,7 +381,7 @@ def _model_comparison(
     """
     if isinstance(G, ArrayNetwork):
         raise PortfolioError("the transport model runs on the region's strategic roads, not on road arrays")
-    return compare_model(G, portfolio, region=region, settings=settings, base=base, marginal=marginal)
+    return compare_model(G, portfolio, region=region, settings=settings, base=base, marginal=marginal, cache=cache)
 
 
 def _explain_in_the_model(unchanged: dict[str, str], comparison: ModelComparison) -> None:

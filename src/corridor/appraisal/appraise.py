@@ -67,6 +67,7 @@ from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
 from corridor.model.results import ModelRun
 from corridor.parallel import local_workers
+from corridor.paths.cache import DiskCache
 from corridor.settings import Settings, parameters
 
 __all__ = [
@@ -279,6 +280,7 @@ def appraise(
     projects: bool = True,
     workers: int = 1,
     progress: Callable[[str], None] | None = None,
+    cache: DiskCache | None = None,
 ) -> list[Appraisal]:
     """Appraise portfolios (see the module's notes for the method).
 
@@ -295,6 +297,8 @@ def appraise(
         runs a project).
     workers
         Processes for the model runs (0: one per core).
+    cache
+        Where model runs are kept and read back (see :func:`~corridor.model.loop.run_model`).
 
     Raises
     ------
@@ -306,7 +310,9 @@ def appraise(
     chosen = _portfolios(portfolios)
     workers = local_workers(workers)
     years = modelled_years(region, settings)
-    bases = base_runs(G, region, settings, years, base=base, say=say)
+    bases = base_runs(G, region, settings, years, base=base, say=say, cache=cache)
     plans = [plan(p, projects=projects) for p in chosen]
-    modelled = run_plans(plans, years, G=G, region=region, settings=settings, bases=bases, workers=workers, say=say)
+    modelled = run_plans(
+        plans, years, G=G, region=region, settings=settings, bases=bases, workers=workers, say=say, cache=cache
+    )
     return [_appraisal(one, modelled, bases, settings, projects=projects) for one in plans]

@@ -22,6 +22,7 @@ from corridor.model.loop import run_model
 from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
 from corridor.parallel import can_fork, make_runner
+from corridor.paths.cache import DiskCache
 from corridor.settings import Settings
 
 __all__ = [
@@ -112,6 +113,7 @@ def base_runs(
     *,
     base: ModelRun | None,
     say: Callable[[str], None],
+    cache: DiskCache | None = None,
 ) -> dict[int, ModelRun]:
     """The model without the portfolios in both modelled years (the base year's run made when not given).
 
@@ -121,11 +123,10 @@ def base_runs(
     y0, y1 = years
     if base is None:
         say("the base-year model")
-        base = run_model(G, region, settings)
+        base = run_model(G, region, settings, cache=cache)
     say(f"the {y1} model without the portfolios")
-    later = run_model(
-        G, region, settings, calibration=base.calibration, warm=base, demand_factors=demand_factors(settings, y1 - y0)
-    )
+    factors = demand_factors(settings, y1 - y0)
+    later = run_model(G, region, settings, calibration=base.calibration, warm=base, demand_factors=factors, cache=cache)
     return {y0: base, y1: later}
 
 
@@ -137,6 +138,7 @@ class _Runs:
     region: Region | None
     settings: Settings
     bases: dict[int, ModelRun]
+    cache: DiskCache | None = None
 
 
 #: a task of the pool: the projects to model, the year, and a portfolio that holds them
@@ -161,6 +163,7 @@ def _run(shared: _Runs, task: _Task) -> tuple[tuple[str, ...], int, dict[str, fl
         calibration=base.calibration,
         warm=base,
         demand_factors=base.demand_factors,
+        cache=shared.cache,
     )
     return ids, year, annual_benefits(base, run, shared.settings)
 
@@ -185,6 +188,7 @@ def run_plans(
     bases: dict[int, ModelRun],
     workers: int,
     say: Callable[[str], None],
+    cache: DiskCache | None = None,
 ) -> ModelledBenefits:
     """Every model run the plans need, on the worker pool (one run is left in-process), and their benefits.
 
@@ -196,9 +200,11 @@ def run_plans(
         The runs without the portfolios, by modelled year (:func:`base_runs`).
     workers
         Local processes (already checked by :func:`~corridor.parallel.local_workers`).
+    cache
+        Where model runs are kept and read back (see :func:`~corridor.model.loop.run_model`).
     """
     tasks = _tasks(plans, years)
     workers = 1 if len(tasks) <= 1 or not can_fork() else workers
-    with make_runner(_Runs(G, region, settings, bases), workers=workers, progress=False) as pool:
+    with make_runner(_Runs(G, region, settings, bases, cache), workers=workers, progress=False) as pool:
         results = pool.map(_run, tasks, done=lambda k: say(f"model run {k} of {len(tasks)}"))
     return ModelledBenefits(years, {(ids, year): benefits for ids, year, benefits in results})

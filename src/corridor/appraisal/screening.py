@@ -112,7 +112,7 @@ class Screening:
                     allowed="the market_access or time_to_port objective on road arrays",
                 )
             first, _ = modelled_years(scorer.region, scorer.settings)
-            base = run_model(scorer.G, scorer.region, scorer.settings)
+            base = run_model(scorer.G, scorer.region, scorer.settings, cache=scorer.disk)
             found = cls(base, scorer.settings, first_year=first)
             scorer.__dict__["_screening"] = found
         return found

@@ -1,10 +1,10 @@
-"""Projects and portfolios: the schema, YAML files, and their checks.
+"""Projects and portfolios: the schema every project and portfolio is checked against, and the rules between projects.
 
 A project is a typed, costed list of edits to the network (``new_line``,
 ``upgrade``, ``close``, ``open``, ``gateway_upgrade``, ``new_gateway``,
 ``new_node``, ``investment``). A portfolio names catalog projects, may define
 its own inline or include other project files, and has an optional budget and
-overrides. :func:`load_portfolio` checks it: unknown ids, duplicates, missing
+overrides. :func:`corridor.inputs.project_files.load_portfolio` checks it: unknown ids, duplicates, missing
 ``requires``, ``conflicts`` present, each a one-line error with the file, the
 line and the id. Whether an edit's places and links exist is checked when the
 edits are applied (:mod:`corridor.network.scenario`), with the same kind of message.

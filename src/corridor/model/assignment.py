@@ -38,7 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from corridor.errors import DataError, NoRouteError, SettingsError
-from corridor.paths.engine import shortest_trees
+from corridor.paths.engine import compiled_kernel, shortest_trees
 
 if TYPE_CHECKING:
     from aequilibrae.matrix import AequilibraeMatrix
@@ -487,43 +487,84 @@ class _PathGraph:
     def _load_trees(self, pred: np.ndarray, rows: np.ndarray, receiving: np.ndarray, trips: np.ndarray) -> np.ndarray:
         """Edge loads ``(pairs, classes)`` of sending ``trips`` along the shortest-path trees ``pred``.
 
-        Each node's load is its own trips plus its children's loads; nodes are summed
-        into their parents level by level, deepest first, for all origins at once.
+        Each node's load is its own trips plus its children's loads: every tree
+        is summed up from its deepest nodes (:func:`_push_loads`, compiled).
         """
-        n = self.n_nodes
-        n_rows = len(rows)
-        base = (np.arange(n_rows, dtype=np.int64) * n)[:, None]
-        weight = np.zeros((n_rows * n, trips.shape[0]))
-        cells = (base + self.dests[receiving][None, :]).ravel()
-        weight[cells] = trips.reshape(trips.shape[0], -1).T
-        pred_flat = pred.ravel().astype(np.int64)
-        has_parent = pred_flat >= 0
-        parent = np.where(has_parent, (base + pred).ravel(), -1)
-        # depth of every node in its tree, by pointer jumping: log2(depth) passes
-        depth = has_parent.astype(np.int32)
-        jump = parent.copy()
-        active = np.flatnonzero(jump >= 0)
-        while active.size:
-            target = jump[active]
-            depth[active] += depth[target]
-            jump[active] = jump[target]
-            active = active[jump[active] >= 0]
-        nodes = np.flatnonzero(has_parent)
         loads = np.zeros((len(self.pair_keys), trips.shape[0]))
-        if not nodes.size:
-            return loads
-        level = depth[nodes]
-        order = nodes[np.argsort(level.astype(np.int16) if level.max() < 2**15 else level, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(level))])
-        for d in range(len(bounds) - 2, 0, -1):
-            seg = order[bounds[d] : bounds[d + 1]]
-            np.add.at(weight, parent[seg], weight[seg])
-        carrying = nodes[weight[nodes].any(axis=1)]
-        keys = pred_flat[carrying] * n + carrying % n
-        pair = np.searchsorted(self.pair_keys, keys)
-        for c in range(trips.shape[0]):
-            loads[:, c] = np.bincount(pair, weights=weight[carrying, c], minlength=len(self.pair_keys))
+        compiled_kernel(_push_loads)(
+            np.ascontiguousarray(pred, dtype=np.int64),
+            self.dests[receiving].astype(np.int64),
+            np.ascontiguousarray(trips, dtype=float),
+            self.pair_keys.astype(np.int64),
+            self.n_nodes,
+            loads,
+        )
         return loads
+
+
+# one function of plain loops on purpose: Numba compiles it whole, without temporaries
+def _push_loads(
+    pred: np.ndarray, dests: np.ndarray, trips: np.ndarray, pair_keys: np.ndarray, n: int, loads: np.ndarray
+) -> None:
+    """Add to ``loads`` (pairs x classes) the trips of each origin sent along its shortest-path tree.
+
+    ``pred`` is origins x nodes (a node's parent, negative for the root and
+    nodes not reached), ``trips`` classes x origins x destinations, ``dests``
+    the destinations' nodes and ``pair_keys`` the sorted ``tail * n + head`` of
+    the edges. A node's load is its own trips plus its children's; nodes are
+    taken deepest first, each passing its load to its parent and onto the edge
+    between them.
+    """
+    classes = trips.shape[0]
+    weight = np.zeros((n, classes))
+    depth = np.empty(n, np.int64)
+    climb = np.empty(n, np.int64)
+    order = np.empty(n, np.int64)
+    for r in range(pred.shape[0]):
+        weight[:] = 0.0
+        for d in range(dests.shape[0]):
+            for c in range(classes):
+                weight[dests[d], c] += trips[c, r, d]
+        depth[:] = -1
+        deepest = 0
+        for v in range(n):  # each node's depth, climbing to the first node whose depth is known
+            top = 0
+            u = v
+            while depth[u] < 0 and pred[r, u] >= 0:
+                climb[top] = u
+                top += 1
+                u = pred[r, u]
+            if depth[u] < 0:
+                depth[u] = 0
+            level = depth[u]
+            while top > 0:
+                top -= 1
+                level += 1
+                depth[climb[top]] = level
+            deepest = max(deepest, level)
+        start = np.zeros(deepest + 2, np.int64)  # nodes by depth, deepest first (a counting sort)
+        for v in range(n):
+            start[deepest - depth[v] + 1] += 1
+        for k in range(1, deepest + 2):
+            start[k] += start[k - 1]
+        for v in range(n):
+            slot = deepest - depth[v]
+            order[start[slot]] = v
+            start[slot] += 1
+        for i in range(n):
+            v = order[i]
+            parent = pred[r, v]
+            if parent < 0:
+                continue
+            carried = 0.0
+            for c in range(classes):
+                carried += weight[v, c]
+            if carried == 0.0:
+                continue
+            pair = np.searchsorted(pair_keys, parent * n + v)
+            for c in range(classes):
+                loads[pair, c] += weight[v, c]
+                weight[parent, c] += weight[v, c]
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,11 +35,13 @@ hour's congested times. The results are a :class:`~corridor.model.results.ModelR
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -72,10 +74,12 @@ from corridor.model.results import (
 )
 from corridor.model.skims import Key, Skims, connectors, intrazonal_s, road_links, skims
 from corridor.network.build import centroids
+from corridor.paths.cache import DiskCache, graph_digest
 from corridor.settings import Settings
 
 __all__ = [
     "DEMAND_CLASSES",
+    "run_key",
     "run_model",
 ]
 
@@ -570,6 +574,7 @@ def run_model(
     warm: ModelRun | None = None,
     demand_factors: Mapping[str, float] | None = None,
     progress: Callable[[str], None] | None = None,
+    cache: DiskCache | None = None,
 ) -> ModelRun:
     """Run the transport model on a network: the base year (calibrating) or a scenario (with ``calibration``).
 
@@ -594,6 +599,12 @@ def run_model(
         more. Needs ``calibration`` (the base year's fit is kept).
     progress
         Called with a short description of each step.
+    cache
+        Where runs are kept (:class:`~corridor.paths.cache.DiskCache`), under
+        a key that hashes every input: the graph, the region's files, the
+        settings, the calibration, the warm start's link times and the demand
+        factors. The same run is then read back instead of run again. None:
+        nothing is kept.
 
     Raises
     ------
@@ -603,6 +614,47 @@ def run_model(
         calibration cannot be reached.
     """
     settings = settings or Settings()
+    if cache is None:
+        return _run(G, region, settings, calibration, warm, demand_factors, progress)
+    key = run_key(G, region, settings, calibration=calibration, warm=warm, demand_factors=demand_factors)
+    return cache.stored(
+        key,
+        lambda: _run(G, region, settings, calibration, warm, demand_factors, progress),
+        ModelRun.to_entry,
+        ModelRun.from_entry,
+    )
+
+
+def run_key(
+    G: nx.MultiDiGraph,
+    region: Region | None,
+    settings: Settings,
+    *,
+    calibration: Calibration | None = None,
+    warm: ModelRun | None = None,
+    demand_factors: Mapping[str, float] | None = None,
+) -> str:
+    """The cache key of a model run: a hash of everything the run reads (see :func:`run_model`)."""
+    h = hashlib.sha256(f"model run {graph_digest(G)} {settings.digest()}\n".encode())
+    h.update(json.dumps(region.provenance() if region is not None else None, sort_keys=True).encode())
+    h.update(json.dumps(asdict(calibration) if calibration is not None else None, sort_keys=True).encode())
+    h.update(json.dumps(dict(sorted((demand_factors or {}).items()))).encode())
+    if warm is not None:
+        h.update(repr(list(warm.links["key"])).encode())
+        h.update(np.ascontiguousarray(warm.links["congested_time_s"].to_numpy(dtype=float)).tobytes())
+    return f"model-{h.hexdigest()[:32]}"
+
+
+def _run(
+    G: nx.MultiDiGraph,
+    region: Region | None,
+    settings: Settings,
+    calibration: Calibration | None,
+    warm: ModelRun | None,
+    demand_factors: Mapping[str, float] | None,
+    progress: Callable[[str], None] | None,
+) -> ModelRun:
+    """One model run (see :func:`run_model`)."""
     started = time.perf_counter()
     say = progress or (lambda message: log.info(message))
     factors = _demand_factors(demand_factors, calibration)

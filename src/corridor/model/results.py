@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -28,6 +28,7 @@ from corridor.model.assignment import AssignmentResult
 from corridor.model.demand import PersonTrips, logsum
 from corridor.model.gateways import GatewayChoice, GatewaySpec
 from corridor.model.skims import Skims
+from corridor.paths.cache import frame_from_entry, frame_to_entry
 from corridor.settings import Settings
 
 __all__ = [
@@ -143,6 +144,44 @@ class ModelRun:
     provenance: dict[str, Any] = field(default_factory=dict)
     times: str = "assigned"
     demand_factors: dict[str, float] = field(default_factory=dict)
+
+    def to_entry(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The run as arrays and JSON, for the on-disk cache (:meth:`corridor.paths.cache.DiskCache.stored`)."""
+        arrays = {f"matrix.{k}": v for k, v in self.matrices.items()}
+        meta: dict[str, Any] = {
+            "places": self.places,
+            "kinds": self.kinds,
+            "summary": self.summary,
+            "calibration": asdict(self.calibration),
+            "assignment": self.assignment,
+            "provenance": self.provenance,
+            "times": self.times,
+            "demand_factors": self.demand_factors,
+            "matrices": list(self.matrices),
+        }
+        for name in ("links", "gateways", "zones"):
+            frame_arrays, frame_meta = frame_to_entry(name, getattr(self, name))
+            arrays.update(frame_arrays)
+            meta[name] = frame_meta
+        return arrays, meta
+
+    @classmethod
+    def from_entry(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ModelRun:
+        """The run that :meth:`to_entry` wrote."""
+        return cls(
+            places=list(meta["places"]),
+            kinds=list(meta["kinds"]),
+            links=frame_from_entry("links", arrays, meta["links"]),
+            gateways=frame_from_entry("gateways", arrays, meta["gateways"]),
+            zones=frame_from_entry("zones", arrays, meta["zones"]),
+            summary=dict(meta["summary"]),
+            matrices={k: arrays[f"matrix.{k}"] for k in meta["matrices"]},
+            calibration=Calibration(**meta["calibration"]),
+            assignment=dict(meta["assignment"]),
+            provenance=dict(meta["provenance"]),
+            times=str(meta["times"]),
+            demand_factors=dict(meta["demand_factors"]),
+        )
 
 
 # ------------------------------------------------------------------ per place and per link

@@ -1,4 +1,4 @@
-"""An on-disk cache of compiled networks, their contraction-hierarchy orders and base matrices.
+"""An on-disk cache of compiled networks, their contraction-hierarchy orders, base matrices and model runs.
 
 Compiling a network into arrays, ordering its nodes for a contraction
 hierarchy (RoutingKit's ``compute_order_*``) and computing the base
@@ -10,7 +10,9 @@ under a key that hashes those inputs:
   attributes and in their order (geometries aside), and the mode;
 - a CCH order: the compiled arrays;
 - a base matrix: the compiled arrays, the origins and destinations and the
-  backend.
+  backend;
+- any other result a caller keys by a hash of its inputs (a transport model
+  run: :func:`corridor.model.loop.run_key`), through :meth:`DiskCache.stored`.
 
 The same network therefore starts from the cache, and any change to the
 graph, its settings-derived travel times or the places scored makes new
@@ -27,10 +29,11 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from corridor._version import __version__
 from corridor.errors import CorridorError
@@ -38,9 +41,18 @@ from corridor.files import atomic_paths
 from corridor.network.edges import Attrs, Node
 from corridor.paths.engine import CompiledNetwork, compile_network, compute_cch_order, travel_times
 
-__all__ = ["CACHE_FORMAT", "DEFAULT_CACHE_DIR", "DiskCache", "arrays_digest", "graph_digest"]
+__all__ = [
+    "CACHE_FORMAT",
+    "DEFAULT_CACHE_DIR",
+    "DiskCache",
+    "arrays_digest",
+    "frame_from_entry",
+    "frame_to_entry",
+    "graph_digest",
+]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: the layout of the entries; a new layout makes new keys
 CACHE_FORMAT = 1
@@ -70,6 +82,50 @@ def arrays_digest(compiled: CompiledNetwork) -> str:
         if a is not None:
             h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:32]
+
+
+def frame_to_entry(name: str, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A frame as arrays (its number and boolean columns) and JSON (the rest: text, ids, tuples), for an entry.
+
+    Tuples (a link's edge key) are kept as tuples; the index is kept with its name.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    columns: list[dict[str, Any]] = []
+    for i, column in enumerate(frame.columns):
+        values = frame[column]
+        if values.dtype.kind in "biuf":
+            arrays[f"{name}.{i}"] = values.to_numpy()
+            columns.append({"name": column})
+        else:
+            tuples = any(isinstance(v, tuple) for v in values)
+            cells = [_json_value(v) for v in values]
+            columns.append({"name": column, "values": cells, "tuples": tuples, "dtype": str(values.dtype)})
+    index = {"name": frame.index.name, "values": [_json_value(v) for v in frame.index]}
+    return arrays, {"columns": columns, "index": index}
+
+
+def frame_from_entry(name: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> pd.DataFrame:
+    """The frame :func:`frame_to_entry` wrote."""
+    data: dict[str, Any] = {}
+    for i, column in enumerate(meta["columns"]):
+        if "values" not in column:
+            data[column["name"]] = arrays[f"{name}.{i}"]
+        elif column["tuples"]:
+            data[column["name"]] = pd.Series(
+                [tuple(v) if isinstance(v, list) else v for v in column["values"]], dtype=object
+            )
+        else:
+            data[column["name"]] = pd.Series(column["values"], dtype=column.get("dtype", "object"))
+    frame = pd.DataFrame(data, columns=[c["name"] for c in meta["columns"]])
+    frame.index = pd.Index(meta["index"]["values"], name=meta["index"]["name"])
+    return frame
+
+
+def _json_value(value: Any) -> Any:
+    """A cell as JSON holds it: numpy numbers as Python's, tuples as lists (marked by their column)."""
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _storable(node: object) -> bool:
@@ -205,6 +261,33 @@ class DiskCache:
         seconds = travel_times(compiled, list(origins), list(destinations), backend=backend, workers=workers)
         self._write(key, {"seconds": seconds}, {"shape": list(shape), "backend": backend})
         return seconds
+
+    # ------------------------------------------------------------ any result
+    def stored(
+        self,
+        key: str,
+        make: Callable[[], T],
+        dump: Callable[[T], tuple[dict[str, np.ndarray], dict[str, Any]]],
+        load: Callable[[dict[str, np.ndarray], dict[str, Any]], T],
+    ) -> T:
+        """A result kept under ``key`` as arrays and JSON (``dump`` and ``load`` convert), made when not there.
+
+        An entry that ``load`` cannot read (a layout of an older version) is
+        made again.
+        """
+        entry = self._read(key)
+        if entry is not None:
+            try:
+                value = load(*entry)
+            except (KeyError, ValueError, TypeError) as exc:
+                log.warning("cannot read the cache entry %s (%s): computing it again", key, exc)
+            else:
+                self.hits += 1
+                return value
+        self.misses += 1
+        value = make()
+        self._write(key, *dump(value))
+        return value
 
     # ------------------------------------------------------------ any arrays
     def arrays(self, key: str, make: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

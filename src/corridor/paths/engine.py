@@ -46,6 +46,7 @@ __all__ = [
     "available_backends",
     "compile_arrays",
     "compile_network",
+    "compiled_kernel",
     "compute_cch_order",
     "finite_weights",
     "distances",
@@ -702,6 +703,25 @@ def travel_times(
     same = np.array(origins, dtype=object)[:, None] == np.array(destinations, dtype=object)[None, :]
     out[same] = 0.0
     return out
+
+
+_KERNELS: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def compiled_kernel(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of plain loops over arrays, compiled by Numba on first use (kept on disk, so later runs load it).
+
+    Where no folder can hold the compiled code (a read-only install without a
+    writable home) it is compiled for the run instead.
+    """
+    if function not in _KERNELS:
+        from numba import njit
+
+        try:
+            _KERNELS[function] = njit(cache=True, nogil=True)(function)
+        except RuntimeError:  # no folder to cache it in
+            _KERNELS[function] = njit(nogil=True)(function)
+    return _KERNELS[function]
 
 
 def shortest_trees(matrix: csr_matrix, sources: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ projects" the same way."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
@@ -21,6 +21,7 @@ from corridor.paths.engine import (
     CompiledNetwork,
     Delta,
     arc_matrix,
+    compiled_kernel,
     distances,
     finite_weights,
     min_plus,
@@ -143,7 +144,7 @@ def rescore(
     D_Bt = cache.from_[rows]  # base endpoints x targets
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
-    _kernel()(W, in_base.astype(np.int64), D_sB, D_Bt, out[:n_s, :n_t])
+    compiled_kernel(_closure_through)(W, in_base.astype(np.int64), D_sB, D_Bt, out[:n_s, :n_t])
     if len(in_base):
         if len(et):
             min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
@@ -166,7 +167,7 @@ def _closure_through(
     ``a[j] = min_i to_base[s, i] + W*[base[i], base[j]]``; only where that is
     faster than its base distance can a trip through j be shorter than the
     base trip already in ``out``, so only those terms are added. Compiled
-    with Numba (:func:`_kernel`): one pass without temporaries.
+    with Numba (:func:`~corridor.paths.engine.compiled_kernel`): one pass without temporaries.
     """
     k = W.shape[0]
     for v in range(k):
@@ -200,21 +201,6 @@ def _closure_through(
                     c = a[j] + from_base[j, t]
                     if c < out[s, t]:
                         out[s, t] = c
-
-
-_KERNEL: list[Callable[..., None]] = []
-
-
-def _kernel() -> Callable[..., None]:
-    """:func:`_closure_through` compiled by Numba on first use (cached on disk, so later runs load it)."""
-    if not _KERNEL:
-        from numba import njit
-
-        try:
-            _KERNEL.append(njit(cache=True, nogil=True)(_closure_through))
-        except RuntimeError:  # no folder to cache it in (read-only install, no writable home): compile each run
-            _KERNEL.append(njit(nogil=True)(_closure_through))
-    return _KERNEL[0]
 
 
 def _rescore_worse(

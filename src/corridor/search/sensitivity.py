@@ -21,6 +21,7 @@ import pandas as pd
 from corridor.access.scorer import PortfolioScorer
 from corridor.errors import OptimisationError
 from corridor.inputs.projects import GatewayUpgrade, NewGateway, Portfolio, Project
+from corridor.paths.cache import DiskCache
 from corridor.search.objectives import DEFAULT_OBJECTIVE, VALUE_REL_TOL, Objective, get_objective, screening_summary
 
 if TYPE_CHECKING:
@@ -409,6 +410,7 @@ def sensitivity(
     workers: int = 1,
     scheduler: Any = None,
     progress: bool | None = None,
+    cache: DiskCache | None = None,
 ) -> SensitivityResult:
     """Rank portfolios and their projects under draws of the uncertain inputs; say how sure each rank is.
 
@@ -454,6 +456,9 @@ def sensitivity(
         the portfolios go to each worker once. The results are the same.
     progress
         Show a progress bar of the draws (None: when stderr is a terminal).
+    cache
+        Where the base year's model run (for the ``npv`` and ``freight_cost``
+        objectives) is kept and read back (see :func:`~corridor.model.loop.run_model`).
 
     Raises
     ------
@@ -462,7 +467,7 @@ def sensitivity(
         objective this version cannot compute.
     """
     started = time.perf_counter()
-    context = _sensitivity_context(region, portfolios, settings=settings, objective=objective, year=year)
+    context = _sensitivity_context(region, portfolios, settings=settings, objective=objective, year=year, cache=cache)
     if draws < 2:
         raise OptimisationError("at least 2 draws are needed for intervals", field="draws", value=draws)
     if top_k < 1:
@@ -484,6 +489,7 @@ def _sensitivity_context(
     settings: Any = None,
     objective: str | Objective = DEFAULT_OBJECTIVE,
     year: int | None = None,
+    cache: DiskCache | None = None,
 ) -> _Context:
     """What every draw of :func:`sensitivity` reads (sent to each worker once).
 
@@ -509,7 +515,7 @@ def _sensitivity_context(
         from corridor.model.loop import run_model
         from corridor.network.build import build_network
 
-        model_base = run_model(build_network(region, settings), region, settings)
+        model_base = run_model(build_network(region, settings), region, settings, cache=cache)
     return _Context(region, settings, tuple(portfolios), chosen, int(year), model_base)
 
 
