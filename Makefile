@@ -17,10 +17,10 @@ demo: $(STAMP)
 	$(BIN)/corridor route "Clark International Airport" "Port of Manila" --mode road
 
 test: $(STAMP) assets browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 test-fast: $(STAMP) assets browser
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -18,7 +18,7 @@ from corridor.model.loop import run_model
 from corridor.model.results import ModelRun
 from corridor.network.scenario import apply_portfolio
 from corridor.paths.cache import DiskCache
-from corridor.settings import Settings
+from corridor.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the attributes every edge of a corridor network carries
@@ -160,6 +160,18 @@ def corridor_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiskCac
         os.environ.pop("CORRIDOR_CACHE_DIR", None)
     else:
         os.environ["CORRIDOR_CACHE_DIR"] = previous
+
+
+#: settings for tests of what is done with a model run, not of the model's numbers (tests/data/README.md)
+QUICK = str(ROOT / "tests" / "data" / "quick_model.toml")
+
+
+@pytest.fixture(scope="session")
+def luzon_quick(luzon: Region, corridor_cache: DiskCache) -> tuple[Settings, nx.MultiDiGraph, ModelRun]:
+    """The quick settings, the bundled region's network with them, and its base-year run (seconds, not minutes)."""
+    settings = load_settings(QUICK, areas=luzon.congestion_areas.index)
+    G = build_network(luzon, settings)
+    return settings, G, run_model(G, luzon, settings, cache=corridor_cache)
 
 
 @pytest.fixture(scope="session")

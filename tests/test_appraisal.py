@@ -22,7 +22,7 @@ from corridor.cli import app
 from corridor.inputs.projects import Portfolio
 from corridor.settings import Settings
 
-from .conftest import make_project
+from .conftest import QUICK, make_project
 from .conftest import model_scenario as _scenario
 
 #: any edit: the costs do not read them
@@ -83,6 +83,7 @@ def test_cost_stream_rebases_old_prices_and_counts_early_spending_in_the_first_y
     assert frame.loc[2025, "capital"] == pytest.approx(economic)
 
 
+@pytest.mark.slow
 def test_no_change_is_worth_nothing(tiny_base) -> None:
     out = annual_benefits(tiny_base, tiny_base, Settings())
     assert all(v == 0 for v in out.values())
@@ -108,6 +109,7 @@ def test_capacity_at_a_congested_port_is_worth_the_delay_it_saves(
     assert out["containers"] <= ceiling * 1.5
 
 
+@pytest.mark.slow
 def test_appraisal_of_a_portfolio_adds_up(model_graph, model_region, model_settings, tiny_base) -> None:
     port = make_project(
         "quay",
@@ -163,10 +165,12 @@ def test_every_assumption_has_a_source() -> None:
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_appraise_prints_npv_bcr_eirr_and_the_assumptions(tmp_path: Path) -> None:
     portfolio = tmp_path / "bauan.yaml"
     portfolio.write_text("name: bauan\nprojects: [bauan_terminal]\n", encoding="utf-8")
-    result = runner.invoke(app, ["appraise", str(portfolio), "--json", "--no-projects", "--out", str(tmp_path / "a")])
+    args = ["appraise", str(portfolio), "--json", "--no-projects", "--out", str(tmp_path / "a"), "--settings", QUICK]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     (p,) = data["portfolios"]

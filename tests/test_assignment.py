@@ -104,6 +104,7 @@ def test_delay_functions_derivatives_and_integrals_agree(flow, capacity, t0, alp
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("engine", "gap", "tol"), RUNS)
 def test_two_routes_share_demand_until_their_times_are_equal(engine, gap, tol):
     # route A: 1 -> 3 -> 2, time 10 + 0.1 v; route B: 1 -> 4 -> 2, time 15 + 0.05 v (linear BPR)
@@ -182,6 +183,7 @@ def test_braess_a_new_link_makes_every_trip_slower(engine, gap, tol):
     assert (with_bridge.time * with_bridge.flow).sum() > (without.time * without.flow).sum()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("engine", "gap", "tol"), RUNS)
 def test_a_truck_counts_as_its_pce_in_cars(engine, gap, tol):
     links = _links(
@@ -226,6 +228,7 @@ def test_blocked_centroids_carry_no_through_traffic(engine):
     assert open_.flow[:4] == pytest.approx([110.0, 100.0, 0.0, 0.0], abs=1e-6)
 
 
+@pytest.mark.slow
 @needs_aequilibrae
 def test_engines_agree_on_a_congested_grid_with_two_classes():
     # a 4 x 4 grid of two-way streets, a slow-and-wide and a fast-and-narrow kind, zones at the corners
@@ -516,6 +519,7 @@ def sioux_falls_reference(shared_data):
     return np.array([link["flow"] for link in out["links"]])
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 @pytest.mark.parametrize("engine", ENGINES)
 def test_sioux_falls_matches_the_best_known_flows(tntp_runs, sioux_falls_reference, engine):
@@ -533,6 +537,7 @@ def test_sioux_falls_matches_the_best_known_flows(tntp_runs, sioux_falls_referen
     assert diff.max() <= 1e-2 * best.max()
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", ["SiouxFalls", "ChicagoSketch"])
 @pytest.mark.parametrize("engine", ENGINES)
@@ -547,6 +552,7 @@ def test_tntp_objectives_come_within_a_ten_thousandth_of_the_optimum(tntp_runs, 
     assert OPTIMUM[name] * (1 - 1e-9) <= out["objective"] <= OPTIMUM[name] * (1 + 1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 @needs_aequilibrae
 @pytest.mark.parametrize("name", ["SiouxFalls", "ChicagoSketch"])
@@ -558,6 +564,7 @@ def test_engines_agree_on_the_tntp_networks(tntp_runs, name):
     assert np.abs(ours - theirs).max() <= 1e-2 * ours.max()
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_chicago_needs_its_generalized_cost(shared_data):
     """Chicago's published optimum is for time + 0.02 min/cent + 0.04 min/mile; at time alone it is another one."""

@@ -79,6 +79,7 @@ def test_a_damaged_or_unwritable_cache_is_recomputed(tmp_path, luzon, luzon_grap
     assert "going on without it" in caplog.text
 
 
+@pytest.mark.slow
 def test_the_command_keeps_its_cache(tmp_path, monkeypatch, capsys):
     from corridor.cli import main
 
@@ -96,6 +97,7 @@ def test_the_command_keeps_its_cache(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "elsewhere").exists()
 
 
+@pytest.mark.slow
 def test_a_model_run_is_read_back_whole_and_its_scenario_too(tmp_path, luzon, luzon_graph):
     """A cached run equals the run, to every cell; a scenario warmed by the read-back run has the same key."""
     import numpy as np

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from corridor.present.charts import cost_gain_chart, marginal_chart, pareto_chart, province_chart
 
@@ -12,6 +13,7 @@ TABLE = pd.DataFrame(
 )
 
 
+@pytest.mark.slow
 def test_charts_are_svg_without_dates_or_scripts():
     first = cost_gain_chart(TABLE, {"d_to_seaport_min": "Δ to seaport (min)", "d_market_access_pop_pct": "Δ %"})
     second = cost_gain_chart(TABLE, {"d_to_seaport_min": "Δ to seaport (min)", "d_market_access_pop_pct": "Δ %"})

@@ -12,7 +12,7 @@ import pytest
 
 from corridor.cli import main
 
-from .conftest import ROOT, SHARED_DATA
+from .conftest import QUICK, ROOT, SHARED_DATA
 
 LEC_CORE = ROOT / "portfolios" / "lec_core.yaml"
 
@@ -86,6 +86,7 @@ def test_quiet_after_the_command(capsys):
     assert code == 0 and "min" in out and err == ""
 
 
+@pytest.mark.slow
 def test_python_m_corridor_runs_the_command_line():
     done = subprocess.run(
         [sys.executable, "-m", "corridor", "route", "Nowhere", "Manila"], capture_output=True, text=True, timeout=120
@@ -109,6 +110,7 @@ def test_bad_settings_key(capsys, tmp_path):
     assert code == 2 and "unknown key 'walking_speed'" in err and "walk_speed_kph" in err
 
 
+@pytest.mark.slow
 def test_map_writes_the_file(capsys, tmp_path):
     out_file = tmp_path / "out" / "base.html"
     code, _out, err = run(capsys, "map", "--out", str(out_file))
@@ -165,6 +167,7 @@ def test_route_on_an_osm_file(capsys, shared_data):
     assert "OpenStreetMap" in data["provenance"]["source"]
 
 
+@pytest.mark.slow
 def test_console_script_exit_status(tmp_path):
     exe = Path(sys.executable).with_name("corridor")
     if not exe.exists():
@@ -177,6 +180,7 @@ def test_console_script_exit_status(tmp_path):
     assert done.stderr.startswith("error: unknown place 'Nowhere'") and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_score_portfolio(capsys):
     code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "lec_core.yaml"))
     assert code == 0, err
@@ -194,6 +198,7 @@ def test_score_json(capsys):
     assert any(path.endswith("committed.yaml") for path in prov["files"])
 
 
+@pytest.mark.slow
 def test_compare_writes_csv_and_markdown(capsys, tmp_path):
     files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core", "lec_full")]
     code, out, err = run(capsys, "compare", *files, "--out", str(tmp_path))
@@ -210,6 +215,7 @@ def test_compare_writes_csv_and_markdown(capsys, tmp_path):
     assert set(prov) == {"committed", "lec_core", "lec_full"}
 
 
+@pytest.mark.slow
 def test_route_with_a_portfolio(capsys):
     code, out, _ = run(capsys, "route", "Naic", "Mariveles", "--mode", "road", "--json")
     base = json.loads(out)["minutes"]
@@ -220,6 +226,7 @@ def test_route_with_a_portfolio(capsys):
     assert code == 0 and "with lec_full" in out and "Bataan–Cavite Interlink Bridge" in out
 
 
+@pytest.mark.slow
 def test_bad_portfolio_is_exit_2(capsys, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nprojects:\n  - nscr_malolos_clark\n")
@@ -249,6 +256,7 @@ def test_fetch_needs_region_or_place(capsys, tmp_path):
     assert code == 2 and "not both" in err
 
 
+@pytest.mark.slow
 def test_commands_on_real_roads(capsys, shared_data, tmp_path):
     from corridor.paths.road_arrays import road_arrays_from_pbf
 
@@ -294,9 +302,12 @@ def test_commands_on_real_roads(capsys, shared_data, tmp_path):
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_map_with_projects_built(capsys, tmp_path):
     out_file = tmp_path / "with.html"
-    code, _, err = run(capsys, "map", "--projects", "nscr_tutuban_malolos,bcib", "--out", str(out_file))
+    code, _, err = run(
+        capsys, "map", "--projects", "nscr_tutuban_malolos,bcib", "--out", str(out_file), "--settings", QUICK
+    )
     assert code == 0, err
     text = out_file.read_text()
     assert "Projects: rail (1)" in text and "Projects: bridge (1)" in text and "Bataan–Cavite Interlink Bridge" in text
@@ -355,6 +366,7 @@ def test_score_explains_a_project_that_changes_nothing(capsys, tmp_path):
 # ------------------------------------------------------------------ optimize and sensitivity
 
 
+@pytest.mark.slow
 def test_optimize_prints_the_optimum_and_the_frontier(capsys, tmp_path):
     code, out, err = run(capsys, "optimize", "--budget", "2e9", "--out", str(tmp_path))
     assert code == 0, err
@@ -366,6 +378,7 @@ def test_optimize_prints_the_optimum_and_the_frontier(capsys, tmp_path):
     assert (tmp_path / "pareto.svg").read_text().startswith("<svg")
 
 
+@pytest.mark.slow
 def test_optimize_json_with_rules(capsys, tmp_path):
     candidates = tmp_path / "few.yaml"
     candidates.write_text(
@@ -407,6 +420,7 @@ def test_optimize_refusals_are_one_line(capsys, args, expected):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_sensitivity_reports_the_ranking(capsys, tmp_path):
     files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core")]
     code, out, err = run(capsys, "sensitivity", *files, "--draws", "3", "--seed", "4", "--out", str(tmp_path))
@@ -422,9 +436,10 @@ def test_score_prints_shapley_values(capsys):
     assert "Shapley: Δ market" in out and "lec_core: Shapley values exact (31 sets of projects scored)" in out
 
 
+@pytest.mark.slow
 def test_map_of_a_portfolio_by_default_in_maps(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"))
+    code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"), "--settings", QUICK)
     assert code == 0, err
     assert out.strip() == "wrote maps/lec_core.html" and (tmp_path / "maps" / "lec_core.html").is_file()
     code, out, err = run(capsys, "map", "--portfolio", str(ROOT / "portfolios" / "lec_core.yaml"), "--metric", "x")
@@ -433,6 +448,7 @@ def test_map_of_a_portfolio_by_default_in_maps(capsys, tmp_path, monkeypatch):
     assert code == 2 and "portfolio" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_compare_writes_a_comparison_map(capsys, tmp_path):
     files = [str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core", "lec_full")]
     out_file = tmp_path / "maps" / "compare.html"
@@ -446,6 +462,7 @@ def test_compare_writes_a_comparison_map(capsys, tmp_path):
     assert code == 2 and "two portfolios" in err
 
 
+@pytest.mark.slow
 def test_optimize_by_npv_prints_a_portfolio_worth_more_than_it_costs(capsys):
     code, out, err = run(
         capsys,
@@ -468,3 +485,13 @@ def test_optimize_by_npv_prints_a_portfolio_worth_more_than_it_costs(capsys):
 def test_no_arguments_prints_the_help_and_no_empty_error(capsys):
     code, out, err = run(capsys)
     assert code == 2 and "Usage: corridor" in out and "error" not in err
+
+
+def test_python_m_corridor_is_the_command(monkeypatch, capsys):
+    """``python -m corridor`` runs the same command line (in-process here; the slow tier starts a process)."""
+    import runpy
+
+    monkeypatch.setattr("sys.argv", ["corridor", "--version"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("corridor", run_name="__main__")
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("corridor ")

@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,6 +141,7 @@ def encodings(draw: Any, text: str) -> bytes:
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_portfolios(tmp_path_factory, data):
@@ -158,6 +160,7 @@ def test_mutated_portfolios(tmp_path_factory, data):
     _check(code, err)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_settings(tmp_path_factory, data):
@@ -214,6 +217,7 @@ def _toml_value(value: Any) -> str:
 REGION_FILES = [name for name in TINY_FILES if name.endswith(".csv")]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_mutated_region_packs(tmp_path_factory, data):

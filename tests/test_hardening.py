@@ -182,6 +182,7 @@ def test_empty_project_lists(capsys, ids):
     assert "no project ids given" in one_line(code, err)
 
 
+@pytest.mark.slow
 def test_a_speed_factor_that_would_overflow_the_hierarchy(capsys, tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(
@@ -216,6 +217,7 @@ def test_a_reversed_bbox_is_blamed_on_region_yaml(capsys, tmp_path):
     assert "region.yaml" in line and "field 'bbox'" in line and "zones.csv" not in line
 
 
+@pytest.mark.slow
 def test_an_unknown_road_class_names_the_project_and_line(capsys, tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(
@@ -239,6 +241,7 @@ def test_an_override_cannot_change_an_id(capsys, tmp_path):
     assert "cannot change a project's id" in line and f"{path}:4" in line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cost", [".inf", ".nan", "-.inf"])
 def test_infinite_costs(capsys, tmp_path, cost):
     path = tmp_path / "p.yaml"
@@ -284,6 +287,7 @@ def test_a_bad_colour_never_reaches_a_map(capsys, tmp_path):
 # ------------------------------------------------------------------ the terminal reads no markup
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["bad [/] name", "[link=file:///etc/passwd]click[/link]", "[bold red]x"])
 def test_names_are_never_terminal_markup(capsys, tmp_path, name):
     path = tmp_path / "p.yaml"
@@ -301,6 +305,7 @@ def test_names_are_never_terminal_markup(capsys, tmp_path, name):
 # ------------------------------------------------------------------ outputs land whole
 
 
+@pytest.mark.slow
 def test_compare_writes_its_files_as_one_unit(capsys, tmp_path, monkeypatch):
     """If the last file fails, the first two keep their old content: no new CSV beside an old Markdown."""
     files = [str(PORTFOLIOS / "committed.yaml"), str(PORTFOLIOS / "lec_core.yaml")]
@@ -323,6 +328,7 @@ def test_compare_writes_its_files_as_one_unit(capsys, tmp_path, monkeypatch):
     }
 
 
+@pytest.mark.slow
 def test_a_killed_runs_temporaries_are_cleaned_by_the_next(capsys, tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     stale = tmp_path / f".m.html.{int(dead.stdout)}.corridor-tmp"
@@ -352,6 +358,7 @@ def _slow_map_process(out: Path) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("sig", "status", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")]
 )
@@ -368,6 +375,7 @@ def test_a_signal_while_writing_leaves_nothing_behind(tmp_path, sig, status, wor
     assert out.read_text() == "old map" and sorted(p.name for p in tmp_path.iterdir()) == ["m.html"]
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_outputs_from_any_folder(tmp_path, monkeypatch, capsys):
     files = [str(PORTFOLIOS / "committed.yaml"), str(PORTFOLIOS / "lec_core.yaml")]
     outputs = []

@@ -77,6 +77,7 @@ def hostile_map(tmp_path_factory):
     return save_map(fmap, folder / "hostile.html")
 
 
+@pytest.mark.slow
 def test_hostile_text_runs_nothing_and_shows_as_text(browser, hostile_map):  # noqa: F811
     page, problems = _open(browser, hostile_map)
     dialogs: list[str] = []
@@ -183,6 +184,7 @@ def _popups(page) -> str:
     return "\n".join(shown)
 
 
+@pytest.mark.slow
 def test_hostile_portfolio_map(browser, hostile_outputs):  # noqa: F811
     path = hostile_outputs / "maps" / "one.html"
     page, problems = _open(browser, path)
@@ -206,6 +208,7 @@ def test_hostile_portfolio_map(browser, hostile_outputs):  # noqa: F811
         page.close()
 
 
+@pytest.mark.slow
 def test_hostile_comparison_map(browser, hostile_outputs):  # noqa: F811
     path = hostile_outputs / "maps" / "compare.html"
     page, problems = _open(browser, path)
@@ -228,6 +231,7 @@ def test_hostile_comparison_map(browser, hostile_outputs):  # noqa: F811
         page.close()
 
 
+@pytest.mark.slow
 def test_hostile_report(browser, hostile_outputs):  # noqa: F811
     path = hostile_outputs / "report.html"
     page, problems = _open(browser, path, leaflet=False)

@@ -56,6 +56,7 @@ def test_popups_are_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
 
 
+@pytest.mark.slow
 def test_map_html_has_layers_legend_attribution(luzon, luzon_graph, tmp_path):
     path = save_map(base_map(luzon_graph, luzon), tmp_path / "m.html")
     html = path.read_text()
@@ -66,6 +67,7 @@ def test_map_html_has_layers_legend_attribution(luzon, luzon_graph, tmp_path):
     assert "bootstrap-glyphicons" not in html  # not used, so not linked
 
 
+@pytest.mark.slow
 def test_the_same_map_is_the_same_bytes(luzon, luzon_graph, tmp_path):
     first = save_map(base_map(luzon_graph, luzon), tmp_path / "a.html").read_bytes()
     second = save_map(base_map(luzon_graph, luzon), tmp_path / "b.html").read_bytes()
@@ -83,6 +85,7 @@ def lec(luzon, luzon_graph):
     return briefs(luzon_graph, portfolios, region=luzon)
 
 
+@pytest.mark.slow
 def test_portfolio_map_draws_projects_zones_reach(luzon, luzon_graph, lec, tmp_path):
     view = lec[1].view
     html = save_map(portfolio_map(luzon_graph, view, luzon), tmp_path / "p.html").read_text()
@@ -98,6 +101,7 @@ def test_portfolio_map_draws_projects_zones_reach(luzon, luzon_graph, lec, tmp_p
     assert html == second
 
 
+@pytest.mark.slow
 def test_portfolio_map_metric_must_be_known(luzon, luzon_graph, lec):
     from corridor.errors import CorridorError
 
@@ -164,6 +168,7 @@ def test_large_networks_are_drawn_at_corridor_scale(tmp_path):
     assert sum(len(layer.group._children) for layer in full) == 760 > 0 and MAX_LINKS_IN_FULL > 760
 
 
+@pytest.mark.slow
 def test_zone_layers_share_a_scale_when_told(luzon_graph, lec):
     view = lec[1].view
     metric = view.metrics[0]
@@ -171,6 +176,7 @@ def test_zone_layers_share_a_scale_when_told(luzon_graph, lec):
     assert "+40" in layers[0].legend[0][0] and "−40" in layers[0].legend[0][0]
 
 
+@pytest.mark.slow
 def test_comparison_map_needs_two(luzon, luzon_graph, lec):
     from corridor.errors import CorridorError
 
@@ -319,6 +325,7 @@ def _assert_fills_view(page, map_name: str, G: nx.MultiDiGraph) -> None:
     assert (y1 - y0) >= 0.8 * h or (x1 - x0) >= 0.8 * w, (x0, y0, x1, y1, w, h)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_base_map_in_chromium(browser, luzon, luzon_graph, tmp_path):
     path = save_map(base_map(luzon_graph, luzon), tmp_path / "luzon_base.html")
@@ -359,6 +366,7 @@ def test_base_map_in_chromium(browser, luzon, luzon_graph, tmp_path):
         page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_base_map_opens_the_layer_control_on_a_large_screen(browser, luzon, luzon_graph, tmp_path):
     path = save_map(base_map(luzon_graph, luzon), tmp_path / "luzon_base.html")
@@ -385,6 +393,7 @@ def portfolio_map_file(luzon, luzon_graph, lec, tmp_path_factory):
     return save_map(fmap, tmp_path_factory.mktemp("maps") / "lec_core.html")
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_portfolio_map_in_chromium(browser, luzon, luzon_graph, lec, portfolio_map_file, tmp_path):
     view = lec[1].view
@@ -437,6 +446,7 @@ def test_portfolio_map_in_chromium(browser, luzon, luzon_graph, lec, portfolio_m
         page.close()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_comparison_map_in_chromium(browser, luzon, luzon_graph, lec, tmp_path):
     views = [b.view for b in lec]
@@ -481,6 +491,7 @@ def test_comparison_map_in_chromium(browser, luzon, luzon_graph, lec, tmp_path):
         page.close()
 
 
+@pytest.mark.slow
 def test_point_symbols_have_a_dark_outline(luzon, luzon_graph, lec):
     """Circles show on a white or a missing basemap: their outline is dark, whatever their fill."""
     html = portfolio_map(luzon_graph, lec[1].view, luzon).get_root().render()

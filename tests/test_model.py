@@ -24,10 +24,11 @@ from corridor.network.build import build_network
 from corridor.settings import Settings
 from corridor.validate import failed_targets, validation_table
 
-from .conftest import MODEL_FILES, write_tiny_region
+from .conftest import MODEL_FILES, QUICK, write_tiny_region
 from .conftest import model_scenario as _scenario
 
 
+@pytest.mark.slow
 def test_the_base_year_reproduces_the_observed_gateway_volumes(tiny_base: ModelRun) -> None:
     volumes = tiny_base.gateways["volume"]
     assert volumes["pier1"] == pytest.approx(950, rel=0.01)
@@ -93,6 +94,7 @@ def test_explain_names_the_largest_changes_and_their_direction() -> None:
     assert explain(dict.fromkeys(MODEL_LABELS, 0.0), base) == "no change in the model's headlines"
 
 
+@pytest.mark.slow
 def test_a_region_without_airports_runs_with_no_air_headlines(tmp_path: Path, model_settings: Settings) -> None:
     files = {**MODEL_FILES}
     files["gateways.csv"] = "".join(line for line in files["gateways.csv"].splitlines(True) if "airport" not in line)
@@ -119,6 +121,7 @@ def test_one_decay_fit_reaches_a_mean_of_any_measure() -> None:
     assert caught.value.value == 50.0
 
 
+@pytest.mark.slow
 def test_a_demand_class_or_factor_the_model_does_not_know_is_a_model_error(
     model_graph, model_region, tiny_base
 ) -> None:
@@ -141,6 +144,7 @@ def test_a_mean_trip_length_out_of_reach_is_a_model_error(model_graph, model_reg
 # ------------------------------------------------------------------ the bundled region
 
 
+@pytest.mark.slow
 def test_validation_meets_every_target(luzon, luzon_graph, luzon_base) -> None:
     table = validation_table(luzon_graph, luzon, Settings(), luzon_base)
     assert failed_targets(table).empty, failed_targets(table)[["item", "published", "modelled"]]
@@ -150,13 +154,16 @@ def test_validation_meets_every_target(luzon, luzon_graph, luzon_base) -> None:
     assert table["source"].str.len().min() > 3
 
 
+@pytest.mark.slow
 def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_explained(
-    luzon, luzon_graph, luzon_base, corridor_cache
+    luzon, luzon_quick, corridor_cache
 ) -> None:
     catalog = load_catalog(luzon.path)
     ids = ["scmb_freight_rail", "clark_runway_2", "subic_port_expansion", "bauan_terminal"]
     portfolio = portfolio_from_ids(ids, catalog)
-    comparison = compare_model(luzon_graph, portfolio, region=luzon, base=luzon_base, cache=corridor_cache)
+    comparison = compare_model(
+        luzon_quick[1], portfolio, region=luzon, settings=luzon_quick[0], base=luzon_quick[2], cache=corridor_cache
+    )
     marginal = comparison.marginal
     assert marginal is not None
     for pid in ids:
@@ -180,6 +187,7 @@ def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_expla
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_validate_writes_the_table_and_exits_zero_when_targets_hold(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", "--json", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -191,6 +199,7 @@ def test_validate_writes_the_table_and_exits_zero_when_targets_hold(tmp_path: Pa
     assert (tmp_path / "validation.csv").read_text(encoding="utf-8").startswith("kind,item,published")
 
 
+@pytest.mark.slow
 def test_validate_exits_one_when_a_target_misses(tmp_path: Path, luzon_copy: Path) -> None:
     path = luzon_copy / "observations.csv"
     text = path.read_text(encoding="utf-8").replace("road_count,EDSA,425890", "road_count,EDSA,42589")
@@ -200,8 +209,9 @@ def test_validate_exits_one_when_a_target_misses(tmp_path: Path, luzon_copy: Pat
     assert "outside tolerance: EDSA" in result.output
 
 
+@pytest.mark.slow
 def test_volumes_json_has_every_road_link_and_gateway() -> None:
-    result = runner.invoke(app, ["volumes", "--json", "--projects", "bauan_terminal"])
+    result = runner.invoke(app, ["volumes", "--json", "--projects", "bauan_terminal", "--settings", QUICK])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["times"] == "assigned" and data["scenario"]
@@ -213,8 +223,10 @@ def test_volumes_json_has_every_road_link_and_gateway() -> None:
     assert gateways["bauan_port"]["volume"] > 0 and math.isfinite(gateways["naia"]["utilisation"])
 
 
+@pytest.mark.slow
 def test_route_with_assigned_times_says_so() -> None:
-    result = runner.invoke(app, ["route", "Manila", "Batangas City", "-m", "road", "--times", "assigned", "--json"])
+    args = ["route", "Manila", "Batangas City", "-m", "road", "--times", "assigned", "--json", "--settings", QUICK]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["times"] == "assigned"
@@ -222,6 +234,7 @@ def test_route_with_assigned_times_says_so() -> None:
     assert fast["times"] == "accessibility" and fast["minutes"] != data["minutes"]
 
 
+@pytest.mark.slow
 def test_assign_prints_the_tntp_equilibrium(shared_data: Path) -> None:
     folder = shared_data / "tntp"
     net, trips = folder / "SiouxFalls_net.tntp", folder / "SiouxFalls_trips.tntp"

@@ -191,6 +191,7 @@ def test_the_arrays_compile_to_the_graphs_travel_times(grid, backend):
     assert b.base.summary == a.base.summary
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_kind_of_edit_scores_the_same_on_arrays(grid, backend):
     region, roads, G, net = grid
@@ -314,6 +315,7 @@ class _Made(list):
     most = 0
 
 
+@pytest.mark.slow
 def test_commands_on_road_arrays_build_no_graph_of_the_roads(shared_data, tmp_path, capsys, monkeypatch):
     from corridor.cli import main
 
@@ -368,6 +370,7 @@ def test_commands_on_road_arrays_build_no_graph_of_the_roads(shared_data, tmp_pa
     assert made.most < 200 < roads.n_nodes and all(s < 200 for s in sizes)
 
 
+@pytest.mark.slow
 def test_legazpi_scores_the_same_on_arrays_as_on_its_graph(shared_data, tmp_path):
     roads = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
     region = load_region(_albay(tmp_path))

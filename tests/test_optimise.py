@@ -65,8 +65,8 @@ def same_answer(result, best, frontier, objective: Objective):
 
 
 @pytest.fixture(scope="module")
-def scorer(luzon, luzon_graph):
-    return PortfolioScorer(luzon_graph, region=luzon)
+def scorer(luzon, luzon_graph, corridor_cache):
+    return PortfolioScorer(luzon_graph, region=luzon, cache=corridor_cache)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,7 @@ def tiny_candidates() -> list[Project]:
     return [make_project(pid, edits, cost_usd=cost, **extra) for pid, edits, cost, extra in spec]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("objective", [MARKET_ACCESS, TIME_TO_PORT])
 @pytest.mark.parametrize("budget", [0.0, 3.5e8, 9e8, 1.6e9, 5e9])
 def test_tiny_region_equals_brute_force(tiny, objective, budget):
@@ -133,6 +134,7 @@ def test_projects_interact(tiny):
 CATALOG_IDS = sorted(set(CATALOG) - {"subic_clark_railway"})
 
 
+@pytest.mark.slow
 @given(
     ids=st.sets(st.sampled_from(sorted(CATALOG)), min_size=4, max_size=8),
     budget_bn=st.floats(min_value=0.0, max_value=25.0),
@@ -177,6 +179,7 @@ SCREENED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["npv", "freight_cost"])
 def test_the_screening_objectives_equal_brute_force(scorer, name):
     """NPV (present value of the screening's benefits less that of the economic costs) and freight cost."""
@@ -186,6 +189,7 @@ def test_the_screening_objectives_equal_brute_force(scorer, name):
     same_answer(result, *brute_force(scorer, candidates, 3e9, chosen), chosen)
 
 
+@pytest.mark.slow
 def test_npv_is_benefits_less_costs_in_present_value(scorer):
     from corridor.appraisal.screening import Screening
 

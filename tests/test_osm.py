@@ -40,6 +40,7 @@ def _check_schema(G):
     assert nx.is_weakly_connected(G)
 
 
+@pytest.mark.slow
 def test_legazpi_xml_schema(legazpi_xml):
     _check_schema(legazpi_xml)
     classes = {d["link_class"] for _, _, d in legazpi_xml.edges(data=True)}
@@ -47,6 +48,7 @@ def test_legazpi_xml_schema(legazpi_xml):
     assert "rail" not in classes  # railways are not roads
 
 
+@pytest.mark.slow
 def test_legazpi_pbf_matches_xml(legazpi_pbf, legazpi_xml):
     _check_schema(legazpi_pbf)
     # the two files are cut differently; the road network is the same size within a few percent
@@ -60,6 +62,7 @@ def test_quezon_city_schema(quezon_city):
     assert quezon_city.number_of_nodes() == 2517
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["legazpi_xml", "quezon_city"])
 def test_routes_equal_networkx(request, which):
     G = request.getfixturevalue(which)
@@ -80,6 +83,7 @@ def test_route_across_quezon_city(quezon_city):
     assert any(leg.name for leg in trip.legs)
 
 
+@pytest.mark.slow
 def test_route_across_legazpi(legazpi_xml):
     # Legazpi city centre to the airport area
     trip = route(legazpi_xml, "13.1391,123.7438", "13.1575,123.7350", mode="road")

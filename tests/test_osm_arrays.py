@@ -24,6 +24,7 @@ def legazpi(shared_data):
     return road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
 
 
+@pytest.mark.slow
 def test_streamed_roads_match_osmnx(legazpi, shared_data):
     G = graph_from_file(shared_data / "osm_legazpi" / "legazpi.osm.pbf", retain_all=True)
     km_osmnx = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000
@@ -34,6 +35,7 @@ def test_streamed_roads_match_osmnx(legazpi, shared_data):
     assert any("Rizal" in name for name in legazpi.names)
 
 
+@pytest.mark.slow
 def test_arrays_route_like_networkx(legazpi):
     compiled = legazpi.compile()
     G = legazpi.to_networkx()
@@ -55,6 +57,7 @@ def test_save_and_load(legazpi, tmp_path):
     assert np.array_equal(back.tail, legazpi.tail) and np.allclose(back.travel_time_s, legazpi.travel_time_s)
 
 
+@pytest.mark.slow
 def test_bbox_clips(shared_data):
     whole = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf")
     part = road_arrays_from_pbf(shared_data / "osm_legazpi" / "legazpi.osm.pbf", bbox=(123.70, 13.10, 123.76, 13.16))
@@ -146,6 +149,7 @@ def qc_region(tmp_path_factory):
     return load_region(folder)
 
 
+@pytest.mark.slow
 def test_region_on_real_roads(qc_region, shared_data):
     roads = load_roads(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
     G = build_network(qc_region, roads=roads)
@@ -165,6 +169,7 @@ def test_region_on_real_roads(qc_region, shared_data):
     assert np.isfinite(times).all()
 
 
+@pytest.mark.slow
 def test_zone_outside_the_real_roads_is_an_error(shared_data, tmp_path):
     roads = load_roads(shared_data / "osm_quezon_city" / "qc_roads_major.graphml.gz")
     with pytest.raises(DataError, match="km from the nearest road junction"):

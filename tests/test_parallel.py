@@ -57,6 +57,7 @@ def test_processes_get_the_shared_data_once_through_fork():
         assert runner.map(add_offset, [1, 2, 3]) == [6, 7, 8]
 
 
+@pytest.mark.slow
 def test_bad_runner_requests():
     with pytest.raises(WorkerError, match="not both"):
         make_runner({}, workers=2, scheduler="tcp://127.0.0.1:1")
@@ -116,6 +117,7 @@ def cluster():
     sys.path.remove(str(ROOT))
 
 
+@pytest.mark.slow
 @pytest.mark.dask
 def test_dask_sends_the_scorer_once_and_answers_as_in_process(cluster, scorer):
     """A real LocalCluster of two worker processes: the scorer is scattered once, the answers are the same."""
@@ -130,6 +132,7 @@ def test_dask_sends_the_scorer_once_and_answers_as_in_process(cluster, scorer):
     pickle.dumps(scorer)  # what was scattered
 
 
+@pytest.mark.slow
 @pytest.mark.dask
 def test_dask_workers_unpickle_the_shared_data_once(cluster):
     """Many tasks, a copy per worker: each worker deserialised the shared object once, not once per task.
@@ -147,6 +150,7 @@ def _unpickles_here(shared, item):
     return os.getpid(), getattr(sys, "corridor_unpickled", 0)
 
 
+@pytest.mark.slow
 @pytest.mark.dask
 def test_dask_shapley_and_sensitivity_answer_as_in_process(cluster, scorer, luzon):
     """Shapley coalitions and sensitivity draws on the cluster: the same numbers as in-process."""

@@ -39,6 +39,7 @@ def test_scorer_equals_full_recomputation(scorer, luzon, luzon_graph, name):
     _same(scorer.metrics(p), compute_metrics(apply_portfolio(luzon_graph, p, region=luzon).G))
 
 
+@pytest.mark.slow
 @given(st.sets(st.sampled_from(IDS), min_size=1, max_size=6))
 @settings(max_examples=25, deadline=None)
 def test_scorer_equals_full_recomputation_on_random_portfolios(scorer, luzon, luzon_graph, ids):
@@ -117,6 +118,7 @@ def test_a_project_that_changes_nothing_is_explained(luzon, luzon_graph):
     assert "no connectivity metric reads" in result.unchanged["clark_runway_2"]
 
 
+@pytest.mark.slow
 @given(st.sets(st.sampled_from(IDS), min_size=2, max_size=7))
 @settings(max_examples=15, deadline=None)
 def test_marginal_summaries_equal_scoring_each_portfolio_without_a_project(scorer, ids):
@@ -147,6 +149,7 @@ def test_searching_the_changed_arrays_equals_rescoring(scorer, monkeypatch):
         assert np.abs(times[finite] - searched.times_s[mode][finite]).max() < 1e-6
 
 
+@pytest.mark.slow
 def test_a_thousand_projects_score_with_their_marginals(luzon, luzon_graph, tmp_path):
     """A generated portfolio of many inline projects loads and scores with every marginal contribution."""
     import sys
@@ -282,6 +285,7 @@ def test_modes_that_mode_any_covers_are_not_searched_for_the_summary(scorer, ids
     assert not _arcs_within(scorer.compiled["any"], scorer.compiled["road"])  # and not the other way round
 
 
+@pytest.mark.slow
 def test_model_runs_are_the_base_year_and_the_portfolio_calibrated_on_it(
     model_graph, model_region, model_settings, tiny_base
 ):

@@ -62,6 +62,7 @@ def test_zone_points_lie_in_their_municipality(luzon, municities):
         assert min(p.distance(zone.geometry) for p in polys) == 0, zid
 
 
+@pytest.mark.slow
 def test_roads_stay_on_land(luzon, land):
     coast = land.buffer(150)  # the boundaries are simplified; a causeway may cut a corner
     for lid, link in luzon.road_links.iterrows():

@@ -59,6 +59,7 @@ def test_a_table_of_hostile_names(tmp_path):
     assert len(lines) == 3 and len(unescaped_pipes) == 3 and "<script>" not in lines[2]
 
 
+@pytest.mark.slow
 def test_compare_outputs_neutralise_formulas(capsys, tmp_path):
     from corridor.cli import main
 
@@ -84,6 +85,7 @@ def report_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_writes_html_markdown_charts_maps_tables(report_dir):
     names = sorted(str(p.relative_to(report_dir)) for p in report_dir.rglob("*") if p.is_file())
     assert names == [
@@ -108,6 +110,7 @@ def test_report_writes_html_markdown_charts_maps_tables(report_dir):
     assert "Bauan international container terminal (Batangas)" in html and "bauan_terminal" in html
 
 
+@pytest.mark.slow
 def test_report_html_needs_no_network(report_dir):
     html = (report_dir / "report.html").read_text()
     assert "<script" not in html and "<link" not in html and "@import" not in html
@@ -116,6 +119,7 @@ def test_report_html_needs_no_network(report_dir):
         assert (report_dir / link).is_file(), link
 
 
+@pytest.mark.slow
 def test_report_markdown_twin_links_what_exists(report_dir):
     md = (report_dir / "report.md").read_text()
     for target in re.findall(r"\]\(([^)]+)\)", md):
@@ -124,6 +128,7 @@ def test_report_markdown_twin_links_what_exists(report_dir):
     assert "![" in md and "charts/cost_gain.svg" in md
 
 
+@pytest.mark.slow
 def test_report_tables_for_spreadsheets(report_dir):
     table = pd.read_csv(report_dir / "comparison.csv", index_col=0)
     assert list(table.index) == ["committed", "lec_core"] and "d_to_seaport_min" in table
@@ -131,6 +136,7 @@ def test_report_tables_for_spreadsheets(report_dir):
     assert set(projects["portfolio"]) == {"committed", "lec_core"} and "bauan_terminal" in projects.index
 
 
+@pytest.mark.slow
 def test_report_draws_appraisal_shapley_and_pareto_when_given(luzon, luzon_graph, tmp_path):
     from corridor.access.scores import best_marks
     from corridor.inputs.project_files import load_portfolio
@@ -159,6 +165,7 @@ def test_report_draws_appraisal_shapley_and_pareto_when_given(luzon, luzon_graph
     assert tmp_path / "charts" / "pareto.svg" in paths
 
 
+@pytest.mark.slow
 def test_the_same_report_is_the_same_bytes(report_dir, tmp_path):
     """Run again in another process, with another hash seed: every file is the same, byte for byte."""
     import os
@@ -178,6 +185,7 @@ def test_the_same_report_is_the_same_bytes(report_dir, tmp_path):
             assert (out / path.relative_to(report_dir)).read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.slow
 def test_report_lands_as_one_unit(tmp_path, monkeypatch, capsys):
     from corridor.cli import main
 
@@ -194,6 +202,7 @@ def test_report_lands_as_one_unit(tmp_path, monkeypatch, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"] and (tmp_path / "report.html").read_text() == "old"
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_report_in_chromium(browser, report_dir, tmp_path):  # noqa: F811
     from .test_maps import _not_blank, _open
@@ -233,6 +242,7 @@ projects:
 """
 
 
+@pytest.mark.slow
 def test_report_appraises_and_draws_the_optimisers_frontier(model_region, tmp_path, capsys):
     """report --appraise --optimum: NPV, BCR and EIRR in the report, each project's BCR in its table and map."""
     from corridor.cli import main

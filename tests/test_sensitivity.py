@@ -28,6 +28,7 @@ def result(luzon, portfolios):
     return sensitivity(luzon, portfolios, draws=6, seed=7)
 
 
+@pytest.mark.slow
 def test_probabilities_and_intervals(result, portfolios):
     table = result.portfolios
     assert set(table.index) == {p.name for p in portfolios}
@@ -41,6 +42,7 @@ def test_probabilities_and_intervals(result, portfolios):
     assert result.projects.loc[("lec_core", "subic_port_expansion"), "p_top_k"] == 0.0
 
 
+@pytest.mark.slow
 def test_draws_are_in_range_and_seeded(luzon, portfolios, result):
     samples = result.samples
     for x in DEFAULT_INPUTS:
@@ -62,6 +64,7 @@ def test_delayed_projects_fall_outside_the_year(luzon, portfolios):
     assert (early.projects["p_operating"] == 0).all()
 
 
+@pytest.mark.slow
 def test_the_json(result):
     data = result.to_dict()
     assert data["draws"] == 6 and data["seed"] == 7 and data["sampling"] == "lhs"
@@ -70,6 +73,7 @@ def test_the_json(result):
     assert {"input", "low", "high"} <= set(data["inputs"][0])
 
 
+@pytest.mark.slow
 def test_processes_give_the_same_answer(luzon, portfolios, result):
     there = sensitivity(luzon, portfolios, draws=6, seed=7, workers=2)
     assert there.runner == "2 processes"
@@ -93,9 +97,10 @@ def test_bad_requests(luzon, portfolios, kwargs, message):
         sensitivity(luzon, [portfolios[0], portfolios[0]], draws=2)
 
 
-def test_npv_reads_the_values_of_time_and_demand_growth(luzon, portfolios):
+@pytest.mark.slow
+def test_npv_reads_the_values_of_time_and_demand_growth(luzon, portfolios, corridor_cache):
     """Under the npv objective the values of time and demand growth are drawn, and the values move with them."""
-    out = sensitivity(luzon, portfolios, draws=4, seed=3, objective="npv")
+    out = sensitivity(luzon, portfolios, draws=4, seed=3, objective="npv", cache=corridor_cache)
     assert {"value_of_time_factor", "demand_growth_factor"} <= set(out.samples.columns)
     assert out.values.shape == (4, len(portfolios))
     assert out.values.notna().all().all()

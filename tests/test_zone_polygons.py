@@ -163,6 +163,7 @@ def test_each_zone_covers_its_members(metric, municities, table):
         assert iou > 0.85, (zone_id, round(iou, 3))
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_rebuild_gives_the_same_bytes(shared_data, tmp_path):
     if not hasattr(shapely, "coverage_clean"):
@@ -174,6 +175,7 @@ def test_rebuild_gives_the_same_bytes(shared_data, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["zones.geojson"]
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_unknown_member_code_fails_in_one_line(shared_data, tmp_path):
     text = (PACK / "zones.csv").read_text(encoding="utf-8")
