@@ -271,3 +271,8 @@ def model_scenario(G, region, settings, base, *edits) -> ModelRun:
     portfolio = Portfolio(name="test", projects=(make_project("p", list(edits)),))
     H = apply_portfolio(G, portfolio, settings=settings, region=region).G
     return run_model(H, region, settings, calibration=base.calibration, warm=base)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: a worker that draws one late would run on alone after the others finish."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: the rest keep their order

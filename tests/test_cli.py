@@ -474,6 +474,8 @@ def test_optimize_by_npv_prints_a_portfolio_worth_more_than_it_costs(capsys):
         "--exclude",
         "nmia,sangley_airport,mm_subway,bcib,nscr_malolos_clark,nscr_south,scmb_freight_rail",
         "--json",
+        "--settings",
+        QUICK,
     )
     assert code == 0, err
     data = json.loads(out)

@@ -264,3 +264,16 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_template_syntax_in_names_is_shown_as_typed(tmp_path):
+    """Folium renders each element's output as a Jinja template again: names with braces must neither run nor break."""
+    files = dict(TINY_FILES)
+    files["zones.csv"] = files["zones.csv"].replace("West Town", "{{ 7*7 }} Town").replace("Biñan East", "East {% x")
+    region = load_region(write_tiny_region(tmp_path / "region", **files))
+    G = build_network(region)
+    written = save_map(base_map(G, region), tmp_path / "braces.html").read_text(encoding="utf-8")
+    in_notebook = base_map(G, region).get_root().render()  # how a notebook shows it: folium's own rendering
+    for html in (written, in_notebook):
+        assert "&#123;&#123; 7*7 &#125;&#125; Town" in html and "East &#123;% x" in html
+        assert "49 Town" not in html

@@ -204,7 +204,7 @@ def test_validate_exits_one_when_a_target_misses(tmp_path: Path, luzon_copy: Pat
     path = luzon_copy / "observations.csv"
     text = path.read_text(encoding="utf-8").replace("road_count,EDSA,425890", "road_count,EDSA,42589")
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(app, ["validate", "--region", str(luzon_copy)])
+    result = runner.invoke(app, ["validate", "--region", str(luzon_copy), "--settings", QUICK])
     assert result.exit_code == 1
     assert "outside tolerance: EDSA" in result.output
 

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.notebook
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_quickstart_notebook_executes(tmp_path):
     nb = nbformat.read(ROOT / "examples" / "quickstart.ipynb", as_version=4)
     # run from a folder laid out as the repository's (examples/ beside portfolios/), so the report lands there

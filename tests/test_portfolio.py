@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor import apply_portfolio, compute_metrics, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.access.metrics import HEADLINES
+from corridor.access.metrics import HEADLINES, ZONE_SUMMARY_KEYS
 from corridor.access.scorer import PortfolioScorer
 from corridor.access.scores import score
 from corridor.inputs.projects import Portfolio, Project
@@ -52,6 +52,10 @@ def test_scorer_equals_full_recomputation_on_random_portfolios(scorer, luzon, lu
     summary = scorer.summary(p)
     for key, value in scorer.metrics(p).summary.items():
         assert summary[key] == pytest.approx(value, rel=1e-7, abs=1e-6), key
+    # a sweep whose objective reads only the zones' times gets the very same numbers from one mode
+    zones_only = scorer.summary(p, zones_only=True)
+    assert set(zones_only) == ZONE_SUMMARY_KEYS
+    assert all(zones_only[k] == summary[k] for k in ZONE_SUMMARY_KEYS)
 
 
 def test_closures_fall_back_to_a_full_recomputation(scorer, luzon, luzon_graph):
@@ -302,3 +306,12 @@ def test_model_runs_are_the_base_year_and_the_portfolio_calibrated_on_it(
     expected = model_scenario(model_graph, model_region, model_settings, tiny_base, edit)
     assert base is tiny_base and H is not model_graph
     assert run.summary == expected.summary
+
+
+@pytest.mark.parametrize("name", ["committed", "lec_core", "lec_full"])
+def test_the_zones_own_numbers_are_the_same_from_the_best_of_modes_alone(scorer, name):
+    """What market access and time to port sweeps read: the same numbers, bit for bit, searching one mode."""
+    p = load_portfolio(ROOT / "portfolios" / f"{name}.yaml")
+    whole, zones_only = scorer.summary(p), scorer.summary(p, zones_only=True)
+    assert set(zones_only) == ZONE_SUMMARY_KEYS and {k: whole[k] for k in ZONE_SUMMARY_KEYS} == zones_only
+    assert zones_only != {k: scorer.base.summary[k] for k in ZONE_SUMMARY_KEYS}  # the portfolio changes them

@@ -6,6 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from corridor.inputs.region import METRIC_CRS
 
@@ -65,11 +66,14 @@ def test_zone_points_lie_in_their_municipality(luzon, municities):
 @pytest.mark.slow
 def test_roads_stay_on_land(luzon, land):
     coast = land.buffer(150)  # the boundaries are simplified; a causeway may cut a corner
-    for lid, link in luzon.road_links.iterrows():
+    shapely.prepare(coast)
+    links = luzon.road_links
+    ashore = shapely.contains(coast, links.geometry.to_numpy())
+    for lid, link in links[~ashore].iterrows():  # only a link not wholly on land is measured
         off = link.geometry.difference(coast).length
         assert off < 1000, (lid, link["name"], round(off))
     for layer in (luzon.zones, luzon.road_nodes, luzon.rail_stations, luzon.economic_zones):
-        assert layer.geometry.within(coast).all()
+        assert shapely.contains(coast, layer.geometry.to_numpy()).all()
 
 
 def test_gateways_match_port_and_airport_registers(luzon, shared_data):

@@ -36,6 +36,7 @@ __all__ = [
     "RELATIVE_KEYS",
     "SUMMARY_LABELS",
     "THRESHOLDS_MIN",
+    "ZONE_SUMMARY_KEYS",
     "Headline",
     "Layout",
     "Metrics",
@@ -44,6 +45,7 @@ __all__ = [
     "metrics_from_matrices",
     "reach_from_matrices",
     "summary_from_matrices",
+    "zone_summary_from_matrices",
 ]
 
 THRESHOLDS_MIN = (60, 90, 120)
@@ -62,6 +64,18 @@ SUMMARY_LABELS: dict[str, tuple[str, str, int]] = {
     "gateway_od_mean_min": ("mean time between the base network's gateways and economic zones", "min", -1),
     "unreachable_pairs": ("unreachable place pairs (best mode)", "pairs", -1),
 }
+#: the summary keys read from the zones' own times by the best of modes alone (no other mode, no place pair)
+ZONE_SUMMARY_KEYS = frozenset(
+    {
+        "population",
+        "avg_to_seaport_min",
+        "avg_to_airport_min",
+        "avg_door_to_ship_h",
+        *(f"pop_within_{m}_min_seaport" for m in THRESHOLDS_MIN),
+        "market_access_pop",
+        "market_access_jobs",
+    }
+)
 #: summary keys whose change is reported as a fraction of the base value
 RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs", "market_access_jobs_pt"})
 
@@ -268,10 +282,24 @@ def _arrays(
     layout: Layout | None = None,
 ) -> _Arrays:
     lay = layout or layout_of(nodes)
-    zones, places, seaports = lay.zones, lay.places, lay.seaports
-    od = {m: matrices[m][np.ix_(places, places)] / 60 for m in OD_MODES}
-    t = matrices[mode][zones] / 60
-    pop = lay.pop
+    od = {m: matrices[m][np.ix_(lay.places, lay.places)] / 60 for m in OD_MODES}
+    t = matrices[mode][lay.zones] / 60
+    to, nearest, door, ma_pop, ma_jobs = _zone_numbers(t, lay, settings)
+    ma_jobs_pt = _access_to_jobs(matrices["transit"][lay.zones] / 60, lay, _decay(settings))
+    return _Arrays(lay, od, to, nearest, door, ma_pop, ma_jobs, ma_jobs_pt, t)
+
+
+def _decay(settings: Settings) -> float:
+    """The market access decay per minute (half the weight at the half-life)."""
+    return math.log(2) / settings.market_access_half_life_min
+
+
+def _zone_numbers(
+    t: np.ndarray, lay: Layout, settings: Settings
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """From zones x centroids minutes: per zone, the minutes to and position of the nearest seaport and
+    airport, the hours door to ship, and market access to people and to jobs."""
+    zones, seaports = lay.zones, lay.seaports
     to, nearest = {}, {}
     for kind, group in (("seaport", seaports), ("airport", lay.airports)):
         if group:
@@ -282,13 +310,12 @@ def _arrays(
             nearest[kind] = np.zeros(len(zones), dtype=np.int64)
             to[kind] = np.full(len(zones), math.inf)
     door = (t[:, seaports] / 60 + lay.handling_h[None, :]).min(axis=1) if seaports else np.full(len(zones), math.inf)
-    decay = math.log(2) / settings.market_access_half_life_min
+    decay = _decay(settings)
     t_zz = t[:, zones]  # a copy (fancy indexing)
     np.fill_diagonal(t_zz, 0.0)
-    ma_pop = (np.exp(-decay * t_zz) * pop[None, :]).sum(axis=1)
+    ma_pop = (np.exp(-decay * t_zz) * lay.pop[None, :]).sum(axis=1)
     ma_jobs = _access_to_jobs(t, lay, decay)
-    ma_jobs_pt = _access_to_jobs(matrices["transit"][zones] / 60, lay, decay)
-    return _Arrays(lay, od, to, nearest, door, ma_pop, ma_jobs, ma_jobs_pt, t)
+    return to, nearest, door, ma_pop, ma_jobs
 
 
 def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
@@ -298,6 +325,24 @@ def _access_to_jobs(t: np.ndarray, lay: Layout, decay: float) -> np.ndarray:
     t_zj = t[:, lay.job_nodes]  # a copy (fancy indexing)
     t_zj[lay.own_jobs] = 0.0
     return (np.exp(-decay * t_zj) * lay.jobs[None, :]).sum(axis=1)
+
+
+def _zone_headlines(
+    lay: Layout, to: dict[str, np.ndarray], door: np.ndarray, ma_pop: np.ndarray, ma_jobs: np.ndarray
+) -> dict[str, float]:
+    """The headline numbers of the zones' own times (see :data:`ZONE_SUMMARY_KEYS`), population-weighted."""
+    pop = lay.pop
+    total = pop.sum()
+    to_port = to["seaport"]
+    return {
+        "population": float(total),
+        "avg_to_seaport_min": float((to_port * pop).sum() / total),
+        "avg_to_airport_min": float((to["airport"] * pop).sum() / total),
+        "avg_door_to_ship_h": float((door * pop).sum() / total),
+        **{f"pop_within_{m}_min_seaport": float(pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
+        "market_access_pop": float((ma_pop * pop).sum() / total),
+        "market_access_jobs": float((ma_jobs * pop).sum() / total),
+    }
 
 
 def _summary(a: _Arrays) -> dict[str, float]:
@@ -312,19 +357,30 @@ def _summary(a: _Arrays) -> dict[str, float]:
     base = np.array(lay.in_base, dtype=bool)
     pairs = best[off & base[:, None] & base[None, :]]
     finite = np.isfinite(pairs)
-    to_port = a.to["seaport"]
     return {
-        "population": float(total),
-        "avg_to_seaport_min": float((to_port * pop).sum() / total),
-        "avg_to_airport_min": float((a.to["airport"] * pop).sum() / total),
-        "avg_door_to_ship_h": float((a.door_h * pop).sum() / total),
-        **{f"pop_within_{m}_min_seaport": float(pop[to_port <= m].sum()) for m in THRESHOLDS_MIN},
-        "market_access_pop": float((a.ma_pop * pop).sum() / total),
-        "market_access_jobs": float((a.ma_jobs * pop).sum() / total),
+        **_zone_headlines(lay, a.to, a.door_h, a.ma_pop, a.ma_jobs),
         "market_access_jobs_pt": float((a.ma_jobs_pt * pop).sum() / total),
         "gateway_od_mean_min": float(pairs[finite].mean()) if finite.any() else math.nan,
         "unreachable_pairs": float(unreachable),
     }
+
+
+def zone_summary_from_matrices(
+    nodes: list[dict[str, Any]],
+    times_s: np.ndarray,
+    settings: Settings,
+    *,
+    layout: Layout | None = None,
+) -> dict[str, float]:
+    """The headline numbers of :data:`ZONE_SUMMARY_KEYS` alone, from one mode's centroid x centroid seconds.
+
+    Each is the same number :func:`summary_from_matrices` gives with that
+    mode's matrix (computed by the same steps), for a sweep whose objective
+    reads nothing else (market access, time to port).
+    """
+    lay = layout or layout_of(nodes)
+    to, _, door, ma_pop, ma_jobs = _zone_numbers(times_s[lay.zones] / 60, lay, settings)
+    return _zone_headlines(lay, to, door, ma_pop, ma_jobs)
 
 
 def summary_from_matrices(

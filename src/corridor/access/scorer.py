@@ -30,6 +30,7 @@ from corridor.access.metrics import (
     layout_of,
     metrics_from_matrices,
     summary_from_matrices,
+    zone_summary_from_matrices,
 )
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio, Project
@@ -176,6 +177,7 @@ class PortfolioScorer:
         self._dominated = self._dominated_modes()
         self._effects: dict[tuple[str, str, tuple[str, ...]], Effect] = {}
         self._effect_within: dict[tuple[str, int], bool] = {}
+        self._indexed: dict[str, dict[int, tuple[np.ndarray, list[Arc], int]]] = {m: {} for m in self.modes}
         self._layouts: dict[tuple[int, ...], Layout] = {}
         self._prepared: dict[tuple[str, str], Project] = {}
         self._scratch_scenario: Scenario | None = None
@@ -272,6 +274,7 @@ class PortfolioScorer:
         state["_scratch_scenario"] = None  # rebuilt on first use
         state["_layouts"] = {}  # keyed by the effects' identities, which a copy does not keep
         state["_effect_within"] = {}
+        state["_indexed"] = {m: {} for m in self.modes}
         return state
 
     # ------------------------------------------------------------ the seam
@@ -306,7 +309,14 @@ class PortfolioScorer:
         m = self._matrices(portfolio, full=True)
         return ScenarioMatrices([dict(d) for d in m.nodes], m.times_s, m.method)
 
-    def _matrices(self, portfolio: Portfolio, *, full: bool, effects: list[Effect] | None = None) -> ScenarioMatrices:
+    def _matrices(
+        self,
+        portfolio: Portfolio,
+        *,
+        full: bool,
+        effects: list[Effect] | None = None,
+        modes: Sequence[str] | None = None,
+    ) -> ScenarioMatrices:
         """The scenario's matrices; with ``full`` False, only what :meth:`summary` reads.
 
         The summary reads every pair of the :data:`ZONE_MODES` but, of the
@@ -315,7 +325,9 @@ class PortfolioScorer:
         left ``inf``, and a mode that mode ``any`` provably covers is not
         searched at all (its matrix stands in). A mode no project changes is
         the base matrix itself (not a copy) when ``full`` is False.
-        ``effects`` are the portfolio's, in application order, when known.
+        ``effects`` are the portfolio's, in application order, when known;
+        ``modes`` re-scored, every mode when None (a portfolio that removes or
+        slows links is searched again in every mode).
         """
         if effects is None:
             effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
@@ -324,7 +336,7 @@ class PortfolioScorer:
         nodes, new_centroids = self._centroids_after(effects)
         times = {}
         skipped = []
-        for m in self.modes:
+        for m in modes or self.modes:
             if not full and m not in ZONE_MODES and self._within(m, effects):
                 skipped.append(m)  # the summary takes the best of modes, and this one is never the best
                 continue
@@ -342,8 +354,8 @@ class PortfolioScorer:
         cells among gateways and economic zones are worked out (the others
         are ``inf``); a mode no project changes is the base matrix itself.
         """
-        delta, indices = self.compiled[mode].delta(effects)
-        if not delta.better and not new_centroids:
+        delta, indices = self.compiled[mode].delta(effects, known=self._indexed[mode])
+        if not len(delta.better) and not new_centroids:
             return self.base_times_s[mode].copy() if full else self.base_times_s[mode]
         base_pos, new_pos, cache = self._cells(mode, nodes, new_centroids, full=full)
         extra = [new_centroids[i] for i in new_pos]
@@ -383,8 +395,7 @@ class PortfolioScorer:
         """
         k = len(self.centroids)
         sources, targets = self._sources[mode][base_pos], self._targets[mode][base_pos]
-        endpoints = {a for a, _, _ in delta.better} | {b for _, b, _ in delta.better}
-        if len(endpoints) > RESCORE_MAX_ENDPOINTS:
+        if len(np.unique(delta.better[:, :2])) > RESCORE_MAX_ENDPOINTS:
             # many changed links: one search on the changed arrays beats the endpoints' all-pairs step
             rows, cols = _rows_and_columns(sources, targets, indices, extra)
             sub = LeaveOut(self.compiled[mode], [delta.better], delta.new_nodes, rows, cols).full
@@ -482,11 +493,20 @@ class PortfolioScorer:
         provenance = {**self.G.graph.get("provenance", {}), **portfolio.provenance()}
         return metrics_from_matrices(m.nodes, m.times_s, self.settings, provenance=provenance)
 
-    def summary(self, portfolio: Portfolio) -> dict[str, float]:
-        """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames."""
+    def summary(self, portfolio: Portfolio, *, zones_only: bool = False) -> dict[str, float]:
+        """Only the headline numbers of :meth:`metrics` (what a sweep needs), without building frames.
+
+        With ``zones_only``, only those of
+        :data:`~corridor.access.metrics.ZONE_SUMMARY_KEYS` (time to port and
+        airport, door to ship, market access to people and jobs): the same
+        numbers from the best-of-modes matrix alone, no other mode searched.
+        """
         effects = [self.effect(p, portfolio) for p in ordered_projects(portfolio)]
-        m = self._matrices(portfolio, full=False, effects=effects)
+        modes = (SUMMARY_MODE,) if zones_only else self.modes
+        m = self._matrices(portfolio, full=False, effects=effects, modes=modes)
         layout = self._layout(effects, m.nodes) if m.method == "rescored" else None
+        if zones_only:
+            return zone_summary_from_matrices(m.nodes, m.times_s[SUMMARY_MODE], self.settings, layout=layout)
         return summary_from_matrices(m.nodes, m.times_s, self.settings, layout=layout)
 
     def _layout(self, effects: list[Effect], nodes: list[dict[str, Any]]) -> Layout:

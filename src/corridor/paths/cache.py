@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +44,7 @@ from corridor.paths.engine import CompiledNetwork, compile_network, compute_cch_
 
 __all__ = [
     "CACHE_FORMAT",
+    "CACHE_DIR_ENV",
     "DEFAULT_CACHE_DIR",
     "DiskCache",
     "arrays_digest",
@@ -58,6 +60,8 @@ T = TypeVar("T")
 CACHE_FORMAT = 1
 #: where the command line keeps its cache, relative to the working folder
 DEFAULT_CACHE_DIR = ".cache/corridor"
+#: the environment variable that names the cache folder instead
+CACHE_DIR_ENV = "CORRIDOR_CACHE_DIR"
 _SKIP = frozenset({"geometry"})
 
 
@@ -169,6 +173,11 @@ class DiskCache:
         self.hits = 0
         self.misses = 0
         self._graph_digests: dict[int, tuple[nx.MultiDiGraph, str]] = {}
+
+    @classmethod
+    def default(cls) -> DiskCache:
+        """The commands' cache: the folder ``CORRIDOR_CACHE_DIR`` names, else ``.cache/corridor`` here."""
+        return cls(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR)
 
     # ------------------------------------------------------------ compiled networks
     def compiled(self, G: nx.MultiDiGraph, mode: str) -> CompiledNetwork:

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from corridor.errors import EngineError, PlaceNotFound, SettingsError
 from corridor.network.build import CENTROID_KINDS, any_layers, edge_in_mode
-from corridor.network.changes import Effect
+from corridor.network.changes import Arc, Effect
 from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.parallel import Processes, can_fork, local_workers
 
@@ -216,7 +216,9 @@ class CompiledNetwork:
                 nxt += 1
         return Indices(self, new_out, new_in, nxt - self.n, new_pt)
 
-    def delta(self, effects: Sequence[Effect]) -> tuple[Delta, Indices]:
+    def delta(
+        self, effects: Sequence[Effect], known: dict[int, tuple[np.ndarray, list[Arc], int]] | None = None
+    ) -> tuple[Delta, Indices]:
         """The :class:`Delta` of these projects' effects on this network's mode, and the indices it uses.
 
         Parameters
@@ -224,19 +226,51 @@ class CompiledNetwork:
         effects
             What each project did (:meth:`corridor.network.scenario.Scenario.effect`);
             arcs of other modes are left out.
+        known
+            A cache, by ``id(effect)``, of each effect's better arcs indexed
+            as if it were the only one, kept by a caller whose effects outlive
+            it (a sweep scores the same effects in thousands of combinations).
+            An effect's new nodes take one block of indices, so its arcs in
+            any combination are the cached ones with that block moved to
+            where the effects before it end.
         """
-        indices = self.indices([node for effect in effects for node in effect.nodes])
-        better = [
-            (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s)
-            for effect in effects
-            for a in effect.better.get(self.mode, ())
-        ]
+        new_nodes = [node for effect in effects for node in effect.nodes]
+        indices = self.indices(new_nodes)
+        cache = known if known is not None and len({node for node, _ in new_nodes}) == len(new_nodes) else None
+        parts: list[np.ndarray] = []
+        start = self.n  # where the next effect's block of new indices begins
+        for effect in effects:
+            if cache is None:
+                parts.append(_indexed_arcs(effect.better.get(self.mode, ()), indices))
+                continue
+            if id(effect) not in cache:
+                cache[id(effect)] = self._local_arcs(effect)
+            local, foreign, block = cache[id(effect)]
+            moved = local.copy()
+            ends = moved[:, :2]
+            ends[ends >= self.n] += start - self.n
+            parts += [moved, _indexed_arcs(foreign, indices)]
+            start += block
+        better = np.concatenate(parts) if parts else np.empty((0, 3))
         worse = [
             (indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt))
             for effect in effects
             for a in effect.worse.get(self.mode, ())
         ]
         return Delta(new_nodes=indices.added, better=better, worse=worse), indices
+
+    def _local_arcs(self, effect: Effect) -> tuple[np.ndarray, list[Arc], int]:
+        """An effect's better arcs indexed with its own new nodes only, those that join another's, and its block.
+
+        The second are the arcs to or from a node another effect adds (a
+        project built on one it requires): they are indexed in each
+        combination.
+        """
+        own = self.indices(effect.nodes)
+        arcs = effect.better.get(self.mode, ())
+        known = [a for a in arcs if _has(own, a.u, out=True) and _has(own, a.v, out=False)]
+        foreign = [a for a in arcs if not (_has(own, a.u, out=True) and _has(own, a.v, out=False))]
+        return _indexed_arcs(known, own), foreign, own.added
 
     def reweighted(self, positions: np.ndarray, weights: np.ndarray) -> CompiledNetwork:
         """The same arcs with the weights at ``positions`` replaced (``inf``: the arc is gone).
@@ -323,6 +357,20 @@ class Indices:
         if pt and (copy := self._pt(node)) is not None:
             return copy
         return self.new_in[node] if node in self.new_in else self.compiled.in_index[node]
+
+
+def _has(indices: Indices, node: Node, *, out: bool) -> bool:
+    """Whether ``indices`` number this node (a base one, or one of their new ones)."""
+    return node in (indices.new_out if out else indices.new_in) or node in (
+        indices.compiled.out_index if out else indices.compiled.in_index
+    )
+
+
+def _indexed_arcs(arcs: Sequence[Arc], indices: Indices) -> np.ndarray:
+    """Arcs as rows of (tail index, head index, seconds)."""
+    return np.array(
+        [(indices.out(a.u, pt=a.tail_pt), indices.into(a.v, pt=a.head_pt), a.time_s) for a in arcs], dtype=float
+    ).reshape(-1, 3)
 
 
 #: the longest arc the engine accepts (about 11.6 days); longer is a data error, and the CCH's
@@ -773,14 +821,18 @@ class Delta:
     new_nodes
         How many indices the change adds (``base.n``, ``base.n + 1``, ...).
     better
-        Arcs added or made faster: (tail, head, seconds).
+        Arcs added or made faster: rows of (tail, head, seconds), an array
+        (a list of such triples is taken too).
     worse
         Arcs removed or made slower: (tail, head).
     """
 
     new_nodes: int = 0
-    better: list[tuple[int, int, float]] = field(default_factory=list)
+    better: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     worse: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.better = np.asarray(self.better, dtype=float).reshape(-1, 3)
 
 
 def min_plus(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -118,12 +118,8 @@ def rescore(
         return _rescore_worse(
             compiled, base, sources, targets, delta, cache, scenario, backend, extra_sources, extra_targets
         )
-    if delta.better:
-        arcs = np.asarray(delta.better, dtype=float)
-        tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), whole_ms(arcs[:, 2])
-    else:
-        tails = heads = np.empty(0, dtype=np.int64)
-        weights = np.empty(0)
+    arcs = delta.better
+    tails, heads, weights = arcs[:, 0].astype(np.int64), arcs[:, 1].astype(np.int64), whole_ms(arcs[:, 2])
     extra_s = np.asarray(extra_sources, dtype=np.int64)
     extra_t = np.asarray(extra_targets, dtype=np.int64)
     xs = np.unique(np.concatenate([tails, heads, extra_s, extra_t]))
@@ -223,7 +219,7 @@ def _rescore_worse(
     """
     rows_src = np.concatenate([sources, np.asarray(extra_sources, dtype=np.int64)])
     cols = np.concatenate([targets, np.asarray(extra_targets, dtype=np.int64)])
-    if delta.better or len(extra_sources) or len(extra_targets):
+    if len(delta.better) or len(extra_sources) or len(extra_targets):
         affected = np.ones(len(sources), dtype=bool)  # improvements too: re-run every row
     else:
         ends = sorted({a for a, _ in delta.worse} | {b for _, b in delta.worse})
@@ -271,7 +267,7 @@ class LeaveOut:
     def __init__(
         self,
         compiled: CompiledNetwork,
-        groups: Sequence[Sequence[tuple[int, int, float]]],
+        groups: Sequence[Sequence[tuple[int, int, float]] | np.ndarray],
         new_nodes: int,
         sources: Sequence[int] | np.ndarray,
         targets: Sequence[int] | np.ndarray,

@@ -9,21 +9,25 @@ group of a map with the legend rows that explain it.
 Every piece of user text (names, sources, ids) goes through :func:`safe_text`
 before it reaches a popup, tooltip, layer name or legend: HTML-escaped, and
 with the characters that would end or interpolate a JavaScript template
-literal (`````, ``$``, ``\\``) written as HTML entities, so it shows as text
-and never runs. Coordinates are written as Leaflet's ``[lat, lon]``, rounded
+literal (`````, ``$``, ``\\``) or open a Jinja tag (``{``, ``}``) written as
+HTML entities, so it shows as text and never runs. A map is written with its
+rendered text kept as text (:func:`plain_rendering`): Branca would compile
+each element's output as a template again, which takes about a millisecond an
+element and runs any template syntax in it. Coordinates are written as Leaflet's ``[lat, lon]``, rounded
 to about a metre (:func:`latlon`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -50,6 +54,7 @@ __all__ = [
     "lines_of",
     "nice_limit",
     "on_pane",
+    "plain_rendering",
     "popup",
     "rings_of",
     "safe_text",
@@ -69,7 +74,50 @@ COORD_DECIMALS = 5
 def safe_text(value: Any) -> str:
     """User text made safe for HTML and for a JavaScript template literal (Folium's popups and tooltips)."""
     text = html.escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    text = text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
+class _Text(Element):
+    """An element's rendered text, kept as it is."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text[:-1] if text.endswith("\n") else text  # as Jinja drops a template's last newline
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+def _render_macro(self: MacroElement, **kwargs: Any) -> None:
+    """:meth:`branca.element.MacroElement.render`, with the macros' output added as text, not as a template."""
+    figure = self.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError("an element is rendered only inside a Figure")
+    module = self._template.module
+    for part in ("header", "html", "script"):
+        macro = module.__dict__.get(part)
+        if macro is not None:
+            getattr(figure, part).add_child(_Text(macro(self, kwargs)), name=self.get_name())
+    for element in self._children.values():
+        element.render(**kwargs)
+
+
+@contextlib.contextmanager
+def plain_rendering() -> Iterator[None]:
+    """While a map is written: each element's rendered text is added to the page as text.
+
+    Branca's ``MacroElement.render`` wraps each element's output in a new
+    ``Element``, which compiles it as a Jinja template (about a millisecond
+    each, most of the time of writing a map of two thousand elements) and runs
+    any ``{{ }}`` or ``{% %}`` in it. The page is otherwise the same.
+    """
+    original = MacroElement.render
+    MacroElement.render = _render_macro  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        MacroElement.render = original  # type: ignore[method-assign]
 
 
 class Legend(MacroElement):

@@ -124,6 +124,7 @@ def zone_change_layers(
         Make the layers a choice of one (Leaflet's base layers).
     """
     shapes = _display_polygons(polygons)
+    rings = {str(z): rings_of(g) for z, g in shapes.items()} if shapes is not None else None  # once for every layer
     if first is None:
         first = metrics[0].column if metrics else None
     layers = []
@@ -134,7 +135,7 @@ def zone_change_layers(
         for zone_id, row in zones.iterrows():
             value = float(row[metric.column])
             colour = diverging_colour(value, limit, metric.better)
-            shade = _zone_shade(str(zone_id), row, colour, safe_text(_zone_tip(row, metric, value)), shapes, points)
+            shade = _zone_shade(str(zone_id), row, colour, safe_text(_zone_tip(row, metric, value)), rings, points)
             if shade is not None:
                 on_pane(shade, "zones").add_to(group)
         layers.append(Layer(group, _shading_legend(metric, limit, values, polygons=shapes is not None)))
@@ -148,16 +149,16 @@ def _zone_shade(
     row: pd.Series,
     colour: str,
     tip: str,
-    shapes: gpd.GeoSeries | None,
+    rings: dict[str, list[list[list[float]]]] | None,
     points: dict[str, tuple[float, float]],
 ) -> Any:
-    """A zone shaded in a colour: its polygon (dashed where it has no value), else a circle sized by its
-    population; None for a zone with neither."""
+    """A zone shaded in a colour: its polygon's rings (dashed where it has no value), else a circle sized by
+    its population; None for a zone with neither."""
     import folium
 
-    if shapes is not None and zid in shapes.index:
+    if rings is not None and zid in rings:
         return folium.Polygon(
-            rings_of(shapes[zid]),
+            rings[zid],
             color="#555555",
             weight=0.6,
             fill=True,
@@ -236,14 +237,20 @@ def reach_layers(
     shapes = polygons.geometry if polygons is not None and len(polygons) else None
     if shapes is not None:
         shapes = shapes.set_axis(shapes.index.astype(str))
+    unions: dict[tuple[str, ...], BaseGeometry | None] = {}  # the same zones are within reach of many
     return [
-        _reach_layer(reach.loc[gateway_id], shapes=shapes, points=points, show=show)
+        _reach_layer(reach.loc[gateway_id], shapes=shapes, points=points, show=show, unions=unions)
         for gateway_id in dict.fromkeys(reach.index.get_level_values(0))
     ]
 
 
 def _reach_layer(
-    reach: pd.DataFrame, *, shapes: gpd.GeoSeries | None, points: dict[str, tuple[float, float]], show: bool
+    reach: pd.DataFrame,
+    *,
+    shapes: gpd.GeoSeries | None,
+    points: dict[str, tuple[float, float]],
+    show: bool,
+    unions: dict[tuple[str, ...], BaseGeometry | None],
 ) -> Layer:
     """One gateway's reach (its rows of the reach frame, indexed by threshold): a shade per threshold."""
     rows = reach.sort_index(ascending=False)  # farthest first, nearest drawn on top
@@ -259,7 +266,7 @@ def _reach_layer(
             f"{_short(row['population_base'])} before"
         )
         if shapes is not None:
-            _reach_areas(group, shapes, row, colour=colour, tip=tip)
+            _reach_areas(group, shapes, row, colour=colour, tip=tip, unions=unions)
         else:
             _reach_dots(group, points, row, colour=colour, tip=tip)
     shades = "".join(box_symbol(colours[t], border=colours[t], opacity=0.6) for t in thresholds)
@@ -270,12 +277,22 @@ def _reach_layer(
     return Layer(group, legend)
 
 
-def _reach_areas(group: Any, shapes: gpd.GeoSeries, row: pd.Series, *, colour: str, tip: str) -> None:
-    """The zones within a threshold as one area: shaded after, dashed outline before."""
+def _reach_areas(
+    group: Any,
+    shapes: gpd.GeoSeries,
+    row: pd.Series,
+    *,
+    colour: str,
+    tip: str,
+    unions: dict[tuple[str, ...], BaseGeometry | None],
+) -> None:
+    """The zones within a threshold as one area: shaded after, dashed outline before (``unions`` kept by zones)."""
     import folium
 
-    after = _union(shapes, row["zones_scenario"])
-    before = _union(shapes, row["zones_base"])
+    for zones in (row["zones_scenario"], row["zones_base"]):
+        if tuple(zones) not in unions:
+            unions[tuple(zones)] = _union(shapes, zones)
+    after, before = unions[tuple(row["zones_scenario"])], unions[tuple(row["zones_base"])]
     if after is not None:
         polygon = folium.Polygon(
             rings_of(after), color=colour, weight=1, fill=True, fill_color=colour, fill_opacity=0.3, tooltip=tip

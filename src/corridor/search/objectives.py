@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from corridor.access.metrics import ZONE_SUMMARY_KEYS
 from corridor.access.scorer import PortfolioScorer
 from corridor.checks import closest_hint
 from corridor.errors import OptimisationError
@@ -92,8 +93,15 @@ class Objective:
     cost_of: Callable[[PortfolioScorer, Project], float] | None = None
 
     def raw(self, scorer: PortfolioScorer, portfolio: Portfolio) -> float:
-        """The summary number this objective reads, for a portfolio."""
-        summary = self.evaluate(scorer, portfolio) if self.evaluate is not None else scorer.summary(portfolio)
+        """The summary number this objective reads, for a portfolio.
+
+        A key of the zones' own times (market access, time to port) is read
+        from the best-of-modes matrix alone, without searching the other modes.
+        """
+        if self.evaluate is not None:
+            summary = self.evaluate(scorer, portfolio)
+        else:
+            summary = scorer.summary(portfolio, zones_only=self.key in ZONE_SUMMARY_KEYS)
         return float(summary[self.key])
 
     def cost(self, scorer: PortfolioScorer, projects: Iterable[Project]) -> float:
