@@ -138,7 +138,7 @@ def encodings(draw: Any, text: str) -> bytes:
     return text.encode(how, errors="replace")
 
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.mark.slow

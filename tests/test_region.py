@@ -305,3 +305,19 @@ def test_a_polygon_file_for_other_zones_is_refused(tmp_path):
     folder = write_tiny_region(tmp_path / "r", **{"region.yaml": text, "zones.geojson": geojson})
     message = _error(folder)
     assert "zones.geojson" in message and "'nort'" in message and "closest: north" in message
+
+
+def test_a_pack_loaded_again_is_a_copy_and_sees_every_change(luzon_copy):
+    first = load_region(luzon_copy)
+    first.zones.loc[first.zones.index[0], "population_2020"] = 0  # a caller's change stays with its copy
+    again = load_region(luzon_copy)
+    assert again is not first and again.zones.population_2020.iloc[0] > 0
+    path = luzon_copy / "zones.csv"
+    text = path.read_text(encoding="utf-8")
+    zid = again.zones.index[0]
+    old = str(int(again.zones.loc[zid, "population_2020"]))
+    path.write_text(text.replace(f",{old},", f",{int(old) + 1},", 1), encoding="utf-8")
+    assert load_region(luzon_copy).zones.loc[zid, "population_2020"] == int(old) + 1
+    path.unlink()
+    with pytest.raises(DataError):
+        load_region(luzon_copy)

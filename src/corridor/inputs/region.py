@@ -8,6 +8,7 @@ CRS (EPSG:32651), each row keeping its ``lat``/``lon`` and its ``source``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -41,6 +42,10 @@ Status = Literal["operating", "under_construction", "planned", "suspended", "clo
 STATUSES: tuple[str, ...] = get_args(Status)
 Id = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", min_length=1, max_length=80)
 Text = Field(min_length=1)
+#: how many region packs a process keeps once loaded (a notebook or a sweep loading the same pack reads it once)
+LOADED_MAX = 4
+#: folder -> (the stamps of every file the pack looked for, the region as loaded)
+_LOADED: dict[Path, tuple[dict[Path, tuple[int, int] | None], Region]] = {}
 #: more people or jobs than any city on Earth holds is a typing error (the largest metropolis has about 37 million)
 MAX_POPULATION = 40_000_000
 #: a colour a map may show: #rgb or #rrggbb
@@ -551,13 +556,16 @@ class _Pack:
     folder: Path
     meta: _RegionFile
     digests: dict[str, str]
+    #: every file looked for, with its modification time and size when it was (None: absent)
+    stamps: dict[Path, tuple[int, int] | None] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: Path) -> _Pack:
         """Read a pack's ``region.yaml`` and hash it."""
         meta_path = folder / "region.yaml"
+        stamps = {meta_path: _stamp(meta_path)}
         meta = _read_region_file(meta_path)
-        return cls(folder, meta, {"region.yaml": _digest(meta_path)})
+        return cls(folder, meta, {"region.yaml": _digest(meta_path)}, stamps)
 
     @property
     def meta_path(self) -> Path:
@@ -575,6 +583,7 @@ class _Pack:
         if name is None:
             return None
         p = self.folder / name
+        self.stamps[p] = _stamp(p)
         if p.is_file():
             self.digests[name] = _digest(p)
         return p
@@ -782,6 +791,11 @@ def _load_observations(
 def load_region(region: str | Path = "luzon") -> Region:
     """Load and check a region pack.
 
+    A pack loaded before in this process, none of whose files has changed
+    since (modification time and size), is given again as a copy, without
+    reading it: a notebook or a program loading the same pack many times
+    reads it once.
+
     Parameters
     ----------
     region
@@ -804,6 +818,9 @@ def load_region(region: str | Path = "luzon") -> Region:
     True
     """
     folder = region_path(region)
+    loaded = _LOADED.get(folder.resolve())
+    if loaded is not None and all(_stamp(p) == stamp for p, stamp in loaded[0].items()):
+        return copy.deepcopy(loaded[1])  # not one of its files has changed since
     pack = _Pack.open(folder)
     zones = _load_zones(pack)
     gateways, gateway_groups = _load_gateways(pack)
@@ -819,7 +836,7 @@ def load_region(region: str | Path = "luzon") -> Region:
     zones, employment = _load_employment(pack, zones, economic_zones, zone_polygons)
     observations = _load_observations(pack, gateways, road_links, areas)
     meta = pack.meta
-    return Region(
+    loaded_region = Region(
         name=meta.name,
         title=meta.title,
         version=meta.version,
@@ -843,6 +860,19 @@ def load_region(region: str | Path = "luzon") -> Region:
         attribution=tuple(meta.attribution),
         file_digests=pack.digests,
     )
+    _LOADED[folder.resolve()] = (pack.stamps, loaded_region)
+    while len(_LOADED) > LOADED_MAX:
+        del _LOADED[next(iter(_LOADED))]
+    return copy.deepcopy(loaded_region)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's modification time (ns) and size; None when it does not exist."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _zone_of(points: gpd.GeoSeries, zones: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame | None) -> list[str]:
