@@ -55,6 +55,7 @@ MODULES = {
         "charts",
         "briefing",
         "elements",
+        "offline",
         "layers",
         "portfolio_layers",
         "maps",

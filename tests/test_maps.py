@@ -162,7 +162,8 @@ def test_large_networks_are_drawn_at_corridor_scale(tmp_path):
     labels = [label for layer in layers for _, label in layer.legend]
     assert any(label.startswith("Road: primary (632 links, simplified") for label in labels)
     assert any("Not drawn at this scale: 12,008 links of residential" in label for label in labels)
-    path = save_map(finish_map(new_map(G), layers, title="grid", credits=[]), tmp_path / "grid.html")
+    fmap = finish_map(new_map(G), layers, title="grid", credits=[])
+    path = save_map(fmap, tmp_path / "grid.html", offline=False)  # the drawing alone, without Leaflet written in
     assert path.stat().st_size < 300_000
     full = road_layers(_grid_graph(20))  # 760 links: each drawn, each with its popup
     assert sum(len(layer.group._children) for layer in full) == 760 > 0 and MAX_LINKS_IN_FULL > 760
@@ -502,3 +503,50 @@ def test_point_symbols_have_a_dark_outline(luzon, luzon_graph, lec):
         colour = json.loads(options)["color"]
         r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 128, colour
+
+
+@pytest.mark.browser
+def test_offline_pages_render_with_every_request_blocked(browser, luzon, luzon_graph, lec, tmp_path):
+    """The default page carries Leaflet, its plugins, styles and icon font: nothing but tiles is fetched."""
+    views = [b.view for b in lec]
+    pages = {
+        "portfolio": save_map(portfolio_map(luzon_graph, views[1], luzon), tmp_path / "portfolio.html"),
+        "comparison": save_map(
+            comparison_map(luzon_graph, views, [zone_difference(views[0].zones, views[1].zones)], luzon),
+            tmp_path / "compare.html",
+        ),
+    }
+    problems: list[str] = []
+    fetched: list[str] = []
+
+    def block(route):
+        url = route.request.url
+        if not url.startswith(("file://", "data:")):
+            fetched.append(url)
+            return route.abort()
+        return route.continue_()
+
+    for kind, path in pages.items():
+        html = path.read_text(encoding="utf-8")
+        assert not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', html), kind
+        problems.clear()
+        fetched.clear()
+        page = browser.new_page(viewport=VIEW)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.route("**/*", block)
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_selector(".leaflet-control-layers")
+            page.wait_for_timeout(500)
+            assert [u for u in fetched if "tile.openstreetmap.org" not in u] == [], kind
+            assert page.locator(".corridor-legend").first.is_visible(), kind
+            assert page.locator(".leaflet-marker-pane .awesome-marker").count() > 0, kind
+            assert page.evaluate("document.fonts.check('900 14px \"Font Awesome 6 Free\"')"), kind
+            assert len(_maps(page)) == (2 if kind == "comparison" else 1)
+            assert [p for p in problems if "tile.openstreetmap.org" not in p and "ERR_FAILED" not in p] == [], kind
+        finally:
+            page.close()
+    online = save_map(portfolio_map(luzon_graph, views[1], luzon), tmp_path / "online.html", offline=False)
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>' in online.read_text()
+    assert online.stat().st_size < pages["portfolio"].stat().st_size - 500_000

@@ -117,6 +117,10 @@ def test_report_html_needs_no_network(report_dir):
     assert not re.search(r"""(src|href)=['"]?(https?:)?//""", html)
     for link in re.findall(r"href='([^'#]+)'", html):
         assert (report_dir / link).is_file(), link
+    # its maps carry Leaflet and the rest of what they link: only the basemap's tiles need the network
+    for page in (report_dir / "maps").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "L.map(" in text and not re.search(r'<(?:script|link)[^>]+(?:src|href)="https?://', text), page.name
 
 
 @pytest.mark.slow

@@ -123,6 +123,14 @@ CacheDirOpt = Annotated[
 ]
 #: corridor.paths.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
 DEFAULT_CACHE_DIR = ".cache/corridor"
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline/--online",
+        help="Write Leaflet and the rest of what a map page links into it, so it opens with no network (the "
+        "default; only the basemap's tiles need it), or link them from public CDNs (--online: about 1 MB smaller).",
+    ),
+]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the on-disk cache.")]
 ObjectiveOpt = Annotated[
     str,
@@ -406,6 +414,7 @@ def map_cmd(
         bool,
         typer.Option(help="With a portfolio, also run the transport model and draw its traffic (seconds more)."),
     ] = True,
+    offline: OfflineOpt = True,
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -418,11 +427,11 @@ def map_cmd(
     if chosen is None:
         if metric is not None:
             raise UsageError("a metric is shaded on the map of a portfolio: give one", value=metric)
-        path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"))
+        path = save_map(base_map(G, reg), out or Path(f"maps/{reg.name}_base.html"), offline=offline)
     else:
         cache = _disk(cache_dir, no_cache)
         fmap = _portfolio_map(G, reg, cfg, chosen, metric=metric, traffic=traffic and roads is None, cache=cache)
-        path = save_map(fmap, out or Path(f"maps/{file_stem(chosen.name)}.html"))
+        path = save_map(fmap, out or Path(f"maps/{file_stem(chosen.name)}.html"), offline=offline)
     _say(f"wrote {path}")
 
 
@@ -581,6 +590,7 @@ def compare(
     roads: RoadsOpt = None,
     workers: WorkersOpt = 1,
     scheduler: SchedulerOpt = None,
+    offline: OfflineOpt = True,
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -619,7 +629,7 @@ def compare(
 
         if isinstance(G, ArrayNetwork):  # a map draws the roads: their graph is built for it
             _, _, G = _load(region, settings, roads)
-        _say(f"wrote {save_map(_comparison_map(G, reg, cfg, results, metric=metric), map_out)}")
+        _say(f"wrote {save_map(_comparison_map(G, reg, cfg, results, metric=metric), map_out, offline=offline)}")
 
 
 def _comparison_map(G: Any, reg: Any, cfg: Any, results: list[Any], *, metric: str | None) -> Any:
@@ -658,6 +668,7 @@ def report(
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     roads: RoadsOpt = None,
+    offline: OfflineOpt = True,
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
     no_cache: NoCacheOpt = False,
 ) -> None:
@@ -692,6 +703,7 @@ def report(
             pareto=pareto,
             pareto_value=pareto_value,
             progress=say,
+            offline=offline,
         )
     _say(f"wrote {written[0]} and {len(written) - 1} more files in {written[0].parent}")
 

@@ -63,6 +63,7 @@ from corridor.present.layers import (
     road_layers,
     zone_layer,
 )
+from corridor.present.offline import inline_file
 from corridor.present.portfolio_layers import (
     project_layers,
     reach_layers,
@@ -478,10 +479,18 @@ def seed_ids(fmap: Any) -> Any:
     return fmap
 
 
-def save_map(fmap: Any, path: str | Path) -> Path:
-    """Write a map as one HTML file, atomically, with its element ids numbered; return its path."""
+def save_map(fmap: Any, path: str | Path, *, offline: bool = True) -> Path:
+    """Write a map as one HTML file, atomically, with its element ids numbered; return its path.
+
+    With ``offline`` (the default), the scripts and stylesheets it links are
+    written into the page (:func:`corridor.present.offline.inline_assets`): it
+    opens with no network, the basemap's tiles aside. Without, they are
+    linked from public CDNs (a file about 1 MB smaller).
+    """
     target = Path(path)
     seed_ids(fmap)
     with atomic_path(target) as tmp, plain_rendering():  # a map made elsewhere too
         fmap.save(str(tmp))
+        if offline:
+            inline_file(tmp)
     return target

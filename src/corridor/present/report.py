@@ -33,6 +33,7 @@ from corridor.inputs.region import Region
 from corridor.present.briefing import Brief, brief, zone_differences
 from corridor.present.formats import csv_frame, csv_safe, file_stem
 from corridor.present.maps import comparison_map, portfolio_map, seed_ids
+from corridor.present.offline import inline_file
 from corridor.present.report_content import ReportContent, project_frame, report_content
 from corridor.present.report_html import report_html
 from corridor.present.report_markdown import report_markdown
@@ -60,6 +61,7 @@ def build_report(
     pareto_value: str = "value",
     scorer: PortfolioScorer | None = None,
     progress: Callable[[str], None] | None = None,
+    offline: bool = True,
 ) -> list[Path]:
     """Score portfolios, draw their maps and write their report into a folder (see :func:`write_report`).
 
@@ -87,6 +89,9 @@ def build_report(
         A :class:`~corridor.access.scorer.PortfolioScorer` of ``G`` to reuse.
     progress
         Told each step in a few words.
+    offline
+        Write Leaflet and the rest of what the maps link into them, so the
+        report opens with no network (see :func:`write_report`).
 
     Returns
     -------
@@ -112,6 +117,7 @@ def build_report(
         pareto_value=pareto_value,
         appraisals=appraisals,
         assumptions=assumptions,
+        offline=offline,
     )
 
 
@@ -180,10 +186,13 @@ def write_report(
     title: str | None = None,
     appraisals: Sequence[Appraisal] | None = None,
     assumptions: Sequence[dict[str, Any]] = (),
+    offline: bool = True,
 ) -> list[Path]:
     """Write the report of compared portfolios into a folder: HTML, its Markdown twin, charts, tables, maps.
 
-    ``report.html`` needs no network to open: its charts are inline SVG.
+    ``report.html`` needs no network to open: its charts are inline SVG; its
+    maps carry Leaflet and the rest of what they link (``offline``, the
+    default: a briefing opens with no network, the basemap's tiles aside).
     ``report.md`` says the same, with the charts as ``charts/*.svg``. Both
     link the maps (``maps/*.html``), and both give the comparison table,
     each project's marginal contribution (and Shapley value and
@@ -220,6 +229,9 @@ def write_report(
         the assumptions they used (:func:`corridor.appraisal.appraise.assumptions`):
         an Appraisal section, a finding per portfolio and ``appraisal.csv``
         (the yearly flows).
+    offline
+        Write what the maps link into them (True), or link it from the
+        public CDNs (smaller files that need the network).
 
     Returns
     -------
@@ -243,7 +255,7 @@ def write_report(
         assumptions=assumptions,
     )
     texts = _texts(content, briefs)
-    return _write_together(folder, texts, {name: fmap for name, (fmap, _) in maps.items()})
+    return _write_together(folder, texts, {name: fmap for name, (fmap, _) in maps.items()}, offline=offline)
 
 
 def _texts(content: ReportContent, briefs: Sequence[Brief]) -> dict[str, str]:
@@ -268,7 +280,9 @@ def _texts(content: ReportContent, briefs: Sequence[Brief]) -> dict[str, str]:
     return texts
 
 
-def _write_together(folder: Path, texts: Mapping[str, str], maps: Mapping[str, Any]) -> list[Path]:
+def _write_together(
+    folder: Path, texts: Mapping[str, str], maps: Mapping[str, Any], *, offline: bool = True
+) -> list[Path]:
     """Write text files and maps into a folder as one unit; a failure leaves neither them nor new folders."""
     names = [*texts, *maps]
     paths = [folder / name for name in names]
@@ -280,6 +294,8 @@ def _write_together(folder: Path, texts: Mapping[str, str], maps: Mapping[str, A
                     tmp.write_text(texts[name], encoding="utf-8")
                 else:
                     seed_ids(maps[name]).save(str(tmp))
+                    if offline:
+                        inline_file(tmp)
     except BaseException:
         for made in reversed(new_folders):  # a failed report leaves no empty folder behind
             with contextlib.suppress(OSError):
