@@ -433,7 +433,7 @@ def test_sensitivity_reports_the_ranking(capsys, tmp_path):
 def test_score_prints_shapley_values(capsys):
     code, out, err = run(capsys, "score", str(ROOT / "portfolios" / "lec_core.yaml"))
     assert code == 0, err
-    assert "Shapley: Δ market" in out and "lec_core: Shapley values exact (31 sets of projects scored)" in out
+    assert "Shapley" in out and "MA jobs %" in out and "lec_core: Shapley values exact (31 sets of projects scored)" in out
 
 
 @pytest.mark.slow
@@ -497,3 +497,31 @@ def test_python_m_corridor_is_the_command(monkeypatch, capsys):
     with pytest.raises(SystemExit) as done:
         runpy.run_module("corridor", run_name="__main__")
     assert done.value.code == 0 and capsys.readouterr().out.startswith("corridor ")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["score", str(ROOT / "portfolios" / "lec_core.yaml"), "--shapley"],
+        ["compare", *(str(ROOT / "portfolios" / f"{n}.yaml") for n in ("committed", "lec_core", "lec_full"))],
+        ["route", "Clark International Airport", "Port of Manila"],
+        ["optimize", "--budget", "3e9"],
+    ],
+    ids=["score", "compare", "route", "optimize"],
+)
+def test_what_a_command_prints_fits_100_columns_and_cuts_no_id(capsys, args):
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines and max(len(line.rstrip()) for line in lines) <= 100, max(lines, key=len)
+    if args[0] in {"score", "compare"}:
+        assert "…" not in out and "scmb_freight_rail" in out  # ids whole
+        assert "MA: market access" in out  # the key to the short headings
+
+
+def test_shapley_adds_a_table_of_every_headline(capsys):
+    p = str(ROOT / "portfolios" / "lec_core.yaml")
+    _, plain, _ = run(capsys, "score", p)
+    code, with_table, err = run(capsys, "score", p, "--shapley")
+    assert code == 0, err
+    assert "Shapley values: each project's share" in with_table and "Shapley values: each" not in plain

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor import apply_portfolio, compute_metrics, load_catalog, load_portfolio, portfolio_from_ids
-from corridor.access.metrics import HEADLINES, ZONE_SUMMARY_KEYS
+from corridor.access.metrics import HEADLINES, ZONE_SUMMARY_KEYS, gains
 from corridor.access.scorer import PortfolioScorer
 from corridor.access.scores import score
 from corridor.inputs.projects import Portfolio, Project
@@ -315,3 +315,14 @@ def test_the_zones_own_numbers_are_the_same_from_the_best_of_modes_alone(scorer,
     whole, zones_only = scorer.summary(p), scorer.summary(p, zones_only=True)
     assert set(zones_only) == ZONE_SUMMARY_KEYS and {k: whole[k] for k in ZONE_SUMMARY_KEYS} == zones_only
     assert zones_only != {k: scorer.base.summary[k] for k in ZONE_SUMMARY_KEYS}  # the portfolio changes them
+
+
+def test_every_headline_moves_for_some_bundled_portfolio(scorer):
+    """A column that shows 0.00 for every portfolio a planner is given says nothing: none may."""
+    moved: dict[str, float] = {}
+    for path in sorted((ROOT / "portfolios").glob("*.yaml")):
+        change = gains(scorer.base.summary, scorer.summary(load_portfolio(path)))
+        for h in HEADLINES:
+            if h.key is not None:
+                moved[h.column] = max(moved.get(h.column, 0.0), abs(change[h.key] * h.scale))
+    assert moved and all(round(v, 2) != 0 for v in moved.values()), moved

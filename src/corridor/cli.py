@@ -29,11 +29,15 @@ from corridor.errors import CorridorError, PortfolioError, UsageError
 _CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
+#: the width of what a command prints when not on a terminal (on one, the terminal's)
+OUTPUT_WIDTH = 100
+
+
 def _console(stderr: bool = False) -> Console:
-    """A console on stdout or stderr, 200 characters wide when not a terminal."""
+    """A console on stdout or stderr, 100 characters wide when not a terminal (a log, a file, a pipe)."""
     stream = sys.stderr if stderr else sys.stdout
-    # wide tables stay readable when output goes to a file or a CI log
-    return Console(file=stream, width=None if stream.isatty() else 200, highlight=False, soft_wrap=False)
+    # tables wrap their headings to fit; ids are never cut (see corridor.present.tables)
+    return Console(file=stream, width=None if stream.isatty() else OUTPUT_WIDTH, highlight=False, soft_wrap=False)
 
 
 def _say(*parts: str | Text, stderr: bool = False) -> None:
@@ -196,12 +200,14 @@ def _progress(message: str, *, quiet: bool = False, prefix: str = "") -> Iterato
 
 
 def _show(printout: Iterable[Any]) -> None:
-    """Print what a command shows: rich tables, and lines of plain text (never parsed as markup)."""
+    """Print what a command shows: rich tables, and lines of plain text (never parsed as markup), wrapped
+    at the console's width."""
+    console = _console()
     for item in printout:
         if isinstance(item, str | Text):
-            _say(item)
+            console.print(item, markup=False, highlight=False)
         else:
-            _console().print(item)
+            console.print(item)
 
 
 def _print_result(
@@ -390,7 +396,7 @@ MetricOpt = Annotated[
     str | None,
     typer.Option(
         "--metric",
-        help="The per-zone change shaded at first: d_to_seaport_min (default), d_to_airport_min, d_door_to_ship_h, "
+        help="The per-zone change shaded at first: d_to_seaport_min (default), d_to_airport_min, d_door_to_ship_min, "
         "d_market_access_pop_pct or d_market_access_jobs_pct.",
     ),
 ]
@@ -567,7 +573,7 @@ def score(
     if as_json:
         _echo_json(result.to_dict())
         return
-    _show(score_printout(result))
+    _show(score_printout(result, shapley_table=bool(shapley)))
 
 
 @app.command()

@@ -76,19 +76,22 @@ class ZoneHeadline:
         The change is a percentage of the base value.
     unit
         The unit of the zone's values before and after.
+    scale
+        Multiplier from a change in ``unit`` to the column's (60: hours to minutes).
     """
 
     column: str
     zone_column: str
     relative: bool
     unit: str
+    scale: float = 1.0
 
 
 #: the headlines with a value per zone, in the order of the comparison table
 ZONE_HEADLINES: tuple[ZoneHeadline, ...] = (
     ZoneHeadline("d_to_seaport_min", "to_seaport_min", False, "min"),
     ZoneHeadline("d_to_airport_min", "to_airport_min", False, "min"),
-    ZoneHeadline("d_door_to_ship_h", "door_to_ship_h", False, "h"),
+    ZoneHeadline("d_door_to_ship_min", "door_to_ship_h", False, "h", scale=60.0),
     ZoneHeadline("d_market_access_pop_pct", "market_access_pop", True, "people"),
     ZoneHeadline("d_market_access_jobs_pct", "market_access_jobs", True, "jobs"),
 )
@@ -198,7 +201,7 @@ def zone_changes(result: ScoreResult) -> pd.DataFrame:
         base = zones[f"{z.zone_column}_base"].to_numpy(dtype=float)
         scen = zones[f"{z.zone_column}_scenario"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            change = 100.0 * (scen - base) / base if z.relative else scen - base
+            change = 100.0 * (scen - base) / base if z.relative else (scen - base) * z.scale
         change[~np.isfinite(change)] = np.nan
         out[z.column] = change
     for z in ZONE_HEADLINES:

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: the headlines the cost-against-gain chart shows
-CHART_GAINS = ("d_to_seaport_min", "d_pop_90min_port_m", "d_market_access_pop_pct")
+CHART_GAINS = ("d_to_seaport_min", "d_door_to_ship_min", "d_market_access_pop_pct")
 #: the headlines of each portfolio's marginal-contribution chart
 MARGINAL_GAINS = ("d_to_seaport_min", "d_market_access_pop_pct")
 _BETTER = {h.column: h.better for h in HEADLINES}

@@ -52,14 +52,34 @@ __all__ = [
 
 #: what a command prints, in order: rich tables, and lines of text (never read as markup)
 Printout = list[Table | Text | str]
+#: the headline columns' headings in a terminal table, short enough for 100 characters (see HEADLINE_KEY)
+SHORT_TITLES = {
+    "cost_usd_bn": "cost USD bn",
+    "d_to_seaport_min": "Δ seaport min",
+    "d_to_airport_min": "Δ airport min",
+    "d_door_to_ship_min": "Δ ship min",
+    "d_market_access_pop_pct": "Δ MA pop %",
+    "d_market_access_jobs_pct": "Δ MA jobs %",
+    "d_market_access_jobs_pt_pct": "Δ MA PT jobs %",
+    "d_gateway_od_min": "Δ OD min",
+    "shapley_market_access_jobs_pct": "Shapley MA jobs %",
+}
+#: the key to the short headings, printed under the tables that use them
+HEADLINE_KEY = (
+    "Δ: change from the base network (negative minutes are faster); MA: market access (population-weighted "
+    "gravity access to people or jobs); PT: by public transport; ship: door to ship; OD: mean time between "
+    "gateways and economic zones"
+)
 
 
 def headline_table(frame: pd.DataFrame, title: str, marks: dict[str, Any] | None = None) -> Table:
     """A rich table of headline columns; the best per column marked with a star."""
     table = Table(title=Text(title), header_style="bold", box=None, pad_edge=False)
-    table.add_column(Text(str(frame.index.name or "")))
+    labels = [str(label) for label in frame.index]
+    # an id is never cut; headings wrap (and break inside a word when they must) so that the table fits
+    table.add_column(Text(str(frame.index.name or "")), no_wrap=True, min_width=max(map(len, labels), default=0))
     for column in frame.columns:
-        table.add_column(Text(TITLES.get(column, column)), justify="right")
+        table.add_column(Text(SHORT_TITLES.get(column) or TITLES.get(column, column)), justify="right", overflow="fold")
     for label, row in frame.iterrows():
         cells: list[Text] = []
         for column in frame.columns:
@@ -254,9 +274,10 @@ def portfolio_line(portfolio: Portfolio) -> Text:
     return line
 
 
-def score_printout(result: ScoreResult) -> Printout:
+def score_printout(result: ScoreResult, *, shapley_table: bool = False) -> Printout:
     """A portfolio's score: its size and cost, its gains, each project's marginal contribution and Shapley
-    value, what changes nothing, and the transport model's runs when made."""
+    value (with ``shapley_table``, its share of every headline), what changes nothing, and the transport
+    model's runs when made."""
     chosen = result.portfolio
     head = pd.DataFrame([result.headline()], index=pd.Index([chosen.name], name="portfolio"))
     out: Printout = [
@@ -266,6 +287,10 @@ def score_printout(result: ScoreResult) -> Printout:
     if result.marginal is not None:
         title = "marginal contribution: the gain lost without each project"
         out.append(headline_table(result.marginal.drop(columns="name"), title))
+    if shapley_table and result.shapley is not None:
+        title = "Shapley values: each project's share of the portfolio's gain (they add up to it)"
+        out.append(headline_table(result.shapley.values, title))
+    out.append(HEADLINE_KEY)
     out += shapley_lines(result)
     out += [f"{pid} changes no headline: {why}" for pid, why in result.unchanged.items()]
     if len(result.scenario.unreachable):
@@ -321,7 +346,10 @@ def comparison_printout(
     table: pd.DataFrame, marks: dict[str, Any], results: Sequence[ScoreResult], *, base_year: int, marginal: bool
 ) -> Printout:
     """Portfolios compared, the best per column starred; with ``marginal``, each one's projects."""
-    out: Printout = [headline_table(table, f"portfolios against the {base_year} base (★ best per column)", marks)]
+    out: Printout = [
+        headline_table(table, f"portfolios against the {base_year} base (★ best per column)", marks),
+        HEADLINE_KEY,
+    ]
     if not marginal:
         return out
     for result in results:
