@@ -20,6 +20,7 @@ from corridor.appraisal.costs import cost_stream
 from corridor.appraisal.measures import eirr, npv
 from corridor.cli import app
 from corridor.inputs.projects import Portfolio
+from corridor.present.formats import interaction_lines, usd_text
 from corridor.settings import Settings
 
 from .conftest import QUICK, make_project
@@ -152,6 +153,11 @@ def test_appraisal_of_a_portfolio_adds_up(model_graph, model_region, model_setti
     assert {"id", "npv_usd", "bcr", "eirr"} <= set(data["projects"][0])
     assert set(data["noise_usd_per_year"]) == {"2025", str(a.modelled_years[1])}
     json.dumps(data)  # JSON-ready
+    # the portfolio's NPV against the sum of its projects' marginal NPVs: the difference is said, with its sign's reason
+    (line,) = interaction_lines(a)
+    interaction = a.npv_usd - float(a.projects["npv_usd"].sum())
+    assert f"interaction {usd_text(interaction)}" in line
+    assert ("compete" in line) == (interaction > 0) or "add up" in line
 
 
 def test_every_assumption_has_a_source() -> None:
@@ -182,6 +188,13 @@ def test_appraise_prints_npv_bcr_eirr_and_the_assumptions(tmp_path: Path) -> Non
     md = (tmp_path / "a" / "appraisal.md").read_text(encoding="utf-8")
     assert "| bauan |" in md and "## Assumptions" in md
     flows = (tmp_path / "a" / "appraisal.csv").read_text(encoding="utf-8").splitlines()
+    # on the screen the results come first; the assumptions only when asked for
+    plain = runner.invoke(app, [a for a in args if a != "--json"])
+    assert plain.exit_code == 0, plain.output
+    assert "NPV" in plain.stdout and "assumptions behind these figures" in plain.stdout
+    assert "discount_rate" not in plain.stdout and plain.stdout.rstrip().splitlines()[-1].startswith("wrote ")
+    shown = runner.invoke(app, [*[a for a in args if a != "--json"], "--assumptions"])
+    assert "discount_rate" in shown.stdout
     assert flows[0].startswith("portfolio,year,persons,containers,air_passengers,benefits,capital")
     assert np.isclose(len(flows) - 1, 2028 + 30 - 2025)
 

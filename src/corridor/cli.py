@@ -835,6 +835,14 @@ def appraise(
             "--out", "-o", callback=_folder_out, help="Folder for appraisal.csv (yearly flows) and appraisal.md."
         ),
     ] = None,
+    show_assumptions: Annotated[
+        bool,
+        typer.Option(
+            "--assumptions",
+            help="Also print every assumption (parameter, value, unit, source); --json and the --out files always "
+            "hold them.",
+        ),
+    ] = False,
     region: RegionOpt = "luzon",
     settings: SettingsOpt = None,
     cache_dir: CacheDirOpt = Path(DEFAULT_CACHE_DIR),
@@ -854,15 +862,19 @@ def appraise(
     chosen = _portfolios(reg, portfolios)
     cache = _disk(cache_dir, no_cache)
     done, rows = _appraisals(G, reg, cfg, chosen, projects=per_project, workers=workers, cache=cache, quiet=as_json)
+    written: list[Path] = []
     if out is not None:
         from corridor.present.outputs import write_appraisal
 
         written = write_appraisal(done, rows, out)
-        _say("wrote " + ", ".join(str(p) for p in written), stderr=as_json)
     if as_json:
+        if written:
+            _say("wrote " + ", ".join(str(p) for p in written), stderr=True)
         _echo_json(appraisal_payload(done, rows))
         return
-    _show(appraisal_printout(done, rows))
+    _show(appraisal_printout(done, rows, assumptions_table=show_assumptions))  # the results first
+    if written:
+        _say("wrote " + ", ".join(str(p) for p in written))
 
 
 class EngineChoice(StrEnum):

@@ -11,6 +11,7 @@ import pandas as pd
 
 from corridor.access.metrics import HEADLINES
 from corridor.access.scores import SHAPLEY_COLUMN
+from corridor.appraisal.appraise import Appraisal
 
 __all__ = [
     "TITLES",
@@ -19,6 +20,7 @@ __all__ = [
     "csv_safe",
     "file_stem",
     "format_value",
+    "interaction_lines",
     "markdown_cell",
     "markdown_table",
     "objective_value",
@@ -125,3 +127,34 @@ def ratio_text(value: float) -> str:
 def rate_text(value: float) -> str:
     """A rate (an internal rate of return) in percent with one decimal, ``none`` when not finite."""
     return "none" if not math.isfinite(value) else f"{value:.1%}"
+
+
+def interaction_lines(a: Appraisal) -> list[str]:
+    """Why a portfolio's NPV is not the sum of its projects' marginal NPVs: what they do together.
+
+    A project's marginal worth is the portfolio's NPV less the NPV without
+    it (and what requires it), so the two differ by the projects' interaction.
+    """
+    if len(a.projects) < 2 or not math.isfinite(a.npv_usd):
+        return []
+    total = float(a.projects["npv_usd"].sum())
+    if not math.isfinite(total):
+        return []
+    interaction = a.npv_usd - total
+    line = (
+        f"{a.name}: its projects' marginal NPVs add to {usd_text(total)}, the portfolio's NPV is "
+        f"{usd_text(a.npv_usd)}: interaction {usd_text(interaction)}"
+    )
+    if abs(interaction) < 0.005 * max(abs(a.npv_usd), abs(total), 1.0):
+        return [line + " (the projects' worths add up: none changes what another brings)"]
+    if interaction > 0:
+        why = (
+            "where projects compete for the same trips or boxes, a benefit either one brings is lost without "
+            "neither alone and is in no project's marginal worth"
+        )
+    else:
+        why = (
+            "where a benefit needs two projects at once (one requires or feeds another), it is lost without "
+            "either and counted in each one's marginal worth"
+        )
+    return [f"{line}; {why} (each marginal worth is a run of its own: the model's noise, below, adds to this)"]

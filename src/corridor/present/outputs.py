@@ -18,6 +18,7 @@ from corridor.files import atomic_path, atomic_paths, output_folder, output_path
 from corridor.present.formats import (
     csv_frame,
     csv_safe,
+    interaction_lines,
     markdown_cell,
     markdown_table,
     objective_value,
@@ -157,7 +158,7 @@ def appraisal_markdown(appraisals: Sequence[Appraisal], rows: Sequence[dict[str,
         lines += [f"| {markdown_cell(BENEFIT_CLASSES[k])} | {_usd_m(v)} |" for k, v in a.pv_by_class_usd.items()]
         if len(a.projects):
             lines += _appraised_project_lines(a)
-        lines += [""] + [f"- {markdown_cell(n)}" for n in a.notes]
+        lines += [""] + [f"- {markdown_cell(n)}" for n in [*interaction_lines(a), *a.notes]]
     lines += ["", f"{hashes} Assumptions", "", "| parameter | value | unit | source |", "|---|---|---|---|"]
     lines += [
         f"| {markdown_cell(r['parameter'])} | {markdown_cell(r['value'])} | {markdown_cell(r['unit'])} | "

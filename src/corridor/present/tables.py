@@ -24,7 +24,7 @@ from corridor.inputs.region import Region
 from corridor.model.results import MODEL_LABELS, ModelRun
 from corridor.network.places import Place
 from corridor.paths.routes import Route
-from corridor.present.formats import TITLES, count_text, format_value, objective_value, usd_text
+from corridor.present.formats import TITLES, count_text, format_value, interaction_lines, objective_value, usd_text
 from corridor.search.optimiser import OptimisationResult
 from corridor.search.sensitivity import SensitivityResult
 
@@ -465,9 +465,12 @@ def _pct(x: float) -> str:
     return "none" if x != x else f"{x:.1%}"
 
 
-def appraisal_printout(appraisals: Sequence[Appraisal], assumptions: Sequence[dict[str, Any]]) -> Printout:
-    """The appraisals: the measures of each portfolio, its benefits by class, each project's worth, the notes
-    and every assumption."""
+def appraisal_printout(
+    appraisals: Sequence[Appraisal], assumptions: Sequence[dict[str, Any]], *, assumptions_table: bool = False
+) -> Printout:
+    """The appraisals: the measures of each portfolio, its benefits by class, each project's worth, what the
+    projects do together, the notes, and every assumption (as a table with ``assumptions_table``, else a
+    line that says where they are)."""
     t = _table("appraisal (USD million, economic prices)")
     _columns(t, ("portfolio", "cost", "PV benefits", "PV costs", "NPV", "BCR", "EIRR"), left={"portfolio"})
     for a in appraisals:
@@ -483,6 +486,12 @@ def appraisal_printout(appraisals: Sequence[Appraisal], assumptions: Sequence[di
     out: Printout = [t]
     for a in appraisals:
         out += _appraised_portfolio(a)
+    if not assumptions_table:
+        return [
+            *out,
+            f"{count_text(len(assumptions), 'assumption')} behind these figures (parameter, value, unit, source): "
+            "--assumptions prints them; --json and the files of --out hold them",
+        ]
     a_table = _table("assumptions")
     for column in ("parameter", "value", "unit", "source"):
         a_table.add_column(column, overflow="fold")
@@ -493,9 +502,9 @@ def appraisal_printout(appraisals: Sequence[Appraisal], assumptions: Sequence[di
 
 def _appraised_portfolio(a: Appraisal) -> Printout:
     """One portfolio's benefits by class, each project's marginal worth, and its notes."""
-    b = _table(f"{a.name}: present value of benefits by class (USD million)", pad_edge=True)
-    b.add_column("class")
-    b.add_column("PV", justify="right")
+    b = _table(None, pad_edge=True)
+    b.add_column(f"{a.name}: benefits by class")
+    b.add_column("PV (USD million)", justify="right")
     for k, v in a.pv_by_class_usd.items():
         b.add_row(Text(k), Text(_money(v)))
     out: Printout = [b]
@@ -515,6 +524,7 @@ def _appraised_portfolio(a: Appraisal) -> Printout:
                 Text(_pct(r["eirr"])),
             )
         out.append(p)
+        out += interaction_lines(a)
     return [*out, *(f"{a.name}: {note}" for note in a.notes)]
 
 
