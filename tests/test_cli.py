@@ -527,3 +527,25 @@ def test_shapley_adds_a_table_of_every_headline(capsys):
     code, with_table, err = run(capsys, "score", p, "--shapley")
     assert code == 0, err
     assert "Shapley values: each project's share" in with_table and "Shapley values: each" not in plain
+
+
+def test_the_catalog_explains_a_free_project_and_one_opened_after_the_base_year(capsys):
+    code, out, err = run(capsys, "projects")
+    assert code == 0, err
+    text = " ".join(out.split())  # the notes wrap at 100 columns
+    assert "new_clark_city_growth costs nothing here: private and BCDA investment" in text
+    assert "cllex_aliaga_cabanatuan is operating, but opened in 2026, after the 2025 base year" in text
+
+
+def test_optimize_says_why_a_free_project_is_chosen(capsys):
+    code, out, err = run(capsys, "optimize", "--budget", "1e9")
+    assert code == 0, err
+    assert "new_clark_city_growth costs nothing in the catalog" in " ".join(out.split())
+
+
+def test_a_column_of_numbers_has_one_format():
+    from corridor.present.formats import objective_values
+
+    assert objective_values([804.734, 0.0, 14407.2], "USD") == ["805", "0", "14,407"]
+    assert objective_values([804.734, 0.0], "USD") == ["804.73", "0.00"]
+    assert objective_values([float("nan"), 2.5], "min") == ["n/a", "2.50"]

@@ -217,6 +217,8 @@ def test_volumes_json_has_every_road_link_and_gateway() -> None:
     assert data["times"] == "assigned" and data["scenario"]
     link = data["links"][0]
     assert {"link_id", "name", "link_class", "cars_day", "trucks_day", "vehicles_day", "volume_capacity"} <= set(link)
+    for x in data["links"]:  # the columns add up: cars and trucks, as vehicles, make the vehicles
+        assert x["cars_veh_day"] + x["trucks_day"] == pytest.approx(x["vehicles_day"], abs=1e-6)
     edsa = [x for x in data["links"] if x["name"] == "EDSA"]
     assert edsa and max(x["vehicles_day"] for x in edsa) > 100_000
     gateways = {g["gateway_id"]: g for g in data["gateways"]}

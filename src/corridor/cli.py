@@ -1072,10 +1072,12 @@ def schema(
 def projects_cmd(region: RegionOpt = "luzon") -> None:
     """List the catalog's projects: id, category, status, opening year, cost."""
     from corridor.inputs.project_files import load_catalog
-    from corridor.inputs.region import region_path
-    from corridor.present.tables import catalog_table
+    from corridor.inputs.region import load_region
+    from corridor.present.tables import catalog_notes, catalog_table
 
-    _show([catalog_table(load_catalog(region_path(region)).values())])
+    reg = load_region(region)
+    projects = list(load_catalog(reg.path).values())
+    _show([catalog_table(projects), *catalog_notes(projects, base_year=reg.base_year)])
 
 
 class _Terminated(BaseException):

@@ -420,8 +420,9 @@ def link_volumes(run: ModelRun) -> pd.DataFrame:
 
     Columns: ``link_id``, ``name``, ``link_class``, ``from`` and ``to`` (the
     link's junctions, in its drawn direction), ``length_km``, ``cars_day``
-    (cars, jeepneys and buses, in PCU), ``trucks_day`` (container trucks),
-    ``vehicles_day``, ``volume_veh_day`` (the same, for the maps),
+    (cars, jeepneys and buses, in PCU), ``cars_veh_day`` (the same as
+    vehicles), ``trucks_day`` (container trucks), ``vehicles_day``
+    (``cars_veh_day + trucks_day``), ``volume_veh_day`` (the same, for the maps),
     ``volume_capacity`` and ``congested_speed_kph`` (the worse direction in
     the peak hour).
     """
@@ -436,6 +437,7 @@ def link_volumes(run: ModelRun) -> pd.DataFrame:
                 "to",
                 "length_km",
                 "cars_day",
+                "cars_veh_day",
                 "trucks_day",
                 "vehicles_day",
                 "volume_veh_day",
@@ -467,6 +469,7 @@ def link_volumes(run: ModelRun) -> pd.DataFrame:
             "congested_speed_kph": worst.loc[forward.index, "congested_speed_kph"].to_numpy(),
         }
     )
+    out.insert(list(out.columns).index("trucks_day"), "cars_veh_day", out["vehicles_day"] - out["trucks_day"])
     out.insert(list(out.columns).index("volume_capacity"), "volume_veh_day", out["vehicles_day"])
     return out.sort_values("link_id", kind="stable").reset_index(drop=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -24,6 +25,7 @@ __all__ = [
     "markdown_cell",
     "markdown_table",
     "objective_value",
+    "objective_values",
     "rate_text",
     "ratio_text",
     "usd_text",
@@ -112,6 +114,13 @@ def objective_value(value: float, unit: str) -> str:
     if value != value or math.isinf(value):
         return "n/a"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def objective_values(values: Iterable[float], unit: str) -> list[str]:
+    """Values of one column in one format: whole numbers when any is a thousand or more, else two decimals."""
+    values = [float(v) for v in values]
+    whole = any(math.isfinite(v) and abs(v) >= 1000 for v in values)
+    return ["n/a" if not math.isfinite(v) else f"{v:,.0f}" if whole else f"{v:,.2f}" for v in values]
 
 
 def file_stem(name: str) -> str:

@@ -24,7 +24,15 @@ from corridor.inputs.region import Region
 from corridor.model.results import MODEL_LABELS, ModelRun
 from corridor.network.places import Place
 from corridor.paths.routes import Route
-from corridor.present.formats import TITLES, count_text, format_value, interaction_lines, objective_value, usd_text
+from corridor.present.formats import (
+    TITLES,
+    count_text,
+    format_value,
+    interaction_lines,
+    objective_value,
+    objective_values,
+    usd_text,
+)
 from corridor.search.optimiser import OptimisationResult
 from corridor.search.sensitivity import SensitivityResult
 
@@ -32,8 +40,10 @@ __all__ = [
     "Printout",
     "appraisal_printout",
     "assignment_line",
+    "catalog_notes",
     "catalog_table",
     "comparison_printout",
+    "free_project_lines",
     "headline_table",
     "model_printout",
     "optimisation_printout",
@@ -126,11 +136,13 @@ def optimisation_tables(result: OptimisationResult) -> list[Table]:
         for column in ("USD bn", o.unit, f"Δ {o.unit}", "n"):
             frontier.add_column(column, justify="right")
         frontier.add_column("projects")
-        for _, row in result.pareto.iterrows():
+        values = objective_values(result.pareto["value"], o.unit)  # one format a column
+        changes = objective_values(result.pareto["change"], o.unit)
+        for i, (_, row) in enumerate(result.pareto.iterrows()):
             frontier.add_row(
                 Text(f"{row['cost_usd'] / 1e9:,.2f}"),
-                Text(objective_value(row["value"], o.unit)),
-                Text(("+" if row["change"] > 0 else "") + objective_value(row["change"], o.unit)),
+                Text(values[i]),
+                Text(("+" if row["change"] > 0 else "") + changes[i]),
                 Text(str(len(row["projects"]))),
                 Text(" ".join(row["projects"])),
             )
@@ -153,12 +165,14 @@ def sensitivity_tables(result: SensitivityResult) -> list[Table]:
     head.add_column("portfolio")
     for column in ("P(best)", "mean rank", f"{o.unit} p5", "p50", "p95", "USD bn p5", "p95"):
         head.add_column(column, justify="right")
-    for name, row in result.portfolios.iterrows():
+    frame = result.portfolios
+    shown = {q: objective_values(frame[f"value_p{q}"], o.unit) for q in (5, 50, 95)}  # one format a column
+    for i, (name, row) in enumerate(frame.iterrows()):
         head.add_row(
             Text(str(name)),
             Text(f"{row['p_best']:.2f}"),
             Text(f"{row['mean_rank']:.2f}"),
-            *(Text(objective_value(row[f"value_p{q}"], o.unit)) for q in (5, 50, 95)),
+            *(Text(shown[q][i]) for q in (5, 50, 95)),
             Text(f"{row['cost_usd_p5'] / 1e9:,.2f}"),
             Text(f"{row['cost_usd_p95'] / 1e9:,.2f}"),
         )
@@ -177,13 +191,14 @@ def sensitivity_tables(result: SensitivityResult) -> list[Table]:
             table.add_column("project")
             for column in (f"P(top {result.top_k})", "mean rank", "P(operating)", "p5", "p50", "p95"):
                 table.add_column(column, justify="right")
-            for pid, row in rows.iterrows():
+            gains = {q: objective_values(rows[f"gain_p{q}"], o.unit) for q in (5, 50, 95)}
+            for i, (pid, row) in enumerate(rows.iterrows()):
                 table.add_row(
                     Text(str(pid)),
                     Text(f"{row['p_top_k']:.2f}"),
                     Text(f"{row['mean_rank']:.1f}"),
                     Text(f"{row['p_operating']:.2f}"),
-                    *(Text(objective_value(row[f"gain_p{q}"], o.unit)) for q in (5, 50, 95)),
+                    *(Text(gains[q][i]) for q in (5, 50, 95)),
                 )
             tables.append(table)
     return tables
@@ -260,6 +275,21 @@ def catalog_table(projects: Iterable[Project]) -> Table:
             Text(p.name),
         )
     return table
+
+
+def catalog_notes(projects: Iterable[Project], *, base_year: int) -> list[str]:
+    """What a planner reading the catalog would ask about: projects that cost nothing, and projects in
+    operation now that the base year's network does not hold."""
+    out = []
+    for p in projects:
+        if p.cost_usd == 0:
+            out.append(f"{p.id} costs nothing here: {p.cost_note or 'the catalog gives no cost'}")
+        if p.status == "operating" and p.opening_year > base_year:
+            out.append(
+                f"{p.id} is operating, but opened in {p.opening_year}, after the {base_year} base year: the base "
+                "network leaves it out and a portfolio adds it, as a project"
+            )
+    return out
 
 
 def portfolio_line(portfolio: Portfolio) -> Text:
@@ -385,7 +415,20 @@ def optimisation_printout(result: OptimisationResult) -> Printout:
         line,
         search,
         *optimisation_tables(result),
+        *free_project_lines(result),
         *(f"{pid} could not be chosen: {why}" for pid, why in result.not_candidates.items()),
+    ]
+
+
+def free_project_lines(result: OptimisationResult) -> list[str]:
+    """Why a chosen project that costs nothing is in the answer (and in every point of the frontier it improves)."""
+    if result.chosen is None or not len(result.chosen):
+        return []
+    free = result.chosen[result.chosen["cost_usd"] == 0]
+    return [
+        f"{pid} costs nothing in the catalog ({row['cost_note'] or 'no cost given'}): every portfolio it improves "
+        "takes it, so it is in the answer and along the frontier at no cost"
+        for pid, row in free.iterrows()
     ]
 
 
@@ -422,17 +465,18 @@ def volume_printout(
     links: pd.DataFrame, gateways: pd.DataFrame, run: ModelRun, *, scope: str, top: int = 15
 ) -> Printout:
     """The busiest road links and every gateway's volume of a model run, and how well it converged."""
-    t = _table(f"busiest road links, {scope} (vehicles a day, both directions)", pad_edge=True)
-    columns = ("link", "name", "class", "cars (PCU)", "trucks", "vehicles", "V/C peak", "km/h peak")
+    t = _table(f"busiest road links, {scope} (a day, both directions)", pad_edge=True)
+    columns = ("link", "name", "class", "cars veh", "trucks veh", "vehicles", "cars PCU", "V/C peak", "km/h peak")
     _columns(t, columns, left={"link", "name", "class"})
     for r in links.sort_values("vehicles_day", ascending=False).head(top).to_dict("records"):
         t.add_row(
             Text(str(r["link_id"])),
             Text(str(r["name"])),
             Text(str(r["link_class"])),
-            Text(f"{r['cars_day']:,.0f}"),
+            Text(f"{r['cars_veh_day']:,.0f}"),
             Text(f"{r['trucks_day']:,.0f}"),
             Text(f"{r['vehicles_day']:,.0f}"),
+            Text(f"{r['cars_day']:,.0f}"),
             Text(f"{r['volume_capacity']:.2f}"),
             Text(f"{r['congested_speed_kph']:.0f}"),
         )
@@ -447,7 +491,11 @@ def volume_printout(
             Text(_ratio_text(r["utilisation"], ".0%")),
             Text(f"{r['delay_h']:.2f}"),
         )
-    return [t, g, assignment_line(run)]
+    key = (
+        "cars veh: cars, jeepneys and buses, as vehicles; trucks veh: container trucks; vehicles = cars veh + "
+        "trucks veh; cars PCU: the cars in passenger car units (what the capacity counts)"
+    )
+    return [t, key, g, assignment_line(run)]
 
 
 def _money(x: float) -> str:

@@ -617,7 +617,7 @@ class OptimisationResult:
         ``value``, ``change`` (over the base) and ``projects``.
     chosen
         The chosen projects (index: id): ``name``, ``category``,
-        ``opening_year``, ``cost_usd``.
+        ``opening_year``, ``cost_usd``, ``cost_note``.
     not_candidates
         Candidates that could not be chosen, with the reason.
     """
@@ -928,7 +928,7 @@ def _exact_answer(
 
 
 def _chosen_table(ids: list[str], projects: list[Project]) -> pd.DataFrame:
-    """The chosen projects (index: id): name, category, opening year and cost."""
+    """The chosen projects (index: id): name, category, opening year, cost and the catalog's note on it."""
     by_id = {p.id: p for p in projects}
     return pd.DataFrame(
         [
@@ -938,8 +938,9 @@ def _chosen_table(ids: list[str], projects: list[Project]) -> pd.DataFrame:
                 "category": by_id[pid].category,
                 "opening_year": by_id[pid].opening_year,
                 "cost_usd": by_id[pid].cost_usd,
+                "cost_note": by_id[pid].cost_note or "",
             }
             for pid in ids
         ],
-        columns=["project", "name", "category", "opening_year", "cost_usd"],
+        columns=["project", "name", "category", "opening_year", "cost_usd", "cost_note"],
     ).set_index("project")
