@@ -549,3 +549,11 @@ def test_a_column_of_numbers_has_one_format():
     assert objective_values([804.734, 0.0, 14407.2], "USD") == ["805", "0", "14,407"]
     assert objective_values([804.734, 0.0], "USD") == ["804.73", "0.00"]
     assert objective_values([float("nan"), 2.5], "min") == ["n/a", "2.50"]
+
+
+def test_an_unknown_place_suggests_the_places_named_by_that_word(capsys):
+    code, _, err = run(capsys, "route", "Clark", "Port of Manila")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    hints = err.split("closest:")[1]
+    assert "'Clark International Airport'" in hints and "'Clark Freeport and Special Economic Zone'" in hints
+    assert "Baclaran" not in hints

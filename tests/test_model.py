@@ -254,3 +254,19 @@ def test_assign_prints_the_tntp_equilibrium(shared_data: Path) -> None:
 def test_assign_refuses_a_gap_out_of_range(tmp_path: Path) -> None:
     result = runner.invoke(app, ["assign", "--tntp-net", "a", "--tntp-trips", "b", "--gap", "2"])
     assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_third_party_logs_stay_quiet_unless_asked_for(shared_data: Path) -> None:
+    """AequilibraE logs every step at DEBUG: a command prints none of it, -vv all of it."""
+    import subprocess
+    import sys
+
+    net, trips = shared_data / "tntp" / "SiouxFalls_net.tntp", shared_data / "tntp" / "SiouxFalls_trips.tntp"
+    if not net.exists():
+        pytest.skip(f"{net} is absent")
+    args = ["assign", "--tntp-net", str(net), "--tntp-trips", str(trips), "--json", "--engine", "aequilibrae"]
+    quiet = subprocess.run([sys.executable, "-m", "corridor", *args], capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr[:500]
+    loud = subprocess.run([sys.executable, "-m", "corridor", "-vv", *args], capture_output=True, text=True)
+    assert "DEBUG aequilibrae" in loud.stderr

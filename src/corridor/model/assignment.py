@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from aequilibrae.matrix import AequilibraeMatrix
     from aequilibrae.paths import Graph
 
+
 __all__ = [
     "ENGINES",
     "VDFS",
@@ -60,6 +61,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _aequilibrae_logs() -> None:
+    """AequilibraE logs each step at DEBUG on its own logger: kept to its warnings unless corridor's logging is
+    at DEBUG (``-vv``)."""
+    debug = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("aequilibrae").setLevel(logging.DEBUG if debug else logging.WARNING)
+
 
 #: the engines :func:`assign` accepts
 ENGINES = ("auto", "aequilibrae", "corridor")
@@ -790,6 +799,8 @@ def _aequilibrae_graph(problem: _Problem, network: pd.DataFrame) -> Graph:
     """AequilibraE's in-memory graph of the network table, its centroids the zones."""
     from aequilibrae.paths import Graph
 
+    _aequilibrae_logs()
+
     n_zones = len(problem.zone_ids)
     aeq_graph = Graph()
     aeq_graph.network = network
@@ -802,6 +813,8 @@ def _aequilibrae_graph(problem: _Problem, network: pd.DataFrame) -> Graph:
 def _aequilibrae_matrices(problem: _Problem, names: list[str]) -> list[AequilibraeMatrix]:
     """Each class's demand as an in-memory AequilibraE matrix of the given name."""
     from aequilibrae.matrix import AequilibraeMatrix
+
+    _aequilibrae_logs()
 
     n_zones = len(problem.zone_ids)
     matrices = []
@@ -829,6 +842,8 @@ class _AequilibraeRun:
     def run(self, target: float, steps_below: int, iterations: int) -> tuple[np.ndarray, int, list[float]]:
         """Assign to ``target`` (AequilibraE's gap, ``steps_below`` iterations in a row): vehicles, iterations, gaps."""
         from aequilibrae.paths import TrafficAssignment, TrafficClass
+
+        _aequilibrae_logs()
 
         costs = self.problem.costs
         classes = []

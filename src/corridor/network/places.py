@@ -33,6 +33,8 @@ __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 
 #: When an id or a name matches places of several kinds, the first kind here wins.
 KIND_ORDER = ("zone", "gateway_group", "gateway", "economic_zone", "station", "junction")
+#: the order a name's near matches are suggested in: ports, airports and economic zones first
+_HINT_RANK = {kind: i for i, kind in enumerate(("gateway_group", "gateway", "economic_zone", "zone", "station"))}
 _COORD = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*,\s*([-+]?\d+(?:\.\d+)?)\s*$")
 
 
@@ -195,9 +197,15 @@ class PlaceIndex:
     def _not_found(self, query: str, key: str) -> PlaceNotFound:
         """The error for a query (normalised: ``key``) that names no place, with the closest names."""
         choices = {normalise_name(n): n for n in self.names()}
-        close = closest(key, choices, n=5, cutoff=0.5)
-        contains = [choices[c] for c in choices if key and key in c and c not in close]
-        suggestions = [choices[c] for c in close] + contains[: max(0, 5 - len(close))]
+        words = key.split()
+        # names with every word typed as a word of theirs ("clark": Clark International Airport) come first,
+        # the shortest first; then names that merely look alike
+        by_word = sorted(
+            (c for c in choices if words and all(any(w.startswith(q) for w in c.split()) for q in words)),
+            key=lambda c: (_HINT_RANK.get(self._by_name[c][0].kind, len(_HINT_RANK)), len(c), c),
+        )
+        close = [c for c in closest(key, choices, n=5, cutoff=0.5) if c not in by_word]
+        suggestions = [choices[c] for c in [*by_word, *close][:5]]
         return PlaceNotFound(
             f"unknown place {query!r}",
             value=query,
