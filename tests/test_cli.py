@@ -557,3 +557,14 @@ def test_an_unknown_place_suggests_the_places_named_by_that_word(capsys):
     hints = err.split("closest:")[1]
     assert "'Clark International Airport'" in hints and "'Clark Freeport and Special Economic Zone'" in hints
     assert "Baclaran" not in hints
+
+
+def test_a_point_snaps_to_the_network_with_the_projects_built(capsys):
+    """A coordinate at a project's new station reaches that station when the project is built."""
+    args = ["route", "14.6920,121.0120", "14.5490,121.0500", "--mode", "rail"]
+    code, out, err = run(capsys, *args, "--projects", "mm_subway")
+    assert code == 0, err
+    assert out.startswith("East Valenzuela (snapped) → Bonifacio Global City (snapped)")
+    assert "Metro Manila Subway" in out
+    code, out, err = run(capsys, *args)
+    assert code == 0 and "East Valenzuela" not in out  # the base network has no such station

@@ -351,6 +351,7 @@ def route(
     from corridor.paths.routes import route as find_route
     from corridor.present.tables import route_printout
 
+    chosen = None
     if network is not None:
         G, cfg = _network_graph(network, settings, quiet=as_json)
         if times is TimesChoice.assigned:
@@ -359,7 +360,9 @@ def route(
         reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
         G = _route_graph(G, reg, cfg, chosen, times=times, quiet=as_json, cache=_disk(cache_dir, no_cache))
-    trip = find_route(G, origin, destination, mode=mode.value, places=PlaceIndex(G, snap_max_km=cfg.snap_max_km))
+    scenario = network is None and chosen is not None  # a point snaps to the network with the projects built
+    places = PlaceIndex(G, snap_max_km=cfg.snap_max_km, project_nodes=scenario)
+    trip = find_route(G, origin, destination, mode=mode.value, places=places)
     if as_json:
         _echo_json({**trip.to_dict(), "times": times.value})
         return

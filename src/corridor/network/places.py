@@ -82,11 +82,16 @@ class PlaceIndex:
     snap_max_km
         A coordinate farther than this from the nearest node of the mode is
         refused.
+    project_nodes
+        Snap coordinates to the nodes projects added as well (``G`` a
+        scenario): a point by a project's new station reaches that station.
     """
 
-    def __init__(self, G: nx.MultiDiGraph, *, snap_max_km: float = 10.0) -> None:
+    def __init__(self, G: nx.MultiDiGraph, *, snap_max_km: float = 10.0, project_nodes: bool = False) -> None:
         self.G = G
         self.snap_max_km = snap_max_km
+        #: a coordinate snaps to the nodes projects added too (a scenario's network), not the base ones only
+        self.project_nodes = project_nodes
         self._by_id: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
         self._trees: dict[str, tuple[cKDTree, list[Node]]] = {}
@@ -219,7 +224,7 @@ class PlaceIndex:
             nodes = [
                 n
                 for n, d in self.G.nodes(data=True)
-                if d.get("kind", "junction") in wanted and d.get("project") is None
+                if d.get("kind", "junction") in wanted and (self.project_nodes or d.get("project") is None)
             ]
             if not nodes:
                 raise PlaceNotFound(f"the network has no {mode} nodes to snap to")
@@ -230,7 +235,8 @@ class PlaceIndex:
         return self._trees[mode]
 
     def snap(self, lat: float, lon: float, *, mode: Mode = "any") -> Place:
-        """Return the nearest node of ``mode`` of the base network to a coordinate, as a place."""
+        """Return the nearest node of ``mode`` to a coordinate, as a place: of the base network, or of the
+        scenario's with ``project_nodes``."""
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise OutsideRegionError(
                 "is not a coordinate",
