@@ -78,17 +78,17 @@ def test_a_partial_table_changes_only_what_it_names(tmp_path):
     )
 
 
-def test_the_readme_settings_example_runs(tmp_path):
-    """The TOML block of the README loads, and a route runs with it."""
+def test_the_documented_settings_example_runs(tmp_path):
+    """The TOML block of the settings' documentation loads, and a route runs with it."""
     import re
 
     from corridor import build_network, load_region, route
 
     from .conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", readme, flags=re.S)
-    assert blocks, "the README shows a settings example"
+    assert blocks, "the documentation shows a settings example"
     path = tmp_path / "example.toml"
     path.write_text(blocks[0])
     s = load_settings(path)
