@@ -566,3 +566,13 @@ def test_a_point_snaps_to_the_network_with_the_projects_built(capsys):
     assert "Metro Manila Subway" in out
     code, out, err = run(capsys, *args)
     assert code == 0 and "East Valenzuela" not in out  # the base network has no such station
+
+
+def test_names_cannot_steer_the_terminal(capsys, tmp_path):
+    """Escape sequences and other control characters in a name from a file are never printed."""
+    portfolio = tmp_path / "evil.yaml"
+    portfolio.write_text('name: "evil\\e[2J\\e]0;pwned\\a\\b"\nprojects: [bcib]\n', encoding="utf-8")
+    code, out, err = run(capsys, "score", str(portfolio))
+    assert code == 0, err
+    assert "evil[2J]0;pwned" in out
+    assert not any((ord(c) < 32 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in out + err)

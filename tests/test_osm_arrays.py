@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -101,8 +102,30 @@ def test_fetch_region_refuses_a_missing_file_and_a_url_it_cannot_fetch(tmp_path)
     region = load_region(write_tiny_region(tmp_path / "bicol", **{"region.yaml": _bicol_yaml()}))
     with pytest.raises(DataFileNotFound, match="OSM extract not found"):
         fetch_region_roads(region, tmp_path / "r.npz", url=str(tmp_path / "none.osm.pbf"), progress=False)
-    with pytest.raises(OSMError, match=r"could not download nope://x/a\.osm\.pbf"):
+    with pytest.raises(OSMError, match=r"not the address of an OpenStreetMap extract"):
         fetch_region_roads(region, tmp_path / "r.npz", url="nope://x/a.osm.pbf", cache_dir=tmp_path, progress=False)
+
+
+def test_fetch_region_reads_only_openstreetmap_extracts(tmp_path):
+    """--url takes an .osm.pbf over http(s) or a file of this machine that is one: nothing else is read."""
+    region = load_region(write_tiny_region(tmp_path / "bicol", **{"region.yaml": _bicol_yaml()}))
+    secret = tmp_path / "secret.osm.pbf"
+    secret.write_text("password: hunter2")
+    for url in ("file:///etc/passwd", f"file://{secret}", "ftp://x/a.osm.pbf", "https://x/page.html"):
+        with pytest.raises(OSMError, match="not the address of an OpenStreetMap extract"):
+            fetch_region_roads(region, tmp_path / "r.npz", url=url, cache_dir=tmp_path / "c", progress=False)
+    with pytest.raises(OSMError, match="not an OpenStreetMap PBF file"):
+        fetch_region_roads(region, tmp_path / "r.npz", url=str(secret), progress=False)
+
+    def page_not_extract(url, dest):  # a server that answers with something else
+        Path(dest).write_text("<html>not found</html>")
+        return dest
+
+    with pytest.raises(OSMError, match="not an OpenStreetMap PBF file"):
+        fetch_region_roads(
+            region, tmp_path / "r.npz", url="https://x/a.osm.pbf", cache_dir=tmp_path / "c", fetch=page_not_extract
+        )
+    assert not (tmp_path / "c" / "a.osm.pbf").exists() and not (tmp_path / "r.npz").exists()
 
 
 def _bicol_yaml() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import sys
 import traceback
@@ -19,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -40,14 +42,33 @@ def _console(stderr: bool = False) -> Console:
     return Console(file=stream, width=None if stream.isatty() else OUTPUT_WIDTH, highlight=False, soft_wrap=False)
 
 
+#: characters a terminal would obey rather than show (escape sequences, backspace, bell...): never printed
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(item: Any) -> Any:
+    """Text (or a table's cells, headings and title) with control characters removed: a name from a file can
+    neither move the cursor, clear the screen nor retitle the terminal."""
+    if isinstance(item, str):
+        return _CONTROL.sub("", item)
+    if isinstance(item, Text):
+        return Text(_CONTROL.sub("", item.plain), style=item.style) if _CONTROL.search(item.plain) else item
+    if isinstance(item, Table):
+        item.title = _printable(item.title) if item.title is not None else None
+        for column in item.columns:
+            column.header = _printable(column.header)
+            column._cells = [_printable(cell) for cell in column._cells]
+    return item
+
+
 def _say(*parts: str | Text, stderr: bool = False) -> None:
-    """Print plain text (never parsed as markup)."""
-    _console(stderr).print(*parts, markup=False, highlight=False, soft_wrap=True)
+    """Print plain text (never parsed as markup, control characters removed)."""
+    _console(stderr).print(*(_printable(p) for p in parts), markup=False, highlight=False, soft_wrap=True)
 
 
 def _error_line(message: str) -> None:
     """Print ``error: <message>`` on stderr, as plain text."""
-    _console(stderr=True).print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    _console(stderr=True).print(_printable(f"error: {message}"), markup=False, highlight=False, soft_wrap=True)
 
 
 class _Group(TyperGroup):
@@ -205,9 +226,9 @@ def _show(printout: Iterable[Any]) -> None:
     console = _console()
     for item in printout:
         if isinstance(item, str | Text):
-            console.print(item, markup=False, highlight=False)
+            console.print(_printable(item), markup=False, highlight=False)
         else:
-            console.print(item)
+            console.print(_printable(item))
 
 
 def _print_result(

@@ -556,6 +556,14 @@ def download(url: str, dest: str | Path, *, progress: bool = True) -> Path:
     return target
 
 
+def _check_pbf(path: Path, allowed: str) -> None:
+    """Refuse a file that is not an OpenStreetMap PBF (its first block is an ``OSMHeader``)."""
+    with path.open("rb") as f:
+        head = f.read(64)
+    if b"OSMHeader" not in head:
+        raise OSMError("not an OpenStreetMap PBF file", path=path, value=head[:16].hex(), allowed=allowed)
+
+
 def fetch_region_roads(
     region: Region,
     out: str | Path,
@@ -582,18 +590,26 @@ def fetch_region_roads(
     fetch
         The downloader (for tests: a function that puts the file in place).
     """
+    allowed = "an OpenStreetMap extract (.osm.pbf): a file of this machine or an http(s):// URL"
     if "://" not in url:  # a file of this machine
         pbf = Path(url)
         if not pbf.is_file():
-            raise DataFileNotFound(
-                "OSM extract not found", path=pbf, allowed="a local .osm.pbf file or an http(s):// URL"
-            )
+            raise DataFileNotFound("OSM extract not found", path=pbf, allowed=allowed)
+        _check_pbf(pbf, allowed)
     else:
+        scheme, name = url.split("://", 1)[0].lower(), url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if scheme not in {"http", "https"} or not name.lower().endswith(".pbf"):
+            raise OSMError("not the address of an OpenStreetMap extract", value=url, allowed=allowed)
         cache = Path(cache_dir)
         cache.mkdir(parents=True, exist_ok=True)
-        pbf = cache / url.rsplit("/", 1)[-1]
+        pbf = cache / name
         if not pbf.is_file():
             (fetch or (lambda u, d: download(u, d, progress=progress)))(url, pbf)
+        try:
+            _check_pbf(pbf, allowed)
+        except OSMError:
+            pbf.unlink(missing_ok=True)  # not kept for the next run to trust
+            raise
     if not progress:
         arrays = road_arrays_from_pbf(pbf, settings, bbox=region.bbox)
     else:
