@@ -99,6 +99,7 @@ def test_report_writes_html_markdown_charts_maps_tables(report_dir):
         "maps/lec_core.html",
         "projects.csv",
         "report.html",
+        "report.manifest.json",
         "report.md",
         "report.provenance.json",
     ]
@@ -313,3 +314,49 @@ def test_report_refuses_a_bad_optimum_before_any_work(tmp_path, capsys, text, ex
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: ") and expected in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r").exists()
+
+
+def _tiny_reports(tiny_graph, tiny_region, folder, names):
+    from corridor.inputs.projects import Portfolio
+    from corridor.present.report import build_report
+    from corridor.settings import Settings
+
+    from .conftest import make_project
+
+    fast = make_project("fast", [{"type": "upgrade", "select": {"links": ["t1"]}, "speed_factor": 1.5}])
+    portfolios = [Portfolio(name=n, projects=(fast,)) for n in names]
+    return build_report(tiny_graph, portfolios, folder, region=tiny_region, settings=Settings())
+
+
+def test_a_report_lists_its_files_and_replaces_an_earlier_one_whole(tiny_graph, tiny_region, tmp_path):
+    import hashlib
+    import json
+
+    out = tmp_path / "reports"
+    _tiny_reports(tiny_graph, tiny_region, out, ["alpha", "beta"])
+    assert (out / "maps" / "beta.html").is_file()
+    mine = out / "notes.txt"  # a file of the planner's own, never listed
+    mine.write_text("keep")
+    written = _tiny_reports(tiny_graph, tiny_region, out, ["alpha"])
+    listed = json.loads((out / "report.manifest.json").read_text())["files"]
+    assert set(listed) == {str(p.relative_to(out)) for p in written} - {"report.manifest.json"}
+    for name, digest in listed.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+    assert not (out / "maps" / "beta.html").exists()  # the earlier report's map of a portfolio no longer in it
+    assert mine.read_text() == "keep" and not (out / ".corridor.lock").exists()
+
+
+def test_a_second_writer_of_a_report_folder_is_refused(tiny_graph, tiny_region, tmp_path):
+    import os
+
+    from corridor.errors import OutputError
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / ".corridor.lock").write_text(str(os.getpid()))  # a running process holds it
+    with pytest.raises(OutputError, match=r"another corridor process \(pid \d+\) is writing a report"):
+        _tiny_reports(tiny_graph, tiny_region, out, ["alpha"])
+    assert not (out / "report.html").exists()
+    (out / ".corridor.lock").write_text("999999999")  # left by a process that was killed: taken over
+    _tiny_reports(tiny_graph, tiny_region, out, ["alpha"])
+    assert (out / "report.html").is_file() and not (out / ".corridor.lock").exists()

@@ -21,7 +21,9 @@ __all__ = [
     "YamlSequence",
     "atomic_path",
     "atomic_paths",
+    "LOCK_NAME",
     "clean_stale_temporaries",
+    "folder_lock",
     "load_yaml",
     "output_folder",
     "output_path",
@@ -118,6 +120,64 @@ def output_folder(path: str | Path) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot make the folder: {exc.strerror or exc}", path=folder) from None
     return folder
+
+
+#: the file that marks a folder as being written by one process (its id inside)
+LOCK_NAME = ".corridor.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, what: str) -> Iterator[None]:
+    """Hold a folder for one writer: a second process writing into it meanwhile is refused.
+
+    A lock left by a process that no longer runs (killed) is taken over.
+
+    Raises
+    ------
+    OutputError
+        Another running process holds the folder.
+    """
+    lock = folder / LOCK_NAME
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            pid = _lock_owner(lock)
+            if pid is not None and _running(pid):
+                raise OutputError(
+                    f"another corridor process (pid {pid}) is writing {what} into this folder",
+                    path=folder,
+                    allowed="one writer at a time: wait for it, or choose another folder",
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a process that was killed
+        except OSError as exc:
+            raise OutputError(f"cannot write into the folder: {exc.strerror or exc}", path=folder) from None
+    else:
+        raise OutputError("another process keeps taking this folder", path=folder)
+    try:
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        os.close(fd)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text(encoding="ascii").strip() or "x")
+    except (OSError, ValueError):
+        return None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ neutralised so a spreadsheet never runs it).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ import pandas as pd
 from corridor.access.scorer import PortfolioScorer
 from corridor.access.scores import best_marks
 from corridor.appraisal.appraise import Appraisal
-from corridor.files import atomic_paths, output_folder
+from corridor.files import atomic_paths, folder_lock, output_folder
 from corridor.inputs.projects import Portfolio
 from corridor.inputs.region import Region
 from corridor.present.briefing import Brief, brief, zone_differences
@@ -280,25 +281,57 @@ def _texts(content: ReportContent, briefs: Sequence[Brief]) -> dict[str, str]:
     return texts
 
 
+#: the list of a report's files, with their hashes, written last into its folder
+MANIFEST = "report.manifest.json"
+
+
 def _write_together(
     folder: Path, texts: Mapping[str, str], maps: Mapping[str, Any], *, offline: bool = True
 ) -> list[Path]:
-    """Write text files and maps into a folder as one unit; a failure leaves neither them nor new folders."""
-    names = [*texts, *maps]
+    """Write text files and maps into a folder as one unit, held against a second writer, with a manifest.
+
+    A failure leaves neither the files nor new folders. Files an earlier
+    report listed in its manifest that this one does not write (the maps of
+    a portfolio no longer in it) are removed once this one has landed.
+    """
+    names = [*texts, *maps, MANIFEST]
     paths = [folder / name for name in names]
     new_folders = sorted({p.parent for p in paths if not p.parent.exists()}, key=lambda f: len(f.parts))
-    try:
-        with atomic_paths(paths) as temps:
-            for name, tmp in zip(names, temps, strict=True):
-                if name in texts:
-                    tmp.write_text(texts[name], encoding="utf-8")
-                else:
-                    seed_ids(maps[name]).save(str(tmp))
-                    if offline:
-                        inline_file(tmp)
-    except BaseException:
-        for made in reversed(new_folders):  # a failed report leaves no empty folder behind
+    with folder_lock(folder, "a report"):
+        earlier = _manifest_files(folder)
+        try:
+            with atomic_paths(paths) as temps:
+                for name, tmp in zip(names, temps, strict=True):
+                    if name in texts:
+                        tmp.write_text(texts[name], encoding="utf-8")
+                    elif name in maps:
+                        seed_ids(maps[name]).save(str(tmp))
+                        if offline:
+                            inline_file(tmp)
+                listed = {
+                    n: hashlib.sha256(t.read_bytes()).hexdigest() for n, t in zip(names[:-1], temps, strict=False)
+                }
+                temps[-1].write_text(json.dumps({"files": listed}, indent=1) + "\n", encoding="utf-8")
+        except BaseException:
+            for made in reversed(new_folders):  # a failed report leaves no empty folder behind
+                with contextlib.suppress(OSError):
+                    made.rmdir()
+            raise
+        for stale in sorted(earlier - set(names)):
             with contextlib.suppress(OSError):
-                made.rmdir()
-        raise
+                (folder / stale).unlink()
     return paths
+
+
+def _manifest_files(folder: Path) -> set[str]:
+    """The files an earlier report in this folder listed (only plain relative names inside it)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    inside = folder.resolve()
+    return {
+        str(n)
+        for n in listed
+        if isinstance(n, str) and not Path(n).is_absolute() and inside in (folder / n).resolve().parents
+    }
