@@ -576,3 +576,16 @@ def test_names_cannot_steer_the_terminal(capsys, tmp_path):
     assert code == 0, err
     assert "evil[2J]0;pwned" in out
     assert not any((ord(c) < 32 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in out + err)
+
+
+def test_too_many_draws_are_refused_before_any_work(capsys):
+    from corridor.cli import MAX_DRAWS as CLI_MAX
+    from corridor.errors import OptimisationError
+    from corridor.inputs.projects import Portfolio
+    from corridor.search.sensitivity import MAX_DRAWS, sensitivity
+
+    assert CLI_MAX == MAX_DRAWS
+    code, _, err = run(capsys, "sensitivity", str(ROOT / "portfolios" / "lec_core.yaml"), "--draws", "1000000000")
+    assert code == 2 and "100000" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(OptimisationError, match="too many draws"):
+        sensitivity(None, [Portfolio(name="p", projects=())], draws=MAX_DRAWS + 1)

@@ -146,6 +146,8 @@ CacheDirOpt = Annotated[
         "(or the environment's CORRIDOR_CACHE_DIR).",
     ),
 ]
+#: corridor.search.sensitivity.MAX_DRAWS, named here so that a bad --draws is refused before anything loads
+MAX_DRAWS = 100_000
 #: corridor.paths.cache.DEFAULT_CACHE_DIR, named here so that the command starts without importing the engine
 DEFAULT_CACHE_DIR = ".cache/corridor"
 OfflineOpt = Annotated[
@@ -1027,7 +1029,9 @@ def optimize(
 @app.command()
 def sensitivity(
     portfolios: Annotated[list[Path], typer.Argument(help="Portfolio files (YAML) to rank.")],
-    draws: Annotated[int, typer.Option("--draws", "-n", min=2, help="Draws of the uncertain inputs.")] = 200,
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", min=2, max=MAX_DRAWS, help="Draws of the uncertain inputs.")
+    ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the draws: the same seed, the same answer.")] = 0,
     objective: ObjectiveOpt = "market_access",
     year: Annotated[

@@ -31,6 +31,7 @@ __all__ = [
     "COST_FACTOR_RANGE",
     "DEFAULT_INPUTS",
     "MAX_DELAY_YEARS",
+    "MAX_DRAWS",
     "QUANTILES",
     "SensitivityResult",
     "TOP_K",
@@ -96,6 +97,9 @@ COST_FACTOR_RANGE = (0.9, 1.5)
 
 #: each project's opening is delayed by a whole number of years from 0 to this
 MAX_DELAY_YEARS = 4
+#: the most draws a run takes: each draw scores every portfolio and its projects (a thousand take
+#: about a minute on the bundled region), and the inputs of all draws are held in memory at once
+MAX_DRAWS = 100_000
 
 
 #: a project is among the top k of its portfolio (by marginal gain) for k = this, unless asked otherwise
@@ -463,13 +467,17 @@ def sensitivity(
     Raises
     ------
     OptimisationError
-        Fewer than 2 draws, no portfolio, two portfolios of one name, or an
+        Fewer than 2 draws or more than :data:`MAX_DRAWS`, no portfolio, two portfolios of one name, or an
         objective this version cannot compute.
     """
     started = time.perf_counter()
     context = _sensitivity_context(region, portfolios, settings=settings, objective=objective, year=year, cache=cache)
     if draws < 2:
         raise OptimisationError("at least 2 draws are needed for intervals", field="draws", value=draws)
+    if draws > MAX_DRAWS:
+        raise OptimisationError(
+            "too many draws", field="draws", value=draws, allowed=f"2 to {MAX_DRAWS:,} (checked before any work)"
+        )
     if top_k < 1:
         raise OptimisationError("top k must be at least 1", field="top_k", value=top_k)
     project_ids = list(dict.fromkeys(p.id for pf in context.portfolios for p in pf.projects))
