@@ -25,6 +25,9 @@ def brute_force(scorer: PortfolioScorer, candidates: list[Project], budget_usd: 
     """Every feasible set of candidates scored whole: (utility, cost, ids), best first, and the Pareto frontier."""
     must, exclude = set(rules.get("must", ())), set(rules.get("exclude", ()))
     ids = [p.id for p in candidates]
+    inert = _inert(scorer, candidates, objective)
+    raws: dict[frozenset[str], float] = {}
+    checked = 0
     points = []
     for chosen in _within_budget(candidates, budget_usd):
         names = {p.id for p in chosen}
@@ -35,7 +38,13 @@ def brute_force(scorer: PortfolioScorer, candidates: list[Project], budget_usd: 
         if any(c in names for p in chosen for c in p.conflicts):
             continue
         cost = math.fsum(p.cost_usd for p in chosen)
-        raw = objective.raw(scorer, Portfolio(name="brute", projects=tuple(chosen)))
+        key = frozenset(names - inert)
+        if key not in raws:
+            raws[key] = objective.raw(scorer, Portfolio(name="brute", projects=tuple(chosen)))
+        elif checked < 20 and names & inert:  # a few sets scored whole again: the inert projects change nothing
+            checked += 1
+            assert objective.raw(scorer, Portfolio(name="brute", projects=tuple(chosen))) == raws[key]
+        raw = raws[key]
         points.append((objective.utility(raw, objective.cost(scorer, chosen)), cost, sorted(names, key=ids.index)))
     tol = 1e-9 * max(1.0, abs(points[0][0]))
     top = max(u for u, _, _ in points)
@@ -48,6 +57,31 @@ def brute_force(scorer: PortfolioScorer, candidates: list[Project], budget_usd: 
             frontier.append((c, u))
             so_far = u
     return best, frontier
+
+
+def _inert(scorer: PortfolioScorer, candidates: list[Project], objective: Objective) -> set[str]:
+    """The candidates that change nothing a summary objective reads: no link, no node, no attribute it reads.
+
+    A set with or without them has the same value, so brute force scores it once (and checks a few).
+    """
+    if objective.evaluate is not None:
+        return set()
+    by_id = {p.id: p for p in candidates}
+    out = set()
+    for p in candidates:
+        needed, stack = set(), list(p.requires)  # what it requires, and what those require
+        while stack:
+            r = stack.pop()
+            if r not in needed:
+                needed.add(r)
+                stack += list(by_id[r].requires) if r in by_id else []
+        if not needed <= set(by_id):
+            continue
+        e = scorer.effect(p, Portfolio(name="inert", projects=(*(by_id[r] for r in sorted(needed)), p)))
+        changes = any(e.better.values()) or any(e.worse.values()) or e.nodes
+        if not changes and not any(op.attr in objective.reads for op in e.node_ops):
+            out.add(p.id)
+    return out
 
 
 def _within_budget(candidates: list[Project], budget_usd: float, chosen: tuple[Project, ...] = (), cost: float = 0.0):
