@@ -144,7 +144,7 @@ def folder_lock(folder: Path, what: str) -> Iterator[None]:
             break
         except FileExistsError:
             pid = _lock_owner(lock)
-            if pid is not None and _running(pid):
+            if pid is not None and _alive(pid):
                 raise OutputError(
                     f"another corridor process (pid {pid}) is writing {what} into this folder",
                     path=folder,
@@ -168,16 +168,6 @@ def _lock_owner(lock: Path) -> int | None:
         return int(lock.read_text(encoding="ascii").strip() or "x")
     except (OSError, ValueError):
         return None
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextlib.contextmanager

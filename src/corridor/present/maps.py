@@ -87,32 +87,28 @@ __all__ = [
 # ------------------------------------------------------------------ the map and its finish
 
 
-class CorridorMap(folium.Map):
+class _PlainPage:
+    """Render a Folium page with each element's rendered text kept as text (see :func:`plain_rendering`)."""
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        with plain_rendering():
+            return str(super()._repr_html_(**kwargs))  # type: ignore[misc]
+
+    def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
+        with plain_rendering():
+            super().save(outfile, close_file=close_file, **kwargs)  # type: ignore[misc]
+
+
+class CorridorMap(_PlainPage, folium.Map):
     """A Folium map whose page keeps each element's rendered text as text (see :func:`plain_rendering`).
 
     Written to a file or shown in a notebook, the page is Folium's own,
     drawn several times faster, and names with braces show as typed.
     """
 
-    def _repr_html_(self, **kwargs: Any) -> str:
-        with plain_rendering():
-            return str(super()._repr_html_(**kwargs))
 
-    def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
-        with plain_rendering():
-            super().save(outfile, close_file=close_file, **kwargs)
-
-
-class CorridorDualMap(DualMap):
+class CorridorDualMap(_PlainPage, DualMap):
     """Two synced Folium maps, rendered as :class:`CorridorMap` is."""
-
-    def _repr_html_(self, **kwargs: Any) -> str:
-        with plain_rendering():
-            return str(super()._repr_html_(**kwargs))
-
-    def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
-        with plain_rendering():
-            super().save(outfile, close_file=close_file, **kwargs)
 
 
 def new_map(G: nx.MultiDiGraph, *, fit: bool = True) -> Any:
