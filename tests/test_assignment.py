@@ -27,6 +27,7 @@ from corridor.model.assignment import (
     conical_time,
 )
 from corridor.model.tntp import assign_tntp, read_tntp_net, read_tntp_trips
+from corridor.present.payloads import without_timings
 
 HAS_AEQUILIBRAE = importlib.util.find_spec("aequilibrae") is not None
 needs_aequilibrae = pytest.mark.skipif(not HAS_AEQUILIBRAE, reason="aequilibrae is not installed")
@@ -332,6 +333,7 @@ def test_a_small_tntp_network_reads_and_assigns(tmp_path):
     assert out["links"][0]["cost"] == pytest.approx(2 * (1 + 0.15 * 0.2**4))
     assert {"links", "relative_gap", "iterations", "seconds"} <= set(out)
     json.dumps(out)
+    assert "seconds" not in without_timings(out)  # what --json prints
     # zones from <FIRST THRU NODE> on would carry through traffic, those below not: not a thing assign can do
     net_path.write_text(NET.replace("<FIRST THRU NODE> 1", "<FIRST THRU NODE> 2"))
     with pytest.raises(DataError, match="FIRST THRU NODE") as err:

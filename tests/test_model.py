@@ -215,6 +215,7 @@ def test_volumes_json_has_every_road_link_and_gateway() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["times"] == "assigned" and data["scenario"]
+    assert not {"seconds", "assignment_s"} & set(data["assignment"])  # timings are not results
     link = data["links"][0]
     assert {"link_id", "name", "link_class", "cars_day", "trucks_day", "vehicles_day", "volume_capacity"} <= set(link)
     for x in data["links"]:  # the columns add up: cars and trucks, as vehicles, make the vehicles
@@ -247,8 +248,10 @@ def test_assign_prints_the_tntp_equilibrium(shared_data: Path) -> None:
     data = json.loads(result.stdout)
     assert data["relative_gap"] <= 1e-4 and data["iterations"] > 1
     assert len(data["links"]) == 76 and {"from", "to", "flow", "cost"} == set(data["links"][0])
+    again = runner.invoke(app, ["assign", "--tntp-net", str(net), "--tntp-trips", str(trips), "--json"])
+    assert "seconds" not in data and again.stdout == result.stdout  # the time taken is not a result
     text = runner.invoke(app, ["assign", "--tntp-net", str(net), "--tntp-trips", str(trips)])
-    assert text.exit_code == 0 and "relative gap" in text.output
+    assert text.exit_code == 0 and "relative gap" in text.output and " s)" in text.output
 
 
 def test_assign_refuses_a_gap_out_of_range(tmp_path: Path) -> None:

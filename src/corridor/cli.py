@@ -930,6 +930,7 @@ def assign_cmd(
 ) -> None:
     """Assign a TNTP test network's trips to user equilibrium (BPR links); zones carry no through traffic."""
     from corridor.model.tntp import assign_tntp
+    from corridor.present.payloads import without_timings
     from corridor.present.tables import tntp_lines
 
     with _status(f"assigning {tntp_trips.name}", quiet=as_json):
@@ -943,7 +944,7 @@ def assign_cmd(
             distance_factor=distance_factor,
         )
     if as_json:
-        _echo_json(result)
+        _echo_json(without_timings(result))
         return
     _show(tntp_lines(result, tntp_net.name))
     if not result["converged"]:

@@ -12,10 +12,12 @@ from corridor.appraisal.appraise import Appraisal
 from corridor.model.results import ModelRun
 
 __all__ = [
+    "TIMING_KEYS",
     "appraisal_payload",
     "assignment_stats",
     "records",
     "volumes_payload",
+    "without_timings",
 ]
 
 
@@ -32,9 +34,18 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+#: figures of how long a run took: kept out of results, so that the same inputs give the same bytes
+TIMING_KEYS = frozenset({"seconds", "assignment_s"})
+
+
+def without_timings(payload: dict[str, Any]) -> dict[str, Any]:
+    """A result's figures without how long it took (:data:`TIMING_KEYS`)."""
+    return {k: v for k, v in payload.items() if k not in TIMING_KEYS}
+
+
 def assignment_stats(run: ModelRun) -> dict[str, Any]:
-    """A model run's assignment figures without its per-iteration lists."""
-    return {k: v for k, v in run.assignment.items() if not isinstance(v, list)}
+    """A model run's assignment figures without its per-iteration lists and its timings."""
+    return {k: v for k, v in without_timings(run.assignment).items() if not isinstance(v, list)}
 
 
 def volumes_payload(

@@ -647,7 +647,11 @@ class OptimisationResult:
         return self.value - self.base_value
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready data (see the command's ``--json``)."""
+        """The result as JSON-ready data (see the command's ``--json``).
+
+        The time taken (:attr:`seconds`) stays on the object, apart from the
+        results, so that the same inputs give the same bytes.
+        """
 
         def clean(x: float | None) -> float | None:
             return None if x is None or not math.isfinite(x) else x
@@ -671,7 +675,6 @@ class OptimisationResult:
             "candidates": self.candidates,
             "portfolios_scored": self.scored,
             "nodes": self.nodes,
-            "seconds": round(self.seconds, 3),
             "runner": self.runner,
             "pareto": [
                 {

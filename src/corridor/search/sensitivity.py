@@ -331,7 +331,11 @@ class SensitivityResult:
     runner: str = "in-process"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready results (see the command's ``--json``)."""
+        """JSON-ready results (see the command's ``--json``).
+
+        The time taken (:attr:`seconds`) stays on the object, apart from the
+        results, so that the same inputs give the same bytes.
+        """
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             out = []
@@ -354,7 +358,6 @@ class SensitivityResult:
             "portfolios": records(self.portfolios),
             "metrics": records(self.metrics),
             "projects": records(self.projects),
-            "seconds": round(self.seconds, 3),
             "runner": self.runner,
         }
 
