@@ -49,6 +49,7 @@ MODULES = {
         "worth",
         "notes",
         "appraise",
+        "own_worth",
     ],
     "search": ["objectives", "optimiser", "sensitivity"],
     "present": [

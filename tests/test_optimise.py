@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from corridor import build_network, load_catalog, load_region
 from corridor.access.scorer import PortfolioScorer
+from corridor.appraisal.appraise import appraise
+from corridor.appraisal.own_worth import closure, own_worths
 from corridor.errors import OptimisationError
 from corridor.inputs.projects import Portfolio, Project
 from corridor.search.objectives import MARKET_ACCESS, TIME_TO_PORT, Objective, get_objective
@@ -222,7 +224,7 @@ SCREENED = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["npv", "freight_cost"])
+@pytest.mark.parametrize("name", ["npv_screening", "freight_cost"])
 def test_the_screening_objectives_equal_brute_force(scorer, name):
     """NPV (present value of the screening's benefits less that of the economic costs) and freight cost."""
     candidates = [CATALOG[pid] for pid in SCREENED]
@@ -235,7 +237,7 @@ def test_the_screening_objectives_equal_brute_force(scorer, name):
 def test_npv_is_benefits_less_costs_in_present_value(scorer):
     from corridor.appraisal.screening import Screening
 
-    npv = get_objective("npv")
+    npv = get_objective("npv_screening")
     screening = Screening.of(scorer)
     project = CATALOG["nlex_slex_connector"]
     raw = npv.raw(scorer, Portfolio(name="p", projects=(project,)))
@@ -319,3 +321,35 @@ def test_what_requires_a_project_that_conflicts_with_a_required_one_cannot_be_ch
         "bypass": "conflicts with a required project",
         "spur": "requires bypass, which cannot be chosen",
     }
+
+
+@pytest.mark.slow
+@pytest.mark.long
+def test_npv_agrees_with_the_appraisal_for_every_catalog_project(luzon, luzon_quick, corridor_cache):
+    """The optimiser's npv of each catalog project on its own (with what it requires) is its appraisal's NPV.
+
+    Same sign, same value, same ranking; and the answer is appraised whole before it is given.
+    """
+    cfg, G, base = luzon_quick
+    quick = PortfolioScorer(G, region=luzon, settings=cfg, cache=corridor_cache)
+    npv = get_objective("npv")
+    projects = list(CATALOG.values())
+    own_worths(quick, projects, workers=2)
+    searched, appraised = {}, {}
+    for p in projects:
+        closed = Portfolio(name=p.id, projects=tuple(CATALOG[q] for q in closure(p, CATALOG)))
+        searched[p.id] = npv.value(npv.raw(quick, closed), npv.cost(quick, closed.projects))
+        (whole,) = appraise(G, closed, region=luzon, settings=cfg, base=base, projects=False, cache=corridor_cache)
+        appraised[p.id] = whole.npv_usd
+    for pid in CATALOG:
+        assert math.copysign(1, searched[pid]) == math.copysign(1, appraised[pid]), pid
+        assert searched[pid] == pytest.approx(appraised[pid], rel=1e-9, abs=1.0), pid
+    assert sorted(CATALOG, key=searched.get) == sorted(CATALOG, key=appraised.get)
+    # an answer of the search: appraised whole, with the runners-up, before it is given
+    few = [CATALOG[pid] for pid in ("bauan_terminal", "nlex_slex_connector", "cllex_aliaga_cabanatuan", "cllex_phase2")]
+    result = optimise(quick, few, budget_usd=1e9, objective=npv)
+    assert result.confirmed is not None and 1 <= len(result.confirmed) <= 3
+    chosen = result.confirmed[result.confirmed["chosen"]].iloc[0]
+    assert set(chosen["projects"]) == set(result.projects)
+    assert chosen["confirmed_value"] == max(result.confirmed["confirmed_value"])
+    assert chosen["together"] == pytest.approx(chosen["confirmed_value"] - chosen["value"])

@@ -95,12 +95,16 @@ def test_bad_requests(luzon, portfolios, kwargs, message):
         sensitivity(luzon, portfolios, **kwargs)
     with pytest.raises(OptimisationError, match="same name"):
         sensitivity(luzon, [portfolios[0], portfolios[0]], draws=2)
+    # the appraised npv would run the whole model for every project in every draw: refused, the screening named
+    with pytest.raises(OptimisationError, match="too slow to repeat for every draw") as err:
+        sensitivity(luzon, portfolios, draws=2, objective="npv")
+    assert "npv_screening" in str(err.value)
 
 
 @pytest.mark.slow
 def test_npv_reads_the_values_of_time_and_demand_growth(luzon, portfolios, corridor_cache):
     """Under the npv objective the values of time and demand growth are drawn, and the values move with them."""
-    out = sensitivity(luzon, portfolios, draws=4, seed=3, objective="npv", cache=corridor_cache)
+    out = sensitivity(luzon, portfolios, draws=4, seed=3, objective="npv_screening", cache=corridor_cache)
     assert {"value_of_time_factor", "demand_growth_factor"} <= set(out.samples.columns)
     assert out.values.shape == (4, len(portfolios))
     assert out.values.notna().all().all()

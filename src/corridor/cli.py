@@ -163,10 +163,10 @@ ObjectiveOpt = Annotated[
     str,
     typer.Option(
         "--objective",
-        help="market_access (jobs within reach, population-weighted; the default), time_to_port, npv (the "
-        "screening's present value of time savings at the base year's demand, less the present value of economic "
-        "costs; appraise the result with 'corridor appraise') or freight_cost (the containers' cost of reaching "
-        "a port, at the base year's demand).",
+        help="market_access (jobs within reach, population-weighted; the default), time_to_port, npv (each "
+        "project's NPV from its own appraisal by the transport model, added up; the answer appraised whole; "
+        "minutes the first time), npv_screening (a fast screening at the base year's demand) or freight_cost (the "
+        "containers' cost of reaching a port, at the base year's demand).",
     ),
 ]
 
@@ -1004,7 +1004,7 @@ def optimize(
     from corridor.present.tables import optimisation_printout
     from corridor.search.optimiser import optimise
 
-    if roads is not None and objective in ("npv", "freight_cost"):
+    if roads is not None and objective in ("npv", "npv_screening", "freight_cost"):
         raise UsageError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     pool, _ = _candidates(reg, candidates)

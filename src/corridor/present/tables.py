@@ -414,10 +414,38 @@ def optimisation_printout(result: OptimisationResult) -> Printout:
     return [
         line,
         search,
+        *confirmed_lines(result),
         *optimisation_tables(result),
         *free_project_lines(result),
         *(f"{pid} could not be chosen: {why}" for pid, why in result.not_candidates.items()),
     ]
+
+
+def confirmed_lines(result: OptimisationResult) -> list[str]:
+    """The answer and its runners-up valued the full way (the appraisal of each set whole), and which was taken."""
+    if result.confirmed is None or not len(result.confirmed):
+        return []
+    money = result.objective.unit == "USD"
+
+    def text(x: float) -> str:
+        return usd_text(x) if money else f"{objective_value(x, result.objective.unit)} {result.objective.unit}"
+
+    lines = [
+        "the search adds up each project's own appraisal; the answer and its runners-up appraised whole "
+        "(their projects modelled together; * the answer):"
+    ]
+    for _, row in result.confirmed.iterrows():
+        sign = "+" if row["together"] > 0 else ""
+        lines.append(
+            f"{'*' if row['chosen'] else ' '} {' '.join(row['projects']) or '(nothing built)'}: "
+            f"{text(row['confirmed_value'])} appraised whole, {text(row['value'])} added up "
+            f"(together {sign}{text(row['together'])}: what the projects do together, and the model's noise)"
+        )
+    if not bool(result.confirmed["chosen"].iloc[0]):
+        lines.append(
+            "the search's best set is worth less appraised whole than a runner-up: the answer is that runner-up"
+        )
+    return lines
 
 
 def free_project_lines(result: OptimisationResult) -> list[str]:

@@ -4,13 +4,15 @@ Each says what it reads from a portfolio's summary, which way is better,
 whether a project keeps it *monotone* (adding the project never makes it
 worse, which the optimiser's proven bounds rely on) and whether it is net of
 cost. ``market_access`` and ``time_to_port`` read the scorer's summary;
-``npv`` and ``freight_cost`` read the appraisal's fast screening
-(:class:`corridor.appraisal.screening.Screening`)."""
+``npv`` adds up each project's own appraisal (the transport model, as
+``corridor appraise``: :mod:`corridor.appraisal.own_worth`) and the optimiser
+appraises its answer whole; ``npv_screening`` and ``freight_cost`` read the
+appraisal's fast screening (:class:`corridor.appraisal.screening.Screening`)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from corridor.access.metrics import ZONE_SUMMARY_KEYS
@@ -21,18 +23,20 @@ from corridor.inputs.projects import Portfolio, Project
 from corridor.network.changes import Effect
 
 __all__ = [
-    "screening_cost",
-    "screening_summary",
     "DEFAULT_OBJECTIVE",
     "FREIGHT_COST",
     "MARKET_ACCESS",
     "NPV",
+    "NPV_SCREENING",
     "OBJECTIVES",
     "Objective",
     "POPULATION_ATTRS",
     "TIME_TO_PORT",
     "VALUE_REL_TOL",
     "get_objective",
+    "own_worth_summary",
+    "screening_cost",
+    "screening_summary",
 ]
 
 
@@ -78,6 +82,19 @@ class Objective:
         project) -> USD`` of the cost it subtracts (the present value of the
         economic costs, for ``npv``); the project's ``cost_usd`` when None.
         Costs must add up over projects (the search's bounds rely on it).
+    prepare
+        A module-level function ``(scorer, projects, workers) -> None`` the
+        optimiser calls with the candidates before it scores anything (to
+        appraise them on ``workers`` processes, for ``npv``).
+    monotone_of
+        A module-level function ``(scorer, project) -> bool``: whether adding
+        the project never makes the objective worse, in place of reading its
+        edits (see :meth:`monotone_for`).
+    confirm
+        A module-level function ``(scorer, portfolios, workers) -> values``
+        that values sets found by the search the full way (the appraisal of
+        each set as a whole, for ``npv``): the optimiser confirms its answer
+        and the runners-up with it before it answers.
     """
 
     name: str
@@ -91,6 +108,9 @@ class Objective:
     needs: str | None = None
     evaluate: Callable[[PortfolioScorer, Portfolio], Mapping[str, float]] | None = None
     cost_of: Callable[[PortfolioScorer, Project], float] | None = None
+    prepare: Callable[[PortfolioScorer, Sequence[Project], int], None] | None = None
+    monotone_of: Callable[[PortfolioScorer, Project], bool] | None = None
+    confirm: Callable[[PortfolioScorer, Sequence[Portfolio], int], list[float]] | None = None
 
     def raw(self, scorer: PortfolioScorer, portfolio: Portfolio) -> float:
         """The summary number this objective reads, for a portfolio.
@@ -118,6 +138,12 @@ class Objective:
         """The value turned so that more is better (``-inf`` when it cannot be computed)."""
         u = self.sense * self.value(raw, cost_usd)
         return u if u == u else -math.inf
+
+    def is_monotone(self, scorer: PortfolioScorer, project: Project, context: Portfolio) -> bool:
+        """Whether adding the project never makes this objective worse (``monotone_of``, else its edits)."""
+        if self.monotone_of is not None:
+            return self.monotone_of(scorer, project)
+        return self.monotone_for(scorer.effect(project, context))
 
     def monotone_for(self, effect: Effect) -> bool:
         """Whether adding the project never makes this objective worse, whatever else is built.
@@ -204,10 +230,62 @@ def screening_cost(scorer: PortfolioScorer, project: Project) -> float:
 _GATEWAY_ATTRS = frozenset({"capacity", "handling_h", "movements_per_h", "pax_per_movement", "capacity_unit"})
 
 
+def own_worth_summary(scorer: PortfolioScorer, portfolio: Portfolio) -> dict[str, float]:
+    """The present value of a portfolio's benefits as the sum of its projects' own appraised shares."""
+    from corridor.appraisal.own_worth import kept_worth
+
+    total = math.fsum(kept_worth(scorer, p, portfolio.projects).benefits_pv_usd for p in portfolio.projects)
+    return {"benefits_pv_usd": total}
+
+
+def own_worth_cost(scorer: PortfolioScorer, project: Project) -> float:
+    """A project's share of the present value of the economic costs of its own appraisal."""
+    from corridor.appraisal.own_worth import kept_worth
+
+    return kept_worth(scorer, project).costs_pv_usd
+
+
+def own_worth_prepare(scorer: PortfolioScorer, projects: Sequence[Project], workers: int) -> None:
+    """Appraise every candidate on its own (with what it requires) before the search, on ``workers`` processes."""
+    from corridor.appraisal.own_worth import own_worths
+
+    own_worths(scorer, projects, workers=workers)
+
+
+def own_worth_monotone(scorer: PortfolioScorer, project: Project) -> bool:
+    """Whether a project's own benefits are not negative (adding it never lowers the sum of benefits)."""
+    from corridor.appraisal.own_worth import kept_worth
+
+    return kept_worth(scorer, project).benefits_pv_usd >= 0
+
+
+def own_worth_confirm(scorer: PortfolioScorer, portfolios: Sequence[Portfolio], workers: int) -> list[float]:
+    """Each set's NPV from its full appraisal (its projects modelled together)."""
+    from corridor.appraisal.own_worth import appraised_npv
+
+    return appraised_npv(scorer, portfolios, workers=workers)
+
+
 NPV = Objective(
     "npv",
     "benefits_pv_usd",
-    "net present value (screening: time savings at the base year's demand; see corridor.appraisal.screening.Screening)",
+    "net present value (each project's own appraisal added up; the answer appraised whole)",
+    "USD",
+    +1,
+    net_of_cost=True,
+    evaluate=own_worth_summary,
+    cost_of=own_worth_cost,
+    prepare=own_worth_prepare,
+    monotone_of=own_worth_monotone,
+    confirm=own_worth_confirm,
+)
+
+
+NPV_SCREENING = Objective(
+    "npv_screening",
+    "benefits_pv_usd",
+    "net present value, fast screening (time savings at the base year's demand; see "
+    "corridor.appraisal.screening.Screening)",
     "USD",
     +1,
     reads=frozenset({"capacity", "handling_h", "movements_per_h", "pax_per_movement", "capacity_unit"}),
@@ -229,7 +307,7 @@ FREIGHT_COST = Objective(
 
 
 #: every objective this version knows; the first is the default
-OBJECTIVES: tuple[Objective, ...] = (MARKET_ACCESS, TIME_TO_PORT, NPV, FREIGHT_COST)
+OBJECTIVES: tuple[Objective, ...] = (MARKET_ACCESS, TIME_TO_PORT, NPV, NPV_SCREENING, FREIGHT_COST)
 
 
 DEFAULT_OBJECTIVE = MARKET_ACCESS.name

@@ -55,7 +55,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -64,7 +64,7 @@ from corridor.access.scorer import PortfolioScorer
 from corridor.checks import closest_hint
 from corridor.errors import OptimisationError
 from corridor.inputs.projects import Portfolio, Project, requirement_masks
-from corridor.parallel import Runner
+from corridor.parallel import Processes, Runner
 from corridor.search.objectives import DEFAULT_OBJECTIVE, VALUE_REL_TOL, Objective, get_objective
 
 __all__ = [
@@ -162,6 +162,7 @@ def _problem(
     objective: Objective,
     must: Iterable[str],
     exclude: Iterable[str],
+    workers: int = 1,
 ) -> tuple[_Problem, dict[str, str]]:
     """The candidates in search order, and those that cannot be chosen with the reason."""
     by_id = _checked_candidates(candidates, budget_usd)
@@ -175,7 +176,7 @@ def _problem(
             dropped[p.id] = "conflicts with a required project"
     dropped = _unbuildable(by_id, dropped)  # what requires a project that conflicts with a required one
     kept = [p for p in by_id.values() if p.id not in dropped]
-    problem = _search_problem(scorer, kept, must_set, budget_usd=budget_usd, objective=objective)
+    problem = _search_problem(scorer, kept, must_set, budget_usd=budget_usd, objective=objective, workers=workers)
     for i, p in enumerate(problem.projects):
         if problem.cost(problem.must | problem.requires[i] | 1 << i) > budget_usd + COST_TOL_USD:
             dropped.setdefault(p.id, "costs more than the budget (with what it requires)")
@@ -289,12 +290,20 @@ def _clash(a: Project, b: Project) -> bool:
 
 
 def _search_problem(
-    scorer: PortfolioScorer, kept: list[Project], must_set: set[str], *, budget_usd: float, objective: Objective
+    scorer: PortfolioScorer,
+    kept: list[Project],
+    must_set: set[str],
+    *,
+    budget_usd: float,
+    objective: Objective,
+    workers: int = 1,
 ) -> _Problem:
     """The candidates that can be chosen as bit positions in search order, with their masks and costs."""
     context = Portfolio(name="candidates", projects=tuple(kept))
     scorer.prepare(kept)
-    monotone_ids = {p.id for p in kept if objective.monotone_for(scorer.effect(p, context))}
+    if objective.prepare is not None:
+        objective.prepare(scorer, kept, workers)
+    monotone_ids = {p.id for p in kept if objective.is_monotone(scorer, p, context)}
     order = _search_order(kept, monotone_ids)
     position = {p.id: i for i, p in enumerate(order)}
     conflicts = [sum(1 << position[q.id] for q in order if q.id != p.id and _clash(p, q)) for p in order]
@@ -620,6 +629,12 @@ class OptimisationResult:
         ``opening_year``, ``cost_usd``, ``cost_note``.
     not_candidates
         Candidates that could not be chosen, with the reason.
+    confirmed
+        For an objective valued the full way before the answer (``npv``: the
+        appraisal of each set as a whole), the answer and the runners-up: a
+        row a set with ``projects``, ``cost_usd``, ``value`` (the search's),
+        ``confirmed_value``, ``together`` (their difference) and ``chosen``
+        (the best confirmed, which the result reports). None otherwise.
     """
 
     objective: Objective
@@ -640,6 +655,7 @@ class OptimisationResult:
     nodes: int = 0
     seconds: float = 0.0
     runner: str = "in-process"
+    confirmed: pd.DataFrame | None = None
 
     @property
     def change(self) -> float:
@@ -684,6 +700,19 @@ class OptimisationResult:
                     "projects": list(row["projects"]),
                 }
                 for row in self.pareto.to_dict("records")
+            ],
+            "confirmed": None
+            if self.confirmed is None
+            else [
+                {
+                    "projects": list(row["projects"]),
+                    "cost_usd": float(row["cost_usd"]),
+                    "value": clean(float(row["value"])),
+                    "confirmed_value": clean(float(row["confirmed_value"])),
+                    "together": clean(float(row["together"])),
+                    "chosen": bool(row["chosen"]),
+                }
+                for row in self.confirmed.to_dict("records")
             ],
         }
 
@@ -782,7 +811,13 @@ def optimise(
         raise OptimisationError("the runner holds another scorer than the one given", field="runner")
     projects = list(candidates.projects if isinstance(candidates, Portfolio) else candidates)
     problem, dropped = _problem(
-        scorer, projects, budget_usd=budget_usd, objective=chosen_objective, must=must, exclude=exclude
+        scorer,
+        projects,
+        budget_usd=budget_usd,
+        objective=chosen_objective,
+        must=must,
+        exclude=exclude,
+        workers=workers,
     )
     if runner is None and (workers > 1 or scheduler is not None):
         from corridor.parallel import make_runner
@@ -806,7 +841,56 @@ def optimise(
         answer = _heuristic_answer(scores, problem, known, pareto=pareto)
     else:
         answer = _exact_answer(scores, problem, known, pareto=pareto, runner=runner)
-    return _result(problem, answer, dropped, projects, pareto=pareto, started=started, runner=runner)
+    confirmed = None
+    if chosen_objective.confirm is not None:
+        local = runner.workers if isinstance(runner, Processes) else workers
+        answer, confirmed = _confirmed(scorer, problem, answer, workers=local)
+    result = _result(problem, answer, dropped, projects, pareto=pareto, started=started, runner=runner)
+    result.confirmed = confirmed
+    return result
+
+
+#: how many sets the objective's full valuation confirms: the search's answer and the best runners-up
+CONFIRMED_SETS = 3
+
+
+def _confirmed(
+    scorer: PortfolioScorer, problem: _Problem, answer: _Answer, *, workers: int
+) -> tuple[_Answer, pd.DataFrame]:
+    """The search's answer and its runners-up valued the full way; the answer becomes the best of them.
+
+    The runners-up are the frontier's other affordable sets of the highest
+    value. The table has a row a set, in the search's order: ``projects``,
+    ``cost_usd``, ``value`` (the search's), ``confirmed_value`` (the full
+    valuation), ``together`` (their difference: what the projects do together)
+    and ``chosen``.
+    """
+    assert problem.objective.confirm is not None
+    others = sorted(
+        (p for p in answer.frontier if p.mask != answer.best.mask and p.cost_usd <= problem.budget_usd + COST_TOL_USD),
+        key=lambda p: (-p.utility, p.cost_usd, problem.key(p.mask)),
+    )
+    sets = [answer.best, *others[: CONFIRMED_SETS - 1]]
+    values = problem.objective.confirm(scorer, [problem.portfolio(p.mask) for p in sets], workers)
+    sense = problem.objective.sense
+    best = max(range(len(sets)), key=lambda i: (sense * values[i], -i))
+    table = pd.DataFrame(
+        [
+            {
+                "projects": problem.ids(p.mask),
+                "cost_usd": p.cost_usd,
+                "value": sense * p.utility,
+                "confirmed_value": v,
+                "together": v - sense * p.utility,
+                "chosen": i == best,
+            }
+            for i, (p, v) in enumerate(zip(sets, values, strict=True))
+        ]
+    )
+    if best == 0:
+        return answer, table
+    method = f"{answer.method}; the full valuation prefers a runner-up"
+    return replace(answer, best=sets[best], method=method), table
 
 
 def _result(

@@ -78,15 +78,15 @@ DEFAULT_INPUTS: tuple[Uncertain, ...] = (
         "value_of_time_factor",
         0.7,
         1.3,
-        "the values of travel time (car and public transport), times this (read by the npv objective; no "
+        "the values of travel time (car and public transport), times this (read by the npv_screening objective; no "
         "connectivity metric reads it)",
     ),
     Uncertain(
         "demand_growth_factor",
         0.5,
         1.5,
-        "every class's yearly demand growth (persons, containers, air passengers), times this (read by the npv "
-        "objective)",
+        "every class's yearly demand growth (persons, containers, air passengers), times this (read by the "
+        "npv_screening objective)",
     ),
 )
 
@@ -464,7 +464,7 @@ def sensitivity(
     progress
         Show a progress bar of the draws (None: when stderr is a terminal).
     cache
-        Where the base year's model run (for the ``npv`` and ``freight_cost``
+        Where the base year's model run (for the ``npv_screening`` and ``freight_cost``
         objectives) is kept and read back (see :func:`~corridor.model.loop.run_model`).
 
     Raises
@@ -512,6 +512,15 @@ def _sensitivity_context(
     from corridor.settings import Settings
 
     chosen = get_objective(objective)
+    if chosen.prepare is not None:
+        raise OptimisationError(
+            f"the {chosen.name} objective appraises each project with the whole transport model, too slow to repeat "
+            "for every draw",
+            field="objective",
+            value=chosen.name,
+            allowed="npv_screening (the fast screening of the net present value), market_access, time_to_port, "
+            "freight_cost",
+        )
     if not portfolios:
         raise OptimisationError("no portfolio to rank", field="portfolios", allowed="one or more portfolios")
     names = [p.name for p in portfolios]
