@@ -409,6 +409,22 @@ def test_optimize_json_with_rules(capsys, tmp_path):
     assert run(capsys, *args)[1] == out
 
 
+def test_optimize_states_its_bound_on_candidates_before_any_work(capsys, tmp_path):
+    from corridor.search.optimiser import MAX_CANDIDATES
+
+    many = tmp_path / "many.yaml"
+    rows = [
+        f"  - {{id: up{i}, name: upgrade {i}, category: road, cost_usd: 1e6, price_year: 2025, status: proposal, "
+        f"opening_year: 2030, source: test, "
+        f"edits: [{{type: upgrade, select: {{links: [nlex-01]}}, speed_factor: 1.1}}]}}"
+        for i in range(MAX_CANDIDATES + 1)
+    ]
+    many.write_text("projects:\n" + "\n".join(rows) + "\n")
+    code, _, err = run(capsys, "optimize", "--budget", "1e9", "--candidates", str(many), "--method", "heuristic")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{MAX_CANDIDATES + 1:,} candidate projects" in err and f"at most {MAX_CANDIDATES}" in err
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -87,6 +87,13 @@ def test_score_marginals_and_provenance(luzon, luzon_graph):
     prov = result.provenance
     assert prov["portfolio"] == "lec_core" and prov["data_digest"] and prov["settings_digest"]
     assert any(f.endswith("projects.yaml") for f in prov["files"])
+    # every gain names its unit, and is in the unit the tables show: market access in percent of the base
+    b, s = result.base.summary["market_access_jobs"], result.scenario.summary["market_access_jobs"]
+    assert result.gains["market_access_jobs_change_pct"] == pytest.approx(100 * (s - b) / b)
+    assert result.headline()["d_market_access_jobs_pct"] == result.gains["market_access_jobs_change_pct"]
+    assert "market_access_jobs" not in result.gains
+    units = ("_min", "_h", "_pct", "_seaport", "_pairs")
+    assert all(key.endswith(units) for key in result.gains), sorted(result.gains)
 
 
 def test_gateway_times_compare_the_same_pairs(luzon, luzon_graph):
@@ -208,7 +215,7 @@ def test_shapley_values_add_up_to_the_whole_gain(scorer):
     for result in (shapley(scorer, p), shapley(scorer, p, exact_max=0, permutations=30, seed=3)):
         for h in HEADLINES:
             if h.key is not None:
-                assert result.values[h.column].sum() == pytest.approx(whole[h.key] * h.scale, rel=1e-9, abs=1e-9)
+                assert result.values[h.column].sum() == pytest.approx(whole[h.gain] * h.scale, rel=1e-9, abs=1e-9)
     assert result.method == "sampled" and result.permutations == 30 and (result.std_error.to_numpy() >= 0).all()
 
 
@@ -324,5 +331,5 @@ def test_every_headline_moves_for_some_bundled_portfolio(scorer):
         change = gains(scorer.base.summary, scorer.summary(load_portfolio(path)))
         for h in HEADLINES:
             if h.key is not None:
-                moved[h.column] = max(moved.get(h.column, 0.0), abs(change[h.key] * h.scale))
+                moved[h.column] = max(moved.get(h.column, 0.0), abs(change[h.gain] * h.scale))
     assert moved and all(round(v, 2) != 0 for v in moved.values()), moved

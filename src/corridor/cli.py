@@ -1002,12 +1002,13 @@ def optimize(
     """Find the best set of projects within a budget (requires and conflicts respected), and the Pareto frontier."""
     from corridor.present.outputs import write_optimisation
     from corridor.present.tables import optimisation_printout
-    from corridor.search.optimiser import optimise
+    from corridor.search.optimiser import check_candidate_count, optimise
 
     if roads is not None and objective in ("npv", "npv_screening", "freight_cost"):
         raise UsageError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
+    pool, _ = _candidates(_region_and_settings(region, settings)[0], candidates)
+    check_candidate_count(len(pool))  # before the network is built
     reg, cfg, G = _load_for_scoring(region, settings, roads)
-    pool, _ = _candidates(reg, candidates)
     scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
     with _status("searching", quiet=as_json):
         result = optimise(

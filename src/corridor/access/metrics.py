@@ -31,6 +31,7 @@ from corridor.paths.engine import (
 from corridor.settings import Settings
 
 __all__ = [
+    "gain_key",
     "gains",
     "HEADLINES",
     "RELATIVE_KEYS",
@@ -76,8 +77,16 @@ ZONE_SUMMARY_KEYS = frozenset(
         "market_access_jobs",
     }
 )
-#: summary keys whose change is reported as a fraction of the base value
+#: summary keys whose change is reported as a percentage of the base value (see :func:`gain_key`)
 RELATIVE_KEYS = frozenset({"market_access_pop", "market_access_jobs", "market_access_jobs_pt"})
+
+
+def gain_key(key: str) -> str:
+    """The key of a summary number's change in :func:`gains`: ``<key>_change_pct`` for a relative one.
+
+    Every other key is its summary key, whose name ends in its unit (a change in minutes is ``..._min``).
+    """
+    return f"{key}_change_pct" if key in RELATIVE_KEYS else key
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class Headline:
     title
         The column's heading in tables and reports.
     scale
-        Multiplier from the change (or cost in USD) to the column's unit.
+        Multiplier from the change in :func:`gains` (or the cost in USD) to the column's unit.
     better
         -1 when lower is better, +1 when higher is.
     """
@@ -103,6 +112,13 @@ class Headline:
     title: str
     scale: float
     better: int
+
+    @property
+    def gain(self) -> str:
+        """The key of its change in :func:`gains` (see :func:`gain_key`)."""
+        if self.key is None:
+            raise KeyError(f"the {self.column} column shows no change of a summary number")
+        return gain_key(self.key)
 
 
 #: The comparison table's columns: the one label table for every headline. Changes of time are in
@@ -114,9 +130,9 @@ HEADLINES: tuple[Headline, ...] = (
     Headline("d_to_seaport_min", "avg_to_seaport_min", "Δ to seaport (min)", 1.0, -1),
     Headline("d_to_airport_min", "avg_to_airport_min", "Δ to airport (min)", 1.0, -1),
     Headline("d_door_to_ship_min", "avg_door_to_ship_h", "Δ door-to-ship (min)", 60.0, -1),
-    Headline("d_market_access_pop_pct", "market_access_pop", "Δ market access pop (%)", 100.0, 1),
-    Headline("d_market_access_jobs_pct", "market_access_jobs", "Δ market access jobs (%)", 100.0, 1),
-    Headline("d_market_access_jobs_pt_pct", "market_access_jobs_pt", "Δ jobs by public transport (%)", 100.0, 1),
+    Headline("d_market_access_pop_pct", "market_access_pop", "Δ market access pop (%)", 1.0, 1),
+    Headline("d_market_access_jobs_pct", "market_access_jobs", "Δ market access jobs (%)", 1.0, 1),
+    Headline("d_market_access_jobs_pt_pct", "market_access_jobs_pt", "Δ jobs by public transport (%)", 1.0, 1),
     Headline("d_gateway_od_min", "gateway_od_mean_min", "Δ gateway OD (min)", 1.0, -1),
 )
 
@@ -534,9 +550,16 @@ def _reach_row(gateway: dict[str, Any], threshold_min: int, zone_ids: np.ndarray
 
 
 def gains(base: dict[str, float], scenario: dict[str, float]) -> dict[str, float]:
-    """Scenario minus base for each summary key; market access as a fraction of the base."""
+    """Scenario minus base for each summary key, the unit in each key's name (see :func:`gain_key`).
+
+    Market access changes by a percentage of the base (``market_access_jobs_change_pct``); every
+    other number by its own unit (``avg_to_seaport_min`` in minutes).
+    """
     out = {}
     for key in SUMMARY_LABELS:
         b, s = base.get(key, math.nan), scenario.get(key, math.nan)
-        out[key] = (s - b) / b if key in RELATIVE_KEYS and b else s - b
+        if key in RELATIVE_KEYS:
+            out[gain_key(key)] = 100.0 * (s - b) / b if b else math.nan
+        else:
+            out[key] = s - b
     return out

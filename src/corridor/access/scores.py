@@ -64,8 +64,9 @@ class ScoreResult:
     Attributes
     ----------
     gains
-        Scenario minus base for each summary key (see
-        :data:`corridor.access.metrics.SUMMARY_LABELS`); market access as a fraction.
+        Scenario minus base for each summary key, the unit in each name (see
+        :func:`corridor.access.metrics.gains`): ``avg_to_seaport_min`` in minutes,
+        ``market_access_jobs_change_pct`` in percent of the base.
     od
         Gateway and economic-zone pairs: base, scenario and change in
         minutes (best mode).
@@ -103,7 +104,7 @@ class ScoreResult:
 
     def headline(self) -> dict[str, float]:
         """The compare-table row of this portfolio."""
-        return {h.column: (self.cost_usd if h.key is None else self.gains[h.key]) * h.scale for h in HEADLINES}
+        return {h.column: (self.cost_usd if h.key is None else self.gains[h.gain]) * h.scale for h in HEADLINES}
 
     def _repr_html_(self) -> str:
         """The headline row and each project's marginal contribution as tables, for Jupyter."""
@@ -328,7 +329,7 @@ def _marginal_table(
     unchanged: dict[str, str] = {}
     for project in portfolio.projects:
         lost = gains(scorer.base.summary, without[project.id])
-        moved = {h.column: (change[h.key] - lost[h.key]) * h.scale for h in HEADLINES if h.key is not None}
+        moved = {h.column: (change[h.gain] - lost[h.gain]) * h.scale for h in HEADLINES if h.key is not None}
         rows[project.id] = {"name": project.name, "cost_usd_bn": project.cost_usd / 1e9, **moved}
         if all(abs(v) < 1e-9 or v != v for v in moved.values()):
             unchanged[project.id] = no_effect(project, scorer.effect(project, portfolio))

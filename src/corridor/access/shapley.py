@@ -203,7 +203,7 @@ def _coalition_values(
             out[m] = np.zeros(len(columns))
         else:
             change = gains(scorer.base.summary, scored[r])
-            out[m] = np.array([change[h.key] * h.scale for h in columns])  # type: ignore[index]
+            out[m] = np.array([change[h.gain] * h.scale for h in columns])
     return out, len(unique)
 
 

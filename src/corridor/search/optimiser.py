@@ -69,7 +69,9 @@ from corridor.search.objectives import DEFAULT_OBJECTIVE, VALUE_REL_TOL, Objecti
 
 __all__ = [
     "EXACT_MAX_PROJECTS",
+    "MAX_CANDIDATES",
     "OptimisationResult",
+    "check_candidate_count",
     "optimise",
 ]
 
@@ -77,6 +79,9 @@ __all__ = [
 EXACT_MAX_PROJECTS = 25
 #: at most this many projects that are not monotone for the objective: their combinations are enumerated
 MAX_NON_MONOTONE = 12
+#: at most this many candidates: the heuristic scores about (candidates x chosen) sets a pass, so 500
+#: candidates take minutes on the bundled region and 10,000 would take days
+MAX_CANDIDATES = 500
 #: costs within this many USD are the same cost
 COST_TOL_USD = 0.01
 
@@ -183,18 +188,36 @@ def _problem(
     return problem, dropped
 
 
+def check_candidate_count(n: int) -> None:
+    """Refuse more than :data:`MAX_CANDIDATES` candidates, before any work.
+
+    Raises
+    ------
+    OptimisationError
+        Too many candidates.
+    """
+    if n > MAX_CANDIDATES:
+        raise OptimisationError(
+            f"{n:,} candidate projects is more than the search takes",
+            field="candidates",
+            allowed=f"at most {MAX_CANDIDATES:,} (the heuristic scores about candidates x chosen portfolios a pass)",
+        )
+
+
 def _checked_candidates(candidates: Sequence[Project], budget_usd: float) -> dict[str, Project]:
     """The candidates by id, once the budget and the candidates are checked.
 
     Raises
     ------
     OptimisationError
-        A budget that is not a finite amount of 0 or more, a candidate listed twice, or no candidate.
+        A budget that is not a finite amount of 0 or more, a candidate listed twice, no candidate, or more than
+        :data:`MAX_CANDIDATES`.
     """
     if not math.isfinite(budget_usd) or budget_usd < 0:
         raise OptimisationError(
             "the budget must be a finite amount of USD, 0 or more", field="budget_usd", value=budget_usd
         )
+    check_candidate_count(len(candidates))
     by_id: dict[str, Project] = {}
     for p in candidates:
         if p.id in by_id:

@@ -259,7 +259,7 @@ def _scored_in_draw(context: _Context, scorer: PortfolioScorer, portfolio: Portf
     return _Scored(
         raw=raw,
         cost_usd=math.fsum(p.cost_usd for p in projects),
-        headline={h.column: change[h.key] * h.scale for h in HEADLINES if h.key is not None},
+        headline={h.column: change[h.gain] * h.scale for h in HEADLINES if h.key is not None},
         marginal=_marginal_gains(objective, scorer, built, projects, utility=utility, value_cost=value_cost),
         operating=tuple(sorted(built.ids)),
         value_cost=value_cost,
