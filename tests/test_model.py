@@ -4,6 +4,7 @@ commands that show them (validate, volumes, assign, route --times assigned)."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
@@ -180,6 +181,20 @@ def test_the_four_gateway_and_freight_projects_each_move_the_model_and_are_expla
     # and Clark's terminal, not its runway, is what limits it
     assert "not its runways" in comparison.explanations["clark_runway_2"]
     assert comparison.gains["freight_cost_usd_per_teu"] < 0
+    # the printed table tells a change of hours under an hour in minutes, and which times it reads
+    from rich.console import Console
+
+    from corridor.present.tables import model_printout
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    table, *_ = model_printout(comparison)
+    console.print(table)
+    text = console.export_text()
+    assert "assigned times" in text
+    for key in ("door_to_ship_h", "port_delay_h"):
+        change = comparison.gains[key]
+        assert (f"{change * 60:+,.3g} min" if abs(change) < 1 else f"{change:+,.3g}") in text, key
+    assert "+0 min" not in text and "-0 min" not in text
 
 
 # ------------------------------------------------------------------ commands

@@ -354,7 +354,10 @@ def shapley_lines(result: ScoreResult) -> list[str]:
 
 def model_printout(comparison: ModelComparison) -> Printout:
     """The transport model's headlines before and after, and each project's share in words."""
-    t = _table("the transport model (busy-hour assignment; base year)")
+    t = _table(
+        "the transport model (busy-hour assignment; base year): assigned times, where the gains above are at "
+        "accessibility times"
+    )
     _columns(t, ("headline", "unit", "base", "with", "change"), left={"headline", "unit"})
     for key, (label, unit, better) in MODEL_LABELS.items():
         before, after = comparison.base.summary.get(key), comparison.scenario.summary.get(key)
@@ -362,12 +365,14 @@ def model_printout(comparison: ModelComparison) -> Printout:
         if before is None or after is None or change is None or before != before:
             continue
         style = "green" if change * better > 0 else ("red" if change * better < 0 else "")
+        # a change of hours under an hour is told in minutes
+        shown = f"{change * 60:+,.3g} min" if unit == "h" and abs(change) < 1 else f"{change:+,.3g}"
         t.add_row(
             Text(label),
             Text(unit),
             Text(f"{before:,.4g}"),
             Text(f"{after:,.4g}"),
-            Text(f"{change:+,.3g}", style=style),
+            Text(shown, style=style),
         )
     return [t, *(f"{pid} in the model: {why}" for pid, why in comparison.explanations.items())]
 
