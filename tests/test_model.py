@@ -288,3 +288,25 @@ def test_third_party_logs_stay_quiet_unless_asked_for(shared_data: Path) -> None
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr[:500]
     loud = subprocess.run([sys.executable, "-m", "corridor", "-vv", *args], capture_output=True, text=True)
     assert "DEBUG aequilibrae" in loud.stderr
+
+
+def test_a_gateway_that_loses_volume_to_its_own_expansion_is_explained(luzon) -> None:
+    """Subic expanded in a portfolio whose railway draws boxes to Manila: the fall is said, with where they go."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from corridor.access.modelled import throughput_notes
+
+    catalog = load_catalog(luzon.path)
+    portfolio = portfolio_from_ids(["subic_port_expansion", "scmb_freight_rail"], catalog)
+    frame = {"type": ["seaport", "seaport", "airport"], "utilisation": [0.23, 1.1, 0.5]}
+    index = pd.Index(["subic_port", "mict", "clark_airport"], name="gateway_id")
+    base = SimpleNamespace(gateways=pd.DataFrame({**frame, "volume": [139_980.0, 4.2e6, 3e6]}, index=index))
+    after = SimpleNamespace(gateways=pd.DataFrame({**frame, "volume": [114_810.0, 4.225e6, 3e6]}, index=index))
+    (note,) = throughput_notes(portfolio, base, after)  # type: ignore[arg-type]
+    assert note.startswith("subic_port handles 25,170 fewer TEU a year") and "subic_port_expansion" in note
+    assert "23% of its capacity" in note and "mict (+25,000)" in note and "clark_airport" not in note
+    # more volume, or a gateway no project expands, is nothing to explain
+    assert throughput_notes(portfolio, after, base) == []  # type: ignore[arg-type]
+    assert throughput_notes(portfolio_from_ids(["scmb_freight_rail"], catalog), base, after) == []  # type: ignore[arg-type]

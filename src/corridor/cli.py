@@ -822,16 +822,16 @@ def volumes(
     calibration kept). Cars are in passenger-car units (jeepneys and buses
     included); trucks are container trucks.
     """
+    from corridor.access.modelled import model_runs, throughput_notes
     from corridor.model.results import gateway_volumes, link_volumes
     from corridor.present.payloads import volumes_payload
     from corridor.present.tables import volume_printout
 
     reg, cfg, G = _load(region, settings)
     chosen = _portfolio(reg, portfolio, projects)
-    from corridor.access.modelled import model_runs
-
     with _progress("running the base-year model", quiet=as_json) as say:
-        _, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say, cache=_disk(cache_dir, no_cache))
+        base, run, _ = model_runs(G, chosen, region=reg, settings=cfg, progress=say, cache=_disk(cache_dir, no_cache))
+    notes = [] if chosen is None else throughput_notes(chosen, base, run)
     links = link_volumes(run)
     gateways = gateway_volumes(run)
     if out is not None:
@@ -839,10 +839,11 @@ def volumes(
 
         write_link_volumes(links, out)
     if as_json:
-        _echo_json(volumes_payload(links, gateways, run, scenario=None if chosen is None else chosen.name))
+        payload = volumes_payload(links, gateways, run, scenario=None if chosen is None else chosen.name)
+        _echo_json({**payload, "notes": notes})
     else:
         scope = "the base year" if chosen is None else chosen.name
-        _show(volume_printout(links, gateways, run, scope=scope, top=top))
+        _show([*volume_printout(links, gateways, run, scope=scope, top=top), *notes])
     if out is not None:
         _say(f"wrote {out}", stderr=as_json)
 

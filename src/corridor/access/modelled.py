@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -28,7 +28,7 @@ from corridor.network.scenario import apply_portfolio
 from corridor.paths.cache import DiskCache
 from corridor.settings import Settings
 
-__all__ = ["ModelComparison", "capacity_note", "compare_model", "model_runs"]
+__all__ = ["ModelComparison", "capacity_note", "compare_model", "model_runs", "throughput_notes"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ class ModelComparison:
         Per project: the change lost without it (and without what requires it).
     explanations
         Per project, its largest effects in words.
+    notes
+        What a planner would not expect, explained (:func:`throughput_notes`).
     """
 
     base: ModelRun
@@ -52,6 +54,7 @@ class ModelComparison:
     gains: dict[str, float]
     marginal: pd.DataFrame | None
     explanations: dict[str, str]
+    notes: list[str] = field(default_factory=list)
 
 
 def capacity_note(project: Project, run: ModelRun, when: str = "in this run") -> str:
@@ -77,6 +80,48 @@ def capacity_note(project: Project, run: ModelRun, when: str = "in this run") ->
                 "saves little until demand grows"
             )
     return "; ".join(notes)
+
+
+def throughput_notes(portfolio: Portfolio, base: ModelRun, scenario: ModelRun) -> list[str]:
+    """Why a gateway a portfolio adds capacity to handles less with it than without: a line a gateway.
+
+    Capacity lowers a gateway's delay, which matters only where it is busy;
+    its users choose among gateways by the whole cost of the journey (haul,
+    handling, dwell, delay), so a faster way to another gateway (a railway, a
+    new port) can draw more of them away than the capacity draws in. The line
+    names the gateways that gained the most.
+    """
+    g0, g1 = base.gateways, scenario.gateways
+    upgraded: dict[str, list[str]] = {}
+    for project in portfolio.projects:
+        for edit in project.edits:
+            if isinstance(edit, GatewayUpgrade) and edit.capacity is not None:
+                upgraded.setdefault(edit.gateway, []).append(project.id)
+    notes = []
+    for gid, pids in upgraded.items():
+        if gid not in g0.index or gid not in g1.index:
+            continue
+        v0, v1 = float(g0.at[gid, "volume"]), float(g1.at[gid, "volume"])  # type: ignore[arg-type]
+        if not v1 < v0 * (1 - 1e-3):
+            continue
+        kind = g0.loc[gid, "type"]
+        same = g1.index[(g1["type"] == kind) & (g1.index != gid)]
+        change = (g1.loc[same, "volume"] - g0["volume"].reindex(same).fillna(0.0)).sort_values(ascending=False)
+        gainers = ", ".join(f"{other} (+{float(v):,.0f})" for other, v in change.items() if v > 0)
+        unit, one = ("TEU", "box") if kind == "seaport" else ("passengers", "passenger")
+        utilisation = float(g0.at[gid, "utilisation"])  # type: ignore[arg-type]
+        used = (
+            f"it worked at {utilisation:.0%} of its capacity, so the capacity saves little delay"
+            if math.isfinite(utilisation)
+            else "its capacity was not what limited it"
+        )
+        drawn = f"; they go to {gainers}" if gainers else ""
+        notes.append(
+            f"{gid} handles {v0 - v1:,.0f} fewer {unit} a year with {portfolio.name} ({v0:,.0f} to {v1:,.0f}) "
+            f"though {', '.join(pids)} adds capacity there: {used}, while the portfolio's other projects make other "
+            f"gateways cheaper to reach (each {one} goes where its whole journey costs least){drawn}"
+        )
+    return notes
 
 
 def model_runs(
@@ -167,7 +212,7 @@ def compare_model(
         frame, explanations = _model_marginals(
             G, portfolio, base, scenario, region=region, settings=settings, progress=progress, say=say, cache=cache
         )
-    return ModelComparison(base, scenario, gains, frame, explanations)
+    return ModelComparison(base, scenario, gains, frame, explanations, throughput_notes(portfolio, base, scenario))
 
 
 def _model_marginals(

@@ -160,6 +160,7 @@ def _model_dict(m: ModelComparison) -> dict[str, Any]:
         "times": "assigned",
         **_changes_dict(m.base.summary, m.scenario.summary, m.gains, m.marginal),
         "explanations": dict(m.explanations),
+        "notes": list(m.notes),
         "gateways": [
             {k: _clean(v) for k, v in row.items()}
             for row in m.scenario.gateways.reset_index(drop=True).to_dict("records")

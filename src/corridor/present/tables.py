@@ -374,7 +374,7 @@ def model_printout(comparison: ModelComparison) -> Printout:
             Text(f"{after:,.4g}"),
             Text(shown, style=style),
         )
-    return [t, *(f"{pid} in the model: {why}" for pid, why in comparison.explanations.items())]
+    return [t, *(f"{pid} in the model: {why}" for pid, why in comparison.explanations.items()), *comparison.notes]
 
 
 def comparison_printout(
@@ -401,16 +401,28 @@ def optimisation_printout(result: OptimisationResult) -> Printout:
     o = result.objective
     line = Text()
     line.append(f"best for {o.label}", style="bold")
-    line.append(
-        f": {objective_value(result.value, o.unit)} {o.unit} (base {objective_value(result.base_value, o.unit)}, "
-        f"change {'+' if result.change > 0 else ''}{objective_value(result.change, o.unit)}), "
-        f"{count_text(len(result.projects), 'project')}, {usd_text(result.cost_usd)}"
-    )
+    if result.confirmed is not None and result.confirmed["chosen"].any():
+        chosen = result.confirmed[result.confirmed["chosen"]].iloc[0]
+        whole, added = float(chosen["confirmed_value"]), float(chosen["value"])
+        money = o.unit == "USD"
+        line.append(
+            f": {usd_text(whole) if money else objective_value(whole, o.unit)} appraised whole (added up "
+            f"{usd_text(added) if money else objective_value(added, o.unit)}), "
+            f"{count_text(len(result.projects), 'project')}, {usd_text(result.cost_usd)}"
+        )
+    else:
+        line.append(
+            f": {objective_value(result.value, o.unit)} {o.unit} (base {objective_value(result.base_value, o.unit)}, "
+            f"change {'+' if result.change > 0 else ''}{objective_value(result.change, o.unit)}), "
+            f"{count_text(len(result.projects), 'project')}, {usd_text(result.cost_usd)}"
+        )
     how = (
         "proven optimal"
         if result.exact
         else f"not proven optimal; none does better than {objective_value(result.upper_bound or math.nan, o.unit)}"
     )
+    if result.confirmed is not None:
+        how = f"{how} by the added-up value"
     left_out = f" ({len(result.not_candidates)} of them could not be chosen, below)" if result.not_candidates else ""
     search = (
         f"{how}: {result.method}, {count_text(result.candidates, 'candidate')}{left_out}, "
