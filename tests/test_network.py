@@ -55,6 +55,28 @@ def test_congestion_applies_inside_the_area_only(tiny_region):
     assert outside["congestion_factor"] == 1.0 and outside["speed_kph"] == 80
 
 
+def test_an_osm_extract_gets_the_regions_congestion_rule_inside_its_areas(tiny_region):
+    """A road network of one's own (an OSM extract) runs at the region's factors where it lies in an area."""
+    from shapely.geometry import LineString
+
+    from corridor.network.build import with_congestion
+
+    roads = nx.MultiDiGraph(crs="EPSG:4326", attribution="OpenStreetMap contributors")
+    for n, (x, y) in {"p": (120.60, 14.50), "q": (120.70, 14.50), "r": (120.30, 14.50), "s": (120.40, 14.50)}.items():
+        roads.add_node(n, x=x, y=y)
+    for u, v in (("p", "q"), ("r", "s")):
+        line = LineString([(roads.nodes[u]["x"], roads.nodes[u]["y"]), (roads.nodes[v]["x"], roads.nodes[v]["y"])])
+        roads.add_edge(u, v, key=0, geometry=line, length=10_760.0, speed_kph=60.0, link_class="primary", name=u + v)
+    settings = Settings(congestion_factors={"city": {"expressway": 0.75, "default": 0.5}})
+    G = with_congestion(roads, tiny_region, settings)
+    inside, outside = G.edges["p", "q", 0], G.edges["r", "s", 0]
+    assert inside["congestion_area"] == "city" and inside["speed_kph"] == pytest.approx(30.0)
+    assert inside["travel_time"] == pytest.approx(10_760.0 / (30 / 3.6))
+    assert outside["congestion_factor"] == 1.0 and outside["speed_kph"] == pytest.approx(60.0)
+    assert G.graph["attribution"] == "OpenStreetMap contributors" and set(G.nodes) == set(roads.nodes)
+    assert roads.edges["p", "q", 0]["speed_kph"] == 60.0  # the extract itself is left as it was
+
+
 def test_link_speed_overrides_class_speed(tmp_path):
     from .test_region import TINY_LINKS_HEADER
 

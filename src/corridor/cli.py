@@ -376,7 +376,7 @@ def route(
 
     chosen = None
     if network is not None:
-        G, cfg = _network_graph(network, settings, quiet=as_json)
+        G, cfg = _network_graph(network, region, settings, quiet=as_json)
         if times is TimesChoice.assigned:
             raise UsageError("assigned times need the region's model; --network takes accessibility times")
     else:
@@ -392,14 +392,14 @@ def route(
     _show(route_printout(trip, times=times.value, scenario=G.graph.get("scenario")))
 
 
-def _network_graph(network: Path, settings: Path | None, *, quiet: bool) -> tuple[Any, Any]:
-    """The roads of an OpenStreetMap file, and the settings they were read with."""
+def _network_graph(network: Path, region: str, settings: Path | None, *, quiet: bool) -> tuple[Any, Any]:
+    """The roads of an OpenStreetMap file, with the region's congestion rule where they lie in its areas."""
+    from corridor.network.build import with_congestion
     from corridor.paths.road_arrays import load_roads
-    from corridor.settings import load_settings
 
-    cfg = load_settings(settings)
+    reg, cfg = _region_and_settings(region, settings)
     with _status(f"reading {network}", quiet=quiet):
-        return load_roads(network, cfg), cfg
+        return with_congestion(load_roads(network, cfg), reg, cfg), cfg
 
 
 def _route_graph(G: Any, reg: Any, cfg: Any, chosen: Any, *, times: TimesChoice, quiet: bool, cache: Any) -> Any:

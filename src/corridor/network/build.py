@@ -47,6 +47,7 @@ __all__ = [
     "centroids",
     "congestion_area",
     "congestion_areas",
+    "with_congestion",
     "connect_interchange",
     "connect_place",
     "connect_station",
@@ -560,6 +561,21 @@ def join_places(
         for pid, row in gdf.iterrows():
             nid = _add_place(G, kind, pid, row, extra)
             joins.join_place(kind, nid, pid, np.array([row.geometry.x, row.geometry.y]))
+
+
+def with_congestion(roads: nx.MultiDiGraph, region: Region, settings: Settings) -> nx.MultiDiGraph:
+    """A road network of its own (an OpenStreetMap extract) with the region's congestion rule.
+
+    Each link whose midpoint lies in one of the region's congestion areas
+    runs at its free-flow speed times that area's factor for its class, as
+    the region's own roads do; links outside every area are unchanged.
+    """
+    G = nx.MultiDiGraph()
+    G.graph.update(roads.graph)  # its own extent, crs and attribution
+    G.graph["congestion_areas"] = {str(a): geom for a, geom in region.congestion_areas.geometry.items()}
+    G.graph["provenance"] = dict(roads.graph.get("provenance") or {})
+    _add_real_roads(G, roads, settings)
+    return G
 
 
 def _add_real_roads(G: nx.MultiDiGraph, roads: nx.MultiDiGraph, settings: Settings) -> None:
