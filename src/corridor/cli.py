@@ -258,14 +258,16 @@ def _load(region: str, settings_path: Path | None, roads: Path | None = None) ->
     """The region, the settings and the base network a command works on."""
     from corridor.network.build import build_network
 
-    reg, settings = _region_and_settings(region, settings_path)
+    with _status(f"reading the region {region}"):
+        reg, settings = _region_and_settings(region, settings_path)
     road_graph = None
     if roads is not None:
         from corridor.paths.road_arrays import load_roads
 
         with _status(f"reading {roads}"):
             road_graph = load_roads(roads, settings, bbox=reg.bbox)
-    return reg, settings, build_network(reg, settings, roads=road_graph)
+    with _status(f"building the network of {reg.name}"):
+        return reg, settings, build_network(reg, settings, roads=road_graph)
 
 
 def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | None) -> tuple[Any, Any, Any]:
@@ -279,7 +281,8 @@ def _load_for_scoring(region: str, settings_path: Path | None, roads: Path | Non
     from corridor.paths.array_network import network_from_arrays
     from corridor.paths.road_arrays import load_road_arrays, road_arrays_from_pbf
 
-    reg, settings = _region_and_settings(region, settings_path)
+    with _status(f"reading the region {region}"):
+        reg, settings = _region_and_settings(region, settings_path)
     with _status(f"reading {roads}"):
         if roads.name.lower().endswith(".npz"):
             arrays = load_road_arrays(roads)
@@ -583,8 +586,8 @@ def score(
     chosen = _portfolio(reg, portfolio, None)
     scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
     with scorer_pool(scorer, chosen.projects, workers=workers, scheduler=scheduler) as summaries:
-        message = f"running the transport model with and without {chosen.name}"
-        with _status(message, quiet=as_json or not model):
+        message = f"running the transport model with and without {chosen.name}" if model else f"scoring {chosen.name}"
+        with _status(message):
             result = score_portfolio(
                 G,
                 chosen,
