@@ -592,8 +592,9 @@ def test_names_cannot_steer_the_terminal(capsys, tmp_path):
     portfolio = tmp_path / "evil.yaml"
     portfolio.write_text('name: "evil\\e[2J\\e]0;pwned\\a\\b"\nprojects: [bcib]\n', encoding="utf-8")
     code, out, err = run(capsys, "score", str(portfolio))
-    assert code == 0, err
-    assert "evil[2J]0;pwned" in out
+    # a name is one line of text: refused where it is written, its bad value shown escaped
+    assert code == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    assert "evil.yaml:1" in err and "\\x1b[2J" in err
     assert not any((ord(c) < 32 and c not in "\n") or 0x7F <= ord(c) <= 0x9F for c in out + err)
 
 

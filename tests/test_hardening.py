@@ -40,7 +40,7 @@ def one_line(code: int, err: str) -> str:
     ("kind", "expected"),
     [
         ("folder", "is a folder"),
-        ("empty", "no file name given"),
+        ("empty", "an empty name"),
         ("parent_is_file", "cannot make the folder"),
         ("long_name", "cannot write the file"),
         ("proc", "cannot"),

@@ -299,7 +299,8 @@ def test_report_appraises_and_draws_the_optimisers_frontier(model_region, tmp_pa
         ('{"objective": "market_access", "pareto": [{"cost_usd": 1}]}', "pareto[0]"),
         ('{"objective": "bogus", "pareto": [{"cost_usd": 1, "value": 1, "projects": []}]}', "unknown objective"),
         ('{"objective": "npv", "pareto": [{"cost_usd": -5, "value": 1, "projects": []}]}', "a cost of 0 or more"),
-        ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": "NaN", "projects": []}]}', "a finite value"),
+        ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": "NaN", "projects": []}]}', "a number value"),
+        ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": 1e300, "projects": []}]}', "a finite value"),
         ('{"objective": "npv", "pareto": [{"cost_usd": 5, "value": 1, "projects": [3]}]}', "list of project ids"),
     ],
 )

@@ -57,8 +57,8 @@ def test_draws_are_in_range_and_seeded(luzon, portfolios, result):
 
 
 def test_delayed_projects_fall_outside_the_year(luzon, portfolios):
-    """Scored in 2020, nothing operates: every portfolio ties, and shares the best place."""
-    early = sensitivity(luzon, portfolios, draws=2, seed=1, year=2020)
+    """Scored in the base year, before any of them opens, nothing operates: every portfolio ties."""
+    early = sensitivity(luzon, portfolios, draws=2, seed=1, year=luzon.base_year)
     assert early.portfolios["p_best"].tolist() == pytest.approx([1 / 3] * 3)
     assert (early.projects[["gain_p5", "gain_p95"]] == 0).all().all()
     assert (early.projects["p_operating"] == 0).all()

@@ -35,11 +35,36 @@ __all__ = [
     "in_bbox",
     "key_error",
     "line_at",
+    "no_bool_for_number",
     "normalise_name",
     "pydantic_problem",
 ]
 
 BBox = tuple[float, float, float, float]
+
+
+def _number_annotation(annotation: Any) -> bool:
+    """Whether a field holds a number (``int``, ``float``, either or None), not a bool."""
+    if annotation in (int, float):
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(a in (int, float) for a in args) and all(a in (int, float, type(None)) for a in args)
+    return False
+
+
+def no_bool_for_number(model: type[BaseModel], field: str | None, value: Any, *, name: bool = False) -> Any:
+    """Refuse ``true`` or ``false`` where a field holds a number (pydantic would read them as 1 and 0).
+
+    For a model's ``field_validator("*", mode="before")``, or (``name``: the
+    message names the field) a ``model_validator(mode="before")``.
+    """
+    fields = model.model_fields
+    if isinstance(value, bool) and field in fields and _number_annotation(fields[field].annotation):
+        raise ValueError(
+            f"{field}: {str(value).lower()} is not a number" if name else f"{str(value).lower()} is not a number"
+        )
+    return value
 
 
 def in_bbox(lon: float, lat: float, bbox: BBox | None) -> bool:

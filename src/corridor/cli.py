@@ -25,7 +25,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from corridor._version import __version__
-from corridor.errors import CorridorError, PortfolioError, UsageError
+from corridor.errors import CorridorError, PortfolioError, UsageError, WorkerError
 
 #: click's base error, reached through typer's public BadParameter (typer may vendor click)
 _CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -126,9 +126,27 @@ ProjectsOpt = Annotated[
 WorkersOpt = Annotated[
     int, typer.Option("--workers", "-w", min=1, help="Run the sweep on this many local processes (1: in-process).")
 ]
+
+
+def _scheduler(value: str | None) -> str | None:
+    """A ``--scheduler`` address checked for its form as the command line is read."""
+    if value is None:
+        return None
+    from corridor.parallel import check_scheduler_address
+
+    try:
+        return check_scheduler_address(value)
+    except WorkerError as exc:
+        raise typer.BadParameter(f"{value!r} is not a Dask scheduler's address; give tcp://HOST:PORT") from exc
+
+
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option("--scheduler", help="Run the sweep on a Dask cluster: its scheduler's address, tcp://HOST:PORT."),
+    typer.Option(
+        "--scheduler",
+        callback=_scheduler,
+        help="Run the sweep on a Dask cluster: its scheduler's address, tcp://HOST:PORT.",
+    ),
 ]
 ShapleyOpt = Annotated[
     bool | None,
@@ -721,6 +739,16 @@ def report(
     pareto, pareto_value = read_optimum(optimum) if optimum is not None else (None, "value")
     reg, cfg, G = _load(region, settings, roads)
     chosen = _portfolios(reg, portfolios)
+    if pareto is not None and optimum is not None:
+        from corridor.inputs.project_files import load_catalog
+        from corridor.present.outputs import check_optimum_projects
+
+        try:
+            catalog = set(load_catalog(reg.path))
+        except CorridorError:  # a region without a catalog: the portfolios' projects alone
+            catalog = set()
+        known = catalog | {p.id for pf in chosen for p in pf.projects}
+        check_optimum_projects(pareto, known, optimum)
     cache = _disk(cache_dir, no_cache)
     appraisals, rows = (
         _appraisals(G, reg, cfg, chosen, projects=True, workers=workers, cache=cache) if appraise else (None, [])
@@ -956,9 +984,12 @@ def assign_cmd(
         raise typer.Exit(1)
 
 
-def _ids(text: str | None) -> list[str]:
-    """Ids of a comma-separated option; none when not given."""
-    return [t.strip() for t in (text or "").split(",") if t.strip()]
+def _ids(text: str | None, option: str = "--must") -> list[str]:
+    """Ids of a comma-separated option; none when not given (given, it must name one)."""
+    ids = [t.strip() for t in (text or "").split(",") if t.strip()]
+    if text is not None and not ids:
+        raise UsageError(f"{option} names no project; give ids separated by commas, or leave {option} out")
+    return ids
 
 
 def _candidates(reg: Any, path: Path | None) -> tuple[list[Any], bool]:
@@ -1010,6 +1041,7 @@ def optimize(
 
     if roads is not None and objective in ("npv", "npv_screening", "freight_cost"):
         raise UsageError(f"the {objective} objective needs {_MODEL_NEEDS_STRATEGIC_ROADS}")
+    must_ids, exclude_ids = _ids(must), _ids(exclude, "--exclude")
     pool, _ = _candidates(_region_and_settings(region, settings)[0], candidates)
     check_candidate_count(len(pool))  # before the network is built
     reg, cfg, G = _load_for_scoring(region, settings, roads)
@@ -1020,8 +1052,8 @@ def optimize(
             pool,
             budget_usd=budget,
             objective=objective,
-            must=_ids(must),
-            exclude=_ids(exclude),
+            must=must_ids,
+            exclude=exclude_ids,
             method=method,  # type: ignore[arg-type]
             pareto=pareto,
             workers=workers,
@@ -1038,7 +1070,9 @@ def sensitivity(
     draws: Annotated[
         int, typer.Option("--draws", "-n", min=2, max=MAX_DRAWS, help="Draws of the uncertain inputs.")
     ] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws: the same seed, the same answer.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**32 - 1, help="Seed of the draws: the same seed, the same answer.")
+    ] = 0,
     objective: ObjectiveOpt = "market_access",
     year: Annotated[
         int | None,
@@ -1158,7 +1192,29 @@ def _global_flags_first(args: list[str]) -> list[str]:
     return [*flags, *(a for a in args[:end] if a not in _GLOBAL_FLAGS), *args[end:]]
 
 
+#: options that name a file or folder: an empty name would be read as the working folder
+_PATH_OPTIONS = frozenset(
+    {"--out", "-o", "--map", "--optimum", "--settings", "--candidates", "--roads", "--network", "--cache-dir"}
+)
+
+
+def _empty_path_option(args: list[str]) -> str | None:
+    """The first option of :data:`_PATH_OPTIONS` given an empty name (``--out ''`` or ``--out=``), if any."""
+    end = args.index("--") if "--" in args else len(args)
+    for i, arg in enumerate(args[:end]):
+        name, eq, value = arg.partition("=")
+        if name in _PATH_OPTIONS and (
+            (eq and not value.strip()) or (not eq and i + 1 < end and not args[i + 1].strip())
+        ):
+            return name
+    return None
+
+
 def _run(args: list[str]) -> int:
+    empty = _empty_path_option(args)
+    if empty is not None:
+        _error_line(f"{empty} names no file or folder (an empty name); give one, such as {empty} results/")
+        return 2
     try:
         code = app(args=_global_flags_first(args), standalone_mode=False, prog_name="corridor")
     except typer.Abort:

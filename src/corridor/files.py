@@ -294,6 +294,31 @@ def _expanded_size(node: yaml.Node) -> tuple[int, int]:
     return sizes[id(node)]
 
 
+def _duplicate_key(node: yaml.Node) -> tuple[str, int] | None:
+    """The first key a mapping of the document gives twice, and its line (None: no key is given twice).
+
+    YAML parsers keep the last of two equal keys; a file that sets a value twice is more likely a mistake.
+    """
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in keys:
+                        return key.value, key.start_mark.line + 1
+                    keys.add(key.value)
+                stack.extend((key, value))
+    return None
+
+
 def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[str, int | None]:
     """What a YAML error says, and a line of the text to show it at.
 
@@ -349,6 +374,11 @@ def load_yaml(
             )
         if depth > MAX_YAML_DEPTH:
             raise error(f"the YAML nests {depth} levels deep; at most {MAX_YAML_DEPTH} are accepted", path=path)
+        twice = _duplicate_key(node)
+        if twice is not None:
+            raise error(
+                f"the key {twice[0]!r} is given twice in one mapping; give each key once", path=path, line=twice[1]
+            )
         return yaml_loader.construct_document(node)
     except yaml.YAMLError as exc:
         problem, line = _yaml_problem(exc, text)

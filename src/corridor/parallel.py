@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -304,9 +305,10 @@ class DaskRunner(Runner):
         if isinstance(scheduler, Client):
             self._client, self._own = scheduler, False
         else:
+            address = check_scheduler_address(str(scheduler))
             try:
-                self._client, self._own = Client(str(scheduler), timeout=f"{connect_timeout_s}s"), True
-            except (OSError, TimeoutError) as exc:
+                self._client, self._own = Client(address, timeout=f"{connect_timeout_s}s"), True
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise WorkerError(
                     f"cannot reach the Dask scheduler: {exc}".splitlines()[0],
                     field="scheduler",
@@ -334,6 +336,28 @@ class DaskRunner(Runner):
         self._client.cancel([self._shared_future])
         if self._own:
             self._client.close()
+
+
+#: the address of a Dask scheduler: a protocol distributed speaks, a host and a port
+_SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?\[?[A-Za-z0-9.\-:]+\]?:\d{1,5}$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler's address checked for its form (``tcp://HOST:PORT``), before anything connects.
+
+    Raises
+    ------
+    WorkerError
+        An address distributed cannot read.
+    """
+    if not _SCHEDULER_ADDRESS.match(address.strip()):
+        raise WorkerError(
+            "not the address of a Dask scheduler",
+            field="scheduler",
+            value=address,
+            allowed="tcp://HOST:PORT (or tls://, ucx://, ws://, wss://)",
+        )
+    return address.strip()
 
 
 def make_runner(shared: Any, *, workers: int = 1, scheduler: Any = None, progress: bool | None = None) -> Runner:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from corridor.checks import accepted_fields, closest_hint, key_error, line_at, pydantic_problem
+from corridor.checks import accepted_fields, closest_hint, key_error, line_at, no_bool_for_number, pydantic_problem
 from corridor.errors import SettingsError
 from corridor.files import LineLoader, load_yaml, read_text, strip_lines
 
@@ -94,6 +94,11 @@ def _p(default: Any, source: str, unit: str = "", **constraints: Any) -> Any:
 class _Group(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        return no_bool_for_number(cls, info.field_name, value)
+
     @model_validator(mode="before")
     @classmethod
     def _tables_over_defaults(cls, data: Any) -> Any:
@@ -132,7 +137,7 @@ class DemandSettings(_Group):
         165.0,
         "MMUTIS PHP 60/h (1999 prices, LUZON_FACTS S97) times the PSA CPI's 2.75 rise from 1999 to 2024 (derived)",
         "PHP/h",
-        ge=0,
+        gt=0,
     )
     car_cost_php_per_km: float = _p(
         9.0, "assumption: fuel (about 12 km/L at PHP 62/L) plus tyres, maintenance and depreciation", "PHP/km", ge=0
@@ -232,9 +237,9 @@ class FreightSettings(_Group):
         400.0,
         "assumption: a truck and its crew an hour (no published freight value of time, LUZON_FACTS)",
         "PHP/h",
-        ge=0,
+        gt=0,
     )
-    cargo_vot_php_per_teu_h: float = _p(20.0, "assumption: inventory cost of a loaded box an hour", "PHP/TEU/h", ge=0)
+    cargo_vot_php_per_teu_h: float = _p(20.0, "assumption: inventory cost of a loaded box an hour", "PHP/TEU/h", gt=0)
     choice_scale_per_php: float = _p(
         1 / 3000.0,
         "assumption: a cost difference of PHP 3,000 a box changes the odds between two ports or modes by e",
@@ -260,6 +265,14 @@ class FreightSettings(_Group):
 
     _by_class = field_validator("truck_speed_limit_kph")(_class_table)
 
+    @field_validator("industry_share")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, share in value.items():
+            if not 0 <= share <= 1:
+                raise key_error(f"{share} is not a share", keys=[key], value=share, allowed="0 to 1")
+        return value
+
     @property
     def haul_time_php_per_teu_h(self) -> float:
         """What an hour on the road costs a box: its share of the truck crew's time and the cargo's own."""
@@ -270,7 +283,7 @@ class AirSettings(_Group):
     """Air passengers: generation, the choice of airport, and capacity."""
 
     value_of_time_php_per_h: float = _p(
-        250.0, "assumption: air travellers' time, above a car commuter's", "PHP/h", ge=0
+        250.0, "assumption: air travellers' time, above a car commuter's", "PHP/h", gt=0
     )
     operating_hours_per_day: float = _p(18.0, "assumption: hours a day that runways work at capacity", "h", gt=0, le=24)
     choice_scale_per_php: float = _p(
@@ -399,6 +412,14 @@ class AppraisalSettings(_Group):
         "re-bases each project's USD cost from its price year to price_year; a later price year is kept as it is",
         "index",
     )
+
+    @field_validator("us_cpi")
+    @classmethod
+    def _indices(cls, value: dict[int, float]) -> dict[int, float]:
+        for year, index in value.items():
+            if not 0 < index < 1e6:
+                raise key_error(f"{index} is not a price index", keys=[year], value=index, allowed="more than 0")
+        return value
 
     @field_validator("construction_years", "om_share_per_year", "asset_life_years")
     @classmethod
@@ -561,6 +582,11 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        return no_bool_for_number(cls, info.field_name, value)
+
     speeds_kph: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_SPEEDS_KPH))
     congestion_factors: dict[str, dict[str, float]] = Field(
         default_factory=lambda: {a: dict(f) for a, f in DEFAULT_CONGESTION_FACTORS.items()}
@@ -575,7 +601,7 @@ class Settings(BaseModel):
     station_access_max_km: float = Field(1.5, gt=0, le=50)
     snap_max_km: float = Field(10.0, gt=0, le=500)
     market_access_half_life_min: float = Field(60.0, ge=1, le=1440)
-    value_of_time_php_per_h: float = Field(121.67, ge=0)
+    value_of_time_php_per_h: float = Field(121.67, gt=0)
     discount_rate: float = Field(0.10, ge=0, lt=1)
     horizon_years: int = Field(30, ge=1, le=100)
     php_per_usd: float = Field(56.0, gt=0)

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 from corridor.checks import closest_hint, line_at, pydantic_problem
 from corridor.errors import PortfolioError, ProjectError
 from corridor.files import LineLoader, atomic_paths, load_yaml, output_folder, read_text, strip_lines
-from corridor.inputs.projects import Portfolio, Project, StrictModel
+from corridor.inputs.projects import Name, Portfolio, Project, StrictModel
 
 __all__ = [
     "json_schemas",
@@ -101,7 +101,7 @@ def load_catalog(region_folder: str | Path) -> dict[str, Project]:
 
 
 class _PortfolioFile(StrictModel):
-    name: str = Field(min_length=1)
+    name: Name
     description: str | None = None
     catalog: str | None = Field(None, description="Project file of ids to pick from; the region's by default.")
     include: list[str] = Field(default_factory=list, description="Other project files whose projects all join.")
@@ -314,6 +314,7 @@ def load_portfolio(path: str | Path, *, catalog_path: str | Path | None = None) 
     _include_projects(path, data, spec, chosen, where, files)
     _apply_overrides(path, data, spec, chosen, where)
     _check_dependencies(chosen, where, PortfolioError)
+    _check_known(chosen, where, set(catalog) | {p.id for p in chosen}, PortfolioError)
     return Portfolio(
         name=spec.name,
         description=spec.description,
@@ -383,6 +384,30 @@ def _check_dependencies(projects: list[Project], where: dict[str, Place], error:
         if problem is not None:
             path, line = where[p.id]
             raise error(problem, path=path, line=line, subject="project", id=p.id)
+
+
+def _check_known(projects: list[Project], where: dict[str, Place], known: set[str], error: type[ProjectError]) -> None:
+    """Every id a project requires or conflicts with is a project of the catalog or of the file.
+
+    Raises
+    ------
+    ProjectError
+        ``error``, at the first project that names an unknown id.
+    """
+    for p in projects:
+        for key, ids in (("requires", p.requires), ("conflicts", p.conflicts)):
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                path, line = where[p.id]
+                raise error(
+                    f"{key} {unknown[0]!r}, which is no project of the catalog or of this file"
+                    f"{closest_hint(unknown[0], known, cutoff=0.5)}",
+                    path=path,
+                    line=line,
+                    subject="project",
+                    id=p.id,
+                    field=key,
+                )
 
 
 def portfolio_from_ids(ids: Iterable[str], catalog: dict[str, Project], *, name: str | None = None) -> Portfolio:

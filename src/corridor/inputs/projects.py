@@ -18,11 +18,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from corridor.checks import no_bool_for_number
 from corridor.settings import CATEGORIES
 
 __all__ = [
+    "Name",
     "Project",
     "Portfolio",
     "Edit",
@@ -48,10 +50,29 @@ ProjectStatus = Literal[
 ]
 
 
+def _one_line(text: str) -> str:
+    """A name: one line of text, nothing that would move a terminal's cursor or start a new line."""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        raise ValueError("a name is one line of text: no line breaks, tabs or control characters")
+    return text
+
+
+#: a name shown in tables, maps and reports
+Name = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+
+
 class StrictModel(BaseModel):
     """The base of every schema of project files: unknown fields refused, values frozen, text stripped."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                no_bool_for_number(cls, str(key), value, name=True)
+        return data
 
 
 class Coordinate(StrictModel):
@@ -91,7 +112,7 @@ class NewLine(StrictModel):
 
     type: Literal["new_line"]
     mode: Literal["road", "rail", "bridge", "ferry"]
-    name: str = Field(min_length=1)
+    name: Name
     stops: list[PlaceRef] = Field(min_length=2)
     link_class: str | None = None
     speed_kph: float | None = Field(None, ge=1, le=400)
@@ -151,9 +172,9 @@ class GatewayUpgrade(StrictModel):
     type: Literal["gateway_upgrade"]
     gateway: str
     handling_h: float | None = Field(None, ge=0, le=2000)
-    capacity: float | None = Field(None, ge=0)
+    capacity: float | None = Field(None, gt=0)
     capacity_unit: str | None = None
-    movements_per_h: float | None = Field(None, ge=0)
+    movements_per_h: float | None = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _something_changes(self) -> GatewayUpgrade:
@@ -167,7 +188,7 @@ class NewGateway(StrictModel):
 
     type: Literal["new_gateway"]
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    name: str = Field(min_length=1)
+    name: Name
     gateway_type: Literal["seaport", "airport", "dry_port"]
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -182,7 +203,7 @@ class NewNode(StrictModel):
 
     type: Literal["new_node"]
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    name: str = Field(min_length=1)
+    name: Name
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     link_class: str = "primary"
@@ -224,7 +245,7 @@ class Project(StrictModel):
     """A candidate or ongoing project: what it costs and what it does to the network."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
-    name: str = Field(min_length=1)
+    name: Name
     category: Literal["rail", "road", "bridge", "port", "airport", "logistics", "energy", "industry", "agriculture"]
     cost_usd: float = Field(ge=0)
     price_year: int = Field(ge=1950, le=2100)
@@ -288,7 +309,7 @@ class Project(StrictModel):
 class Portfolio(StrictModel):
     """A named set of projects, in the order their edits are applied."""
 
-    name: str = Field(min_length=1)
+    name: Name
     description: str | None = None
     budget_usd: float | None = Field(None, ge=0)
     projects: tuple[Project, ...]

@@ -78,7 +78,7 @@ class GatewayRow(_Row):
     group: str | None = None
     lat: float = Lat
     lon: float = Lon
-    capacity: float | None = Field(None, ge=0)
+    capacity: float | None = Field(None, gt=0)  # blank when none is published; 0 would read as unlimited
     capacity_unit: str | None = None
     handling_h: float = Field(0.0, ge=0, le=2000)
     movements_per_h: float | None = Field(None, gt=0, le=1000)
@@ -251,6 +251,15 @@ class _RegionFile(BaseModel):
     gateway_groups: list[_GatewayGroup] = []
     congestion_areas: list[_CongestionArea] = []
     attribution: list[str] = []
+
+    @field_validator("gateway_groups")
+    @classmethod
+    def _one_group_an_id(cls, value: list[_GatewayGroup]) -> list[_GatewayGroup]:
+        ids = [g.id for g in value]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"the gateway group id {twice[0]!r} is given twice; give each group once")
+        return value
 
     @field_validator("bbox")
     @classmethod

@@ -143,6 +143,22 @@ def _meta_float(meta: dict[str, tuple[str, int]], key: str, path: Path) -> float
     return number
 
 
+#: the most zones a TNTP network may have: its trip matrix is zones x zones numbers (10,000 zones: 800 MB)
+MAX_TNTP_ZONES = 10_000
+
+#: the largest value each number of a link row may take: beyond any real network (and kept far from
+#: where a BPR cost overflows a float)
+_LINK_MAX = {
+    "capacity": 1e9,
+    "length": 1e7,
+    "free_flow_time": 1e7,
+    "b": 1e3,
+    "power": 20.0,
+    "speed": 1e4,
+    "toll": 1e9,
+}
+
+
 def _link_value(token: str, name: str, path: Path, line: int) -> float:
     """One field of a link row, checked against what that field accepts."""
     if name in ("from_node", "to_node", "link_type"):
@@ -161,6 +177,9 @@ def _link_value(token: str, name: str, path: Path, line: int) -> float:
         ok, accepted = number is not None, "a number"
     else:
         ok, accepted = number is not None and number >= 0, "a number of at least 0"
+    limit = _LINK_MAX.get(name)
+    if ok and number is not None and limit is not None and abs(number) > limit:
+        ok, accepted = False, f"{accepted} and at most {limit:g}"
     if not ok or number is None:
         raise DataError(f"{name} is {token!r}; it takes {accepted}", path=path, line=line, field=name)
     return number
@@ -230,6 +249,14 @@ def read_tntp_net(path: str | Path) -> TntpNetwork:
     toll_factor = _meta_float(meta, "TOLL FACTOR", p) or 0.0
     distance_factor = _meta_float(meta, "DISTANCE FACTOR", p) or 0.0
     assert n_zones is not None and first_thru is not None
+    if n_zones > MAX_TNTP_ZONES:
+        raise DataError(
+            f"<NUMBER OF ZONES> is {n_zones}; at most {MAX_TNTP_ZONES:,} are taken (the trip matrix holds zones x "
+            "zones numbers)",
+            path=p,
+            line=meta["NUMBER OF ZONES"][1],
+            field="NUMBER OF ZONES",
+        )
 
     rows = [_link_row(s, n_nodes, p, line) for line, s in _content(lines, start)]
     if not rows:

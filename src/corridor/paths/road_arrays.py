@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -188,7 +189,7 @@ def _read_npz(path: Path) -> RoadArrays:
             )
     except OSMError:
         raise
-    except (OSError, ValueError, EOFError, KeyError) as exc:  # numpy reports a bad file in several ways
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:  # numpy reports a bad file so
         raise OSMError(
             f"not a readable .npz road network ({type(exc).__name__}: {exc})".splitlines()[0], path=path
         ) from None
@@ -203,12 +204,39 @@ def _check_road_arrays(arrays: RoadArrays, path: Path) -> None:
         On the first of these that fails.
     """
     n, m = arrays.n_nodes, arrays.n_arcs
-    if not (len(arrays.osm_node) == len(arrays.lat) == n) or any(
+    if not (len(arrays.osm_node) == len(arrays.lat) == len(arrays.lon) == n) or any(
         len(getattr(arrays, f)) != m for f in ("head", "length_m", "speed_kph", "travel_time_s", "link_class", "name")
     ):
         raise OSMError("the road arrays have inconsistent lengths", path=path)
-    if m and (arrays.tail.min() < 0 or max(arrays.tail.max(), arrays.head.max()) >= n or arrays.head.min() < 0):
+    if m == 0:
+        raise OSMError("the road network has no roads (no arcs)", path=path, allowed="one road or more")
+    for name in ("tail", "head", "link_class", "name"):
+        if not np.issubdtype(np.asarray(getattr(arrays, name)).dtype, np.integer):
+            raise OSMError(f"the array {name} holds indices, not whole numbers", path=path, field=name)
+    if arrays.tail.min() < 0 or max(arrays.tail.max(), arrays.head.max()) >= n or arrays.head.min() < 0:
         raise OSMError("arcs refer to nodes that do not exist", path=path)
+    for name, count in (("link_class", len(arrays.classes)), ("name", len(arrays.names))):
+        codes = np.asarray(getattr(arrays, name))
+        if codes.min() < 0 or codes.max() >= count:
+            raise OSMError(
+                f"the array {name} refers to entries that do not exist",
+                path=path,
+                field=name,
+                allowed=f"0 to {count - 1}",
+            )
+    lon, lat = np.asarray(arrays.lon, dtype=float), np.asarray(arrays.lat, dtype=float)
+    if not (
+        np.isfinite(lon).all() and np.isfinite(lat).all() and (np.abs(lon) <= 180).all() and (np.abs(lat) <= 90).all()
+    ):
+        raise OSMError(
+            "some nodes have no valid coordinates", path=path, allowed="longitudes -180..180, latitudes -90..90"
+        )
+    length = np.asarray(arrays.length_m, dtype=float)
+    if not np.isfinite(length).all() or (length < 0).any():
+        raise OSMError("some arcs have no valid length", path=path, field="length_m", allowed="finite metres >= 0")
+    speed = np.asarray(arrays.speed_kph, dtype=float)
+    if not np.isfinite(speed).all() or (speed <= 0).any():
+        raise OSMError("some arcs have no valid speed", path=path, field="speed_kph", allowed="finite km/h above 0")
     if not np.isfinite(arrays.travel_time_s).all() or (arrays.travel_time_s < 0).any():
         raise OSMError("some arcs have no valid travel time", path=path, allowed="finite seconds >= 0")
 

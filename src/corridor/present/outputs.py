@@ -31,6 +31,7 @@ from corridor.search.optimiser import OptimisationResult
 from corridor.search.sensitivity import SensitivityResult
 
 __all__ = [
+    "check_optimum_projects",
     "appraisal_markdown",
     "comparison_markdown",
     "pareto_frame",
@@ -232,15 +233,21 @@ def _optimum_json(file: Path) -> Any:
     if not file.is_file():
         raise DataFileNotFound("optimiser's result not found", path=file, allowed=_OPTIMUM)
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        # integers read as floats: a number of 400 digits is infinite, and refused as one, not a traceback
+        return json.loads(file.read_text(encoding="utf-8"), parse_int=float)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"is not JSON ({exc})", path=file, allowed=_OPTIMUM) from None
+    except RecursionError:
+        raise DataError("nests too deep to be an optimiser's result", path=file, allowed=_OPTIMUM) from None
 
 
 def _frontier_point(point: Any, *, file: Path, field: str) -> dict[str, Any]:
     """A point of the frontier: a cost of 0 or more, a finite value and a list of project ids."""
     try:
-        cost, value = float(point["cost_usd"]), float(point["value"])
+        numbers = point["cost_usd"], point["value"]
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in numbers):
+            raise TypeError
+        cost, value = float(numbers[0]), float(numbers[1])
         projects = point["projects"]
         if not isinstance(projects, list) or not all(isinstance(x, str) for x in projects):
             raise TypeError
@@ -251,14 +258,39 @@ def _frontier_point(point: Any, *, file: Path, field: str) -> dict[str, Any]:
             field=field,
             allowed=_OPTIMUM,
         ) from None
-    if not (math.isfinite(cost) and cost >= 0 and math.isfinite(value)):
+    if not (0 <= cost <= MAX_OPTIMUM_NUMBER and abs(value) <= MAX_OPTIMUM_NUMBER):
         raise DataError(
             "a point needs a cost of 0 or more and a finite value",
             path=file,
             field=field,
             value={"cost_usd": cost, "value": value},
+            allowed=f"costs 0 to {MAX_OPTIMUM_NUMBER:.0e} USD, values within ±{MAX_OPTIMUM_NUMBER:.0e}",
         )
     return {"cost_usd": cost, "value": value, "projects": projects}
+
+
+#: the largest cost (USD) or objective value an optimum.json may hold: beyond any corridor's budget
+MAX_OPTIMUM_NUMBER = 1e15
+
+
+def check_optimum_projects(pareto: pd.DataFrame, known: Iterable[str], path: str | Path) -> None:
+    """Every project of a read frontier (:func:`read_optimum`) is one the region or the portfolios know.
+
+    Raises
+    ------
+    DataError
+        A project id in no catalog or portfolio.
+    """
+    ids = set(known)
+    for i, projects in enumerate(pareto["projects"]):
+        unknown = [p for p in projects if p not in ids]
+        if unknown:
+            raise DataError(
+                f"names the project {unknown[0]!r}, which is in no catalog or portfolio here",
+                path=path,
+                field=f"pareto[{i}].projects",
+                allowed="the optimum.json of an optimisation of this region's projects",
+            )
 
 
 def write_appraisal(appraisals: Sequence[Appraisal], rows: Sequence[dict[str, Any]], out: Any) -> list[Any]:

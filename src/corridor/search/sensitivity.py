@@ -100,6 +100,8 @@ MAX_DELAY_YEARS = 4
 #: the most draws a run takes: each draw scores every portfolio and its projects (a thousand take
 #: about a minute on the bundled region), and the inputs of all draws are held in memory at once
 MAX_DRAWS = 100_000
+#: the latest year a portfolio is scored in, after the region's base year
+MAX_YEARS_AHEAD = 100
 
 
 #: a project is among the top k of its portfolio (by marginal gain) for k = this, unless asked otherwise
@@ -529,6 +531,14 @@ def _sensitivity_context(
     if year is None:
         openings = [p.opening_year for pf in portfolios for p in pf.projects]
         year = (max(openings) + 1) if openings else 2025
+    first = region.base_year if region is not None else 2025
+    if not first <= year <= first + MAX_YEARS_AHEAD:
+        raise OptimisationError(
+            "the year to score is outside the plan",
+            field="year",
+            value=year,
+            allowed=f"{first} (the region's base year) to {first + MAX_YEARS_AHEAD}",
+        )
     settings = settings or Settings()
     model_base = None
     if chosen.evaluate is screening_summary:
