@@ -128,11 +128,10 @@ def rescore(
     k = len(xs)
     in_base = np.searchsorted(xs, base_x)
     rows = np.array([cache.index[x] for x in base_x.tolist()], dtype=np.int64)
-    # endpoint-to-endpoint distances: the base ones, then the changed arcs, then all pairs
+    # endpoint-to-endpoint distances: the base ones (filled by the kernel), then the changed arcs, then all pairs
     W = np.full((k, k), math.inf)
-    W[np.ix_(in_base, in_base)] = cache.between[np.ix_(rows, rows)]
-    np.fill_diagonal(W, 0.0)
-    np.minimum.at(W, (np.searchsorted(xs, tails), np.searchsorted(xs, heads)), weights)
+    in_base = in_base.astype(np.int64)
+    arc_rows, arc_cols = np.searchsorted(xs, tails), np.searchsorted(xs, heads)
     # only the base endpoints join the new links to the rest of the network
     es = np.searchsorted(xs, extra_s)
     et = np.searchsorted(xs, extra_t)
@@ -140,7 +139,9 @@ def rescore(
     D_Bt = cache.from_[rows]  # base endpoints x targets
     out = np.full((n_s + len(es), n_t + len(et)), math.inf)
     out[:n_s, :n_t] = base
-    compiled_kernel(_closure_through)(W, in_base.astype(np.int64), D_sB, D_Bt, out[:n_s, :n_t])
+    compiled_kernel(_closure_through)(
+        W, in_base, cache.between, rows, arc_rows, arc_cols, weights, D_sB, D_Bt, out[:n_s, :n_t]
+    )
     if len(in_base):
         if len(et):
             min_plus(D_sB, W[np.ix_(in_base, et)], out[:n_s, n_t:])
@@ -153,12 +154,23 @@ def rescore(
 
 # one function of plain loops on purpose: Numba compiles it whole into a single pass without temporaries
 def _closure_through(
-    W: np.ndarray, base: np.ndarray, to_base: np.ndarray, from_base: np.ndarray, out: np.ndarray
+    W: np.ndarray,
+    base: np.ndarray,
+    between: np.ndarray,
+    rows: np.ndarray,
+    arc_rows: np.ndarray,
+    arc_cols: np.ndarray,
+    weights: np.ndarray,
+    to_base: np.ndarray,
+    from_base: np.ndarray,
+    out: np.ndarray,
 ) -> None:
-    """Close ``W`` over its endpoints in place, then ``out[s, t] = min(out, to_base[s] (+) W* (+) from_base[t])``.
+    """Fill and close ``W`` over its endpoints, then ``out[s, t] = min(out, to_base[s] (+) W* (+) from_base[t])``.
 
-    ``W`` (endpoints x endpoints) holds the base distances among the base
-    endpoints and the changed arcs; Floyd-Warshall closes it. A source s
+    ``W`` (endpoints x endpoints, all ``inf``) gets the base distances among
+    the base endpoints (``between[rows[i], rows[j]]`` at ``base[i], base[j]``),
+    0 on its diagonal and the changed arcs (``weights`` from ``arc_rows`` to
+    ``arc_cols``, the least of each pair); Floyd-Warshall closes it. A source s
     reaches base endpoint j through the new links in
     ``a[j] = min_i to_base[s, i] + W*[base[i], base[j]]``; only where that is
     faster than its base distance can a trip through j be shorter than the
@@ -166,6 +178,14 @@ def _closure_through(
     with Numba (:func:`~corridor.paths.engine.compiled_kernel`): one pass without temporaries.
     """
     k = W.shape[0]
+    for i in range(base.shape[0]):
+        for j in range(base.shape[0]):
+            W[base[i], base[j]] = between[rows[i], rows[j]]
+    for i in range(k):
+        W[i, i] = 0.0
+    for arc in range(arc_rows.shape[0]):
+        if weights[arc] < W[arc_rows[arc], arc_cols[arc]]:
+            W[arc_rows[arc], arc_cols[arc]] = weights[arc]
     for v in range(k):
         for i in range(k):
             w_iv = W[i, v]
