@@ -1046,6 +1046,15 @@ def optimize(
     check_candidate_count(len(pool))  # before the network is built
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
+    if objective == "npv":  # each candidate's own appraisal: minutes the first time, so its steps are shown
+        from corridor.appraisal.own_worth import closure, own_worths
+        from corridor.parallel import local_workers
+
+        by_id = {p.id: p for p in pool}
+        kept = [p for p in pool if not set(closure(p, by_id)) & set(exclude_ids)]
+        message = "appraising each candidate on its own (the transport model; kept in the cache)"
+        with _progress(message, quiet=as_json, prefix="appraising each candidate: ") as say:
+            own_worths(scorer, kept, workers=local_workers(workers) if scheduler is None else 1, progress=say)
     with _status("searching", quiet=as_json):
         result = optimise(
             scorer,
