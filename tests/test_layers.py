@@ -33,11 +33,11 @@ STAGES = [
 ]
 #: each subpackage's modules, bottom first: a module may import those listed before it
 MODULES = {
-    "inputs": ["region", "projects", "project_files"],
-    "network": ["edges", "build", "osm", "places", "changes", "edits", "scenario"],
+    "inputs": ["packs", "region", "projects", "project_files"],
+    "network": ["edges", "build", "osm", "places", "changes", "edits", "scenario", "stored"],
     "paths": ["engine", "rescore", "routes", "cache", "road_arrays", "array_network"],
     "model": ["demand", "gateways", "skims", "assignment", "tntp", "results", "loop"],
-    "access": ["metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
+    "access": ["headlines", "metrics", "modelled", "scorer", "shapley", "scores", "sweeps"],
     "appraisal": [
         "measures",
         "costs",

@@ -184,3 +184,35 @@ def test_public_transport_road_legs_wait_for_a_jeepney(tiny_region):
     assert all(leg.wait_minutes >= 0 for leg in jeepney) and waits >= 5  # the train's half headway at least
     any_ = travel_times(compile_network(G, "any"), ["z:west"], ["z:east"])[0, 0]
     assert any_ / 60 == pytest.approx(trip.minutes, abs=0.01)
+
+
+def test_a_built_network_is_read_back_only_while_its_inputs_are_unchanged(tmp_path, luzon_copy):
+    """The base network kept on disk: keyed by the pack's files and the settings; a bad file is a miss."""
+    from corridor.network.stored import network_key, read_network, write_network
+
+    key = network_key(luzon_copy, None)
+    assert read_network(tmp_path, key) is None
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.add_edge("a", "b", travel_time=60.0)
+    write_network(tmp_path, key, G)
+    back = read_network(tmp_path, key)
+    assert back is not None and list(back.edges(data=True)) == [("a", "b", {"travel_time": 60.0})]
+    settings = tmp_path / "s.toml"
+    settings.write_text("walk_speed_kph = 5.0\n")
+    assert network_key(luzon_copy, settings) != key  # other settings, another network
+    zones = luzon_copy / "zones.csv"
+    zones.write_text(zones.read_text() + "\n")
+    assert network_key(luzon_copy, None) != key  # a file of the pack changed: never the old network
+    (tmp_path / "networks" / f"{key}.pickle").write_bytes(b"not a pickle")
+    assert read_network(tmp_path, key) is None
+
+
+def test_route_reads_the_kept_network_and_answers_the_same(tmp_path, capsys):
+    from corridor.cli import main
+
+    args = ["route", "Clark International Airport", "Port of Manila", "--cache-dir", str(tmp_path), "--json"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert len(list((tmp_path / "networks").glob("*.pickle"))) == 1
+    assert main(args) == 0
+    assert capsys.readouterr().out == first

@@ -400,6 +400,8 @@ def route(
         G, cfg = _network_graph(network, region, settings, quiet=as_json)
         if times is TimesChoice.assigned:
             raise UsageError("assigned times need the region's model; --network takes accessibility times")
+    elif portfolio is None and projects is None and roads is None and times is TimesChoice.accessibility:
+        G, cfg = _base_network(region, settings, None if no_cache else cache_dir)
     else:
         reg, cfg, G = _load(region, settings, roads)
         chosen = _portfolio(reg, portfolio, projects)
@@ -411,6 +413,23 @@ def route(
         _echo_json({**trip.to_dict(), "times": times.value})
         return
     _show(route_printout(trip, times=times.value, scenario=G.graph.get("scenario")))
+
+
+def _base_network(region: str, settings: Path | None, cache_dir: Path | None) -> tuple[Any, Any]:
+    """The region's base network and the settings, read back from the cache when it was built before."""
+    from corridor.network.stored import network_key, read_network, write_network
+
+    key = network_key(region, settings) if cache_dir is not None else None
+    if key is not None and cache_dir is not None:
+        G = read_network(cache_dir, key)
+        if G is not None:  # its settings were checked against the region when it was built
+            from corridor.settings import load_settings
+
+            return G, load_settings(settings)
+    _, cfg, G = _load(region, settings)
+    if key is not None and cache_dir is not None:
+        write_network(cache_dir, key, G)
+    return G, cfg
 
 
 def _network_graph(network: Path, region: str, settings: Path | None, *, quiet: bool) -> tuple[Any, Any]:

@@ -22,6 +22,7 @@ import pandas as pd
 from corridor._version import __version__
 from corridor.access.metrics import (
     HEADLINES,
+    SHAPLEY_COLUMN,
     Metrics,
     gains,
 )
@@ -51,10 +52,6 @@ __all__ = [
 
 #: :func:`score` works out Shapley values on its own up to this many projects (exactly)
 SHAPLEY_AUTO_MAX = 12
-
-
-#: the Shapley column of the marginal table: each project's share of the change in market access to jobs
-SHAPLEY_COLUMN = "shapley_market_access_jobs_pct"
 
 
 @dataclass

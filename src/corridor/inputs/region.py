@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from corridor.checks import bbox_text, closest_hint, in_bbox, normalise_name, py
 from corridor.errors import DataError, DataFileNotFound
 from corridor.files import LineLoader, load_yaml, read_text
 from corridor.geo import DISPLAY_CRS, METRIC_CRS
+from corridor.inputs.packs import region_path
 
 __all__ = [
     "Region",
@@ -356,39 +356,6 @@ class Region:
             f"{len(self.gateways)} gateways, {len(self.road_links)} road links, "
             f"{len(self.rail_stations)} rail stations)"
         )
-
-
-def _bundled_roots() -> list[Path]:
-    package = Path(__file__).resolve().parents[1]  # corridor/, where an installed wheel keeps data/
-    roots = []
-    if env := os.environ.get("CORRIDOR_DATA"):
-        roots.append(Path(env))
-    roots += [package / "data", package.parents[1] / "data"]  # the wheel's, then the source tree's
-    return roots
-
-
-def region_path(region: str | Path) -> Path:
-    """Return the folder of a region pack: a path, or the name of a bundled pack.
-
-    Raises
-    ------
-    DataFileNotFound
-        When no such folder holds a ``region.yaml``.
-    """
-    candidate = Path(region)
-    if (candidate / "region.yaml").is_file():
-        return candidate
-    if candidate.name == "region.yaml" and candidate.is_file():
-        return candidate.parent
-    for root in _bundled_roots():
-        if (root / str(region) / "region.yaml").is_file():
-            return root / str(region)
-    known = sorted({p.parent.name for root in _bundled_roots() if root.is_dir() for p in root.glob("*/region.yaml")})
-    raise DataFileNotFound(
-        f"no region pack {str(region)!r}: give a folder with a region.yaml, or one of the bundled "
-        f"regions ({', '.join(known) or 'none found'})",
-        path=candidate / "region.yaml",
-    )
 
 
 def _digest(path: Path) -> str:

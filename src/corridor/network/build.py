@@ -19,22 +19,25 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from corridor._version import __version__
 from corridor.errors import DataError
 from corridor.geo import DISPLAY_CRS, metric_xy, to_metric
-from corridor.inputs.region import Region
 from corridor.network import edges
 from corridor.network.edges import Attrs, EdgeKey, Node
 from corridor.settings import Settings
+
+if TYPE_CHECKING:  # building needs the region's tables; routing on a built network does not
+    import pandas as pd
+    from scipy.spatial import cKDTree
+
+    from corridor.inputs.region import Region
 
 __all__ = [
     "CENTROID_KINDS",
@@ -146,6 +149,8 @@ def node_xy(data: Attrs) -> tuple[float, float]:
 
 def junction_tree(G: nx.MultiDiGraph) -> tuple[cKDTree, list[Node]]:
     """A KD-tree (EPSG:32651) of the graph's road junctions, and the junctions in its order."""
+    from scipy.spatial import cKDTree
+
     nodes = [n for n, d in G.nodes(data=True) if d.get("kind", "junction") == "junction"]
     if not nodes:
         return cKDTree(np.zeros((1, 2))), []
@@ -457,6 +462,8 @@ class _Joins:
         self.add_junction = add_junction
         self.stations = [n for n, d in G.nodes(data=True) if d.get("kind") == "station"]
         self.station_xy = np.array([node_xy(G.nodes[n]) for n in self.stations]).reshape(-1, 2)
+        from scipy.spatial import cKDTree
+
         self.station_tree = cKDTree(self.station_xy) if self.stations else None
 
     def junction(self, idx: int) -> Node:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import networkx as nx
-from scipy.spatial import cKDTree
 
 from corridor.network.build import junction_tree
 from corridor.network.edges import Attrs, EdgeKey, Node
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 __all__ = [
     "MISSING",

@@ -17,17 +17,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-from scipy.spatial import cKDTree
 
 from corridor.checks import bbox_text, closest, in_bbox, normalise_name
 from corridor.errors import OutsideRegionError, PlaceNotFound
 from corridor.geo import metric_xy
 from corridor.network.build import Mode
 from corridor.network.edges import Node
+
+if TYPE_CHECKING:  # a tree is built on the first search by coordinates: a search by name needs none
+    from scipy.spatial import cKDTree
 
 __all__ = ["KIND_ORDER", "Place", "PlaceIndex", "normalise_name"]
 
@@ -231,6 +233,8 @@ class PlaceIndex:
             xs = np.array([self.G.nodes[n]["x"] for n in nodes], dtype=float)
             ys = np.array([self.G.nodes[n]["y"] for n in nodes], dtype=float)
             mx, my = metric_xy(xs, ys)
+            from scipy.spatial import cKDTree
+
             self._trees[mode] = (cKDTree(np.column_stack([mx, my])), nodes)
         return self._trees[mode]
 

@@ -6,13 +6,14 @@ import html
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from corridor.access.headlines import HEADLINES, SHAPLEY_COLUMN
 
-from corridor.access.metrics import HEADLINES
-from corridor.access.scores import SHAPLEY_COLUMN
-from corridor.appraisal.appraise import Appraisal
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corridor.appraisal.appraise import Appraisal
 
 __all__ = [
     "TITLES",
@@ -101,6 +102,8 @@ def markdown_table(frame: pd.DataFrame, marks: dict[str, Any] | None = None, *, 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a frame whose text cells and labels a spreadsheet will not run (see :func:`csv_safe`)."""
+    import pandas as pd
+
     out = frame.copy()
     out.index = pd.Index([csv_safe(str(i)) for i in out.index], name=out.index.name)
     for column in out.columns:

@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from corridor.access.modelled import ModelComparison
-from corridor.access.scores import ScoreResult
-from corridor.appraisal.appraise import Appraisal
-from corridor.inputs.projects import Portfolio, Project
-from corridor.inputs.region import Region
-from corridor.model.results import MODEL_LABELS, ModelRun
-from corridor.network.places import Place
-from corridor.paths.routes import Route
 from corridor.present.formats import (
     TITLES,
     count_text,
@@ -33,8 +23,21 @@ from corridor.present.formats import (
     objective_values,
     usd_text,
 )
-from corridor.search.optimiser import OptimisationResult
-from corridor.search.sensitivity import SensitivityResult
+
+if TYPE_CHECKING:  # the results' types only: a command imports the stages it runs, not every stage's
+    import networkx as nx
+    import pandas as pd
+
+    from corridor.access.modelled import ModelComparison
+    from corridor.access.scores import ScoreResult
+    from corridor.appraisal.appraise import Appraisal
+    from corridor.inputs.projects import Portfolio, Project
+    from corridor.inputs.region import Region
+    from corridor.model.results import ModelRun
+    from corridor.network.places import Place
+    from corridor.paths.routes import Route
+    from corridor.search.optimiser import OptimisationResult
+    from corridor.search.sensitivity import SensitivityResult
 
 __all__ = [
     "Printout",
@@ -309,6 +312,8 @@ def score_printout(result: ScoreResult, *, shapley_table: bool = False) -> Print
     value (with ``shapley_table``, its share of every headline), what changes nothing, and the transport
     model's runs when made."""
     chosen = result.portfolio
+    import pandas as pd
+
     head = pd.DataFrame([result.headline()], index=pd.Index([chosen.name], name="portfolio"))
     out: Printout = [
         portfolio_line(chosen),
@@ -359,6 +364,8 @@ def model_printout(comparison: ModelComparison) -> Printout:
         "accessibility times"
     )
     _columns(t, ("headline", "unit", "base", "with", "change"), left={"headline", "unit"})
+    from corridor.model.results import MODEL_LABELS
+
     for key, (label, unit, better) in MODEL_LABELS.items():
         before, after = comparison.base.summary.get(key), comparison.scenario.summary.get(key)
         change = comparison.gains.get(key)
