@@ -36,10 +36,16 @@ log = logging.getLogger(__name__)
 _FOLDER = "networks"
 
 
-def network_key(region: str | Path, settings_file: Path | None) -> str:
-    """The key of a region's base network built with a settings file (None: the defaults)."""
+def network_key(region: str | Path, settings_file: Path | None) -> str | None:
+    """The key of a region's base network built with a settings file (None: the defaults).
+
+    None when the settings file cannot be read: the network is then built, and its loading says why.
+    """
     folder = region_path(region).resolve()
-    settings = hashlib.sha256(settings_file.read_bytes()).hexdigest() if settings_file is not None else "defaults"
+    try:
+        settings = hashlib.sha256(settings_file.read_bytes()).hexdigest() if settings_file is not None else "defaults"
+    except OSError:
+        return None
     blob = json.dumps(
         {
             "version": __version__,
