@@ -48,10 +48,10 @@ def region_path(region: str | Path) -> Path:
 
 
 def pack_stamps(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file of a pack's folder (not its subfolders) with its modification time (ns) and size."""
+    """Every file of a pack's folder and its subfolders with its modification time (ns) and size."""
     out = {}
-    for path in sorted(folder.iterdir()):
+    for path in sorted(folder.rglob("*")):
         if path.is_file():
             st = path.stat()
-            out[path.name] = (st.st_mtime_ns, st.st_size)
+            out[str(path.relative_to(folder))] = (st.st_mtime_ns, st.st_size)
     return out
