@@ -505,6 +505,7 @@ def test_point_symbols_have_a_dark_outline(luzon, luzon_graph, lec):
         assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 128, colour
 
 
+@pytest.mark.slow  # Chromium opens a map, a portfolio map and a report: in the whole suite, not the working loop
 @pytest.mark.browser
 def test_offline_pages_render_with_every_request_blocked(browser, luzon, luzon_graph, lec, tmp_path):
     """The default page carries Leaflet, its plugins, styles and icon font: nothing but tiles is fetched."""
