@@ -111,6 +111,32 @@ from_station,to_station,walk_min,source
 }
 
 
+#: a catalog for the tiny region: a new road between two junctions, and an upgrade that requires it
+TINY_CATALOG = """\
+- id: bypass
+  name: Bypass
+  category: road
+  cost_usd: 1.0e8
+  price_year: 2025
+  status: proposal
+  opening_year: 2030
+  source: test
+  edits:
+    - {type: new_line, mode: road, name: Bypass, stops: [a, e], speed_kph: 80}
+- id: faster
+  name: Faster old road
+  category: road
+  cost_usd: 5.0e7
+  price_year: 2025
+  status: proposal
+  opening_year: 2028
+  source: test
+  requires: [bypass]
+  edits:
+    - {type: upgrade, select: {links: [t1, t2]}, speed_factor: 1.5}
+"""
+
+
 def write_tiny_region(folder: Path, **overrides: str) -> Path:
     """Write the tiny region pack to ``folder``; ``overrides`` replace whole files."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import pytest
 
 from corridor.cli import main
 
-from .conftest import MODEL_FILES, TINY_FILES, write_tiny_region
+from .conftest import MODEL_FILES, TINY_CATALOG, TINY_FILES, write_tiny_region
 
 # ------------------------------------------------------------------ helpers and guards
 
@@ -93,32 +93,6 @@ def no_work(monkeypatch):
     monkeypatch.setattr("corridor.inputs.region.load_region", load_region)
 
 
-#: the tiny region's catalog: a new road between two junctions, and an upgrade that requires it
-CATALOG = """\
-- id: bypass
-  name: Bypass
-  category: road
-  cost_usd: 1.0e8
-  price_year: 2025
-  status: proposal
-  opening_year: 2030
-  source: test
-  edits:
-    - {type: new_line, mode: road, name: Bypass, stops: [a, e], speed_kph: 80}
-- id: faster
-  name: Faster old road
-  category: road
-  cost_usd: 5.0e7
-  price_year: 2025
-  status: proposal
-  opening_year: 2028
-  source: test
-  requires: [bypass]
-  edits:
-    - {type: upgrade, select: {links: [t1, t2]}, speed_factor: 1.5}
-"""
-
-
 def project(pid: str = "jobs", *, name: str = "Jobs", extra: str = "", cost: str = "1.0e6") -> str:
     """A project of a portfolio file (YAML, indented as a list item) that works on any roads: jobs in the park."""
     return (
@@ -131,7 +105,7 @@ def project(pid: str = "jobs", *, name: str = "Jobs", extra: str = "", cost: str
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     """The tiny region with jobs, observations and a catalog (module-wide: never changed)."""
-    return write_tiny_region(tmp_path_factory.mktemp("bad") / "tiny", **MODEL_FILES, **{"projects.yaml": CATALOG})
+    return write_tiny_region(tmp_path_factory.mktemp("bad") / "tiny", **MODEL_FILES, **{"projects.yaml": TINY_CATALOG})
 
 
 @pytest.fixture(scope="module")
@@ -530,7 +504,7 @@ def test_hostile_portfolio_files(capsys, tmp_path, tiny, case):
 
 
 def test_a_duplicate_key_in_the_catalog(capsys, tmp_path):
-    catalog = CATALOG.replace("  cost_usd: 1.0e8\n", "  cost_usd: 1.0e8\n  cost_usd: 9.0e9\n", 1)
+    catalog = TINY_CATALOG.replace("  cost_usd: 1.0e8\n", "  cost_usd: 1.0e8\n  cost_usd: 9.0e9\n", 1)
     folder = write_tiny_region(tmp_path / "r", **{"projects.yaml": catalog})
     code, _, err = run(capsys, "projects", "--region", str(folder))
     assert "projects.yaml" in one_line(code, err)

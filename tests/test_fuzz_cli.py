@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from corridor.cli import main
 from corridor.settings import Settings
 
-from .conftest import TINY_FILES, write_tiny_region
+from .conftest import TINY_CATALOG, TINY_FILES, write_tiny_region
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`+alert(1)+`", "[bold]x[/]", "=cmd|' /C calc'!A0", "\x00"]
 values = st.one_of(
@@ -34,29 +34,6 @@ values = st.one_of(
     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
 )
 
-CATALOG = """\
-- id: bypass
-  name: Bypass
-  category: road
-  cost_usd: 1.0e8
-  price_year: 2025
-  status: proposal
-  opening_year: 2030
-  source: test
-  edits:
-    - {type: new_line, mode: road, name: Bypass, stops: [a, e], speed_kph: 80}
-- id: faster
-  name: Faster old road
-  category: road
-  cost_usd: 5.0e7
-  price_year: 2025
-  status: proposal
-  opening_year: 2028
-  source: test
-  requires: [bypass]
-  edits:
-    - {type: upgrade, select: {links: [t1, t2]}, speed_factor: 1.5}
-"""
 
 PORTFOLIO: dict[str, Any] = {
     "name": "p",
@@ -145,7 +122,7 @@ FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=list(Healt
 @FUZZ
 @given(data=st.data())
 def test_mutated_portfolios(tmp_path_factory, data):
-    folder = write_tiny_region(tmp_path_factory.mktemp("r") / "tiny", **{"projects.yaml": CATALOG})
+    folder = write_tiny_region(tmp_path_factory.mktemp("r") / "tiny", **{"projects.yaml": TINY_CATALOG})
     doc = _mutate(PORTFOLIO, data)
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
     path = Path(folder) / "portfolio.yaml"

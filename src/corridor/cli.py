@@ -1065,16 +1065,7 @@ def optimize(
     check_candidate_count(len(pool))  # before the network is built
     reg, cfg, G = _load_for_scoring(region, settings, roads)
     scorer = _scorer(G, reg, cfg, cache_dir=None if no_cache else cache_dir)
-    if objective == "npv":  # each candidate's own appraisal: minutes the first time, so its steps are shown
-        from corridor.appraisal.own_worth import closure, own_worths
-        from corridor.parallel import local_workers
-
-        by_id = {p.id: p for p in pool}
-        kept = [p for p in pool if not set(closure(p, by_id)) & set(exclude_ids)]
-        message = "appraising each candidate on its own (the transport model; kept in the cache)"
-        with _progress(message, quiet=as_json, prefix="appraising each candidate: ") as say:
-            own_worths(scorer, kept, workers=local_workers(workers) if scheduler is None else 1, progress=say)
-    with _status("searching", quiet=as_json):
+    with _progress("searching", quiet=as_json, prefix="appraising each candidate on its own: ") as say:
         result = optimise(
             scorer,
             pool,
@@ -1087,6 +1078,7 @@ def optimize(
             workers=workers,
             scheduler=scheduler,
             progress=False if as_json else None,
+            steps=say,
         )
     written = write_optimisation(result, out) if out is not None else []
     _print_result(result, optimisation_printout, as_json=as_json, written=written)

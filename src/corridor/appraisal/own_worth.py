@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from corridor.appraisal.appraise import appraise
+from corridor.appraisal.appraise import Appraisal, appraise
 from corridor.errors import PortfolioError
 from corridor.inputs.projects import Portfolio, Project
 
@@ -62,13 +62,8 @@ class OwnWorth:
 
 def closure(project: Project, by_id: dict[str, Project]) -> tuple[str, ...]:
     """The project and every project of ``by_id`` it requires, directly or through others (sorted ids)."""
-    found, todo = {project.id}, list(project.requires)
-    while todo:
-        pid = todo.pop()
-        if pid in by_id and pid not in found:
-            found.add(pid)
-            todo.extend(by_id[pid].requires)
-    return tuple(sorted(found))
+    candidates = Portfolio(name="candidates", projects=tuple(by_id.values()))
+    return tuple(sorted({project.id, *candidates.requirements(project.id)}))
 
 
 def _requirements_first(projects: Sequence[Project], closures: dict[str, tuple[str, ...]]) -> list[Project]:
@@ -115,17 +110,7 @@ def own_worths(
         portfolios = [
             Portfolio(name=f"{pid} on its own", projects=tuple(by_id[q] for q in closures[pid])) for pid in needed
         ]
-        done = appraise(
-            scorer.G,
-            portfolios,
-            region=scorer.region,
-            settings=scorer.settings,
-            projects=False,
-            workers=workers,
-            progress=progress,
-            cache=scorer.disk,
-        )
-        appraised = dict(zip(needed, done, strict=True))
+        appraised = dict(zip(needed, _appraised(scorer, portfolios, workers, progress), strict=True))
         for p in _requirements_first([by_id[q] for q in needed], closures):
             a = appraised[p.id]
             others = [kept[q] for q in closures[p.id] if q != p.id]
@@ -155,21 +140,23 @@ def appraised_npv(
 ) -> list[float]:
     """The NPV of each portfolio's full appraisal (its projects modelled together, by stage; USD)."""
     _scorer_parts(scorer)
+    done = iter(_appraised(scorer, [p for p in portfolios if p.projects], workers, progress))
+    return [next(done).npv_usd if p.projects else 0.0 for p in portfolios]
+
+
+def _appraised(
+    scorer: PortfolioScorer, portfolios: Sequence[Portfolio], workers: int, progress: Callable[[str], None] | None
+) -> list[Appraisal]:
+    """The appraisals of portfolios (no project's marginal worth) on the scorer's network, settings and cache."""
     if not portfolios:
         return []
-    built = [p for p in portfolios if p.projects]
-    done = iter(
-        appraise(
-            scorer.G,
-            built,
-            region=scorer.region,
-            settings=scorer.settings,
-            projects=False,
-            workers=workers,
-            progress=progress,
-            cache=scorer.disk,
-        )
-        if built
-        else []
+    return appraise(
+        scorer.G,
+        portfolios,
+        region=scorer.region,
+        settings=scorer.settings,
+        projects=False,
+        workers=workers,
+        progress=progress,
+        cache=scorer.disk,
     )
-    return [next(done).npv_usd if p.projects else 0.0 for p in portfolios]

@@ -83,9 +83,10 @@ class Objective:
         economic costs, for ``npv``); the project's ``cost_usd`` when None.
         Costs must add up over projects (the search's bounds rely on it).
     prepare
-        A module-level function ``(scorer, projects, workers) -> None`` the
-        optimiser calls with the candidates before it scores anything (to
-        appraise them on ``workers`` processes, for ``npv``).
+        A module-level function ``(scorer, projects, workers, steps) -> None``
+        the optimiser calls with the candidates before it scores anything (to
+        appraise them on ``workers`` processes, for ``npv``, telling ``steps``
+        each step).
     monotone_of
         A module-level function ``(scorer, project) -> bool``: whether adding
         the project never makes the objective worse, in place of reading its
@@ -108,7 +109,7 @@ class Objective:
     needs: str | None = None
     evaluate: Callable[[PortfolioScorer, Portfolio], Mapping[str, float]] | None = None
     cost_of: Callable[[PortfolioScorer, Project], float] | None = None
-    prepare: Callable[[PortfolioScorer, Sequence[Project], int], None] | None = None
+    prepare: Callable[[PortfolioScorer, Sequence[Project], int, Callable[[str], None] | None], None] | None = None
     monotone_of: Callable[[PortfolioScorer, Project], bool] | None = None
     confirm: Callable[[PortfolioScorer, Sequence[Portfolio], int], list[float]] | None = None
 
@@ -245,11 +246,13 @@ def own_worth_cost(scorer: PortfolioScorer, project: Project) -> float:
     return kept_worth(scorer, project).costs_pv_usd
 
 
-def own_worth_prepare(scorer: PortfolioScorer, projects: Sequence[Project], workers: int) -> None:
+def own_worth_prepare(
+    scorer: PortfolioScorer, projects: Sequence[Project], workers: int, steps: Callable[[str], None] | None
+) -> None:
     """Appraise every candidate on its own (with what it requires) before the search, on ``workers`` processes."""
     from corridor.appraisal.own_worth import own_worths
 
-    own_worths(scorer, projects, workers=workers)
+    own_worths(scorer, projects, workers=workers, progress=steps)
 
 
 def own_worth_monotone(scorer: PortfolioScorer, project: Project) -> bool:

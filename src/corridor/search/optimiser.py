@@ -168,6 +168,7 @@ def _problem(
     must: Iterable[str],
     exclude: Iterable[str],
     workers: int = 1,
+    steps: Callable[[str], None] | None = None,
 ) -> tuple[_Problem, dict[str, str]]:
     """The candidates in search order, and those that cannot be chosen with the reason."""
     by_id = _checked_candidates(candidates, budget_usd)
@@ -181,7 +182,9 @@ def _problem(
             dropped[p.id] = "conflicts with a required project"
     dropped = _unbuildable(by_id, dropped)  # what requires a project that conflicts with a required one
     kept = [p for p in by_id.values() if p.id not in dropped]
-    problem = _search_problem(scorer, kept, must_set, budget_usd=budget_usd, objective=objective, workers=workers)
+    problem = _search_problem(
+        scorer, kept, must_set, budget_usd=budget_usd, objective=objective, workers=workers, steps=steps
+    )
     for i, p in enumerate(problem.projects):
         if problem.cost(problem.must | problem.requires[i] | 1 << i) > budget_usd + COST_TOL_USD:
             dropped.setdefault(p.id, "costs more than the budget (with what it requires)")
@@ -320,12 +323,13 @@ def _search_problem(
     budget_usd: float,
     objective: Objective,
     workers: int = 1,
+    steps: Callable[[str], None] | None = None,
 ) -> _Problem:
     """The candidates that can be chosen as bit positions in search order, with their masks and costs."""
     context = Portfolio(name="candidates", projects=tuple(kept))
     scorer.prepare(kept)
     if objective.prepare is not None:
-        objective.prepare(scorer, kept, workers)
+        objective.prepare(scorer, kept, workers, steps)
     monotone_ids = {p.id for p in kept if objective.is_monotone(scorer, p, context)}
     order = _search_order(kept, monotone_ids)
     position = {p.id: i for i, p in enumerate(order)}
@@ -773,6 +777,7 @@ def optimise(
     workers: int = 1,
     scheduler: Any = None,
     progress: bool | None = None,
+    steps: Callable[[str], None] | None = None,
 ) -> OptimisationResult:
     """The best portfolio of candidate projects within a budget, and the Pareto frontier of cost and value.
 
@@ -805,6 +810,8 @@ def optimise(
         worker once. The answer is the same.
     progress
         Show a progress bar of the subtrees (None: when stderr is a terminal).
+    steps
+        Told each step of an objective's preparation (the model runs of ``npv``).
 
     Returns
     -------
@@ -840,7 +847,8 @@ def optimise(
         objective=chosen_objective,
         must=must,
         exclude=exclude,
-        workers=workers,
+        workers=workers if scheduler is None else 1,
+        steps=steps,
     )
     if runner is None and (workers > 1 or scheduler is not None):
         from corridor.parallel import make_runner
@@ -857,20 +865,24 @@ def optimise(
                 pareto=pareto,
                 runner=own,
             )
-    chosen_method = _method(problem, method)
-    scores = _Scores(scorer, problem)
-    known = _heuristic(scores, problem)
-    if chosen_method == "heuristic":
-        answer = _heuristic_answer(scores, problem, known, pareto=pareto)
-    else:
-        answer = _exact_answer(scores, problem, known, pareto=pareto, runner=runner)
+    answer = _search(scorer, problem, method=method, pareto=pareto, runner=runner)
     confirmed = None
     if chosen_objective.confirm is not None:
         local = runner.workers if isinstance(runner, Processes) else workers
         answer, confirmed = _confirmed(scorer, problem, answer, workers=local)
-    result = _result(problem, answer, dropped, projects, pareto=pareto, started=started, runner=runner)
-    result.confirmed = confirmed
-    return result
+    return _result(
+        problem, answer, dropped, projects, pareto=pareto, started=started, runner=runner, confirmed=confirmed
+    )
+
+
+def _search(scorer: PortfolioScorer, problem: _Problem, *, method: str, pareto: bool, runner: Runner | None) -> _Answer:
+    """The method's answer, its search seeded with the heuristic's sets."""
+    chosen_method = _method(problem, method)
+    scores = _Scores(scorer, problem)
+    known = _heuristic(scores, problem)
+    if chosen_method == "heuristic":
+        return _heuristic_answer(scores, problem, known, pareto=pareto)
+    return _exact_answer(scores, problem, known, pareto=pareto, runner=runner)
 
 
 #: how many sets the objective's full valuation confirms: the search's answer and the best runners-up
@@ -925,6 +937,7 @@ def _result(
     pareto: bool,
     started: float,
     runner: Runner | None,
+    confirmed: pd.DataFrame | None = None,
 ) -> OptimisationResult:
     """The answer as a result: the chosen projects in the candidates' order, the frontier within the budget."""
     objective = problem.objective
@@ -953,6 +966,7 @@ def _result(
         nodes=answer.nodes,
         seconds=time.perf_counter() - started,
         runner=runner.label if runner is not None else "in-process",
+        confirmed=confirmed,
     )
 
 
