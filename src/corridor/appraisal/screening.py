@@ -1,4 +1,4 @@
-"""A fast appraisal of many portfolios, for the optimiser's ``npv`` and ``freight_cost`` objectives."""
+"""A fast appraisal of many portfolios, for the optimiser's ``npv_screening`` and ``freight_cost`` objectives."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _screened(node: Mapping[str, Any], kind: str) -> bool:
 
 
 class Screening:
-    """A fast appraisal of many portfolios, for the optimiser's ``npv`` and ``freight_cost`` objectives.
+    """A fast appraisal of many portfolios, for the optimiser's ``npv_screening`` and ``freight_cost`` objectives.
 
     It holds the base year's demand fixed (the model's person trips,
     containers and air passengers of its base run) and values the travel
